@@ -1,0 +1,81 @@
+import { z } from 'zod';
+
+const url = (protocols: string[]) =>
+  z
+    .string()
+    .trim()
+    .refine((v) => {
+      try {
+        return protocols.includes(new URL(v).protocol);
+      } catch {
+        return false;
+      }
+    }, `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`);
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+/** Every environment variable the service reads, with defaults that work on a developer's machine. */
+export const envSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    DATABASE_URL: url(['postgres:', 'postgresql:']).default('postgres://postgres@127.0.0.1:5432/newsletter'),
+    REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
+    /** Prefix for every BullMQ key, so several deployments (or test runs) can share one Redis. */
+    REDIS_PREFIX: z
+      .string()
+      .regex(/^[A-Za-z0-9:_-]{1,64}$/, 'letters, digits, ":", "_" or "-" only')
+      .default('nl'),
+    SMTP_URL: url(['smtp:', 'smtps:']).optional(),
+    SMTP_POOL_SIZE: int(1, 100).default(10),
+    SMTP_TIMEOUT_MS: int(1000, 600000).default(30000),
+    OUTBOX_DIR: z.string().min(1).default('var/outbox'),
+    PUBLIC_URL: url(['http:', 'https:'])
+      .default('http://localhost:3000')
+      .transform((v) => v.replace(/\/+$/, '')),
+    PORT: int(1, 65535).default(3000),
+    HOST: z.string().min(1).default('0.0.0.0'),
+    SECRET_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
+    MAIL_FROM: z
+      .string()
+      .trim()
+      .refine((v) => !/[\r\n]/.test(v), 'must not contain line breaks')
+      .default('CRANK Call <newsletter@localhost>'),
+    /** Sender identity printed in every footer (CAN-SPAM/GDPR want a postal or legal identity). */
+    SENDER_IDENTITY: z.string().trim().default('CRANK Call newsletter'),
+    ADMIN_API_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+    BOUNCE_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+    THROTTLE_LIMIT: int(1, 1000000).default(30),
+    THROTTLE_TTL_MS: int(1000, 3600000).default(60000),
+    TRUST_PROXY: bool.default(false),
+    SEND_RATE_PER_SECOND: int(1, 1000000).default(5000),
+    SEND_RATE_PER_HOUR: int(1, 1000000000).optional(),
+    SEND_CONCURRENCY: int(1, 64).default(4),
+    SEND_BATCH_SIZE: int(1, 5000).default(500),
+    SEND_MAX_ATTEMPTS: int(1, 50).default(5),
+    SEND_BACKOFF_MS: int(10, 3600000).default(5000),
+    SEND_MAX_CONSECUTIVE_FAILURES: int(1, 100000).default(50),
+    DKIM_DOMAIN: z.string().trim().min(1).optional(),
+    DKIM_SELECTOR: z.string().trim().min(1).optional(),
+    DKIM_PRIVATE_KEY: z.string().min(1).optional(),
+    METRICS_TOKEN: z.string().min(16).optional(),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  })
+  .superRefine((env, ctx) => {
+    if (env.NODE_ENV === 'production' && !env.SECRET_KEY) {
+      ctx.addIssue({ code: 'custom', path: ['SECRET_KEY'], message: 'is required when NODE_ENV=production' });
+    }
+    const dkim = [env.DKIM_DOMAIN, env.DKIM_SELECTOR, env.DKIM_PRIVATE_KEY].filter(Boolean).length;
+    if (dkim !== 0 && dkim !== 3) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['DKIM_DOMAIN'],
+        message: 'DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY must be set together',
+      });
+    }
+  });
+
+export type Env = z.infer<typeof envSchema>;

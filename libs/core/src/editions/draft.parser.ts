@@ -1,0 +1,363 @@
+import type { AttributedItem, EditionContent, Highlight, LinkItem, MastheadEntry } from '@app/email';
+
+/**
+ * Parser for the plain-text draft format editors paste in (see docs/draft-format.md).
+ *
+ * Pure: no Nest, no database. Tolerant of layout noise (CRLF, BOM, trailing spaces, blank lines anywhere),
+ * strict about content it cannot understand: it then throws a DraftParseError naming the 1-based line and
+ * what was expected there.
+ */
+
+export class DraftParseError extends Error {
+  /** 1-based line number in the text as given (a BOM does not count as a line). */
+  readonly line: number;
+  /** What the parser expected on that line, in words an editor understands. */
+  readonly expected: string;
+  /** The offending line (trimmed), when there was one. */
+  readonly found?: string;
+
+  constructor(line: number, expected: string, found?: string) {
+    const shown = found === undefined ? '' : `, found “${found.length > 80 ? `${found.slice(0, 77)}...` : found}”`;
+    super(`Line ${line}: expected ${expected}${shown}`);
+    this.name = 'DraftParseError';
+    this.line = line;
+    this.expected = expected;
+    if (found !== undefined) this.found = found;
+  }
+}
+
+/** One non-blank source line with its 1-based number. */
+export interface SourceLine {
+  n: number;
+  text: string;
+}
+
+export type SectionKind = 'links' | 'analysis' | 'perspectives' | 'masthead';
+
+export const MONTH_NAMES = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+] as const;
+
+const MONTH_RE =
+  /\b(january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)\.?\s+(\d{4})\b/i;
+
+/** Finds "April 2025" (or "Apr 2025") in a line; returns the matched text and the "YYYY-MM" slug. */
+export function findIssueMonth(text: string): { match: string; slug: string; index: number } | null {
+  const m = MONTH_RE.exec(text);
+  if (!m || m[1] === undefined || m[2] === undefined) return null;
+  const prefix = m[1].toLowerCase().slice(0, 3);
+  const month = MONTH_NAMES.findIndex((name) => name.toLowerCase().startsWith(prefix)) + 1;
+  return { match: m[0], slug: `${m[2]}-${String(month).padStart(2, '0')}`, index: m.index };
+}
+
+/** "2025-04" -> "April 2025" (English month names). Returns the slug unchanged if it is not of that form. */
+export function issueLabelFromSlug(slug: string): string {
+  const m = /^(\d{4})-(\d{2})$/.exec(slug);
+  const name = m ? MONTH_NAMES[Number(m[2]) - 1] : undefined;
+  return m && name ? `${name} ${m[1]}` : slug;
+}
+
+/** Splits "CRANK Call | April 2025" into publication name and month slug; throws at `line` if impossible. */
+export function parseSubject(subject: string, line: number): { publicationName: string; slug: string } {
+  const month = findIssueMonth(subject);
+  if (!month) {
+    throw new DraftParseError(line, 'a subject line with the issue month, e.g. “CRANK Call | April 2025”', subject);
+  }
+  const bar = subject.indexOf(' | ');
+  let publicationName =
+    bar >= 0
+      ? subject.slice(0, bar)
+      : subject.slice(0, month.index) + subject.slice(month.index + month.match.length);
+  publicationName = publicationName.replace(/[\s|:–—-]+$/u, '').trim();
+  if (!publicationName) {
+    throw new DraftParseError(
+      line,
+      'the publication name before the month, e.g. “CRANK Call | April 2025”',
+      subject,
+    );
+  }
+  return { publicationName, slug: month.slug };
+}
+
+function normalizeHeading(text: string): string {
+  return text.replace(/:$/, '').replace(/\s+/g, ' ').trim().toLowerCase();
+}
+
+/** Recognises the section headings after the highlights (case-insensitive, an optional trailing colon). */
+export function headingKind(text: string, publicationName: string): SectionKind | null {
+  const h = normalizeHeading(text);
+  const pub = normalizeHeading(publicationName);
+  const firstWord = pub.split(' ')[0] ?? pub;
+  if (h === 'links') return 'links';
+  if (h === 'recent analysis' || h === 'analysis') return 'analysis';
+  if (h === 'perspectives' || h === 'crank perspectives' || h === `${firstWord} perspectives`) {
+    return 'perspectives';
+  }
+  if (h === `${pub} perspectives`) return 'perspectives';
+  if (pub && h === pub) return 'masthead';
+  return null;
+}
+
+export function isHighlightsHeading(text: string): boolean {
+  return /^(?:.*\s)?highlights:?$/i.test(text.trim());
+}
+
+/** Heading written by formatDraft / toMarkdown for each optional section. */
+export function sectionHeading(kind: Exclude<SectionKind, 'masthead'>, publicationName: string): string {
+  if (kind === 'links') return 'Links';
+  if (kind === 'analysis') return 'Recent Analysis';
+  const firstWord = publicationName.trim().split(/\s+/)[0];
+  return firstWord ? `${firstWord} Perspectives` : 'Perspectives';
+}
+
+/**
+ * The last balanced parenthesised group at the very end of `text`:
+ * "Title (A (B), C)" -> { before: "Title", inner: "A (B), C" }. Null if the line does not end with one.
+ */
+export function splitTrailingGroup(text: string): { before: string; inner: string } | null {
+  if (!text.endsWith(')')) return null;
+  let depth = 0;
+  for (let i = text.length - 1; i >= 0; i--) {
+    const c = text[i];
+    if (c === ')') depth++;
+    else if (c === '(') {
+      depth--;
+      if (depth === 0) return { before: text.slice(0, i).trimEnd(), inner: text.slice(i + 1, -1).trim() };
+    }
+  }
+  return null;
+}
+
+export const EMAIL_RE = /^[^\s@()<>,;:"[\]\\]+@[^\s@()<>,;:"[\]\\]+\.[^\s@()<>,;:"[\]\\]+$/;
+
+// ---- Highlights: headline or paragraph? --------------------------------------------------------------
+
+export type HighlightLineKind = 'headline' | 'paragraph';
+
+/** A line ends a sentence: . ! ? or … optionally followed by closing quotes/brackets. */
+const SENTENCE_END_RE = /[.!?…]["'”’»)\]]*$/u;
+const QUESTION_END_RE = /\?["'”’»)\]]*$/u;
+/** A line without final punctuation longer than this is a paragraph that lost its full stop, not a headline. */
+export const MAX_HEADLINE_LENGTH = 200;
+/** A question that is at most this long and followed by body text is a headline ("Will X happen?"). */
+export const MAX_QUESTION_HEADLINE_LENGTH = 120;
+const HEADLINE_MARK_RE = /^#\s+/;
+const PARAGRAPH_MARK_RE = /^¶\s*/u;
+
+function isPlainParagraph(text: string): boolean {
+  return (
+    PARAGRAPH_MARK_RE.test(text) ||
+    (!HEADLINE_MARK_RE.test(text) &&
+      SENTENCE_END_RE.test(text) &&
+      !(QUESTION_END_RE.test(text) && text.length <= MAX_QUESTION_HEADLINE_LENGTH))
+  );
+}
+
+/**
+ * Classifies one line of the highlights section. `next` is the following non-blank line of the same section,
+ * if any. Explicit marks win: "# " forces a headline, "¶ " a paragraph (both are removed from the text).
+ */
+export function classifyHighlightLine(
+  text: string,
+  next: string | undefined,
+): { kind: HighlightLineKind; text: string } {
+  if (HEADLINE_MARK_RE.test(text)) return { kind: 'headline', text: text.replace(HEADLINE_MARK_RE, '') };
+  if (PARAGRAPH_MARK_RE.test(text)) return { kind: 'paragraph', text: text.replace(PARAGRAPH_MARK_RE, '') };
+  if (QUESTION_END_RE.test(text)) {
+    const questionHeadline =
+      text.length <= MAX_QUESTION_HEADLINE_LENGTH && next !== undefined && isPlainParagraph(next);
+    return { kind: questionHeadline ? 'headline' : 'paragraph', text };
+  }
+  if (SENTENCE_END_RE.test(text)) return { kind: 'paragraph', text };
+  return { kind: text.length > MAX_HEADLINE_LENGTH ? 'paragraph' : 'headline', text };
+}
+
+const LINK_BULLET_RE = /^(?:—|–|--?|•|\*)\s*/u;
+
+function parseHighlights(lines: SourceLine[]): Highlight[] {
+  const highlights: Highlight[] = [];
+  let current: { h: Highlight; line: SourceLine } | null = null;
+  const linkHint = (l: SourceLine) =>
+    LINK_BULLET_RE.test(l.text) && splitTrailingGroup(l.text) ? ' (link lines belong after a “Links” heading)' : '';
+  lines.forEach((line, i) => {
+    const { kind, text } = classifyHighlightLine(line.text, lines[i + 1]?.text);
+    if (!text) throw new DraftParseError(line.n, 'text after the “#” or “¶” mark', line.text);
+    if (kind === 'headline') {
+      if (current && current.h.paragraphs.length === 0) {
+        throw new DraftParseError(
+          line.n,
+          `a paragraph for the headline on line ${current.line.n} (paragraphs end with . ? or !)${linkHint(line)}`,
+          line.text,
+        );
+      }
+      current = { h: { headline: text, paragraphs: [] }, line };
+      highlights.push(current.h);
+    } else {
+      if (!current) {
+        throw new DraftParseError(
+          line.n,
+          'a headline before this paragraph (a short line without a full stop at the end)',
+          line.text,
+        );
+      }
+      current.h.paragraphs.push(text);
+    }
+  });
+  const last = current as { h: Highlight; line: SourceLine } | null;
+  if (last && last.h.paragraphs.length === 0) {
+    throw new DraftParseError(last.line.n, 'at least one paragraph after this headline', last.line.text);
+  }
+  return highlights;
+}
+
+// ---- Line parsers for the list sections ----------------------------------------------------------------
+
+export function parseLinkLine(line: SourceLine): LinkItem {
+  const expected = 'a link line like “—What happened. (Source, Source)”';
+  const body = line.text.replace(LINK_BULLET_RE, '');
+  const group = splitTrailingGroup(body);
+  if (!group) throw new DraftParseError(line.n, `${expected}: the sources in parentheses are missing`, line.text);
+  const sources = group.inner.split(',').map((s) => s.trim());
+  if (!group.before) throw new DraftParseError(line.n, `${expected}: the text is missing`, line.text);
+  if (sources.some((s) => !s)) {
+    throw new DraftParseError(line.n, `${expected}: source names separated by commas`, line.text);
+  }
+  return { text: group.before, sources };
+}
+
+export function parseAttributedLine(line: SourceLine, section: string): AttributedItem {
+  const expected = `${section} line like “Title (Author, Institution)”`;
+  const group = splitTrailingGroup(line.text);
+  if (!group || !group.inner) {
+    throw new DraftParseError(line.n, `${expected}: the attribution in parentheses is missing`, line.text);
+  }
+  if (!group.before) throw new DraftParseError(line.n, `${expected}: the title is missing`, line.text);
+  return { title: group.before, attribution: group.inner };
+}
+
+export function parseMastheadLine(line: SourceLine): MastheadEntry {
+  const expected = 'a masthead line “Role, Name” or “Role, Name (email)”';
+  let rest = line.text;
+  let email: string | undefined;
+  const group = splitTrailingGroup(rest);
+  if (group && group.inner.includes('@')) {
+    if (!EMAIL_RE.test(group.inner)) {
+      throw new DraftParseError(line.n, `${expected}: “${group.inner}” is not an email address`, line.text);
+    }
+    email = group.inner;
+    rest = group.before;
+  }
+  const comma = rest.indexOf(',');
+  const role = comma >= 0 ? rest.slice(0, comma).trim() : '';
+  const name = comma >= 0 ? rest.slice(comma + 1).trim() : '';
+  if (!role || !name) throw new DraftParseError(line.n, expected, line.text);
+  return email === undefined ? { role, name } : { role, name, email };
+}
+
+// ---- Whole document -------------------------------------------------------------------------------------
+
+/** Splits text into trimmed non-blank lines with their 1-based numbers (BOM and CR/CRLF handled). */
+export function sourceLines(text: string): SourceLine[] {
+  const out: SourceLine[] = [];
+  text
+    .replace(/^\uFEFF/, '')
+    .split(/\r\n|\r|\n/)
+    .forEach((raw, i) => {
+      const t = raw.trim();
+      if (t) out.push({ n: i + 1, text: t });
+    });
+  return out;
+}
+
+export function parseDraft(text: string): EditionContent {
+  const lines = sourceLines(text);
+  const subjectLine = lines[0];
+  if (!subjectLine) {
+    throw new DraftParseError(1, 'a subject line with the issue month, e.g. “CRANK Call | April 2025”');
+  }
+  const subject = subjectLine.text;
+  const { publicationName, slug } = parseSubject(subject, subjectLine.n);
+
+  // Description (one line) then the highlights heading; the description may be left out.
+  let pos = 1;
+  let description = '';
+  const second = lines[pos];
+  if (second && !isHighlightsHeading(second.text)) {
+    description = second.text;
+    pos++;
+  }
+  const headingLine = lines[pos];
+  if (!headingLine || !isHighlightsHeading(headingLine.text)) {
+    throw new DraftParseError(
+      headingLine?.n ?? (lines[pos - 1]?.n ?? 0) + 1,
+      'the highlights heading, e.g. “April 2025 Highlights” (after the subject and the one-line description)',
+      headingLine?.text,
+    );
+  }
+  const highlightsTitle = headingLine.text;
+  const titleMonth = findIssueMonth(highlightsTitle);
+  if (titleMonth && titleMonth.slug !== slug) {
+    throw new DraftParseError(
+      headingLine.n,
+      `the same month as the subject (${issueLabelFromSlug(slug)})`,
+      headingLine.text,
+    );
+  }
+  pos++;
+
+  // Split the rest into sections by their headings.
+  const sections: Record<'highlights' | SectionKind, SourceLine[]> = {
+    highlights: [],
+    links: [],
+    analysis: [],
+    perspectives: [],
+    masthead: [],
+  };
+  const seen = new Map<SectionKind, SourceLine>();
+  let current: 'highlights' | SectionKind = 'highlights';
+  let mastheadTitle = '';
+  for (const line of lines.slice(pos)) {
+    const marked = current === 'highlights' && (HEADLINE_MARK_RE.test(line.text) || PARAGRAPH_MARK_RE.test(line.text));
+    const kind = marked ? null : headingKind(line.text, publicationName);
+    if (kind) {
+      const previous = seen.get(kind);
+      if (previous) {
+        throw new DraftParseError(
+          line.n,
+          `each section only once (“${previous.text}” already started on line ${previous.n})`,
+          line.text,
+        );
+      }
+      seen.set(kind, line);
+      if (kind === 'masthead') mastheadTitle = line.text.replace(/:$/, '').trim();
+      current = kind;
+      continue;
+    }
+    sections[current].push(line);
+  }
+
+  return {
+    publicationName,
+    slug,
+    subject,
+    description,
+    highlightsTitle,
+    highlights: parseHighlights(sections.highlights),
+    links: sections.links.map(parseLinkLine),
+    analysis: sections.analysis.map((l) => parseAttributedLine(l, 'an analysis')),
+    perspectives: sections.perspectives.map((l) => parseAttributedLine(l, 'a perspectives')),
+    mastheadTitle,
+    masthead: sections.masthead.map(parseMastheadLine),
+  };
+}

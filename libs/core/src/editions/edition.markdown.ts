@@ -1,0 +1,233 @@
+import type { EditionContent, Highlight, MastheadEntry } from '@app/email';
+import { assertRepresentable } from './draft.format';
+import {
+  DraftParseError,
+  EMAIL_RE,
+  findIssueMonth,
+  headingKind,
+  issueLabelFromSlug,
+  parseSubject,
+  sectionHeading,
+  splitTrailingGroup,
+  type SectionKind,
+  type SourceLine,
+} from './draft.parser';
+
+/**
+ * Markdown form of an edition (CommonMark; renders sensibly anywhere) and its inverse:
+ * parseMarkdown(toMarkdown(x)) deep-equals x.
+ *
+ *   # CRANK Call | April 2025            subject
+ *   description paragraph
+ *   ## April 2025 Highlights
+ *   ### Headline                         then one paragraph per block
+ *   ## Links                             - Text. (Source, Source)
+ *   ## Recent Analysis                   - Title (Attribution)
+ *   ## CRANK Perspectives                - Title (Attribution)
+ *   ## CRANK Call                        - Role, Name ([email](mailto:email))
+ */
+
+/** Backslash-escapes what Markdown would otherwise interpret; `unescapeMarkdown` undoes it exactly. */
+export function escapeMarkdown(text: string, opts: { heading?: boolean } = {}): string {
+  let s = text.replace(/[\\`*_[\]<>~]/g, '\\$&').replace(/&(?=#?\w+;)/g, '\\&');
+  // Block syntax at the start of a line: "# ", "- ", "+ ", "= ", "1. ", "1) ".
+  s = s.replace(/^([#+=-])/, '\\$1').replace(/^(\d+)([.)])/, '$1\\$2');
+  if (opts.heading) s = s.replace(/(^|[^\\])#$/, '$1\\#');
+  return s;
+}
+
+export function unescapeMarkdown(text: string): string {
+  return text.replace(/\\([!-/:-@[-`{-~])/g, '$1');
+}
+
+export function toMarkdown(content: EditionContent): string {
+  assertRepresentable(content);
+  const esc = escapeMarkdown;
+  const out: string[] = [`# ${esc(content.subject, { heading: true })}`, ''];
+  if (content.description) out.push(esc(content.description), '');
+  out.push(`## ${esc(content.highlightsTitle, { heading: true })}`, '');
+  for (const h of content.highlights) {
+    out.push(`### ${esc(h.headline, { heading: true })}`, '');
+    for (const p of h.paragraphs) out.push(esc(p), '');
+  }
+  const list = (kind: Exclude<SectionKind, 'masthead'>, items: string[]) => {
+    if (!items.length) return;
+    out.push(`## ${sectionHeading(kind, content.publicationName)}`, '');
+    for (const item of items) out.push(`- ${item}`);
+    out.push('');
+  };
+  list(
+    'links',
+    content.links.map((l) => `${esc(l.text)} (${l.sources.map((s) => esc(s)).join(', ')})`),
+  );
+  list(
+    'analysis',
+    content.analysis.map((a) => `${esc(a.title)} (${esc(a.attribution)})`),
+  );
+  list(
+    'perspectives',
+    content.perspectives.map((a) => `${esc(a.title)} (${esc(a.attribution)})`),
+  );
+  if (content.mastheadTitle || content.masthead.length) {
+    out.push(`## ${esc(content.mastheadTitle || content.publicationName, { heading: true })}`, '');
+    for (const m of content.masthead) {
+      const email = m.email ? ` ([${esc(m.email)}](mailto:${m.email}))` : '';
+      out.push(`- ${esc(m.role)}, ${esc(m.name)}${email}`);
+    }
+    out.push('');
+  }
+  return `${out.join('\n').replace(/\n+$/, '')}\n`;
+}
+
+interface Block {
+  line: SourceLine;
+  text: string;
+}
+
+const MAILTO_RE = /\s*\(\[[^\]]*\]\(mailto:([^()\s]+)\)\)$/;
+
+export function parseMarkdown(md: string): EditionContent {
+  const raw = md.replace(/^\uFEFF/, '').split(/\r\n|\r|\n/);
+  // Group lines: headings and list items stand alone; other consecutive lines form one paragraph block.
+  const blocks: Block[] = [];
+  let para: Block | null = null;
+  raw.forEach((r, i) => {
+    const text = r.trim();
+    const line = { n: i + 1, text };
+    if (!text) {
+      para = null;
+      return;
+    }
+    const isItem = /^[-*+]\s+/.test(text);
+    if (/^#{1,6}\s/.test(text) || isItem) {
+      para = null;
+      blocks.push({ line, text });
+      return;
+    }
+    const prev = blocks[blocks.length - 1];
+    if (!para && prev && /^[-*+]\s+/.test(prev.text) && /^\s/.test(r)) {
+      prev.text += ` ${text}`; // indented continuation of a list item
+      return;
+    }
+    if (para) {
+      para.text += ` ${text}`;
+      return;
+    }
+    para = { line, text };
+    blocks.push(para);
+  });
+
+  const first = blocks[0];
+  const h1 = first && /^#\s+(.*)$/.exec(first.text);
+  if (!first || !h1) throw new DraftParseError(first?.line.n ?? 1, 'a “# Subject” heading first', first?.text);
+  const subject = unescapeMarkdown(stripClosingHashes(h1[1] ?? ''));
+  const { publicationName, slug } = parseSubject(subject, first.line.n);
+
+  const content: EditionContent = {
+    publicationName,
+    slug,
+    subject,
+    description: '',
+    highlightsTitle: '',
+    highlights: [],
+    links: [],
+    analysis: [],
+    perspectives: [],
+    mastheadTitle: '',
+    masthead: [],
+  };
+  const description: string[] = [];
+  let section: 'description' | 'highlights' | SectionKind = 'description';
+  let highlight: Highlight | null = null;
+  const seen = new Set<string>();
+
+  for (const b of blocks.slice(1)) {
+    const h2 = /^##\s+(.*)$/.exec(b.text);
+    const h3 = /^###\s+(.*)$/.exec(b.text);
+    const item = /^[-*+]\s+(.*)$/.exec(b.text);
+    if (h2) {
+      const title = unescapeMarkdown(stripClosingHashes(h2[1] ?? ''));
+      const kind: 'highlights' | SectionKind | null =
+        headingKind(title, publicationName) ?? (content.highlightsTitle ? null : 'highlights');
+      if (!kind || seen.has(kind)) {
+        throw new DraftParseError(
+          b.line.n,
+          'a section heading: the highlights, Links, Recent Analysis, Perspectives or the publication name, each once',
+          b.text,
+        );
+      }
+      seen.add(kind);
+      if (kind === 'highlights') {
+        const month = findIssueMonth(title);
+        if (month && month.slug !== slug) {
+          throw new DraftParseError(b.line.n, `the same month as the subject (${issueLabelFromSlug(slug)})`, b.text);
+        }
+        content.highlightsTitle = title;
+      }
+      if (kind === 'masthead') content.mastheadTitle = title;
+      section = kind;
+      continue;
+    }
+    if (section === 'description') {
+      if (h3 || item) throw new DraftParseError(b.line.n, 'the “## … Highlights” heading', b.text);
+      description.push(unescapeMarkdown(b.text));
+    } else if (section === 'highlights') {
+      if (h3) {
+        highlight = { headline: unescapeMarkdown(stripClosingHashes(h3[1] ?? '')), paragraphs: [] };
+        content.highlights.push(highlight);
+      } else if (!highlight || item || /^#/.test(b.text)) {
+        throw new DraftParseError(b.line.n, 'a “### Headline” before this paragraph', b.text);
+      } else {
+        highlight.paragraphs.push(unescapeMarkdown(b.text));
+      }
+    } else {
+      if (!item) throw new DraftParseError(b.line.n, 'a list item starting with “- ”', b.text);
+      const line = { n: b.line.n, text: item[1] ?? '' };
+      if (section === 'links') content.links.push(parseMdLink(line));
+      else if (section === 'masthead') content.masthead.push(parseMdMasthead(line));
+      else content[section].push(parseMdAttributed(line));
+    }
+  }
+  if (!content.highlightsTitle) {
+    throw new DraftParseError(raw.length, 'a “## … Highlights” section heading');
+  }
+  const empty = content.highlights.find((h) => h.paragraphs.length === 0);
+  if (empty) throw new DraftParseError(raw.length, `a paragraph for “${empty.headline}”`);
+  content.description = description.join(' ');
+  return content;
+}
+
+function stripClosingHashes(text: string): string {
+  return text.replace(/(?:^|\s+)#+\s*$/, '').trim();
+}
+
+function parseMdLink(line: SourceLine) {
+  const g = splitTrailingGroup(line.text);
+  if (!g || !g.before) throw new DraftParseError(line.n, 'a link item “- Text (Source, Source)”', line.text);
+  const sources = g.inner.split(',').map((s) => unescapeMarkdown(s.trim()));
+  if (sources.some((s) => !s)) throw new DraftParseError(line.n, 'source names separated by commas', line.text);
+  return { text: unescapeMarkdown(g.before), sources };
+}
+
+function parseMdAttributed(line: SourceLine) {
+  const g = splitTrailingGroup(line.text);
+  if (!g || !g.before || !g.inner) {
+    throw new DraftParseError(line.n, 'an item “- Title (Attribution)”', line.text);
+  }
+  return { title: unescapeMarkdown(g.before), attribution: unescapeMarkdown(g.inner) };
+}
+
+function parseMdMasthead(line: SourceLine): MastheadEntry {
+  let rest = line.text;
+  let email: string | undefined;
+  const m = MAILTO_RE.exec(rest);
+  if (m && m[1] && EMAIL_RE.test(m[1])) {
+    email = m[1];
+    rest = rest.slice(0, m.index);
+  }
+  const comma = rest.indexOf(',');
+  const role = comma >= 0 ? unescapeMarkdown(rest.slice(0, comma).trim()) : '';
+  const name = comma >= 0 ? unescapeMarkdown(rest.slice(comma + 1).trim()) : '';
+  if (!role || !name) throw new DraftParseError(line.n, 'a masthead item “- Role, Name”', line.text);
+  return email === undefined ? { role, name } : { role, name, email };
+}

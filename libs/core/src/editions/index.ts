@@ -1,0 +1,3 @@
+export * from './draft.parser';
+export * from './draft.format';
+export * from './edition.markdown';

@@ -1,0 +1,64 @@
+import { AppConfig } from '@app/config';
+import { Injectable } from '@nestjs/common';
+import { createHmac, timingSafeEqual } from 'node:crypto';
+
+export enum TokenPurpose {
+  Confirm = 'c',
+  Unsubscribe = 'u',
+  Preferences = 'p',
+}
+
+/** Confirmation links expire after 7 days; unsubscribe and preference links never expire. */
+const TTL_SECONDS: Record<TokenPurpose, number | undefined> = {
+  [TokenPurpose.Confirm]: 7 * 24 * 3600,
+  [TokenPurpose.Unsubscribe]: undefined,
+  [TokenPurpose.Preferences]: undefined,
+};
+
+export type TokenCheck =
+  | { ok: true; subscriberUid: string; issuedAt: number }
+  | { ok: false; reason: 'malformed' | 'forged' | 'expired'; subscriberUid?: string };
+
+const UUID_HEX = /^[0-9a-f]{32}$/;
+
+/**
+ * Link tokens: `<purpose><uid hex><issued-at base36>.<HMAC-SHA256 truncated to 128 bits>`, base64url.
+ * The subject is the subscriber's random uid (not the id or the email), so a token reveals nothing and
+ * cannot be guessed; the purpose is inside the MAC, so a confirm token cannot unsubscribe. Erasure rotates
+ * the uid, which kills every earlier link.
+ */
+@Injectable()
+export class TokenService {
+  private readonly key: Buffer;
+
+  constructor(config: AppConfig) {
+    this.key = Buffer.from(config.secretKey, 'utf8');
+  }
+
+  sign(purpose: TokenPurpose, subscriberUid: string, issuedAt = Math.floor(Date.now() / 1000)): string {
+    const body = `${purpose}${subscriberUid.replace(/-/g, '').toLowerCase()}${issuedAt.toString(36)}`;
+    return `${Buffer.from(body).toString('base64url')}.${this.mac(body)}`;
+  }
+
+  verify(token: unknown, purpose: TokenPurpose, now = Math.floor(Date.now() / 1000)): TokenCheck {
+    if (typeof token !== 'string' || token.length > 200) return { ok: false, reason: 'malformed' };
+    const dot = token.indexOf('.');
+    if (dot <= 0) return { ok: false, reason: 'malformed' };
+    const body = Buffer.from(token.slice(0, dot), 'base64url').toString('utf8');
+    const given = Buffer.from(token.slice(dot + 1), 'base64url');
+    const expected = Buffer.from(this.mac(body), 'base64url');
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, reason: 'forged' };
+    if (body[0] !== purpose) return { ok: false, reason: 'forged' };
+    const hex = body.slice(1, 33);
+    const issuedAt = Number.parseInt(body.slice(33), 36);
+    if (!UUID_HEX.test(hex) || !Number.isFinite(issuedAt)) return { ok: false, reason: 'malformed' };
+    const uid = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+    const ttl = TTL_SECONDS[purpose];
+    if (ttl !== undefined && now - issuedAt > ttl) return { ok: false, reason: 'expired', subscriberUid: uid };
+    return { ok: true, subscriberUid: uid, issuedAt };
+  }
+
+  private mac(body: string): string {
+    return createHmac('sha256', this.key).update(body).digest().subarray(0, 16).toString('base64url');
+  }
+}

@@ -1,0 +1,50 @@
+import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+
+export enum CampaignStatus {
+  Scheduled = 'scheduled',
+  Running = 'running',
+  Paused = 'paused',
+  Cancelled = 'cancelled',
+  Completed = 'completed',
+}
+
+@Entity('campaign')
+export class Campaign {
+  @PrimaryGeneratedColumn('identity', { type: 'int' })
+  id!: number;
+
+  /** One full send per edition (unique). */
+  @Column({ name: 'edition_id', type: 'int', unique: true })
+  editionId!: number;
+
+  @Column({ type: 'varchar', length: 16 })
+  status!: CampaignStatus;
+
+  @Column({ name: 'scheduled_at', type: 'timestamptz', nullable: true })
+  scheduledAt!: Date | null;
+
+  @Column({ name: 'started_at', type: 'timestamptz', nullable: true })
+  startedAt!: Date | null;
+
+  @Column({ name: 'finished_at', type: 'timestamptz', nullable: true })
+  finishedAt!: Date | null;
+
+  /** Set once fan-out has written every delivery row; until then `total` is still growing. */
+  @Column({ name: 'fanned_out_at', type: 'timestamptz', nullable: true })
+  fannedOutAt!: Date | null;
+
+  @Column({ type: 'int', default: 0 })
+  total!: number;
+
+  @Column({ name: 'pause_reason', type: 'varchar', length: 500, nullable: true })
+  pauseReason!: string | null;
+
+  @Column({ name: 'consecutive_failures', type: 'int', default: 0 })
+  consecutiveFailures!: number;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt!: Date;
+}

@@ -1,0 +1,4 @@
+import { InitialSchema1764270000000 } from './1764270000000-initial-schema';
+
+/** Listed explicitly (not globbed) so the same list works from ts sources under Jest and from dist. */
+export const MIGRATIONS = [InitialSchema1764270000000];

@@ -1,0 +1,4 @@
+export * from './mail-transport';
+export * from './smtp.transport';
+export * from './file-outbox.transport';
+export * from './mailer.module';

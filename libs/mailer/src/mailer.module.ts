@@ -1,0 +1,32 @@
+import { AppConfig } from '@app/config';
+import { Global, Inject, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { FileOutboxTransport } from './file-outbox.transport';
+import { MAIL_TRANSPORT, type MailTransport } from './mail-transport';
+import { SmtpMailTransport } from './smtp.transport';
+
+export function createMailTransport(config: AppConfig): MailTransport {
+  const { SMTP_URL, SMTP_POOL_SIZE, SMTP_TIMEOUT_MS, OUTBOX_DIR } = config.env;
+  if (!SMTP_URL) {
+    new Logger('Mailer').warn(`SMTP_URL is not set: mail is written as .eml files to ${OUTBOX_DIR}/`);
+    return new FileOutboxTransport(OUTBOX_DIR);
+  }
+  return new SmtpMailTransport({
+    url: SMTP_URL,
+    poolSize: SMTP_POOL_SIZE,
+    timeoutMs: SMTP_TIMEOUT_MS,
+    dkim: config.dkim,
+  });
+}
+
+@Global()
+@Module({
+  providers: [{ provide: MAIL_TRANSPORT, inject: [AppConfig], useFactory: createMailTransport }],
+  exports: [MAIL_TRANSPORT],
+})
+export class MailerModule implements OnApplicationShutdown {
+  constructor(@Inject(MAIL_TRANSPORT) private readonly transport: MailTransport) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.transport.close();
+  }
+}

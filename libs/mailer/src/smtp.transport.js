@@ -1,0 +1,65 @@
+"use strict";
+Object.defineProperty(exports, "__esModule", { value: true });
+exports.SmtpMailTransport = void 0;
+const nodemailer_1 = require("nodemailer");
+const mail_transport_1 = require("./mail-transport");
+/** nodemailer SMTP pool: connections are reused across messages, which is where throughput comes from. */
+class SmtpMailTransport {
+    transporter;
+    description;
+    constructor(opts) {
+        const u = new URL(opts.url);
+        this.description = `SMTP ${u.protocol}//${u.hostname}:${u.port || (u.protocol === 'smtps:' ? 465 : 25)}`;
+        this.transporter = (0, nodemailer_1.createTransport)({
+            pool: true,
+            host: u.hostname,
+            port: u.port ? Number(u.port) : u.protocol === 'smtps:' ? 465 : 25,
+            secure: u.protocol === 'smtps:',
+            auth: u.username
+                ? { user: decodeURIComponent(u.username), pass: decodeURIComponent(u.password) }
+                : undefined,
+            maxConnections: opts.poolSize,
+            maxMessages: Infinity,
+            connectionTimeout: opts.timeoutMs,
+            greetingTimeout: opts.timeoutMs,
+            socketTimeout: opts.timeoutMs,
+            ignoreTLS: opts.ignoreTLS ?? u.searchParams.get('ignoreTLS') === 'true',
+            dkim: opts.dkim
+                ? {
+                    ...opts.dkim,
+                    // List-Unsubscribe(-Post) must be covered by the signature for one-click to be trusted (RFC 8058 §4).
+                    headerFieldNames: 'From:Sender:Reply-To:Subject:Date:Message-ID:To:Cc:MIME-Version:Content-Type:Content-Transfer-Encoding:List-Id:List-Unsubscribe:List-Unsubscribe-Post',
+                }
+                : undefined,
+        });
+    }
+    async send(mail) {
+        try {
+            const info = mail.kind === 'raw'
+                ? await this.transporter.sendMail({ raw: mail.raw, envelope: mail.envelope, messageId: mail.messageId })
+                : await this.transporter.sendMail({
+                    from: mail.from,
+                    to: mail.to,
+                    subject: mail.subject,
+                    html: mail.html,
+                    text: mail.text,
+                    headers: mail.headers,
+                    messageId: mail.messageId,
+                });
+            const messageId = mail.messageId ?? info.messageId ?? '';
+            return { messageId, response: String(info.response ?? '') };
+        }
+        catch (err) {
+            throw (0, mail_transport_1.classifySmtpError)(err);
+        }
+    }
+    async verify() {
+        await this.transporter.verify();
+    }
+    async close() {
+        this.transporter.close();
+        return Promise.resolve();
+    }
+}
+exports.SmtpMailTransport = SmtpMailTransport;
+//# sourceMappingURL=smtp.transport.js.map

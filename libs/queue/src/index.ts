@@ -1,0 +1,4 @@
+export * from './queue.constants';
+export * from './redis-options';
+export * from './job.queue';
+export * from './queue.module';

@@ -1,0 +1,38 @@
+export enum QueueName {
+  /** Transactional mail: double opt-in confirmations, test sends. */
+  Mail = 'mail',
+  /** Campaign orchestration: scheduled starts, fan-out, completion checks, recovery. */
+  Campaign = 'campaign',
+  /** Campaign message batches. */
+  Delivery = 'delivery',
+}
+
+export enum JobName {
+  SendConfirmation = 'send-confirmation',
+  SendTest = 'send-test',
+  StartCampaign = 'start-campaign',
+  FanOutCampaign = 'fan-out-campaign',
+  CheckCampaign = 'check-campaign',
+  DeliverBatch = 'deliver-batch',
+}
+
+/** Payloads carry ids only: handlers reload state, so a job is safe to run twice. */
+export interface JobPayloads {
+  [JobName.SendConfirmation]: { subscriberId: number };
+  [JobName.SendTest]: { editionId: number; to: string[] };
+  [JobName.StartCampaign]: { campaignId: number };
+  [JobName.FanOutCampaign]: { campaignId: number };
+  [JobName.CheckCampaign]: { campaignId: number };
+  [JobName.DeliverBatch]: { campaignId: number; deliveryIds: number[] };
+}
+
+export const JOB_QUEUE: { [J in JobName]: QueueName } = {
+  [JobName.SendConfirmation]: QueueName.Mail,
+  [JobName.SendTest]: QueueName.Mail,
+  [JobName.StartCampaign]: QueueName.Campaign,
+  [JobName.FanOutCampaign]: QueueName.Campaign,
+  [JobName.CheckCampaign]: QueueName.Campaign,
+  [JobName.DeliverBatch]: QueueName.Delivery,
+};
+
+export type JobPayload<J extends JobName> = JobPayloads[J];

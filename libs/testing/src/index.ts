@@ -1,0 +1,4 @@
+export * from './smtp-sink';
+export * from './test-database';
+export * from './redis-cleanup';
+export * from './wait';

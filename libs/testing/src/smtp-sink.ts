@@ -1,0 +1,115 @@
+import { simpleParser, type ParsedMail } from 'mailparser';
+import type { AddressInfo } from 'node:net';
+import { SMTPServer, type SMTPServerSession } from 'smtp-server';
+
+export interface ReceivedMail {
+  envelopeFrom: string;
+  envelopeTo: string[];
+  raw: Buffer;
+  parsed: ParsedMail;
+  receivedAt: number;
+}
+
+/** Decides the fate of one recipient: undefined accepts; an error with responseCode rejects it. */
+export type RecipientPolicy = (rcpt: string, session: SMTPServerSession) => { code: number; message: string } | undefined;
+
+/**
+ * A real SMTP server, in process, that records every message it accepts. Tests can make it answer 4xx/5xx
+ * per recipient, go silent (never answer), or stop and start again.
+ */
+export class SmtpSink {
+  readonly messages: ReceivedMail[] = [];
+  private server?: SMTPServer;
+  private waiters: { count: number; resolve: () => void }[] = [];
+  port = 0;
+  policy?: RecipientPolicy;
+  /** When true, accepted connections get no greeting: the client must time out. */
+  silent = false;
+
+  async start(port = 0): Promise<this> {
+    this.server = new SMTPServer({
+      authOptional: true,
+      disabledCommands: ['STARTTLS', 'AUTH'],
+      logger: false,
+      size: 10 * 1024 * 1024,
+      onConnect: (_session, cb) => {
+        if (this.silent) return; // never call back: the client sees no greeting
+        cb();
+      },
+      onRcptTo: (address, session, cb) => {
+        const verdict = this.policy?.(address.address, session);
+        if (verdict) {
+          const err = new Error(verdict.message) as Error & { responseCode: number };
+          err.responseCode = verdict.code;
+          return cb(err);
+        }
+        cb();
+      },
+      onData: (stream, session, cb) => {
+        const chunks: Buffer[] = [];
+        stream.on('data', (c: Buffer) => chunks.push(c));
+        stream.on('end', () => {
+          const raw = Buffer.concat(chunks);
+          simpleParser(raw)
+            .then((parsed) => {
+              this.messages.push({
+                envelopeFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+                envelopeTo: session.envelope.rcptTo.map((r) => r.address),
+                raw,
+                parsed,
+                receivedAt: Date.now(),
+              });
+              this.notify();
+              cb(null, `Ok: queued as ${this.messages.length}`);
+            })
+            .catch((e: Error) => cb(e));
+        });
+      },
+    });
+    await new Promise<void>((resolve, reject) => {
+      this.server!.once('error', reject);
+      this.server!.listen(port, '127.0.0.1', () => resolve());
+    });
+    this.server.on('error', () => undefined);
+    this.port = (this.server.server.address() as AddressInfo).port;
+    return this;
+  }
+
+  get url(): string {
+    return `smtp://127.0.0.1:${this.port}`;
+  }
+
+  async stop(): Promise<void> {
+    const s = this.server;
+    this.server = undefined;
+    if (s) await new Promise<void>((resolve) => s.close(() => resolve()));
+  }
+
+  to(address: string): ReceivedMail[] {
+    const a = address.toLowerCase();
+    return this.messages.filter((m) => m.envelopeTo.some((t) => t.toLowerCase() === a));
+  }
+
+  clear(): void {
+    this.messages.length = 0;
+  }
+
+  /** Resolves once at least `count` messages have arrived; rejects after `timeoutMs`. */
+  waitFor(count: number, timeoutMs = 30000): Promise<void> {
+    if (this.messages.length >= count) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const waiter = { count, resolve: () => (clearTimeout(timer), resolve()) };
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        reject(new Error(`timed out waiting for ${count} messages (have ${this.messages.length})`));
+      }, timeoutMs);
+      this.waiters.push(waiter);
+    });
+  }
+
+  private notify(): void {
+    const ready = this.waiters.filter((w) => this.messages.length >= w.count);
+    this.waiters = this.waiters.filter((w) => this.messages.length < w.count);
+    for (const w of ready) w.resolve();
+  }
+}

@@ -1,0 +1,135 @@
+import { createTestDatabase, deleteRedisPrefix, SmtpSink, testRedisPrefix, waitUntil } from '@app/testing';
+import type { INestApplication, INestApplicationContext } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { createApiApp } from '../../apps/api/src/bootstrap';
+import { WorkerModule } from '../../apps/worker/src/worker.module';
+
+export const ROOT = join(__dirname, '..', '..');
+export const WORKER_ENTRY = join(ROOT, 'dist/apps/worker/apps/worker/src/main.js');
+export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+export interface HarnessOptions {
+  /** Real worker processes to start (built from dist by the Jest global setup). */
+  workers?: number;
+  /** Run the worker module inside the test process instead (faster; no kill tests). */
+  inProcessWorker?: boolean;
+  env?: Record<string, string>;
+}
+
+/**
+ * One isolated world per test file: its own database, Redis key prefix and SMTP sink, the real API
+ * (in process, on a random port) and real workers.
+ */
+export class Harness {
+  readonly smtp = new SmtpSink();
+  readonly adminToken = `test-admin-${randomBytes(12).toString('hex')}`;
+  readonly secretKey = randomBytes(32).toString('hex');
+  readonly prefix = testRedisPrefix();
+  db!: { url: string; name: string; drop: () => Promise<void> };
+  app!: INestApplication & NestExpressApplication;
+  workerApp?: INestApplicationContext;
+  baseUrl = '';
+  readonly workers: ChildProcess[] = [];
+  private pg?: Client;
+  private extraEnv: Record<string, string> = {};
+
+  static async start(opts: HarnessOptions = {}): Promise<Harness> {
+    const h = new Harness();
+    await h.init(opts);
+    return h;
+  }
+
+  env(): Record<string, string> {
+    return {
+      NODE_ENV: 'test',
+      DATABASE_URL: this.db.url,
+      REDIS_URL,
+      REDIS_PREFIX: this.prefix,
+      SMTP_URL: this.smtp.url,
+      SMTP_TIMEOUT_MS: '5000',
+      SECRET_KEY: this.secretKey,
+      ADMIN_API_TOKEN: this.adminToken,
+      PUBLIC_URL: 'https://news.example.test',
+      MAIL_FROM: 'CRANK Call <crank@example.test>',
+      LOG_LEVEL: 'warn',
+      SEND_BACKOFF_MS: '200',
+      ...this.extraEnv,
+    };
+  }
+
+  private async init(opts: HarnessOptions): Promise<void> {
+    this.extraEnv = opts.env ?? {};
+    await this.smtp.start();
+    this.db = await createTestDatabase();
+    Object.assign(process.env, this.env());
+    this.app = await createApiApp();
+    await this.app.listen(0, '127.0.0.1');
+    const addr = this.app.getHttpServer().address() as { port: number };
+    this.baseUrl = `http://127.0.0.1:${addr.port}`;
+    if (opts.inProcessWorker) await this.startInProcessWorker();
+    for (let i = 0; i < (opts.workers ?? 0); i++) await this.spawnWorker();
+  }
+
+  async startInProcessWorker(): Promise<void> {
+    const app = await NestFactory.createApplicationContext(WorkerModule, { logger: ['error', 'warn'] });
+    await app.init();
+    this.workerApp = app;
+  }
+
+  /** Starts a real worker process and resolves once it reports it is ready. */
+  async spawnWorker(extraEnv: Record<string, string> = {}): Promise<ChildProcess> {
+    const child = spawn(process.execPath, [WORKER_ENTRY], {
+      env: { ...process.env, ...this.env(), LOG_LEVEL: 'info', ...extraEnv },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.workers.push(child);
+    let output = '';
+    child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+    await new Promise<void>((resolve, reject) => {
+      const onData = (d: Buffer) => {
+        output += d.toString();
+        if (output.includes('started')) {
+          child.stdout?.off('data', onData);
+          child.stdout?.resume();
+          resolve();
+        }
+      };
+      child.stdout?.on('data', onData);
+      child.once('exit', (code) => reject(new Error(`worker exited with ${code}: ${output.slice(-2000)}`)));
+    });
+    return child;
+  }
+
+  async query<T = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> {
+    if (!this.pg) {
+      this.pg = new Client({ connectionString: this.db.url });
+      await this.pg.connect();
+    }
+    const r = await this.pg.query(sql, params);
+    return r.rows as T[];
+  }
+
+  waitUntil = waitUntil;
+
+  async stop(): Promise<void> {
+    for (const w of this.workers) {
+      if (w.exitCode === null && w.signalCode === null) {
+        const exited = new Promise((r) => w.once('exit', r));
+        w.kill('SIGTERM');
+        await Promise.race([exited, new Promise((r) => setTimeout(r, 10000))]);
+        if (w.exitCode === null) w.kill('SIGKILL');
+      }
+    }
+    await this.workerApp?.close();
+    await this.app?.close();
+    await this.pg?.end();
+    await this.smtp.stop();
+    await deleteRedisPrefix(REDIS_URL, this.prefix);
+    await this.db?.drop();
+  }
+}
