@@ -6,6 +6,13 @@ import { Module } from '@nestjs/common';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { LoggerModule } from 'nestjs-pino';
 import { loggerOptions } from './logger.options';
+import { AuthModule } from './auth/auth.module';
+import { HealthModule } from './health/health.module';
+import { MetricsModule } from './metrics/metrics.module';
+import { OpsModule } from './ops/ops.module';
+import { AdminCampaignsModule } from './admin/campaigns/admin-campaigns.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
+import { SubscriptionsHttpModule } from './subscriptions/subscriptions-http.module';
 
 /** Public (reader) controllers opt in to rate limiting with @UseGuards(ThrottlerGuard). */
 @Module({
@@ -21,6 +28,13 @@ import { loggerOptions } from './logger.options';
     DatabaseModule,
     QueueModule,
     MailerModule,
+    AuthModule,
+    MetricsModule,
+    HealthModule,
+    OpsModule,
+    AdminCampaignsModule,
+    WebhooksModule,
+    SubscriptionsHttpModule,
   ],
 })
 export class AppModule {}

@@ -7,6 +7,7 @@ import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
+import { setupOpenApi } from './ops/openapi';
 
 export const BODY_LIMIT = '1mb';
 
@@ -43,6 +44,7 @@ export function configureApp(app: NestExpressApplication): void {
     }),
   );
   app.useGlobalFilters(new AllExceptionsFilter());
+  setupOpenApi(app);
   app.enableShutdownHooks();
 }
 

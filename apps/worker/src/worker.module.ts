@@ -1,9 +1,14 @@
 import { AppConfig, ConfigModule } from '@app/config';
+import { CampaignWorkerModule, SubscriptionsModule } from '@app/core';
+import { WorkerMetricsModule } from '@app/core/metrics';
 import { DatabaseModule } from '@app/database';
 import { MailerModule } from '@app/mailer';
 import { QueueModule } from '@app/queue';
 import { Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
+import { CampaignProcessor } from './campaign.processor';
+import { DeliveryProcessor } from './delivery.processor';
+import { MailProcessor } from './mail.processor';
 
 @Module({
   imports: [
@@ -15,6 +20,10 @@ import { LoggerModule } from 'nestjs-pino';
     DatabaseModule,
     QueueModule,
     MailerModule,
+    SubscriptionsModule,
+    WorkerMetricsModule,
+    CampaignWorkerModule,
   ],
+  providers: [MailProcessor, CampaignProcessor, DeliveryProcessor],
 })
 export class WorkerModule {}

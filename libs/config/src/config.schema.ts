@@ -62,6 +62,8 @@ export const envSchema = z
     DKIM_SELECTOR: z.string().trim().min(1).optional(),
     DKIM_PRIVATE_KEY: z.string().min(1).optional(),
     METRICS_TOKEN: z.string().min(16).optional(),
+    /** Each worker serves its own Prometheus /metrics on HOST:WORKER_METRICS_PORT; 0 turns it off. */
+    WORKER_METRICS_PORT: int(0, 65535).default(9465),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .superRefine((env, ctx) => {

@@ -1,1 +1,6 @@
 export * from './edition.types';
+export * from './placeholders';
+export * from './render';
+export * from './mime-template';
+export * from './templates/edition.email';
+export * from './templates/confirm-subscription.email';

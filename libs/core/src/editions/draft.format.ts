@@ -31,7 +31,8 @@ export function assertRepresentable(content: EditionContent): void {
   } catch {
     fail('subject', 'has no issue month such as “April 2025”');
   }
-  if (subject?.publicationName !== content.publicationName) fail('publicationName', 'does not match the subject');
+  if (subject?.publicationName !== content.publicationName)
+    fail('publicationName', 'does not match the subject');
   if (subject?.slug !== content.slug) fail('slug', 'does not match the month in the subject');
   line('description', content.description, true);
   if (isHighlightsHeading(content.description)) fail('description', 'looks like the highlights heading');
@@ -51,7 +52,8 @@ export function assertRepresentable(content: EditionContent): void {
       line(`links[${i}].sources[${j}]`, s);
       if (s.includes(',')) fail(`links[${i}].sources[${j}]`, 'contains a comma');
     });
-    if (splitTrailingGroup(`(${l.sources.join(', ')})`) === null) fail(`links[${i}].sources`, 'has unbalanced parentheses');
+    if (splitTrailingGroup(`(${l.sources.join(', ')})`) === null)
+      fail(`links[${i}].sources`, 'has unbalanced parentheses');
   });
   for (const [name, items] of [
     ['analysis', content.analysis],
@@ -72,9 +74,11 @@ export function assertRepresentable(content: EditionContent): void {
     line(`masthead[${i}].role`, m.role);
     line(`masthead[${i}].name`, m.name);
     if (m.role.includes(',')) fail(`masthead[${i}].role`, 'contains a comma');
-    if (m.email !== undefined && !EMAIL_RE.test(m.email)) fail(`masthead[${i}].email`, 'is not an email address');
+    if (m.email !== undefined && !EMAIL_RE.test(m.email))
+      fail(`masthead[${i}].email`, 'is not an email address');
     const g = splitTrailingGroup(m.name);
-    if (m.email === undefined && g?.inner.includes('@')) fail(`masthead[${i}].name`, 'ends with an email in parentheses');
+    if (m.email === undefined && g?.inner.includes('@'))
+      fail(`masthead[${i}].name`, 'ends with an email in parentheses');
   });
 }
 

@@ -62,7 +62,9 @@ describe('parseDraft: the April 2025 issue of CRANK Call', () => {
       h.paragraphs.forEach((p, j) => expect(parsed.highlights[i]?.paragraphs[j]).toBe(p));
     });
     // Typographic characters are kept as written.
-    expect(parsed.highlights[2]?.headline).toBe('Russian banks set up “China Track” for concealing trade payments');
+    expect(parsed.highlights[2]?.headline).toBe(
+      'Russian banks set up “China Track” for concealing trade payments',
+    );
     expect(parsed.highlights[0]?.paragraphs[0]).toContain('firm’s');
     expect(parsed.highlights[0]?.paragraphs[0]).toContain('years—and');
   });
@@ -221,7 +223,11 @@ describe('parseDraft: tolerated variations', () => {
 
   it('takes the slug from abbreviated months too', () => {
     const text = ['CRANK Call | Sept 2025', 'Desc.', 'Highlights', 'H', 'P.'].join('\n');
-    expect(parseDraft(text)).toMatchObject({ slug: '2025-09', publicationName: 'CRANK Call', highlightsTitle: 'Highlights' });
+    expect(parseDraft(text)).toMatchObject({
+      slug: '2025-09',
+      publicationName: 'CRANK Call',
+      highlightsTitle: 'Highlights',
+    });
   });
 });
 
@@ -247,7 +253,10 @@ describe('parseDraft: errors carry the line number and what was expected', () =>
   });
 
   it('no publication name', () => {
-    expect(parseError(withLine(1, 'April 2025'))).toMatchObject({ line: 1, expected: expect.stringContaining('name') });
+    expect(parseError(withLine(1, 'April 2025'))).toMatchObject({
+      line: 1,
+      expected: expect.stringContaining('name'),
+    });
   });
 
   it('a paragraph with no headline before it', () => {
@@ -324,7 +333,10 @@ function trickyContent(): EditionContent {
   const c = clone(expected);
   c.description = '';
   c.highlights = [
-    { headline: 'A headline ending with a full stop.', paragraphs: ['A paragraph without final punctuation'] },
+    {
+      headline: 'A headline ending with a full stop.',
+      paragraphs: ['A paragraph without final punctuation'],
+    },
     { headline: 'Links', paragraphs: ['CRANK Call', '# Not a heading.', '¶ Pilcrow first.'] },
     { headline: 'Will it last?', paragraphs: ['Short question?', 'Answer. 1. *Not* a list_item.'] },
     { headline: '¶ Headline starting with a pilcrow', paragraphs: ['What next?'] },
@@ -384,7 +396,9 @@ describe('Markdown', () => {
     expect(md.startsWith('# CRANK Call | April 2025\n\n')).toBe(true);
     expect(md).toContain('\n## April 2025 Highlights\n');
     expect(md).toContain('\n### China rejects Gazprom offer of additional gas via Kazakhstan\n');
-    expect(md).toContain('\n- Chinese President Xi Jinping visited Russia for Victory Day. (Reuters, Global Times)\n');
+    expect(md).toContain(
+      '\n- Chinese President Xi Jinping visited Russia for Victory Day. (Reuters, Global Times)\n',
+    );
     expect(md).toContain('\n## CRANK Perspectives\n');
     expect(md).toContain('- Editor, Greg Priddy ([gpriddy@cftni.org](mailto:gpriddy@cftni.org))');
   });

@@ -17,7 +17,8 @@ export class DraftParseError extends Error {
   readonly found?: string;
 
   constructor(line: number, expected: string, found?: string) {
-    const shown = found === undefined ? '' : `, found “${found.length > 80 ? `${found.slice(0, 77)}...` : found}”`;
+    const shown =
+      found === undefined ? '' : `, found “${found.length > 80 ? `${found.slice(0, 77)}...` : found}”`;
     super(`Line ${line}: expected ${expected}${shown}`);
     this.name = 'DraftParseError';
     this.line = line;
@@ -72,7 +73,11 @@ export function issueLabelFromSlug(slug: string): string {
 export function parseSubject(subject: string, line: number): { publicationName: string; slug: string } {
   const month = findIssueMonth(subject);
   if (!month) {
-    throw new DraftParseError(line, 'a subject line with the issue month, e.g. “CRANK Call | April 2025”', subject);
+    throw new DraftParseError(
+      line,
+      'a subject line with the issue month, e.g. “CRANK Call | April 2025”',
+      subject,
+    );
   }
   const bar = subject.indexOf(' | ');
   let publicationName =
@@ -189,7 +194,9 @@ function parseHighlights(lines: SourceLine[]): Highlight[] {
   const highlights: Highlight[] = [];
   let current: { h: Highlight; line: SourceLine } | null = null;
   const linkHint = (l: SourceLine) =>
-    LINK_BULLET_RE.test(l.text) && splitTrailingGroup(l.text) ? ' (link lines belong after a “Links” heading)' : '';
+    LINK_BULLET_RE.test(l.text) && splitTrailingGroup(l.text)
+      ? ' (link lines belong after a “Links” heading)'
+      : '';
   lines.forEach((line, i) => {
     const { kind, text } = classifyHighlightLine(line.text, lines[i + 1]?.text);
     if (!text) throw new DraftParseError(line.n, 'text after the “#” or “¶” mark', line.text);
@@ -227,7 +234,8 @@ export function parseLinkLine(line: SourceLine): LinkItem {
   const expected = 'a link line like “—What happened. (Source, Source)”';
   const body = line.text.replace(LINK_BULLET_RE, '');
   const group = splitTrailingGroup(body);
-  if (!group) throw new DraftParseError(line.n, `${expected}: the sources in parentheses are missing`, line.text);
+  if (!group)
+    throw new DraftParseError(line.n, `${expected}: the sources in parentheses are missing`, line.text);
   const sources = group.inner.split(',').map((s) => s.trim());
   if (!group.before) throw new DraftParseError(line.n, `${expected}: the text is missing`, line.text);
   if (sources.some((s) => !s)) {
@@ -328,8 +336,9 @@ export function parseDraft(text: string): EditionContent {
   let current: 'highlights' | SectionKind = 'highlights';
   let mastheadTitle = '';
   for (const line of lines.slice(pos)) {
-    const marked = current === 'highlights' && (HEADLINE_MARK_RE.test(line.text) || PARAGRAPH_MARK_RE.test(line.text));
-    const kind = marked ? null : headingKind(line.text, publicationName);
+    const marked: boolean =
+      current === 'highlights' && (HEADLINE_MARK_RE.test(line.text) || PARAGRAPH_MARK_RE.test(line.text));
+    const kind: SectionKind | null = marked ? null : headingKind(line.text, publicationName);
     if (kind) {
       const previous = seen.get(kind);
       if (previous) {

@@ -119,7 +119,8 @@ export function parseMarkdown(md: string): EditionContent {
 
   const first = blocks[0];
   const h1 = first && /^#\s+(.*)$/.exec(first.text);
-  if (!first || !h1) throw new DraftParseError(first?.line.n ?? 1, 'a “# Subject” heading first', first?.text);
+  if (!first || !h1)
+    throw new DraftParseError(first?.line.n ?? 1, 'a “# Subject” heading first', first?.text);
   const subject = unescapeMarkdown(stripClosingHashes(h1[1] ?? ''));
   const { publicationName, slug } = parseSubject(subject, first.line.n);
 
@@ -160,7 +161,11 @@ export function parseMarkdown(md: string): EditionContent {
       if (kind === 'highlights') {
         const month = findIssueMonth(title);
         if (month && month.slug !== slug) {
-          throw new DraftParseError(b.line.n, `the same month as the subject (${issueLabelFromSlug(slug)})`, b.text);
+          throw new DraftParseError(
+            b.line.n,
+            `the same month as the subject (${issueLabelFromSlug(slug)})`,
+            b.text,
+          );
         }
         content.highlightsTitle = title;
       }
@@ -205,7 +210,8 @@ function parseMdLink(line: SourceLine) {
   const g = splitTrailingGroup(line.text);
   if (!g || !g.before) throw new DraftParseError(line.n, 'a link item “- Text (Source, Source)”', line.text);
   const sources = g.inner.split(',').map((s) => unescapeMarkdown(s.trim()));
-  if (sources.some((s) => !s)) throw new DraftParseError(line.n, 'source names separated by commas', line.text);
+  if (sources.some((s) => !s))
+    throw new DraftParseError(line.n, 'source names separated by commas', line.text);
   return { text: unescapeMarkdown(g.before), sources };
 }
 

@@ -42,6 +42,14 @@ export class Delivery {
   @Column({ name: 'sent_at', type: 'timestamptz', nullable: true })
   sentAt!: Date | null;
 
+  /** Worker process (worker_heartbeat.id) that claimed it: a dead owner's in-flight sends are released. */
+  @Column({ name: 'claimed_by', type: 'varchar', length: 100, nullable: true })
+  claimedBy!: string | null;
+
+  /** When a retry after a temporary failure is due. */
+  @Column({ name: 'next_attempt_at', type: 'timestamptz', nullable: true })
+  nextAttemptAt!: Date | null;
+
   @Column({ name: 'updated_at', type: 'timestamptz', default: () => 'now()' })
   updatedAt!: Date;
 }

@@ -1,4 +1,5 @@
 import { InitialSchema1764270000000 } from './1764270000000-initial-schema';
+import { DeliveryRecovery1764400000000 } from './1764400000000-delivery-recovery';
 
 /** Listed explicitly (not globbed) so the same list works from ts sources under Jest and from dist. */
-export const MIGRATIONS = [InitialSchema1764270000000];
+export const MIGRATIONS = [InitialSchema1764270000000, DeliveryRecovery1764400000000];

@@ -1,0 +1,112 @@
+import type { CampaignView, DeliveryLogEntry } from '@app/core';
+import { CampaignStatus, DeliveryStatus } from '@app/database';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsDefined, IsEnum, IsInt, IsISO8601, IsOptional, Matches, Max, Min } from 'class-validator';
+
+export class CreateCampaignDto {
+  @ApiProperty({ example: 1, description: 'The edition to send (a draft).' })
+  @IsDefined({ message: 'editionId is required' })
+  @IsInt({ message: 'editionId must be an integer' })
+  @Min(1, { message: 'editionId must be a positive integer' })
+  @Max(2147483647, { message: 'editionId is too large' })
+  editionId!: number;
+
+  @ApiPropertyOptional({
+    example: '2025-05-01T08:00:00Z',
+    description: 'Send later (ISO 8601 date-time). Left out, or now: the send starts at once.',
+  })
+  @IsOptional()
+  @IsISO8601({ strict: true }, { message: 'scheduledAt must be an ISO 8601 date-time' })
+  scheduledAt?: string;
+}
+
+export class ListCampaignsQueryDto {
+  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
+  @IsOptional()
+  @Matches(/^[1-9][0-9]{0,9}$/, { message: 'cursor must be a value returned as nextCursor' })
+  cursor?: string;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt({ message: 'limit must be an integer' })
+  @Min(1, { message: 'limit must be at least 1' })
+  @Max(200, { message: 'limit must be at most 200' })
+  limit?: number;
+}
+
+export class DeliveriesQueryDto {
+  @ApiPropertyOptional({ enum: DeliveryStatus })
+  @IsOptional()
+  @IsEnum(DeliveryStatus, { message: `status must be one of: ${Object.values(DeliveryStatus).join(', ')}` })
+  status?: DeliveryStatus;
+
+  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
+  @IsOptional()
+  @Matches(/^[1-9][0-9]{0,15}$/, { message: 'cursor must be a value returned as nextCursor' })
+  cursor?: string;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 100 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt({ message: 'limit must be an integer' })
+  @Min(1, { message: 'limit must be at least 1' })
+  @Max(1000, { message: 'limit must be at most 1000' })
+  limit?: number;
+}
+
+export class CampaignDto implements CampaignView {
+  @ApiProperty() id!: number;
+  @ApiProperty() editionId!: number;
+  @ApiProperty({ example: '2025-04' }) editionSlug!: string;
+  @ApiProperty() subject!: string;
+  @ApiProperty({ enum: CampaignStatus }) status!: CampaignStatus;
+  @ApiProperty({ description: 'Recipients in the ledger (grows until fannedOutAt is set)' }) total!: number;
+  @ApiProperty() sent!: number;
+  @ApiProperty() failed!: number;
+  @ApiProperty() bounced!: number;
+  @ApiProperty() skipped!: number;
+  @ApiProperty({ description: 'queued + sending: recipients without a final state yet' }) pending!: number;
+  @ApiProperty() queued!: number;
+  @ApiProperty() sending!: number;
+  @ApiProperty({ type: String, nullable: true }) scheduledAt!: string | null;
+  @ApiProperty({ type: String, nullable: true }) startedAt!: string | null;
+  @ApiProperty({ type: String, nullable: true }) fannedOutAt!: string | null;
+  @ApiProperty({ type: String, nullable: true }) finishedAt!: string | null;
+  @ApiProperty({ type: String, nullable: true }) pauseReason!: string | null;
+  @ApiProperty() consecutiveFailures!: number;
+  @ApiProperty() createdAt!: string;
+  @ApiProperty() updatedAt!: string;
+}
+
+export class CampaignPageDto {
+  @ApiProperty({ type: [CampaignDto] }) items!: CampaignDto[];
+  @ApiProperty({ type: String, nullable: true }) nextCursor!: string | null;
+}
+
+export class DeliveryLogEntryDto implements DeliveryLogEntry {
+  @ApiProperty() id!: number;
+  @ApiProperty() subscriberId!: number;
+  @ApiProperty({ type: String, nullable: true, description: 'null once the subscriber was erased' })
+  email!: string | null;
+  @ApiProperty({ enum: DeliveryStatus }) status!: DeliveryStatus;
+  @ApiProperty() attempts!: number;
+  @ApiProperty({ type: String, nullable: true, description: 'Last SMTP reply or reason' })
+  lastResponse!: string | null;
+  @ApiProperty({ type: String, nullable: true }) messageId!: string | null;
+  @ApiProperty({ type: String, nullable: true }) sentAt!: string | null;
+  @ApiProperty() updatedAt!: string;
+}
+
+export class DeliveryPageDto {
+  @ApiProperty({ type: [DeliveryLogEntryDto] }) items!: DeliveryLogEntryDto[];
+  @ApiProperty({ type: String, nullable: true }) nextCursor!: string | null;
+}
+
+export class SendMissedResultDto {
+  @ApiProperty({ description: 'Deliveries added for subscribers confirmed since the send' }) added!: number;
+  @ApiProperty({ description: 'Failed (or skipped, now confirmed again) deliveries queued again' })
+  requeued!: number;
+  @ApiProperty({ type: CampaignDto }) campaign!: CampaignDto;
+}

@@ -1,0 +1,165 @@
+import type { Subscriber, SubscriberEvent } from '@app/database';
+import { SubscriberStatus } from '@app/database';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsEnum, IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min, ValidateIf } from 'class-validator';
+
+const STATUSES = Object.values(SubscriberStatus);
+
+export class SubscriberFilterQueryDto {
+  @ApiPropertyOptional({ description: 'Exact address (case-insensitive)' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(254)
+  email?: string;
+
+  @ApiPropertyOptional({ enum: SubscriberStatus })
+  @IsOptional()
+  @IsEnum(SubscriberStatus, { message: `status must be one of: ${STATUSES.join(', ')}` })
+  status?: SubscriberStatus;
+
+  @ApiPropertyOptional({ description: 'Substring of the address or the name (case-insensitive)' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(254)
+  search?: string;
+}
+
+export class ListSubscribersQueryDto extends SubscriberFilterQueryDto {
+  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  cursor?: string;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 50 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt({ message: 'limit must be an integer' })
+  @Min(1)
+  @Max(500)
+  limit?: number;
+}
+
+export class ImportQueryDto {
+  @ApiPropertyOptional({
+    enum: ['pending', 'confirmed'],
+    default: 'pending',
+    description: 'confirmed: you assert these people already consented; pending: they must opt in',
+  })
+  @IsOptional()
+  @IsIn(['pending', 'confirmed'], { message: 'consent must be "pending" or "confirmed"' })
+  consent?: 'pending' | 'confirmed';
+
+  @ApiPropertyOptional({ enum: ['true', 'false'], default: 'false', description: 'send the double opt-in email' })
+  @IsOptional()
+  @IsIn(['true', 'false'], { message: 'sendOptIn must be "true" or "false"' })
+  sendOptIn?: 'true' | 'false';
+}
+
+export class PatchSubscriberDto {
+  @ApiPropertyOptional({ nullable: true, maxLength: 200 })
+  @IsOptional()
+  @ValidateIf((_o, v) => v !== null)
+  @IsString({ message: 'name must be a string or null' })
+  name?: string | null;
+
+  @ApiPropertyOptional({ enum: SubscriberStatus })
+  @IsOptional()
+  @IsEnum(SubscriberStatus, { message: `status must be one of: ${STATUSES.join(', ')}` })
+  status?: SubscriberStatus;
+}
+
+const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
+
+export class SubscriberDto {
+  @ApiProperty() id!: number;
+  @ApiProperty() email!: string;
+  @ApiProperty({ nullable: true, type: String }) name!: string | null;
+  @ApiProperty({ enum: SubscriberStatus }) status!: SubscriberStatus;
+  @ApiProperty({ nullable: true, type: String, description: 'where consent came from' })
+  consentSource!: string | null;
+  @ApiProperty({ nullable: true, type: String }) consentAt!: string | null;
+  @ApiProperty({ nullable: true, type: String }) confirmedAt!: string | null;
+  @ApiProperty({ nullable: true, type: String }) unsubscribedAt!: string | null;
+  @ApiProperty() createdAt!: string;
+  @ApiProperty() updatedAt!: string;
+
+  static from(s: Subscriber): SubscriberDto {
+    return Object.assign(new SubscriberDto(), {
+      id: s.id,
+      email: s.email ?? '',
+      name: s.name,
+      status: s.status,
+      consentSource: s.consentSource,
+      consentAt: iso(s.consentAt),
+      confirmedAt: iso(s.confirmedAt),
+      unsubscribedAt: iso(s.unsubscribedAt),
+      createdAt: s.createdAt.toISOString(),
+      updatedAt: s.updatedAt.toISOString(),
+    });
+  }
+}
+
+export class SubscriberEventDto {
+  @ApiProperty() type!: string;
+  @ApiProperty({ nullable: true, type: String }) fromStatus!: string | null;
+  @ApiProperty({ nullable: true, type: String }) toStatus!: string | null;
+  @ApiProperty({ nullable: true, type: String }) ip!: string | null;
+  @ApiProperty({ nullable: true, type: String }) userAgent!: string | null;
+  @ApiProperty({ nullable: true, type: String }) source!: string | null;
+  @ApiProperty({ nullable: true, type: String }) detail!: string | null;
+  @ApiProperty() at!: string;
+
+  static from(e: SubscriberEvent): SubscriberEventDto {
+    return Object.assign(new SubscriberEventDto(), {
+      type: e.type,
+      fromStatus: e.fromStatus,
+      toStatus: e.toStatus,
+      ip: e.ip,
+      userAgent: e.userAgent,
+      source: e.source,
+      detail: e.detail,
+      at: e.createdAt.toISOString(),
+    });
+  }
+}
+
+/** One subscriber with its consent evidence and latest history (newest first). */
+export class SubscriberDetailDto extends SubscriberDto {
+  @ApiProperty({ nullable: true, type: String }) consentIp!: string | null;
+  @ApiProperty({ nullable: true, type: String }) consentUserAgent!: string | null;
+  @ApiProperty({ nullable: true, type: String }) confirmationSentAt!: string | null;
+  @ApiProperty({ type: [SubscriberEventDto] }) events!: SubscriberEventDto[];
+
+  static detail(s: Subscriber, events: SubscriberEvent[]): SubscriberDetailDto {
+    return Object.assign(new SubscriberDetailDto(), SubscriberDto.from(s), {
+      consentIp: s.consentIp,
+      consentUserAgent: s.consentUserAgent,
+      confirmationSentAt: iso(s.confirmationSentAt),
+      events: events.map((e) => SubscriberEventDto.from(e)),
+    });
+  }
+}
+
+export class SubscriberPageDto {
+  @ApiProperty({ type: [SubscriberDto] }) items!: SubscriberDto[];
+  @ApiProperty({ nullable: true, type: String, description: 'pass as ?cursor= for the next page; null at the end' })
+  nextCursor!: string | null;
+}
+
+export class ImportRejectedRowDto {
+  @ApiProperty({ description: 'line in the file (1 is the header)' }) line!: number;
+  @ApiProperty() reason!: string;
+}
+
+export class ImportReportDto {
+  @ApiProperty() rows!: number;
+  @ApiProperty() imported!: number;
+  @ApiProperty() existing!: number;
+  @ApiProperty() suppressed!: number;
+  @ApiProperty() invalid!: number;
+  @ApiProperty() optInQueued!: number;
+  @ApiProperty({ type: [ImportRejectedRowDto] }) rejected!: ImportRejectedRowDto[];
+  @ApiProperty() rejectedTruncated!: boolean;
+}

@@ -1,0 +1,125 @@
+import { SubscriberAdminService, SubscriberImportService } from '@app/core';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  NotFoundException,
+  Param,
+  ParseIntPipe,
+  Patch,
+  Post,
+  Query,
+  Req,
+  Res,
+  UnsupportedMediaTypeException,
+  UseGuards,
+  UseInterceptors,
+} from '@nestjs/common';
+import { ApiBearerAuth, ApiConsumes, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { AdminAuthGuard } from '../../auth/admin-auth.guard';
+import { DomainErrorsInterceptor } from '../../subscriptions/domain-errors.interceptor';
+import { evidence } from '../../subscriptions/request-evidence';
+import {
+  ImportQueryDto,
+  ImportReportDto,
+  ListSubscribersQueryDto,
+  PatchSubscriberDto,
+  SubscriberDetailDto,
+  SubscriberDto,
+  SubscriberFilterQueryDto,
+  SubscriberPageDto,
+} from './subscriber.dto';
+
+const MAX_INT4 = 2147483647;
+
+function subscriberId(id: number): number {
+  if (id < 1 || id > MAX_INT4) throw new NotFoundException(`Subscriber ${id} not found`);
+  return id;
+}
+
+@ApiTags('subscribers')
+@ApiBearerAuth()
+@Controller('api/admin/subscribers')
+@UseGuards(AdminAuthGuard)
+@UseInterceptors(DomainErrorsInterceptor)
+export class SubscribersAdminController {
+  constructor(
+    private readonly admin: SubscriberAdminService,
+    private readonly importer: SubscriberImportService,
+  ) {}
+
+  @Get()
+  @ApiOperation({ summary: 'List subscribers, newest first (keyset pagination with nextCursor)' })
+  @ApiOkResponse({ type: SubscriberPageDto })
+  async list(@Query() q: ListSubscribersQueryDto): Promise<SubscriberPageDto> {
+    const page = await this.admin.list(q);
+    return { items: page.items.map((s) => SubscriberDto.from(s)), nextCursor: page.nextCursor };
+  }
+
+  // Declared before ':id' so "export" is not taken for an id.
+  @Get('export')
+  @ApiOperation({ summary: 'Export subscribers as CSV (streamed)' })
+  async export(@Query() q: SubscriberFilterQueryDto, @Res() res: Response): Promise<void> {
+    const day = new Date().toISOString().slice(0, 10);
+    res.status(200);
+    res.setHeader('Content-Type', 'text/csv; charset=utf-8');
+    res.setHeader('Content-Disposition', `attachment; filename="subscribers-${day}.csv"`);
+    res.setHeader('Cache-Control', 'no-store');
+    // pipeline waits for the client to drain each chunk and stops the queries if it goes away.
+    await pipeline(Readable.from(this.admin.exportCsv(q)), res);
+  }
+
+  @Post('import')
+  @HttpCode(200)
+  @ApiConsumes('text/csv')
+  @ApiOperation({
+    summary: 'Import a CSV (email,name header; other columns ignored), streamed',
+    description:
+      'Rows that fail validation are reported by line and reason; the rest are imported. Existing subscribers ' +
+      'are left unchanged, so re-importing a file changes nothing. Addresses erased on request are refused.',
+  })
+  @ApiOkResponse({ type: ImportReportDto })
+  async import(@Query() q: ImportQueryDto, @Req() req: Request): Promise<ImportReportDto> {
+    // Only text/csv reaches here unread: the body parsers handle json, urlencoded and text/plain only.
+    if (!req.is(['text/csv', 'application/csv'])) {
+      throw new UnsupportedMediaTypeException('Send the CSV as the request body with Content-Type: text/csv');
+    }
+    return this.importer.importCsv(req, {
+      consent: q.consent ?? 'pending',
+      sendOptIn: q.sendOptIn === 'true',
+      evidence: evidence(req, 'import'),
+    });
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'One subscriber with consent evidence and history' })
+  @ApiOkResponse({ type: SubscriberDetailDto })
+  async get(@Param('id', ParseIntPipe) id: number): Promise<SubscriberDetailDto> {
+    const { subscriber, events } = await this.admin.get(subscriberId(id));
+    return SubscriberDetailDto.detail(subscriber, events);
+  }
+
+  @Patch(':id')
+  @ApiOperation({ summary: 'Change name and/or status' })
+  @ApiOkResponse({ type: SubscriberDto })
+  async patch(
+    @Param('id', ParseIntPipe) id: number,
+    @Body() dto: PatchSubscriberDto,
+    @Req() req: Request,
+  ): Promise<SubscriberDto> {
+    const s = await this.admin.patch(subscriberId(id), dto, evidence(req, 'admin'));
+    return SubscriberDto.from(s);
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Erase the subscriber (personal data removed; address kept only as a keyed hash)' })
+  async erase(@Param('id', ParseIntPipe) id: number): Promise<void> {
+    await this.admin.erase(subscriberId(id), { source: 'admin' });
+  }
+}

@@ -1,0 +1,84 @@
+import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, ROLES } from '@app/core/accounts';
+import { UserRole } from '@app/database';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsBoolean, IsEmail, IsIn, IsInt, IsOptional, IsString, Length, MaxLength, Min } from 'class-validator';
+
+const roleMessage = { message: `role must be one of: ${ROLES.join(', ')}` };
+
+export class CreateUserDto {
+  @ApiProperty({ example: 'editor@example.org', maxLength: 254 })
+  @IsEmail({}, { message: 'email must be a valid email address' })
+  @MaxLength(254)
+  email!: string;
+
+  @ApiProperty({ enum: UserRole })
+  @IsIn(ROLES, roleMessage)
+  role!: UserRole;
+
+  @ApiProperty({ minLength: PASSWORD_MIN_LENGTH, maxLength: PASSWORD_MAX_LENGTH })
+  @IsString()
+  @Length(PASSWORD_MIN_LENGTH, PASSWORD_MAX_LENGTH, {
+    message: `password must be ${PASSWORD_MIN_LENGTH} to ${PASSWORD_MAX_LENGTH} characters`,
+  })
+  password!: string;
+}
+
+export class UpdateUserDto {
+  @ApiPropertyOptional({ enum: UserRole })
+  @IsOptional()
+  @IsIn(ROLES, roleMessage)
+  role?: UserRole;
+
+  @ApiPropertyOptional({ minLength: PASSWORD_MIN_LENGTH, maxLength: PASSWORD_MAX_LENGTH })
+  @IsOptional()
+  @IsString()
+  @Length(PASSWORD_MIN_LENGTH, PASSWORD_MAX_LENGTH, {
+    message: `password must be ${PASSWORD_MIN_LENGTH} to ${PASSWORD_MAX_LENGTH} characters`,
+  })
+  password?: string;
+
+  @ApiPropertyOptional({ description: 'true disables sign-in and every token of the user' })
+  @IsOptional()
+  @IsBoolean()
+  disabled?: boolean;
+}
+
+export class UserDto {
+  @ApiProperty() id!: number;
+  @ApiProperty() email!: string;
+  @ApiProperty({ enum: UserRole }) role!: UserRole;
+  @ApiProperty() disabled!: boolean;
+  @ApiProperty({ format: 'date-time' }) createdAt!: string;
+}
+
+export class CreateTokenDto {
+  @ApiProperty({ example: 'deploy script', maxLength: 100 })
+  @IsString()
+  @Length(1, 100, { message: 'name must be 1 to 100 characters' })
+  name!: string;
+}
+
+export class TokenListQueryDto {
+  @ApiPropertyOptional({ description: "Admins only: another user's tokens" })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  userId?: number;
+}
+
+export class ApiTokenDto {
+  @ApiProperty() id!: number;
+  @ApiProperty() userId!: number;
+  @ApiProperty() name!: string;
+  @ApiProperty({ description: 'First characters of the token, to recognise it' }) prefix!: string;
+  @ApiProperty({ format: 'date-time' }) createdAt!: string;
+  @ApiProperty({ format: 'date-time', nullable: true, type: String }) lastUsedAt!: string | null;
+  @ApiProperty({ format: 'date-time', nullable: true, type: String }) revokedAt!: string | null;
+}
+
+export class CreatedApiTokenDto extends ApiTokenDto {
+  @ApiProperty({ description: 'The token itself. Shown only in this response: store it now.' })
+  token!: string;
+}

@@ -1,0 +1,164 @@
+import { AppConfig } from '@app/config';
+import { AccountsService, safeEqual } from '@app/core/accounts';
+import { UserRole } from '@app/database';
+import { Body, Controller, Get, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { randomBytes } from 'node:crypto';
+import { html, type SafeHtml } from '../pages/html';
+import { page } from '../pages/layout';
+import { AdminAuthGuard } from './admin-auth.guard';
+import { csrfField } from './csrf';
+import { LoginThrottle } from './login-throttle';
+import { CurrentPrincipal, type Principal } from './principal';
+import { Public, Roles } from './roles.decorator';
+import { RequestAuthenticator } from './request-authenticator';
+import { cookieOptions, CSRF_FIELD, LOGIN_CSRF_COOKIE, SESSION_COOKIE } from './session-cookie';
+
+const GENERIC_FAILURE = 'Invalid email or password.';
+
+const FORM_STYLE = html`<style>
+  input[type='password'] { width: 100%; padding: 0.65rem 0.75rem; font-size: 1rem; border: 1px solid var(--border);
+    border-radius: 6px; background: var(--bg); color: var(--fg); }
+  .error { color: var(--accent); font-weight: 600; }
+</style>`;
+
+/** Only paths inside the console: never an absolute or protocol-relative URL (open redirect). */
+export function safeNext(next: unknown): string {
+  if (typeof next !== 'string' || next.length > 2000) return '/admin';
+  if (!/^\/admin(?:[/?#]|$)/.test(next) || /[\\\s]/.test(next) || next.startsWith('/admin/login')) return '/admin';
+  return next;
+}
+
+function str(v: unknown, max: number): string {
+  return typeof v === 'string' ? v.slice(0, max) : '';
+}
+
+/**
+ * Console sign-in and sign-out. The login form is protected by a double-submit token (cookie + hidden field)
+ * because there is no session yet; every later form uses the session's token. Failures answer with the same
+ * page whatever went wrong, so the form does not reveal which emails have accounts.
+ */
+@ApiExcludeController()
+@Controller('admin')
+@UseGuards(AdminAuthGuard)
+export class ConsoleAuthController {
+  constructor(
+    private readonly config: AppConfig,
+    private readonly accounts: AccountsService,
+    private readonly authenticator: RequestAuthenticator,
+    private readonly throttle: LoginThrottle,
+  ) {}
+
+  @Get('login')
+  @Public()
+  async loginForm(@Req() req: Request, @Res() res: Response, @Query('next') next?: string): Promise<void> {
+    const signedIn = await this.authenticator.authenticate(req).catch(() => undefined);
+    if (signedIn?.via === 'session') {
+      res.redirect(303, safeNext(next));
+      return;
+    }
+    this.renderForm(req, res, 200, safeNext(next));
+  }
+
+  @Post('login')
+  @Public()
+  async login(@Req() req: Request, @Res() res: Response, @Body() raw: unknown): Promise<void> {
+    const body = (raw !== null && typeof raw === 'object' ? raw : {}) as Record<string, unknown>;
+    const next = safeNext(body.next);
+    const cookieToken = (req.cookies as Record<string, unknown>)[LOGIN_CSRF_COOKIE];
+    const formToken = body[CSRF_FIELD];
+    if (typeof cookieToken !== 'string' || typeof formToken !== 'string' || !safeEqual(cookieToken, formToken)) {
+      this.renderForm(req, res, 403, next, 'This form has expired. Please sign in again.', true);
+      return;
+    }
+    const email = str(body.email, 254);
+    const password = str(body.password, 1024);
+    const wait = await this.throttle.hit(req.ip ?? req.socket.remoteAddress ?? 'unknown', email);
+    if (wait !== undefined) {
+      res.setHeader('Retry-After', String(wait));
+      this.renderForm(req, res, 429, next, `Too many sign-in attempts. Please wait ${wait} seconds and try again.`);
+      return;
+    }
+    const user = email && password ? await this.accounts.verifyPassword(email, password) : undefined;
+    if (!user) {
+      this.renderForm(req, res, 401, next, GENERIC_FAILURE);
+      return;
+    }
+    // a fresh token at every login (no session fixation); an older session of this browser ends
+    const previous = (req.cookies as Record<string, unknown>)[SESSION_COOKIE];
+    if (typeof previous === 'string') await this.accounts.deleteSession(previous);
+    const session = await this.accounts.createSession(user.userId);
+    res.cookie(SESSION_COOKIE, session.token, cookieOptions(this.config, session.expiresAt));
+    res.clearCookie(LOGIN_CSRF_COOKIE, cookieOptions(this.config));
+    res.redirect(303, next);
+  }
+
+  @Post('logout')
+  @Roles('admin', 'editor', 'ops')
+  async logout(@Req() req: Request, @Res() res: Response): Promise<void> {
+    const token = (req.cookies as Record<string, unknown>)[SESSION_COOKIE];
+    if (typeof token === 'string') await this.accounts.deleteSession(token);
+    res.clearCookie(SESSION_COOKIE, cookieOptions(this.config));
+    res.redirect(303, '/admin/login');
+  }
+
+  /** Placeholder home of the console (the console pages replace it). */
+  @Get()
+  @Roles('admin', 'editor', 'ops')
+  home(@Req() req: Request, @CurrentPrincipal() p: Principal): string {
+    const links: SafeHtml[] = [html`<li><a href="/api/docs">Admin API documentation</a></li>`];
+    if (p.role === UserRole.Admin || p.role === UserRole.Ops) {
+      links.push(html`<li><a href="/admin/queues">Queues (Bull Board)</a></li>`);
+    }
+    return page(
+      'Console',
+      html`<h1>Console</h1>
+        <p>Signed in as <strong>${p.email ?? 'the bootstrap admin token'}</strong> (${p.role}).</p>
+        <ul>
+          ${links}
+        </ul>
+        ${p.via === 'session'
+          ? html`<form method="post" action="/admin/logout" class="inline">
+              ${csrfField(req)}<button type="submit" class="secondary">Sign out</button>
+            </form>`
+          : ''}`,
+    );
+  }
+
+  private renderForm(
+    req: Request,
+    res: Response,
+    status: number,
+    next: string,
+    error?: string,
+    renewToken = false,
+  ): void {
+    let token = (req.cookies as Record<string, unknown>)[LOGIN_CSRF_COOKIE];
+    if (renewToken || typeof token !== 'string' || !/^[\w-]{43}$/.test(token)) {
+      token = randomBytes(32).toString('base64url');
+      res.cookie(LOGIN_CSRF_COOKIE, token, cookieOptions(this.config));
+    }
+    res.setHeader('Cache-Control', 'no-store');
+    res
+      .status(status)
+      .type('html')
+      .send(
+        page(
+          'Sign in',
+          html`${FORM_STYLE}
+            <h1>Sign in to the console</h1>
+            ${error ? html`<p class="error" role="alert">${error}</p>` : ''}
+            <form method="post" action="/admin/login" class="card">
+              <input type="hidden" name="${CSRF_FIELD}" value="${token as string}" />
+              <input type="hidden" name="next" value="${next}" />
+              <label for="email">Email</label>
+              <input id="email" name="email" type="email" autocomplete="username" required maxlength="254" />
+              <label for="password">Password</label>
+              <input id="password" name="password" type="password" autocomplete="current-password" required />
+              <button type="submit">Sign in</button>
+            </form>`,
+        ),
+      );
+  }
+}

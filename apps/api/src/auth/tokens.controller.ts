@@ -1,0 +1,67 @@
+import { AccountsService } from '@app/core/accounts';
+import { UserRole } from '@app/database';
+import {
+  BadRequestException,
+  Body,
+  Controller,
+  Delete,
+  ForbiddenException,
+  Get,
+  Param,
+  ParseIntPipe,
+  Post,
+  Query,
+  UseGuards,
+} from '@nestjs/common';
+import { ApiBearerAuth, ApiCookieAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { rethrowAccountsError } from './accounts-error.mapper';
+import { ApiTokenDto, CreatedApiTokenDto, CreateTokenDto, TokenListQueryDto } from './accounts.dto';
+import { AdminAuthGuard } from './admin-auth.guard';
+import { CurrentPrincipal, type Principal } from './principal';
+import { Roles } from './roles.decorator';
+import { SESSION_COOKIE } from './session-cookie';
+
+/** Personal API tokens: everyone manages their own; admins may also list and revoke other users'. */
+@ApiTags('tokens')
+@ApiBearerAuth()
+@ApiCookieAuth(SESSION_COOKIE)
+@Controller('api/admin/tokens')
+@UseGuards(AdminAuthGuard)
+@Roles('admin', 'editor', 'ops')
+export class TokensController {
+  constructor(private readonly accounts: AccountsService) {}
+
+  @Get()
+  @ApiOperation({
+    summary: 'List your tokens',
+    description: 'Admins: `?userId=` lists that user\'s tokens; with the bootstrap ADMIN_API_TOKEN, all tokens.',
+  })
+  @ApiResponse({ status: 200, type: [ApiTokenDto] })
+  list(@CurrentPrincipal() p: Principal, @Query() q: TokenListQueryDto): Promise<ApiTokenDto[]> {
+    if (q.userId !== undefined && q.userId !== p.userId && p.role !== UserRole.Admin) {
+      throw new ForbiddenException("Only admins may list other users' tokens");
+    }
+    return this.accounts.listApiTokens(q.userId ?? p.userId);
+  }
+
+  @Post()
+  @ApiOperation({ summary: 'Create a token (its value is shown only in this response)' })
+  @ApiResponse({ status: 201, type: CreatedApiTokenDto })
+  create(@CurrentPrincipal() p: Principal, @Body() dto: CreateTokenDto): Promise<CreatedApiTokenDto> {
+    if (p.userId === undefined) {
+      throw new BadRequestException(
+        'The bootstrap ADMIN_API_TOKEN belongs to no user: sign in as a user to create personal tokens',
+      );
+    }
+    return this.accounts.createApiToken(p.userId, dto.name).catch(rethrowAccountsError);
+  }
+
+  @Delete(':id')
+  @ApiOperation({ summary: 'Revoke a token (yours; admins: anyone\'s)' })
+  @ApiResponse({ status: 200, type: ApiTokenDto })
+  revoke(@CurrentPrincipal() p: Principal, @Param('id', ParseIntPipe) id: number): Promise<ApiTokenDto> {
+    // non-admins are always users (session or personal token); a token of someone else is "not found" to them
+    const owner = p.role === UserRole.Admin ? undefined : p.userId;
+    return this.accounts.revokeApiToken(id, owner).catch(rethrowAccountsError);
+  }
+}

@@ -1,0 +1,32 @@
+import { AppConfig } from '@app/config';
+import { redisOptions } from '@app/queue';
+import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { Redis } from 'ioredis';
+
+/**
+ * A connection of its own for the readiness PING: BullMQ's clients queue commands while disconnected and
+ * retry forever, which would make a Redis outage look like a slow check instead of a failed one.
+ */
+@Injectable()
+export class RedisPing implements OnApplicationShutdown {
+  private readonly client: Redis;
+
+  constructor(config: AppConfig) {
+    this.client = new Redis({
+      ...redisOptions(config.env.REDIS_URL),
+      maxRetriesPerRequest: 1,
+      enableOfflineQueue: false,
+      connectionName: 'health',
+    });
+    this.client.on('error', () => undefined); // reported through ping() failures
+  }
+
+  async ping(): Promise<void> {
+    const reply = await this.client.ping();
+    if (reply !== 'PONG') throw new Error(`unexpected PING reply ${reply}`);
+  }
+
+  onApplicationShutdown(): void {
+    this.client.disconnect();
+  }
+}

@@ -1,0 +1,15 @@
+import { type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
+import { ApiMetrics } from './api-metrics.service';
+import { HttpMetricsMiddleware } from './http-metrics.middleware';
+import { MetricsController } from './metrics.controller';
+
+@Module({
+  controllers: [MetricsController],
+  providers: [ApiMetrics],
+  exports: [ApiMetrics],
+})
+export class MetricsModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(HttpMetricsMiddleware).forRoutes('*');
+  }
+}

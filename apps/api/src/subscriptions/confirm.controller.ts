@@ -1,0 +1,96 @@
+import { SubscriberLinks, SubscriptionService, TokenPurpose, type TokenLookup } from '@app/core';
+import { SubscriberStatus } from '@app/database';
+import { Body, Controller, Get, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ThrottlerGuard } from '@nestjs/throttler';
+import type { Request, Response } from 'express';
+import { evidence } from './request-evidence';
+import { sendPage } from './send-page';
+import { TokenFormDto } from './subscribe.dto';
+import {
+  alreadyConfirmedPage,
+  checkInboxPage,
+  confirmedPage,
+  confirmPage,
+  expiredConfirmPage,
+  goneLinkPage,
+  invalidLinkPage,
+  notPendingPage,
+} from './subscription.pages';
+
+/**
+ * Double opt-in. GET only shows a button (mail scanners fetch links; only a person's click may confirm);
+ * POST confirms. Expired links can ask for a fresh one.
+ */
+@ApiTags('subscriptions')
+@Controller('confirm')
+@UseGuards(ThrottlerGuard)
+export class ConfirmController {
+  constructor(
+    private readonly subscriptions: SubscriptionService,
+    private readonly links: SubscriberLinks,
+  ) {}
+
+  @Get()
+  @ApiOperation({ summary: 'Confirmation page with one "Confirm subscription" button' })
+  async page(@Query('token') token: unknown, @Res() res: Response): Promise<void> {
+    const found = await this.subscriptions.lookup(token, TokenPurpose.Confirm);
+    if (this.answeredWithoutAction(found, token, res)) return;
+    if (!found.ok) return;
+    sendPage(res, 200, confirmPage(String(token), found.subscriber.email));
+  }
+
+  @Post()
+  @ApiOperation({ summary: 'Confirm (form field "token")' })
+  async confirm(@Body() dto: TokenFormDto, @Req() req: Request, @Res() res: Response): Promise<void> {
+    const found = await this.subscriptions.lookup(dto.token, TokenPurpose.Confirm);
+    if (this.answeredWithoutAction(found, dto.token, res)) return;
+    if (!found.ok) return;
+    const outcome = await this.subscriptions.confirm(found.subscriber.id, evidence(req, 'confirm-link'));
+    const prefs = this.links.preferencesUrl(found.subscriber.uid);
+    if (outcome === 'confirmed') return sendPage(res, 200, confirmedPage(prefs));
+    if (outcome === 'already-confirmed') return sendPage(res, 200, alreadyConfirmedPage(prefs));
+    sendPage(res, 410, notPendingPage());
+  }
+
+  /** From the "link expired" page: the expired token still names the subscriber, so send a fresh link. */
+  @Post('resend')
+  @ApiOperation({ summary: 'Send a new confirmation link (form field "token", may be expired)' })
+  async resend(@Body() dto: TokenFormDto, @Res() res: Response): Promise<void> {
+    const found = await this.subscriptions.lookup(dto.token, TokenPurpose.Confirm);
+    if (!found.ok && found.reason === 'invalid') return sendPage(res, 400, invalidLinkPage());
+    if (!found.ok && found.reason === 'gone') return sendPage(res, 404, goneLinkPage());
+    if (!('subscriber' in found)) return;
+    const s = found.subscriber;
+    if (s.status === SubscriberStatus.Confirmed) {
+      return sendPage(res, 200, alreadyConfirmedPage(this.links.preferencesUrl(s.uid)));
+    }
+    if (s.status !== SubscriberStatus.Pending) return sendPage(res, 410, notPendingPage());
+    await this.subscriptions.requestConfirmation(s.id);
+    sendPage(res, 200, checkInboxPage());
+  }
+
+  /** Answers every case where the link cannot (or need not) confirm; returns whether it did. */
+  private answeredWithoutAction(found: TokenLookup, token: unknown, res: Response): boolean {
+    if (!found.ok) {
+      if (found.reason === 'invalid') sendPage(res, 400, invalidLinkPage());
+      else if (found.reason === 'gone') sendPage(res, 404, goneLinkPage());
+      else if (found.subscriber.status === SubscriberStatus.Confirmed) {
+        sendPage(res, 200, alreadyConfirmedPage(this.links.preferencesUrl(found.subscriber.uid)));
+      } else if (found.subscriber.status === SubscriberStatus.Pending) {
+        sendPage(res, 200, expiredConfirmPage(String(token)));
+      } else sendPage(res, 410, notPendingPage());
+      return true;
+    }
+    const s = found.subscriber;
+    if (s.status === SubscriberStatus.Confirmed) {
+      sendPage(res, 200, alreadyConfirmedPage(this.links.preferencesUrl(s.uid)));
+      return true;
+    }
+    if (s.status !== SubscriberStatus.Pending) {
+      sendPage(res, 410, notPendingPage());
+      return true;
+    }
+    return false;
+  }
+}

@@ -1,0 +1,74 @@
+import { AppConfig } from '@app/config';
+import { SubscriptionInputError, SubscriptionService } from '@app/core';
+import { Body, Controller, Get, HttpCode, Post, Req, Res, UseGuards, UseInterceptors } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ThrottlerGuard } from '@nestjs/throttler';
+import { plainToInstance } from 'class-transformer';
+import { validate } from 'class-validator';
+import type { Request, Response } from 'express';
+import { DomainErrorsInterceptor } from './domain-errors.interceptor';
+import { evidence, formEvidence } from './request-evidence';
+import { sendPage } from './send-page';
+import { SubscribeDto } from './subscribe.dto';
+import { checkInboxPage, subscribePage } from './subscription.pages';
+
+/** Said to every subscriber, new or known, so the answer reveals nothing about the address. */
+export const SUBSCRIBE_ACCEPTED_MESSAGE =
+  'Thanks! If the address can receive mail, a confirmation link is on its way: please check your inbox. ' +
+  'If you are already subscribed, there is nothing more to do.';
+
+const honeypotFilled = (v: unknown): boolean => typeof v === 'string' && v.trim() !== '';
+
+@ApiTags('subscriptions')
+@Controller()
+@UseGuards(ThrottlerGuard)
+@UseInterceptors(DomainErrorsInterceptor)
+export class SubscribeController {
+  constructor(
+    private readonly subscriptions: SubscriptionService,
+    private readonly config: AppConfig,
+  ) {}
+
+  @Get()
+  @ApiOperation({ summary: 'Hosted subscribe page' })
+  page(@Res() res: Response): void {
+    sendPage(res, 200, subscribePage());
+  }
+
+  /**
+   * The hosted form and forms embedded on other sites post here. Validation errors re-render the form with
+   * the message; anything valid gets the same "check your inbox" page.
+   */
+  @Post('subscribe')
+  @ApiOperation({ summary: 'Subscribe form (application/x-www-form-urlencoded); answers an HTML page' })
+  async form(@Body() body: unknown, @Req() req: Request, @Res() res: Response): Promise<void> {
+    const fields = (body !== null && typeof body === 'object' ? body : {}) as Record<string, unknown>;
+    const shown = {
+      email: typeof fields.email === 'string' ? fields.email : '',
+      name: typeof fields.name === 'string' ? fields.name : '',
+    };
+    const dto = plainToInstance(SubscribeDto, fields);
+    // Lenient about extra fields: embedding sites add their own hidden inputs.
+    const errors = await validate(dto, { whitelist: true });
+    const first = errors.flatMap((e) => Object.values(e.constraints ?? {}))[0];
+    if (first) return sendPage(res, 400, subscribePage({ error: first, ...shown }));
+    if (honeypotFilled(dto.website)) return sendPage(res, 200, checkInboxPage());
+    try {
+      await this.subscriptions.subscribe(dto, formEvidence(req, this.config));
+    } catch (err) {
+      if (err instanceof SubscriptionInputError) return sendPage(res, 400, subscribePage({ error: err.message, ...shown }));
+      throw err;
+    }
+    sendPage(res, 200, checkInboxPage());
+  }
+
+  @Post('api/subscriptions')
+  @HttpCode(202)
+  @ApiOperation({ summary: 'Subscribe (JSON). Always 202 with the same message for a valid address.' })
+  async api(@Body() dto: SubscribeDto, @Req() req: Request): Promise<{ message: string }> {
+    if (!honeypotFilled(dto.website)) {
+      await this.subscriptions.subscribe(dto, evidence(req, 'api'));
+    }
+    return { message: SUBSCRIBE_ACCEPTED_MESSAGE };
+  }
+}

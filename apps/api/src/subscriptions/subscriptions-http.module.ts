@@ -1,0 +1,20 @@
+import { SubscriptionsModule } from '@app/core';
+import { Module } from '@nestjs/common';
+import { SubscribersAdminController } from '../admin/subscribers/subscribers.controller';
+import { ConfirmController } from './confirm.controller';
+import { PreferencesController } from './preferences.controller';
+import { SubscribeController } from './subscribe.controller';
+import { UnsubscribeController } from './unsubscribe.controller';
+
+/** Reader pages and API (/, /subscribe, /api/subscriptions, /confirm, /unsubscribe, /preferences) and the subscriber admin API. */
+@Module({
+  imports: [SubscriptionsModule],
+  controllers: [
+    SubscribeController,
+    ConfirmController,
+    UnsubscribeController,
+    PreferencesController,
+    SubscribersAdminController,
+  ],
+})
+export class SubscriptionsHttpModule {}

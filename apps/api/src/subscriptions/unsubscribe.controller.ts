@@ -1,0 +1,66 @@
+import { SubscriberLinks, SubscriptionService, TokenPurpose } from '@app/core';
+import { Controller, Get, HttpCode, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { SkipThrottle, ThrottlerGuard } from '@nestjs/throttler';
+import type { Request, Response } from 'express';
+import { isOneClickPost } from './one-click.body';
+import { evidence } from './request-evidence';
+import { sendPage } from './send-page';
+import { goneLinkPage, invalidLinkPage, unsubscribedPage, unsubscribePage } from './subscription.pages';
+
+/**
+ * The List-Unsubscribe target. GET shows a button; POST unsubscribes at once, including RFC 8058 one-click
+ * POSTs from mailbox providers (`List-Unsubscribe=One-Click`, urlencoded or multipart): no cookie, no CSRF
+ * token, no redirect, 200, idempotent. Unsubscribe tokens never expire.
+ */
+@ApiTags('subscriptions')
+@Controller('unsubscribe')
+@UseGuards(ThrottlerGuard)
+export class UnsubscribeController {
+  constructor(
+    private readonly subscriptions: SubscriptionService,
+    private readonly links: SubscriberLinks,
+  ) {}
+
+  @Get()
+  @ApiOperation({ summary: 'Unsubscribe page with an "Unsubscribe" button and a link to preferences' })
+  async page(@Query('token') token: unknown, @Res() res: Response): Promise<void> {
+    const found = await this.subscriptions.lookup(token, TokenPurpose.Unsubscribe);
+    if (!found.ok) return sendPage(res, found.reason === 'gone' ? 404 : 400, this.failure(found.reason));
+    const s = found.subscriber;
+    sendPage(
+      res,
+      200,
+      unsubscribePage({
+        token: String(token),
+        email: s.email,
+        status: s.status,
+        preferencesUrl: this.links.preferencesUrl(s.uid),
+      }),
+    );
+  }
+
+  /**
+   * Not rate limited: mailbox providers send every one-click unsubscribe of their users from a few addresses,
+   * and a refused unsubscribe is worse than the cost of answering. The token's MAC is checked before any write.
+   */
+  @Post()
+  @SkipThrottle()
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Unsubscribe now (also RFC 8058 one-click: body List-Unsubscribe=One-Click)' })
+  async unsubscribe(@Query('token') token: unknown, @Req() req: Request, @Res() res: Response): Promise<void> {
+    const oneClick = await isOneClickPost(req);
+    const found = await this.subscriptions.lookup(token, TokenPurpose.Unsubscribe);
+    if (!found.ok) return sendPage(res, found.reason === 'gone' ? 404 : 400, this.failure(found.reason));
+    const s = found.subscriber;
+    const changed = await this.subscriptions.unsubscribe(
+      s.id,
+      evidence(req, oneClick ? 'one-click' : 'unsubscribe-page'),
+    );
+    sendPage(res, 200, unsubscribedPage(this.links.preferencesUrl(s.uid), !changed));
+  }
+
+  private failure(reason: 'invalid' | 'gone' | 'expired'): string {
+    return reason === 'gone' ? goneLinkPage() : invalidLinkPage();
+  }
+}

@@ -1,0 +1,68 @@
+import { UserRole } from '@app/database';
+
+export { UserRole };
+export const ROLES: readonly UserRole[] = [UserRole.Admin, UserRole.Editor, UserRole.Ops];
+
+export function isRole(v: unknown): v is UserRole {
+  return typeof v === 'string' && (ROLES as readonly string[]).includes(v);
+}
+
+/** Console sessions end 12 hours after login, whatever the activity (absolute, not sliding). */
+export const SESSION_TTL_MS = 12 * 3600 * 1000;
+
+/** Personal API tokens start with this, so a leaked one is recognisable (secret scanners, logs). */
+export const API_TOKEN_PREFIX = 'nlt_';
+
+export interface UserView {
+  id: number;
+  email: string;
+  role: UserRole;
+  disabled: boolean;
+  createdAt: string;
+}
+
+export interface ApiTokenView {
+  id: number;
+  userId: number;
+  name: string;
+  /** First characters of the token, to recognise it in a list. */
+  prefix: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+
+export interface CreatedApiToken extends ApiTokenView {
+  /** The secret itself: returned once, never stored. */
+  token: string;
+}
+
+/** Who a session cookie or API token belongs to. */
+export interface AuthenticatedUser {
+  userId: number;
+  email: string;
+  role: UserRole;
+}
+
+export interface SessionInfo extends AuthenticatedUser {
+  csrfToken: string;
+  expiresAt: Date;
+}
+
+export interface NewSession extends SessionInfo {
+  /** Goes into the cookie; only its SHA-256 is stored. */
+  token: string;
+}
+
+export type AccountsErrorKind = 'invalid' | 'conflict' | 'not-found' | 'forbidden';
+
+/** A refusal the caller can show as it is (the HTTP layer maps `kind` to a status code). */
+export class AccountsError extends Error {
+  constructor(
+    message: string,
+    readonly kind: AccountsErrorKind,
+  ) {
+    super(message);
+    this.name = 'AccountsError';
+  }
+}

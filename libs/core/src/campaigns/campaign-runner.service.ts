@@ -1,0 +1,152 @@
+import { AppConfig } from '@app/config';
+import { CampaignStatus, EditionStatus } from '@app/database';
+import { JobName, JobQueue } from '@app/queue';
+import { Injectable, Logger } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { CampaignLedger } from './campaign-ledger.service';
+import { CHECK_INTERVAL_MS, FAN_OUT_PAGE_BATCHES, jobIds } from './campaign.constants';
+
+interface CampaignRow {
+  id: number;
+  status: CampaignStatus;
+  fanned_out_at: Date | null;
+}
+
+/**
+ * The campaign jobs: StartCampaign (scheduled → running), FanOutCampaign (snapshot the recipients into the
+ * ledger and enqueue their batches) and CheckCampaign (recover what crashes left behind, finish the
+ * campaign). Each reloads state and is safe to run twice or concurrently.
+ */
+@Injectable()
+export class CampaignRunner {
+  private readonly logger = new Logger(CampaignRunner.name);
+
+  constructor(
+    private readonly ds: DataSource,
+    private readonly jobs: JobQueue,
+    private readonly config: AppConfig,
+    private readonly ledger: CampaignLedger,
+  ) {}
+
+  /** scheduled → running; then the fan-out. Returns false if the campaign is not (or no longer) startable. */
+  async start(campaignId: number): Promise<boolean> {
+    await this.ds.query(
+      `UPDATE campaign SET status = 'running', started_at = coalesce(started_at, now()), updated_at = now()
+        WHERE id = $1 AND status = 'scheduled'`,
+      [campaignId],
+    );
+    const c = await this.load(campaignId);
+    if (c?.status !== CampaignStatus.Running) return false;
+    await this.ledger.setEditionStatus(campaignId, EditionStatus.Sending);
+    if (!c.fanned_out_at) await this.enqueueFanOut(campaignId);
+    await this.enqueueCheck(campaignId, CHECK_INTERVAL_MS);
+    return true;
+  }
+
+  async enqueueFanOut(campaignId: number): Promise<void> {
+    // Removed when finished, so that a later check can re-create it if the campaign still needs a fan-out.
+    await this.jobs.add(
+      JobName.FanOutCampaign,
+      { campaignId },
+      { jobId: jobIds.fanOut(campaignId), removeOnComplete: true, removeOnFail: true },
+    );
+  }
+
+  /** One check per campaign per CHECK_INTERVAL_MS slot, however many processes ask for it. */
+  async enqueueCheck(campaignId: number, delayMs = 0): Promise<void> {
+    await this.jobs.add(
+      JobName.CheckCampaign,
+      { campaignId },
+      {
+        jobId: jobIds.check(campaignId, Date.now() + delayMs),
+        delay: delayMs || undefined,
+        attempts: 1,
+        removeOnComplete: { age: 60 },
+        removeOnFail: { age: 3600 },
+      },
+    );
+  }
+
+  /**
+   * Pages through confirmed subscribers by id and writes one queued delivery per subscriber
+   * (INSERT ... SELECT ... ON CONFLICT DO NOTHING RETURNING), enqueueing the new rows as batches with
+   * deterministic job ids. Resumable: a re-run continues after the highest subscriber already in the
+   * ledger, first enqueueing rows that a crashed run wrote but never enqueued.
+   */
+  async fanOut(campaignId: number): Promise<{ written: number }> {
+    const c = await this.load(campaignId);
+    if (!c || c.fanned_out_at || ![CampaignStatus.Running, CampaignStatus.Paused].includes(c.status)) {
+      return { written: 0 };
+    }
+    const [start] = await this.ds.query<{ after: number }[]>(
+      `SELECT coalesce(max(subscriber_id), 0) AS after FROM delivery WHERE campaign_id = $1`,
+      [campaignId],
+    );
+    let after = start?.after ?? 0;
+    if (after > 0) {
+      this.logger.warn(`campaign ${campaignId}: resuming an interrupted fan-out after subscriber ${after}`);
+      await this.ledger.requeueOrphans(campaignId, true);
+    }
+    const pageSize = this.config.env.SEND_BATCH_SIZE * FAN_OUT_PAGE_BATCHES;
+    let written = 0;
+    for (;;) {
+      const status = await this.ledger.status(campaignId);
+      if (status !== CampaignStatus.Running && status !== CampaignStatus.Paused) return { written };
+      const [page] = await this.ds.query<{ last: number | null; n: number; ids: (number | string)[] }[]>(
+        `WITH page AS (
+           SELECT id FROM subscriber WHERE status = 'confirmed' AND id > $2 ORDER BY id LIMIT $3
+         ), ins AS (
+           INSERT INTO delivery (campaign_id, subscriber_id)
+           SELECT $1, id FROM page ORDER BY id
+           ON CONFLICT (campaign_id, subscriber_id) DO NOTHING
+           RETURNING id
+         )
+         SELECT (SELECT max(id) FROM page) AS last, (SELECT count(*)::int FROM page) AS n,
+                coalesce((SELECT array_agg(id ORDER BY id) FROM ins), '{}') AS ids`,
+        [campaignId, after, pageSize],
+      );
+      if (!page) break;
+      if (page.ids.length) {
+        // bigint[] arrives as strings (only scalar int8 has a number parser)
+        await this.ledger.enqueue(campaignId, page.ids.map(Number), { kind: 'fan-out' });
+        written += page.ids.length;
+      }
+      if (page.n < pageSize || page.last === null) break;
+      after = page.last;
+    }
+    await this.ds.query(
+      `UPDATE campaign SET fanned_out_at = now(), updated_at = now(),
+              total = (SELECT count(*) FROM delivery WHERE campaign_id = $1)
+        WHERE id = $1 AND fanned_out_at IS NULL`,
+      [campaignId],
+    );
+    this.logger.log(`campaign ${campaignId}: fan-out done (${written} deliveries written by this run)`);
+    // A list with nobody on it (or all handled already) is complete now.
+    await this.ledger.tryFinalize(campaignId);
+    return { written };
+  }
+
+  /**
+   * Periodic health check of a running campaign: releases deliveries abandoned in `sending` by dead
+   * workers, re-creates a lost fan-out job or lost delivery jobs, and completes the campaign when done.
+   */
+  async check(campaignId: number): Promise<void> {
+    const c = await this.load(campaignId);
+    if (c?.status !== CampaignStatus.Running) return;
+    await this.ledger.releaseAbandoned(campaignId);
+    if (!c.fanned_out_at) {
+      await this.enqueueFanOut(campaignId); // no-op while the fan-out job is waiting or active
+      return;
+    }
+    await this.ledger.requeueOrphans(campaignId);
+    await this.ledger.tryFinalize(campaignId);
+  }
+
+  private async load(campaignId: number): Promise<CampaignRow | undefined> {
+    const rows = await this.ds.query<CampaignRow[]>(
+      `SELECT id, status, fanned_out_at FROM campaign WHERE id = $1`,
+      [campaignId],
+    );
+    return rows[0];
+  }
+}

@@ -1,0 +1,38 @@
+import type { AppConfig } from '@app/config';
+
+/** How often each worker process beats its heartbeat and looks for campaigns that need a check or a start. */
+export const WATCHDOG_INTERVAL_MS = 2000;
+
+/** Period of the CheckCampaign job of a running campaign. */
+export const CHECK_INTERVAL_MS = 5000;
+
+/**
+ * A running campaign whose ledger has not moved for this long while deliveries are still queued is searched
+ * for deliveries that no job covers (lost with a Redis flush or restart, or written by a fan-out that died
+ * before enqueueing them).
+ */
+export const ORPHAN_SCAN_AFTER_MS = 10000;
+
+/** Fan-out writes this many delivery jobs' worth of rows per statement. */
+export const FAN_OUT_PAGE_BATCHES = 4;
+
+/**
+ * A claim older than this is released even if its worker still beats: one chunk of sends cannot take longer
+ * than a few SMTP timeouts (connection, greeting and socket), so the worker is stuck.
+ */
+export function sendLeaseSeconds(config: AppConfig): number {
+  return Math.max(60, Math.ceil((10 * config.env.SMTP_TIMEOUT_MS) / 1000));
+}
+
+/** Deterministic BullMQ job ids: adding the same id twice is a no-op while the first is still in Redis. */
+export const jobIds = {
+  start: (campaignId: number) => `c${campaignId}-start`,
+  fanOut: (campaignId: number) => `c${campaignId}-fanout`,
+  check: (campaignId: number, at = Date.now()) =>
+    `c${campaignId}-check-${Math.floor(at / CHECK_INTERVAL_MS)}`,
+  /** Fan-out batches: a re-run of the fan-out over the same rows cannot enqueue them twice. */
+  batch: (campaignId: number, firstDeliveryId: number) => `c${campaignId}-b${firstDeliveryId}`,
+  /** Re-enqueues (retry, resume, recovery, send-missed) are not repeats of earlier jobs: unique ids. */
+  requeue: (campaignId: number, tag: string, firstDeliveryId: number) =>
+    `c${campaignId}-${tag}${firstDeliveryId}-${Date.now().toString(36)}${Math.floor(Math.random() * 1296).toString(36)}`,
+};

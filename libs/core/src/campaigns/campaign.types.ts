@@ -1,0 +1,60 @@
+import type { CampaignStatus, DeliveryStatus } from '@app/database';
+
+/** A campaign as the admin API shows it; the counts come from the delivery ledger. */
+export interface CampaignView {
+  id: number;
+  editionId: number;
+  editionSlug: string;
+  subject: string;
+  status: CampaignStatus;
+  /** Recipients in the ledger so far (still growing until fannedOutAt is set). */
+  total: number;
+  sent: number;
+  failed: number;
+  bounced: number;
+  skipped: number;
+  /** Not yet in a final state: queued (including retries waiting for their backoff) + sending. */
+  pending: number;
+  queued: number;
+  sending: number;
+  scheduledAt: string | null;
+  startedAt: string | null;
+  fannedOutAt: string | null;
+  finishedAt: string | null;
+  pauseReason: string | null;
+  consecutiveFailures: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface DeliveryLogEntry {
+  id: number;
+  subscriberId: number;
+  /** Null once the subscriber was erased. */
+  email: string | null;
+  status: DeliveryStatus;
+  attempts: number;
+  lastResponse: string | null;
+  messageId: string | null;
+  sentAt: string | null;
+  updatedAt: string;
+}
+
+export interface DeliveryPage {
+  items: DeliveryLogEntry[];
+  /** Pass as `cursor` to get the next page; null on the last page. */
+  nextCursor: string | null;
+}
+
+export interface CampaignPage {
+  items: CampaignView[];
+  nextCursor: string | null;
+}
+
+export interface SendMissedResult {
+  /** Deliveries added for subscribers confirmed since the fan-out. */
+  added: number;
+  /** Failed deliveries (and skipped ones whose subscriber is confirmed again) queued once more. */
+  requeued: number;
+  campaign: CampaignView;
+}

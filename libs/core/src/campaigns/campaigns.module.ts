@@ -1,0 +1,38 @@
+import { Module } from '@nestjs/common';
+import { BounceService } from '../deliveries/bounce.service';
+import { CampaignMessageFactory } from '../deliveries/campaign-message.factory';
+import { DeliveryService } from '../deliveries/delivery.service';
+import { SendRateLimiter } from '../deliveries/send-rate.limiter';
+import { WorkerRegistry } from '../deliveries/worker-registry.service';
+import { SubscriberLinks } from '../subscriptions/subscriber-links';
+import { TokenService } from '../tokens/token.service';
+import { CampaignLedger } from './campaign-ledger.service';
+import { CampaignRunner } from './campaign-runner.service';
+import { CampaignSupervisor } from './campaign-supervisor.service';
+import { CampaignService } from './campaign.service';
+
+/**
+ * Campaign services for any process (the API uses CampaignService and BounceService). Needs the global
+ * ConfigModule, TypeORM data source, QueueModule and (for sending) MailerModule.
+ */
+@Module({
+  providers: [
+    CampaignService,
+    CampaignRunner,
+    CampaignLedger,
+    CampaignMessageFactory,
+    BounceService,
+    SubscriberLinks,
+    TokenService,
+  ],
+  exports: [CampaignService, CampaignRunner, CampaignLedger, CampaignMessageFactory, BounceService],
+})
+export class CampaignsModule {}
+
+/** What only worker processes run: the sender, the shared rate limiter, the heartbeat and the watchdog. */
+@Module({
+  imports: [CampaignsModule],
+  providers: [DeliveryService, SendRateLimiter, WorkerRegistry, CampaignSupervisor],
+  exports: [CampaignsModule, DeliveryService, SendRateLimiter, WorkerRegistry],
+})
+export class CampaignWorkerModule {}

@@ -1,0 +1,118 @@
+import { AppConfig } from '@app/config';
+import { compileMimeTemplate, type EditionContent, type MimeTemplate, renderEdition } from '@app/email';
+import { Injectable } from '@nestjs/common';
+import addressparser from 'nodemailer/lib/addressparser';
+import { DataSource } from 'typeorm';
+import { SubscriberLinks } from '../subscriptions/subscriber-links';
+
+export interface CampaignRecipient {
+  email: string;
+  subscriberUid: string;
+  messageId: string;
+}
+
+/** One campaign's message, rendered and MIME-encoded once; `build` splices in one recipient. */
+export interface CampaignMessage {
+  readonly campaignId: number;
+  /** Bare address of MAIL_FROM, used as the SMTP envelope sender. */
+  readonly envelopeFrom: string;
+  build(recipient: CampaignRecipient): Buffer;
+}
+
+/** Processes keep a few campaigns' templates; a worker rarely serves more than one send at a time. */
+const CACHE_SIZE = 8;
+
+/** Parses MAIL_FROM ("CRANK Call <crank@example.org>" or a bare address) into name and address. */
+export function parseMailFrom(value: string): { name: string; address: string } {
+  const first = addressparser(value, { flatten: true })[0];
+  if (!first?.address) throw new Error(`MAIL_FROM "${value}" holds no email address`);
+  return { name: first.name, address: first.address };
+}
+
+/**
+ * `List-Id` value (RFC 2919): the publication's name as the phrase, and `<slug>.<PUBLIC_URL host>` as the
+ * list identifier, e.g. `CRANK Call <crank-call.news.example.org>`.
+ */
+export function listIdHeader(publicationName: string, publicationSlug: string, publicUrl: string): string {
+  const host = new URL(publicUrl).hostname.toLowerCase().replace(/[^a-z0-9.-]/g, '');
+  const id = `${publicationSlug.toLowerCase().replace(/[^a-z0-9-]/g, '-')}.${host}`;
+  const phrase = publicationName.replace(/[^\x20-\x7e]/g, '').trim();
+  if (!phrase) return `<${id}>`;
+  return /^[A-Za-z0-9 !#$%&'*+/=?^_`{|}~-]+$/.test(phrase)
+    ? `${phrase} <${id}>`
+    : `"${phrase.replace(/["\\]/g, '\\$&')}" <${id}>`;
+}
+
+/**
+ * Renders an edition once per campaign and per process (React Email, then a MIME template with the body
+ * quoted-printable encoded once), and caches it: the per-recipient cost is then a token signature and a
+ * buffer splice, which is what lets one worker send thousands of messages a second.
+ */
+@Injectable()
+export class CampaignMessageFactory {
+  private readonly cache = new Map<number, Promise<CampaignMessage>>();
+
+  constructor(
+    private readonly ds: DataSource,
+    private readonly config: AppConfig,
+    private readonly links: SubscriberLinks,
+  ) {}
+
+  forCampaign(campaignId: number): Promise<CampaignMessage> {
+    let hit = this.cache.get(campaignId);
+    if (!hit) {
+      hit = this.compile(campaignId);
+      this.cache.set(campaignId, hit);
+      hit.catch(() => this.cache.delete(campaignId));
+      while (this.cache.size > CACHE_SIZE) this.cache.delete(this.cache.keys().next().value!);
+    }
+    return hit;
+  }
+
+  private async compile(campaignId: number): Promise<CampaignMessage> {
+    const rows = await this.ds.query<
+      { slug: string; subject: string; content: EditionContent; pub_name: string; pub_slug: string }[]
+    >(
+      `SELECT e.slug, e.subject, e.content, p.name AS pub_name, p.slug AS pub_slug
+         FROM campaign c JOIN edition e ON e.id = c.edition_id JOIN publication p ON p.id = e.publication_id
+        WHERE c.id = $1`,
+      [campaignId],
+    );
+    const row = rows[0];
+    if (!row) throw new Error(`campaign ${campaignId} or its edition does not exist`);
+    return this.compileEdition(campaignId, row);
+  }
+
+  /** Exposed for the API's pre-flight check: a campaign is refused if its edition cannot be built. */
+  async compileEdition(
+    campaignId: number,
+    edition: { slug: string; subject: string; content: EditionContent; pub_name: string; pub_slug: string },
+  ): Promise<CampaignMessage> {
+    const env = this.config.env;
+    const from = parseMailFrom(env.MAIL_FROM);
+    const rendered = await renderEdition(edition.content, {
+      sender: { name: edition.pub_name, address: env.SENDER_IDENTITY },
+      urls: { webUrl: this.config.url(`/archive/${edition.slug}`) },
+    });
+    const template: MimeTemplate = compileMimeTemplate({
+      from,
+      subject: edition.subject,
+      html: rendered.html,
+      text: rendered.text,
+      headers: { 'List-Id': listIdHeader(edition.pub_name, edition.pub_slug, env.PUBLIC_URL) },
+      listUnsubscribe: {
+        mailto: `${from.address}?subject=unsubscribe`,
+        // RFC 8058 one-click needs an https target.
+        oneClick: this.config.publicUrlIsHttps,
+      },
+    });
+    return {
+      campaignId,
+      envelopeFrom: from.address,
+      build: (r) => {
+        const { unsubscribeUrl, preferencesUrl } = this.links.forCampaign(r.subscriberUid);
+        return template.render({ to: r.email, messageId: r.messageId, unsubscribeUrl, preferencesUrl });
+      },
+    };
+  }
+}

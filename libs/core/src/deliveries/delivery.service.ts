@@ -1,0 +1,278 @@
+import { AppConfig } from '@app/config';
+import { CampaignStatus } from '@app/database';
+import { classifySmtpError, MAIL_TRANSPORT, MailSendError, type MailTransport } from '@app/mailer';
+import { type BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { CampaignLedger } from '../campaigns/campaign-ledger.service';
+import { BounceService } from './bounce.service';
+import { type CampaignMessage, CampaignMessageFactory, parseMailFrom } from './campaign-message.factory';
+import { SendRateLimiter } from './send-rate.limiter';
+import { WorkerRegistry } from './worker-registry.service';
+
+export interface BatchResult {
+  claimed: number;
+  sent: number;
+  retrying: number;
+  failed: number;
+  bounced: number;
+  skipped: number;
+  /** Why the batch stopped early (the campaign is not running, or the worker is shutting down). */
+  stoppedBecause?: string;
+}
+
+interface ClaimedRow {
+  id: number;
+  subscriber_id: number;
+  status: 'sending' | 'skipped';
+  attempts: number;
+  message_id: string;
+  email: string | null;
+  uid: string;
+}
+
+type SendOutcome =
+  | { row: ClaimedRow; kind: 'sent'; response: string; order: number }
+  | { row: ClaimedRow; kind: 'transient' | 'permanent'; response: string; order: number }
+  | { row: ClaimedRow; kind: 'unbuildable'; response: string; order: number };
+
+/** Longest wait between two attempts of one delivery. */
+const MAX_BACKOFF_MS = 3600_000;
+
+/**
+ * Sends one DeliverBatch job: claims its deliveries a chunk at a time with a conditional update
+ * (`queued → sending`, only while the campaign is running), sends each claimed message over the pooled
+ * transport, and records the outcome of the chunk right after the SMTP replies. Nothing is sent before its
+ * claim is committed, so two workers (or a job and its duplicate) never send the same delivery twice.
+ */
+@Injectable()
+export class DeliveryService implements BeforeApplicationShutdown {
+  private readonly logger = new Logger(DeliveryService.name);
+  private readonly messageIdDomain: string;
+  private stopping = false;
+
+  constructor(
+    private readonly ds: DataSource,
+    private readonly config: AppConfig,
+    @Inject(MAIL_TRANSPORT) private readonly transport: MailTransport,
+    private readonly messages: CampaignMessageFactory,
+    private readonly limiter: SendRateLimiter,
+    private readonly registry: WorkerRegistry,
+    private readonly ledger: CampaignLedger,
+    private readonly bounces: BounceService,
+  ) {
+    const domain = parseMailFrom(config.env.MAIL_FROM).address.split('@')[1] ?? '';
+    this.messageIdDomain = /^[A-Za-z0-9.-]+$/.test(domain) ? domain : new URL(config.env.PUBLIC_URL).hostname;
+  }
+
+  /** Shutdown: stop claiming; unclaimed deliveries of running jobs go back on the queue for another worker. */
+  beforeApplicationShutdown(): void {
+    this.stopping = true;
+  }
+
+  async deliverBatch(campaignId: number, deliveryIds: number[]): Promise<BatchResult> {
+    const result: BatchResult = { claimed: 0, sent: 0, retrying: 0, failed: 0, bounced: 0, skipped: 0 };
+    const ids = [...new Set(deliveryIds)].sort((a, b) => a - b);
+    await this.registry.ensureRegistered();
+    // A re-run of this batch (stalled job, duplicate job) finds what its crashed predecessor left in `sending`.
+    await this.ledger.releaseAbandoned(campaignId, ids);
+
+    const status = await this.ledger.status(campaignId);
+    if (status !== CampaignStatus.Running) {
+      result.stoppedBecause = `campaign is ${status ?? 'gone'}`;
+      return result;
+    }
+    const message = await this.messages.forCampaign(campaignId);
+    const chunk = Math.max(1, this.config.env.SMTP_POOL_SIZE);
+    const notRunning = async () =>
+      this.stopping || (await this.ledger.status(campaignId)) !== CampaignStatus.Running;
+
+    let i = 0;
+    while (i < ids.length) {
+      if (this.stopping) {
+        result.stoppedBecause = 'worker is shutting down';
+        await this.ledger.enqueue(campaignId, ids.slice(i), { kind: 'requeue', tag: 's' });
+        break;
+      }
+      const granted = await this.limiter.acquire(Math.min(chunk, ids.length - i), notRunning);
+      if (granted === 0) continue; // stopping or paused while rate-limited: decided at the top / by the claim
+      const slice = ids.slice(i, i + granted);
+      i += granted;
+      const claimed = await this.claim(campaignId, slice);
+      if (claimed.length === 0) {
+        const now = await this.ledger.status(campaignId);
+        if (now !== CampaignStatus.Running) {
+          result.stoppedBecause = `campaign is ${now ?? 'gone'}`;
+          break;
+        }
+        continue; // already handled by another job
+      }
+      result.claimed += claimed.length;
+      const toSend = claimed.filter((r) => r.status === 'sending');
+      result.skipped += claimed.length - toSend.length;
+      const outcomes = await this.sendAll(message, toSend);
+      const paused = await this.record(campaignId, outcomes, result);
+      if (paused) {
+        result.stoppedBecause = 'campaign paused after consecutive failures';
+        break;
+      }
+    }
+    await this.ledger.tryFinalize(campaignId);
+    return result;
+  }
+
+  /**
+   * One statement claims a chunk: rows still queued, of a running campaign, become `sending` (or `skipped`
+   * when the subscriber is no longer confirmed) with this worker as owner, an attempt counted and a
+   * Message-ID fixed for good (a resend after a crash reuses it, so receivers can spot the duplicate).
+   */
+  private async claim(campaignId: number, ids: number[]): Promise<ClaimedRow[]> {
+    return this.ds.query<ClaimedRow[]>(
+      `UPDATE delivery d
+          SET status = CASE WHEN s.status = 'confirmed' AND s.email IS NOT NULL THEN 'sending' ELSE 'skipped' END,
+              attempts = d.attempts + CASE WHEN s.status = 'confirmed' AND s.email IS NOT NULL THEN 1 ELSE 0 END,
+              claimed_at = now(), claimed_by = $3, next_attempt_at = NULL, updated_at = now(),
+              message_id = coalesce(d.message_id, '<c' || d.campaign_id || '.d' || d.id || '.' || $4 || '@' || $5 || '>'),
+              last_response = CASE WHEN s.status = 'confirmed' AND s.email IS NOT NULL THEN d.last_response
+                                   ELSE 'skipped: subscriber is ' || s.status || ' at send time' END
+         FROM campaign c, subscriber s
+        WHERE d.id = ANY($1::bigint[]) AND d.campaign_id = $2 AND d.status = 'queued'
+          AND c.id = d.campaign_id AND c.status = 'running' AND s.id = d.subscriber_id
+       RETURNING d.id, d.subscriber_id, d.status, d.attempts, d.message_id, s.email, s.uid`,
+      [ids, campaignId, this.registry.id, randomBytes(4).toString('hex'), this.messageIdDomain],
+    );
+  }
+
+  private async sendAll(message: CampaignMessage, rows: ClaimedRow[]): Promise<SendOutcome[]> {
+    let order = 0;
+    return Promise.all(
+      rows.map(async (row): Promise<SendOutcome> => {
+        let raw: Buffer;
+        try {
+          raw = message.build({ email: row.email!, subscriberUid: row.uid, messageId: row.message_id });
+        } catch (err) {
+          return {
+            row,
+            kind: 'unbuildable',
+            response: `not sent: ${(err as Error).message}`,
+            order: order++,
+          };
+        }
+        try {
+          const res = await this.transport.send({
+            kind: 'raw',
+            raw,
+            envelope: { from: message.envelopeFrom, to: row.email! },
+            messageId: row.message_id,
+          });
+          return { row, kind: 'sent', response: res.response || '250 OK', order: order++ };
+        } catch (err) {
+          const e = err instanceof MailSendError ? err : classifySmtpError(err);
+          return { row, kind: e.kind, response: e.response ?? e.message, order: order++ };
+        }
+      }),
+    );
+  }
+
+  /** Writes a chunk's outcomes; returns true if the campaign was paused for consecutive failures. */
+  private async record(campaignId: number, outcomes: SendOutcome[], result: BatchResult): Promise<boolean> {
+    if (outcomes.length === 0) return false;
+    const { SEND_MAX_ATTEMPTS, SEND_BACKOFF_MS } = this.config.env;
+    const ids: number[] = [];
+    const statuses: string[] = [];
+    const responses: string[] = [];
+    const delays: (number | null)[] = [];
+    const retries = new Map<number, number[]>();
+    for (const o of outcomes) {
+      let status: string;
+      let delay: number | null = null;
+      if (o.kind === 'sent') {
+        status = 'sent';
+        result.sent++;
+      } else if (o.kind === 'permanent') {
+        status = 'bounced';
+        result.bounced++;
+      } else if (o.kind === 'unbuildable' || o.row.attempts >= SEND_MAX_ATTEMPTS) {
+        status = 'failed';
+        result.failed++;
+      } else {
+        status = 'queued';
+        delay = Math.min(MAX_BACKOFF_MS, SEND_BACKOFF_MS * 2 ** (o.row.attempts - 1));
+        retries.set(delay, [...(retries.get(delay) ?? []), o.row.id]);
+        result.retrying++;
+      }
+      ids.push(o.row.id);
+      statuses.push(status);
+      responses.push(
+        o.kind === 'transient' && status === 'failed'
+          ? `gave up after ${o.row.attempts} attempts: ${o.response}`
+          : o.response,
+      );
+      delays.push(delay);
+    }
+    const written = await this.ds.query<{ id: number }[]>(
+      `UPDATE delivery d
+          SET status = v.status, last_response = left(v.response, 1000), updated_at = now(),
+              sent_at = CASE WHEN v.status = 'sent' THEN now() ELSE d.sent_at END,
+              next_attempt_at = CASE WHEN v.delay_ms IS NULL THEN NULL
+                                     ELSE now() + make_interval(secs => v.delay_ms / 1000.0) END
+         FROM unnest($1::bigint[], $2::text[], $3::text[], $4::int[]) AS v(id, status, response, delay_ms)
+        WHERE d.id = v.id AND d.status = 'sending' AND d.claimed_by = $5
+       RETURNING d.id`,
+      [ids, statuses, responses, delays, this.registry.id],
+    );
+    if (written.length !== ids.length) {
+      // Our claim was released (this worker was taken for dead): the row belongs to someone else now.
+      this.logger.warn(
+        `campaign ${campaignId}: ${ids.length - written.length} outcomes arrived after the claim was released`,
+      );
+    }
+    const mine = new Set(written.map((r) => r.id));
+    for (const [delay, retryIds] of retries) {
+      const ours = retryIds.filter((id) => mine.has(id));
+      if (ours.length)
+        await this.ledger.enqueue(campaignId, ours, { kind: 'requeue', tag: 'r', delayMs: delay });
+    }
+    await this.bounces.bouncedAtSend(
+      outcomes
+        .filter((o) => o.kind === 'permanent' && mine.has(o.row.id))
+        .map((o) => ({ subscriberId: o.row.subscriber_id, response: o.response })),
+    );
+    return this.trackFailures(campaignId, outcomes);
+  }
+
+  /**
+   * campaign.consecutive_failures counts SMTP failures since the last accepted message (in reply order);
+   * too many pauses the campaign so an outage or a misconfigured relay cannot burn through the list.
+   */
+  private async trackFailures(campaignId: number, outcomes: SendOutcome[]): Promise<boolean> {
+    const smtp = outcomes.filter((o) => o.kind !== 'unbuildable').sort((a, b) => a.order - b.order);
+    const lastSuccess = smtp.map((o) => o.kind).lastIndexOf('sent');
+    const failures = smtp.length - 1 - lastSuccess;
+    if (failures === 0) {
+      await this.ds.query(
+        `UPDATE campaign SET consecutive_failures = 0 WHERE id = $1 AND consecutive_failures <> 0`,
+        [campaignId],
+      );
+      return false;
+    }
+    const [row] = await this.ds.query<{ consecutive_failures: number }[]>(
+      `UPDATE campaign SET consecutive_failures = CASE WHEN $2::boolean THEN $3::int ELSE consecutive_failures + $3::int END
+        WHERE id = $1 RETURNING consecutive_failures`,
+      [campaignId, lastSuccess >= 0, failures],
+    );
+    const max = this.config.env.SEND_MAX_CONSECUTIVE_FAILURES;
+    if (!row || row.consecutive_failures < max) return false;
+    const last = smtp[smtp.length - 1]!.response.slice(0, 300);
+    const reason =
+      `Paused automatically after ${row.consecutive_failures} consecutive failed sends ` +
+      `(SEND_MAX_CONSECUTIVE_FAILURES=${max}); last SMTP error: ${last}. Fix the cause, then resume.`;
+    const paused = await this.ds.query<{ id: number }[]>(
+      `UPDATE campaign SET status = 'paused', pause_reason = left($2, 500), updated_at = now()
+        WHERE id = $1 AND status = 'running' RETURNING id`,
+      [campaignId, reason],
+    );
+    if (paused.length) this.logger.error(`campaign ${campaignId}: ${reason}`);
+    return true;
+  }
+}

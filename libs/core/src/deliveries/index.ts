@@ -1,0 +1,5 @@
+export * from './bounce.service';
+export * from './campaign-message.factory';
+export * from './delivery.service';
+export * from './send-rate.limiter';
+export * from './worker-registry.service';

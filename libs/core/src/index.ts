@@ -1,0 +1,5 @@
+export * from './tokens/token.service';
+export * from './subscriptions';
+export * from './campaigns';
+export * from './deliveries';
+export { AccountsError, AccountsModule, AccountsService, type UserView, type ApiTokenView } from './accounts';

@@ -1,0 +1,6 @@
+export * from './metrics-auth';
+export * from './queue.metrics';
+export * from './ledger.metrics';
+export * from './job.metrics';
+export * from './worker-metrics.service';
+export * from './worker-metrics.module';

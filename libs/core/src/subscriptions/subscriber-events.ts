@@ -1,0 +1,49 @@
+import type { EntityManager } from 'typeorm';
+
+/** Who asked for a change, from where and through which form: the consent evidence kept with each event. */
+export interface ChangeEvidence {
+  ip?: string | null;
+  userAgent?: string | null;
+  /** "form:hosted", "form:embed", "api", "confirm-link", "one-click", "preferences", "import", "admin", ... */
+  source: string;
+  detail?: string | null;
+}
+
+export type SubscriberEventType =
+  | 'subscribed'
+  | 'confirmation_sent'
+  | 'confirmed'
+  | 'unsubscribed'
+  | 'resubscribed'
+  | 'bounced'
+  | 'complained'
+  | 'status_changed'
+  | 'imported'
+  | 'erased'
+  | 'name_changed';
+
+const clip = (v: string | null | undefined, n: number): string | null => (v ? v.slice(0, n) : null);
+
+/** Appends to the subscriber's history (subscriber_event is append-only, except erasure). */
+export async function recordEvent(
+  m: EntityManager,
+  subscriberId: number,
+  type: SubscriberEventType,
+  change: { from?: string | null; to?: string | null },
+  ev: ChangeEvidence,
+): Promise<void> {
+  await m.query(
+    `INSERT INTO subscriber_event (subscriber_id, type, from_status, to_status, ip, user_agent, source, detail)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+    [
+      subscriberId,
+      type,
+      change.from ?? null,
+      change.to ?? null,
+      clip(ev.ip, 64),
+      clip(ev.userAgent, 512),
+      clip(ev.source, 100),
+      clip(ev.detail, 500),
+    ],
+  );
+}

@@ -1,0 +1,329 @@
+import { Subscriber, SubscriberStatus } from '@app/database';
+import { JobName, JobQueue } from '@app/queue';
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
+import type { DataSource, EntityManager, Repository } from 'typeorm';
+import { TokenPurpose, TokenService } from '../tokens/token.service';
+import { checkEmail, checkName } from './email-address';
+import { SubscriberNotFoundError, SubscriptionInputError } from './subscription.errors';
+import { type ChangeEvidence, recordEvent } from './subscriber-events';
+import { updateReturning } from './sql';
+import { SuppressionList } from './suppression-list.service';
+
+/** A pending address gets at most one confirmation email per window, however often it is submitted. */
+export const CONFIRMATION_RESEND_MINUTES = 10;
+
+export type TokenLookup =
+  | { ok: true; subscriber: Subscriber; issuedAt: number }
+  | { ok: false; reason: 'invalid' }
+  | { ok: false; reason: 'gone' }
+  | { ok: false; reason: 'expired'; subscriber: Subscriber };
+
+export type ConfirmOutcome = 'confirmed' | 'already-confirmed' | 'not-pending';
+
+/** Everything a reader may download about themselves (GDPR art. 15/20). */
+export interface SubscriberDataExport {
+  exportedAt: string;
+  subscriber: {
+    email: string | null;
+    name: string | null;
+    status: SubscriberStatus;
+    createdAt: string;
+    consent: { at: string | null; ip: string | null; userAgent: string | null; source: string | null };
+    confirmedAt: string | null;
+    unsubscribedAt: string | null;
+    confirmationSentAt: string | null;
+  };
+  history: {
+    at: string;
+    type: string;
+    fromStatus: string | null;
+    toStatus: string | null;
+    ip: string | null;
+    userAgent: string | null;
+    source: string | null;
+  }[];
+  deliveries: { edition: string; subject: string; status: string; sentAt: string | null }[];
+}
+
+const iso = (d: Date | string | null): string | null => (d === null ? null : new Date(d).toISOString());
+
+/**
+ * The reader's side of the subscriber lifecycle: double opt-in, confirmation, unsubscribe, resubscribe,
+ * name changes, data export and erasure. Every state change is recorded in subscriber_event with its evidence.
+ */
+@Injectable()
+export class SubscriptionService {
+  constructor(
+    @InjectDataSource() private readonly ds: DataSource,
+    @InjectRepository(Subscriber) private readonly subscribers: Repository<Subscriber>,
+    private readonly tokens: TokenService,
+    private readonly jobs: JobQueue,
+    private readonly suppression: SuppressionList,
+  ) {}
+
+  /** Validates and normalizes what a reader typed; throws SubscriptionInputError with a readable reason. */
+  parseSubscribeInput(input: { email: unknown; name?: unknown }): { email: string; name: string | null } {
+    const email = checkEmail(input.email);
+    if (!email.ok) throw new SubscriptionInputError(email.reason);
+    const name = checkName(input.name);
+    if (!name.ok) throw new SubscriptionInputError(name.reason);
+    return { email: email.email, name: name.name };
+  }
+
+  /**
+   * Double opt-in. Returns nothing on purpose: callers must answer the same whatever the address's state.
+   * New or pending: a confirmation is queued (once per window). Unsubscribed: back to pending, fresh opt-in.
+   * Confirmed, bounced, complained: nothing is sent. The same queries run in every case, so the answer
+   * takes about as long whatever the state.
+   */
+  async subscribe(input: { email: unknown; name?: unknown }, ev: ChangeEvidence): Promise<void> {
+    const { email, name } = this.parseSubscribeInput(input);
+    const id = await this.ds.transaction(async (m) => {
+      // The no-op DO UPDATE locks an existing row (so concurrent requests for one address serialize) and
+      // makes RETURNING report it; xmax = 0 only for a freshly inserted row.
+      const rows: { id: number; status: SubscriberStatus; inserted: boolean }[] = await m.query(
+        `INSERT INTO subscriber (email, name, status, consent_at, consent_ip, consent_user_agent, consent_source)
+         VALUES ($1, $2, 'pending', now(), $3, $4, $5)
+         ON CONFLICT (lower(email)) DO UPDATE SET email = subscriber.email
+         RETURNING id, status, (xmax = 0) AS inserted`,
+        [email, name, ev.ip ?? null, ev.userAgent?.slice(0, 512) ?? null, ev.source.slice(0, 100)],
+      );
+      const row = rows[0]!;
+      if (row.inserted) {
+        await recordEvent(m, row.id, 'subscribed', { to: SubscriberStatus.Pending }, ev);
+      } else if (row.status === SubscriberStatus.Unsubscribed) {
+        await m.query(
+          `UPDATE subscriber SET status = 'pending', name = COALESCE(name, $2), consent_at = now(), consent_ip = $3,
+             consent_user_agent = $4, consent_source = $5, confirmed_at = NULL, updated_at = now()
+           WHERE id = $1`,
+          [row.id, name, ev.ip ?? null, ev.userAgent?.slice(0, 512) ?? null, ev.source.slice(0, 100)],
+        );
+        await recordEvent(
+          m,
+          row.id,
+          'resubscribed',
+          { from: SubscriberStatus.Unsubscribed, to: SubscriberStatus.Pending },
+          ev,
+        );
+      }
+      return row.id;
+    });
+    await this.requestConfirmation(id);
+  }
+
+  /**
+   * Queues the confirmation email if the subscriber is pending and none went out in the last
+   * CONFIRMATION_RESEND_MINUTES. The conditional UPDATE is the per-address limit: of any number of
+   * concurrent requests exactly one wins the row and queues a job.
+   */
+  async requestConfirmation(subscriberId: number): Promise<boolean> {
+    const claimed = await updateReturning<{ sent_at: string }>(
+      this.ds,
+      `UPDATE subscriber SET confirmation_sent_at = now()
+       WHERE id = $1 AND status = 'pending' AND erased_at IS NULL
+         AND (confirmation_sent_at IS NULL OR confirmation_sent_at <= now() - make_interval(mins => $2))
+       RETURNING confirmation_sent_at::text AS sent_at`,
+      [subscriberId, CONFIRMATION_RESEND_MINUTES],
+    );
+    const sentAt = claimed[0]?.sent_at;
+    if (sentAt === undefined) return false;
+    try {
+      await this.jobs.add(JobName.SendConfirmation, { subscriberId });
+    } catch (err) {
+      // Nothing was queued: release the window so the reader's retry can send.
+      await this.ds.query(
+        `UPDATE subscriber SET confirmation_sent_at = NULL WHERE id = $1 AND confirmation_sent_at = $2::timestamptz`,
+        [subscriberId, sentAt],
+      );
+      throw err;
+    }
+    return true;
+  }
+
+  /**
+   * Resolves a link token to its subscriber. Expired confirm links still identify the subscriber (their MAC
+   * is good), so the page can offer a new link. A confirm link older than the current sign-up (the reader
+   * unsubscribed and signed up again since) counts as expired.
+   */
+  async lookup(token: unknown, purpose: TokenPurpose): Promise<TokenLookup> {
+    const check = this.tokens.verify(token, purpose);
+    if (!check.ok && (check.reason !== 'expired' || !check.subscriberUid)) return { ok: false, reason: 'invalid' };
+    const subscriber = await this.subscribers.findOneBy({ uid: check.subscriberUid! });
+    if (!subscriber || subscriber.erasedAt) return { ok: false, reason: 'gone' };
+    if (!check.ok) return { ok: false, reason: 'expired', subscriber };
+    if (
+      purpose === TokenPurpose.Confirm &&
+      subscriber.status === SubscriberStatus.Pending &&
+      subscriber.consentAt &&
+      check.issuedAt < Math.floor(subscriber.consentAt.getTime() / 1000)
+    ) {
+      return { ok: false, reason: 'expired', subscriber };
+    }
+    return { ok: true, subscriber, issuedAt: check.issuedAt };
+  }
+
+  async confirm(subscriberId: number, ev: ChangeEvidence): Promise<ConfirmOutcome> {
+    return this.ds.transaction(async (m) => {
+      const status = await this.lockStatus(m, subscriberId);
+      if (status === SubscriberStatus.Confirmed) return 'already-confirmed';
+      if (status !== SubscriberStatus.Pending) return 'not-pending';
+      await m.query(
+        `UPDATE subscriber SET status = 'confirmed', confirmed_at = now(), updated_at = now() WHERE id = $1`,
+        [subscriberId],
+      );
+      await recordEvent(m, subscriberId, 'confirmed', { from: status, to: SubscriberStatus.Confirmed }, ev);
+      return 'confirmed';
+    });
+  }
+
+  /** Idempotent: returns false when the subscriber was already unsubscribed. */
+  async unsubscribe(subscriberId: number, ev: ChangeEvidence): Promise<boolean> {
+    return this.ds.transaction(async (m) => {
+      const status = await this.lockStatus(m, subscriberId);
+      if (status === undefined) throw new SubscriberNotFoundError(subscriberId);
+      if (status === SubscriberStatus.Unsubscribed) return false;
+      await m.query(
+        `UPDATE subscriber SET status = 'unsubscribed', unsubscribed_at = now(), updated_at = now() WHERE id = $1`,
+        [subscriberId],
+      );
+      await recordEvent(m, subscriberId, 'unsubscribed', { from: status, to: SubscriberStatus.Unsubscribed }, ev);
+      return true;
+    });
+  }
+
+  /**
+   * From the preferences page: the link came to the reader's mailbox, which proves control of the address
+   * as well as a confirmation link does, so the subscriber is confirmed again at once.
+   */
+  async resubscribe(subscriberId: number, ev: ChangeEvidence): Promise<boolean> {
+    return this.ds.transaction(async (m) => {
+      const status = await this.lockStatus(m, subscriberId);
+      if (status === undefined) throw new SubscriberNotFoundError(subscriberId);
+      if (status === SubscriberStatus.Confirmed) return false;
+      await m.query(
+        `UPDATE subscriber SET status = 'confirmed', confirmed_at = now(), consent_at = now(), consent_ip = $2,
+           consent_user_agent = $3, consent_source = $4, updated_at = now()
+         WHERE id = $1`,
+        [subscriberId, ev.ip ?? null, ev.userAgent?.slice(0, 512) ?? null, ev.source.slice(0, 100)],
+      );
+      await recordEvent(m, subscriberId, 'resubscribed', { from: status, to: SubscriberStatus.Confirmed }, ev);
+      return true;
+    });
+  }
+
+  async updateName(subscriberId: number, input: unknown, ev: ChangeEvidence): Promise<void> {
+    const checked = checkName(input);
+    if (!checked.ok) throw new SubscriptionInputError(checked.reason);
+    await this.ds.transaction(async (m) => {
+      const rows: { name: string | null }[] = await m.query(
+        `SELECT name FROM subscriber WHERE id = $1 AND erased_at IS NULL FOR UPDATE`,
+        [subscriberId],
+      );
+      if (!rows[0]) throw new SubscriberNotFoundError(subscriberId);
+      if (rows[0].name === checked.name) return;
+      await m.query(`UPDATE subscriber SET name = $2, updated_at = now() WHERE id = $1`, [subscriberId, checked.name]);
+      // The event says that the name changed, not what to: the history must not keep copies of personal data.
+      await recordEvent(m, subscriberId, 'name_changed', {}, ev);
+    });
+  }
+
+  async exportData(subscriberId: number): Promise<SubscriberDataExport> {
+    const s = await this.subscribers.findOneBy({ id: subscriberId });
+    if (!s || s.erasedAt) throw new SubscriberNotFoundError(subscriberId);
+    const events: {
+      created_at: Date;
+      type: string;
+      from_status: string | null;
+      to_status: string | null;
+      ip: string | null;
+      user_agent: string | null;
+      source: string | null;
+    }[] = await this.ds.query(
+      `SELECT created_at, type, from_status, to_status, ip, user_agent, source
+       FROM subscriber_event WHERE subscriber_id = $1 ORDER BY id`,
+      [subscriberId],
+    );
+    const deliveries: { slug: string; subject: string; status: string; sent_at: Date | null }[] = await this.ds.query(
+      `SELECT e.slug, e.subject, d.status, d.sent_at
+       FROM delivery d JOIN campaign c ON c.id = d.campaign_id JOIN edition e ON e.id = c.edition_id
+       WHERE d.subscriber_id = $1 ORDER BY d.id`,
+      [subscriberId],
+    );
+    return {
+      exportedAt: new Date().toISOString(),
+      subscriber: {
+        email: s.email,
+        name: s.name,
+        status: s.status,
+        createdAt: s.createdAt.toISOString(),
+        consent: { at: iso(s.consentAt), ip: s.consentIp, userAgent: s.consentUserAgent, source: s.consentSource },
+        confirmedAt: iso(s.confirmedAt),
+        unsubscribedAt: iso(s.unsubscribedAt),
+        confirmationSentAt: iso(s.confirmationSentAt),
+      },
+      history: events.map((e) => ({
+        at: iso(e.created_at)!,
+        type: e.type,
+        fromStatus: e.from_status,
+        toStatus: e.to_status,
+        ip: e.ip,
+        userAgent: e.user_agent,
+        source: e.source,
+      })),
+      deliveries: deliveries.map((d) => ({
+        edition: d.slug,
+        subject: d.subject,
+        status: d.status,
+        sentAt: iso(d.sent_at),
+      })),
+    };
+  }
+
+  /**
+   * Right to erasure. Removes the address, name, consent evidence and history; keeps the row (deliveries
+   * point at it) as an anonymous unsubscribed shell, plus a keyed hash of the address in `suppression` so an
+   * import cannot re-add the person. The uid is rotated, so every link ever emailed stops working.
+   */
+  async erase(subscriberId: number, ev: Pick<ChangeEvidence, 'source'>): Promise<void> {
+    await this.ds.transaction(async (m) => {
+      const rows: { email: string | null; status: SubscriberStatus }[] = await m.query(
+        `SELECT email, status FROM subscriber WHERE id = $1 AND erased_at IS NULL FOR UPDATE`,
+        [subscriberId],
+      );
+      const row = rows[0];
+      if (!row) throw new SubscriberNotFoundError(subscriberId);
+      if (row.email) await this.suppression.add(m, row.email, 'erased');
+      await m.query(`DELETE FROM subscriber_event WHERE subscriber_id = $1`, [subscriberId]);
+      // SMTP replies often quote the recipient's address.
+      await m.query(
+        `UPDATE delivery SET last_response = NULL WHERE subscriber_id = $1 AND last_response IS NOT NULL`,
+        [subscriberId],
+      );
+      await m.query(
+        `UPDATE subscriber SET email = NULL, name = NULL, uid = gen_random_uuid(), status = 'unsubscribed',
+           consent_at = NULL, consent_ip = NULL, consent_user_agent = NULL, consent_source = NULL,
+           confirmation_sent_at = NULL, unsubscribed_at = COALESCE(unsubscribed_at, now()),
+           erased_at = now(), updated_at = now()
+         WHERE id = $1`,
+        [subscriberId],
+      );
+      // No ip or user agent here: the erasure record must not start a new file on the person.
+      await recordEvent(
+        m,
+        subscriberId,
+        'erased',
+        { from: row.status, to: SubscriberStatus.Unsubscribed },
+        { source: ev.source },
+      );
+    });
+  }
+
+  private async lockStatus(m: EntityManager, subscriberId: number): Promise<SubscriberStatus | undefined> {
+    const rows: { status: SubscriberStatus }[] = await m.query(
+      `SELECT status FROM subscriber WHERE id = $1 AND erased_at IS NULL FOR UPDATE`,
+      [subscriberId],
+    );
+    return rows[0]?.status;
+  }
+}

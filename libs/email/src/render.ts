@@ -1,0 +1,233 @@
+import { render } from '@react-email/render';
+import { createElement } from 'react';
+import type { EditionContent } from './edition.types';
+import {
+  PLACEHOLDERS,
+  fillSplit,
+  resolveSlotValues,
+  splitPlaceholders,
+  type PlaceholderKey,
+  type PlaceholderValues,
+  type SplitTemplate,
+} from './placeholders';
+import {
+  ConfirmSubscriptionEmail,
+  confirmationSubject,
+  type ConfirmSubscriptionEmailProps,
+} from './templates/confirm-subscription.email';
+import { EditionEmail, type SenderIdentity } from './templates/edition.email';
+
+export { PLACEHOLDERS } from './placeholders';
+
+export interface RenderedEmail {
+  html: string;
+  text: string;
+}
+
+export type EditionUrlKey = 'unsubscribeUrl' | 'preferencesUrl' | 'webUrl';
+
+export interface RenderEditionOptions {
+  /** 'email' (default): the message, with per-recipient links as placeholders. 'web': the archive page. */
+  variant?: 'email' | 'web';
+  sender: SenderIdentity;
+  /**
+   * Values known at render time, used instead of the placeholder tokens (e.g. the archive URL of the issue
+   * for webUrl). Anything left out stays a token for personalize() / the MIME template.
+   */
+  urls?: Partial<Record<EditionUrlKey, string>>;
+  /** Public sign-up page, shown by the web variant. */
+  subscribeUrl?: string;
+  /** Inbox preview line; defaults to the headlines. */
+  previewText?: string;
+}
+
+const MONTHS = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+];
+
+/** "2025-04" -> "April 2025". */
+export function issueLabel(slug: string): string {
+  const m = /^(\d{4})-(\d{2})$/.exec(slug);
+  const name = m ? MONTHS[Number(m[2]) - 1] : undefined;
+  return m && name ? `${name} ${m[1]}` : slug;
+}
+
+function editionUrls(opts: RenderEditionOptions): Record<EditionUrlKey, string> {
+  return {
+    unsubscribeUrl: opts.urls?.unsubscribeUrl ?? PLACEHOLDERS.unsubscribeUrl,
+    preferencesUrl: opts.urls?.preferencesUrl ?? PLACEHOLDERS.preferencesUrl,
+    webUrl: opts.urls?.webUrl ?? PLACEHOLDERS.webUrl,
+  };
+}
+
+function rule(title: string): string {
+  const line = '='.repeat(Math.max(40, Math.min(72, title.length)));
+  return `${line}\n${title}\n${line}`;
+}
+
+/**
+ * The plain-text part, written by hand so it reads well: every headline, paragraph, link with its sources,
+ * analysis and perspective item, the masthead and the footer links as bare URLs. Paragraphs are not
+ * hard-wrapped (phones re-flow them).
+ */
+export function editionText(content: EditionContent, opts: RenderEditionOptions): string {
+  const variant = opts.variant ?? 'email';
+  const urls = editionUrls(opts);
+  const out: string[] = [];
+  const label = issueLabel(content.slug);
+  out.push(content.publicationName.toUpperCase(), label, '');
+  if (content.description) out.push(content.description, '');
+  if (variant === 'email') out.push(`View in browser: ${urls.webUrl}`, '');
+
+  if (content.highlights.length) {
+    out.push(rule(content.highlightsTitle), '');
+    for (const h of content.highlights) {
+      out.push(h.headline, '-'.repeat(Math.min(72, [...h.headline].length)), '');
+      for (const p of h.paragraphs) out.push(p, '');
+    }
+  }
+  if (content.links.length) {
+    out.push(rule('Links'), '');
+    for (const l of content.links) out.push(`— ${l.text} (${l.sources.join(', ')})`, '');
+  }
+  const perspectivesTitle = `${content.publicationName.split(/\s+/)[0] ?? ''} Perspectives`.trim();
+  for (const [title, items] of [
+    ['Recent Analysis', content.analysis],
+    [perspectivesTitle, content.perspectives],
+  ] as const) {
+    if (!items.length) continue;
+    out.push(rule(title), '');
+    for (const a of items) out.push(a.title, `   ${a.attribution}`, '');
+  }
+  if (content.masthead.length) {
+    out.push(rule(content.mastheadTitle || content.publicationName), '');
+    for (const m of content.masthead) out.push(`${m.role}, ${m.name}${m.email ? ` <${m.email}>` : ''}`);
+    out.push('');
+  }
+  out.push('-'.repeat(40));
+  if (variant === 'email') {
+    out.push(
+      `You are receiving ${content.publicationName} because you subscribed to it.`,
+      `Unsubscribe: ${urls.unsubscribeUrl}`,
+      `Manage preferences: ${urls.preferencesUrl}`,
+      `View in browser: ${urls.webUrl}`,
+    );
+  } else if (opts.subscribeUrl) {
+    out.push(`Subscribe to ${content.publicationName}: ${opts.subscribeUrl}`);
+  }
+  out.push('', opts.sender.name, opts.sender.address, '');
+  return out.join('\n');
+}
+
+/**
+ * Renders an edition ONCE. In the email variant the per-recipient URLs are PLACEHOLDERS tokens (unless given
+ * in opts.urls); splice real values in per recipient with personalize() or compileMimeTemplate().
+ */
+export async function renderEdition(
+  content: EditionContent,
+  opts: RenderEditionOptions,
+): Promise<RenderedEmail> {
+  const variant = opts.variant ?? 'email';
+  const urls = editionUrls(opts);
+  const element = createElement(EditionEmail, {
+    content,
+    variant,
+    sender: opts.sender,
+    issueLabel: issueLabel(content.slug),
+    ...(variant === 'email' ? urls : {}),
+    ...(opts.subscribeUrl !== undefined ? { subscribeUrl: opts.subscribeUrl } : {}),
+    ...(opts.previewText !== undefined ? { previewText: opts.previewText } : {}),
+  });
+  const html = await render(element);
+  return { html, text: editionText(content, opts) };
+}
+
+export interface RenderConfirmationOptions {
+  publicationName: string;
+  sender: SenderIdentity;
+  /** Defaults to PLACEHOLDERS.confirmUrl (render once, personalize per recipient). */
+  confirmUrl?: string;
+  recipientEmail?: string;
+  expiresInDays?: number;
+}
+
+/** The double opt-in message: subject, HTML and plain text. */
+export async function renderConfirmation(
+  opts: RenderConfirmationOptions,
+): Promise<RenderedEmail & { subject: string }> {
+  const confirmUrl = opts.confirmUrl ?? PLACEHOLDERS.confirmUrl;
+  const days = opts.expiresInDays ?? 7;
+  const props: ConfirmSubscriptionEmailProps = {
+    publicationName: opts.publicationName,
+    confirmUrl,
+    sender: opts.sender,
+    expiresInDays: days,
+    ...(opts.recipientEmail !== undefined ? { recipientEmail: opts.recipientEmail } : {}),
+  };
+  const html = await render(createElement(ConfirmSubscriptionEmail, props));
+  const who = opts.recipientEmail ? ` at ${opts.recipientEmail}` : '';
+  const text = [
+    confirmationSubject(opts.publicationName),
+    '',
+    `Please confirm that you want to receive ${opts.publicationName}${who}:`,
+    '',
+    `Confirm subscription: ${confirmUrl}`,
+    '',
+    `This link expires in ${days} ${days === 1 ? 'day' : 'days'}.`,
+    'If you did not ask to subscribe, ignore this email: you will not be subscribed and will not hear from us again.',
+    '',
+    '--',
+    opts.sender.name,
+    opts.sender.address,
+    '',
+  ].join('\n');
+  return { subject: confirmationSubject(opts.publicationName), html, text };
+}
+
+/** A rendered email pre-split at its placeholders; render() joins it with one recipient's values. */
+export interface Personalizer {
+  readonly placeholders: readonly PlaceholderKey[];
+  render(values: PlaceholderValues): RenderedEmail;
+}
+
+/** Splits html and text once; each render() is then a join (values HTML-escaped for the HTML part). */
+export function compilePersonalizer(rendered: RenderedEmail): Personalizer {
+  const html: SplitTemplate = splitPlaceholders(rendered.html);
+  const text: SplitTemplate = splitPlaceholders(rendered.text);
+  const placeholders = [...new Set([...html.slots, ...text.slots])];
+  return {
+    placeholders,
+    render(values) {
+      return {
+        html: fillSplit(html, resolveSlotValues(html.slots, values, 'html')),
+        text: fillSplit(text, resolveSlotValues(text.slots, values, 'text')),
+      };
+    },
+  };
+}
+
+const personalizers = new WeakMap<RenderedEmail, Personalizer>();
+
+/**
+ * Replaces the placeholder tokens with one recipient's values. The split is cached per rendered object, so
+ * calling this in a loop over recipients costs one join per call. Throws if a used placeholder has no value.
+ */
+export function personalize(rendered: RenderedEmail, values: PlaceholderValues): RenderedEmail {
+  let p = personalizers.get(rendered);
+  if (!p) {
+    p = compilePersonalizer(rendered);
+    personalizers.set(rendered, p);
+  }
+  return p.render(values);
+}
