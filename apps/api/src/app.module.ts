@@ -13,6 +13,8 @@ import { OpsModule } from './ops/ops.module';
 import { AdminCampaignsModule } from './admin/campaigns/admin-campaigns.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
 import { SubscriptionsHttpModule } from './subscriptions/subscriptions-http.module';
+import { AdminEditionsModule } from './admin/editions/admin-editions.module';
+import { ArchiveModule } from './archive/archive.module';
 
 /** Public (reader) controllers opt in to rate limiting with @UseGuards(ThrottlerGuard). */
 @Module({
@@ -35,6 +37,8 @@ import { SubscriptionsHttpModule } from './subscriptions/subscriptions-http.modu
     AdminCampaignsModule,
     WebhooksModule,
     SubscriptionsHttpModule,
+    AdminEditionsModule,
+    ArchiveModule,
   ],
 })
 export class AppModule {}

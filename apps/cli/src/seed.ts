@@ -1,4 +1,5 @@
 import type { AppConfig } from '@app/config';
+import { CRANK_CALL_2025_04_DRAFT, parseDraft, upsertDraftEdition } from '@app/core/editions';
 import type { DataSource } from 'typeorm';
 
 export interface SeedContext {
@@ -14,8 +15,24 @@ export interface Seeder {
 }
 
 /**
- * What `npm run seed` loads, in order.
- * TODO(editions, issue 3): add the April 2025 CRANK Call draft seeder here
- * (test/fixtures/crank-call-2025-04.txt through the draft parser, stored as a draft edition).
+ * The April 2025 CRANK Call as a draft edition, so a newcomer sees a real issue at once. Re-running replaces
+ * the draft; once that month is scheduled or sent it is left alone.
  */
-export const SEEDERS: Seeder[] = [];
+export const crankCallAprilSeeder: Seeder = {
+  name: 'crank-call-2025-04 draft',
+  async run({ ds, log }) {
+    const content = parseDraft(CRANK_CALL_2025_04_DRAFT);
+    const rows: { status: string }[] = await ds.query(`SELECT status FROM edition WHERE slug = $1`, [
+      content.slug,
+    ]);
+    if (rows.some((r) => r.status !== 'draft')) {
+      log(`edition ${content.slug} is ${rows[0]?.status ?? 'not a draft'}: left as it is`);
+      return;
+    }
+    const id = await upsertDraftEdition(ds.manager, content);
+    log(`edition ${content.slug} (“${content.subject}”) saved as draft #${id}`);
+  },
+};
+
+/** What `npm run seed` loads, in order. */
+export const SEEDERS: Seeder[] = [crankCallAprilSeeder];

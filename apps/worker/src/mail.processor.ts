@@ -1,4 +1,4 @@
-import { ConfirmationMailer } from '@app/core';
+import { ConfirmationMailer, EditionService } from '@app/core';
 import { JobName, type JobPayload, QueueName } from '@app/queue';
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { type Job, UnrecoverableError } from 'bullmq';
@@ -10,17 +10,20 @@ type Handlers = { [J in JobName]?: (payload: JobPayload<J>) => Promise<unknown> 
 export class MailProcessor extends WorkerHost {
   private readonly handlers: Handlers;
 
-  constructor(confirmations: ConfirmationMailer) {
+  constructor(confirmations: ConfirmationMailer, editions: EditionService) {
     super();
     this.handlers = {
       [JobName.SendConfirmation]: (p) => confirmations.send(p.subscriberId),
+      [JobName.SendTest]: (p) => editions.sendTest(p.editionId, p.to),
     };
   }
 
   async process(job: Job): Promise<unknown> {
-    const handler = this.handlers[job.name as JobName] as ((payload: unknown) => Promise<unknown>) | undefined;
+    const handler = this.handlers[job.name as JobName] as
+      ((payload: unknown) => Promise<unknown>) | undefined;
     // Retrying cannot teach this worker a job it does not know: fail it for good, visibly.
-    if (!handler) throw new UnrecoverableError(`the ${QueueName.Mail} queue has no handler for job "${job.name}"`);
+    if (!handler)
+      throw new UnrecoverableError(`the ${QueueName.Mail} queue has no handler for job "${job.name}"`);
     return handler(job.data);
   }
 }

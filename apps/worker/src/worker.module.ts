@@ -1,5 +1,5 @@
 import { AppConfig, ConfigModule } from '@app/config';
-import { CampaignWorkerModule, SubscriptionsModule } from '@app/core';
+import { CampaignWorkerModule, EditionsModule, SubscriptionsModule } from '@app/core';
 import { WorkerMetricsModule } from '@app/core/metrics';
 import { DatabaseModule } from '@app/database';
 import { MailerModule } from '@app/mailer';
@@ -23,6 +23,7 @@ import { MailProcessor } from './mail.processor';
     SubscriptionsModule,
     WorkerMetricsModule,
     CampaignWorkerModule,
+    EditionsModule,
   ],
   providers: [MailProcessor, CampaignProcessor, DeliveryProcessor],
 })

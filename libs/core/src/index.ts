@@ -3,3 +3,4 @@ export * from './subscriptions';
 export * from './campaigns';
 export * from './deliveries';
 export { AccountsError, AccountsModule, AccountsService, type UserView, type ApiTokenView } from './accounts';
+export * from './editions';

@@ -57,7 +57,7 @@ export class SmtpMailTransport implements MailTransport {
               headers: mail.headers,
               messageId: mail.messageId,
             });
-      const messageId = mail.messageId ?? (info.messageId as string | undefined) ?? '';
+      const messageId = mail.messageId ?? info.messageId ?? '';
       return { messageId, response: String(info.response ?? '') };
     } catch (err) {
       throw classifySmtpError(err);

@@ -1,7 +1,7 @@
-import { registerLedgerMetrics, registerQueueMetrics } from '@app/core/metrics';
+import { CollectorStatus, registerLedgerMetrics, registerQueueMetrics } from '@app/core/metrics';
 import { JobQueue } from '@app/queue';
 import { Injectable } from '@nestjs/common';
-import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
 
 /**
@@ -23,13 +23,9 @@ export class ApiMetrics {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers: [this.registry],
     });
-    const failed = new Gauge({
-      name: 'newsletter_metrics_collect_failed',
-      help: '1 when a collector (queues: Redis, ledger: PostgreSQL) failed at the last scrape',
-      labelNames: ['collector'],
-      registers: [this.registry],
-    });
-    registerQueueMetrics(this.registry, () => queues.all(), failed);
-    registerLedgerMetrics(this.registry, ds, failed);
+    const status = new CollectorStatus();
+    registerQueueMetrics(this.registry, () => queues.all(), status);
+    registerLedgerMetrics(this.registry, ds, status);
+    this.registry.registerMetric(status.gauge);
   }
 }

@@ -17,7 +17,7 @@ function render(v: unknown): string {
   if (v === null || v === undefined || v === false) return '';
   if (v instanceof SafeHtml) return v.value;
   if (Array.isArray(v)) return v.map(render).join('');
-  return escapeHtml(String(v));
+  return escapeHtml(typeof v === 'object' ? JSON.stringify(v) : String(v as string | number | boolean));
 }
 
 export function html(strings: TemplateStringsArray, ...values: unknown[]): SafeHtml {

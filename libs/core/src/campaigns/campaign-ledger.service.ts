@@ -184,8 +184,8 @@ export class CampaignLedger {
   /** Editions follow their campaign: draft → scheduled → sending → sent (and back to draft if never sent). */
   async setEditionStatus(campaignId: number, status: EditionStatus): Promise<void> {
     await this.ds.query(
-      `UPDATE edition e SET status = $2, updated_at = now(),
-              sent_at = CASE WHEN $2 = 'sent' THEN coalesce(e.sent_at, now()) ELSE e.sent_at END
+      `UPDATE edition e SET status = $2::varchar, updated_at = now(),
+              sent_at = CASE WHEN $2::varchar = 'sent' THEN coalesce(e.sent_at, now()) ELSE e.sent_at END
          FROM campaign c WHERE c.id = $1 AND e.id = c.edition_id`,
       [campaignId, status],
     );

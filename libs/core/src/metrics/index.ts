@@ -1,4 +1,5 @@
 export * from './metrics-auth';
+export * from './collector-status';
 export * from './queue.metrics';
 export * from './ledger.metrics';
 export * from './job.metrics';

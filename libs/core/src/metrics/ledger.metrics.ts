@@ -1,4 +1,5 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
+import type { CollectorStatus } from './collector-status';
 import type { DataSource } from 'typeorm';
 
 /** Scrapes closer together than this share one set of queries. */
@@ -18,21 +19,17 @@ interface LedgerSnapshot {
  * confirmations, unsubscribes, ...) and subscribers by status. Being read from the database, they are the same
  * on every API instance (aggregate with max, not sum) and survive restarts.
  */
-export function registerLedgerMetrics(registry: Registry, ds: DataSource, failed: Gauge<'collector'>): void {
+export function registerLedgerMetrics(registry: Registry, ds: DataSource, status: CollectorStatus): void {
   let cached: { at: number; snapshot: Promise<LedgerSnapshot> } | undefined;
 
   const snapshot = (): Promise<LedgerSnapshot> => {
     if (!cached || Date.now() - cached.at > CACHE_MS) {
       const p = load(ds);
       cached = { at: Date.now(), snapshot: p };
-      p.then(
-        () => failed.set({ collector: 'ledger' }, 0),
-        () => {
-          failed.set({ collector: 'ledger' }, 1);
-          cached = undefined;
-        },
-      );
+      // a failure is not cached: the next scrape tries again
+      p.catch(() => (cached = undefined));
     }
+    status.track('ledger', cached.snapshot);
     return cached.snapshot;
   };
 

@@ -1,5 +1,6 @@
 import type { Queue } from 'bullmq';
 import { Gauge, type Registry } from 'prom-client';
+import type { CollectorStatus } from './collector-status';
 
 export const JOB_STATES = [
   'waiting',
@@ -22,30 +23,26 @@ export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise
 
 /**
  * `newsletter_queue_jobs{queue,state}`: job counts read from Redis at scrape time (BullMQ getJobCounts), so
- * every API instance reports the same, current numbers. `newsletter_metrics_collect_failed{collector}` is 1
- * when Redis did not answer within 2 s.
+ * every API instance reports the same, current numbers. Empty (and the collector marked failed) when Redis
+ * does not answer within 2 s.
  */
-export function registerQueueMetrics(registry: Registry, queues: () => Queue[], failed: Gauge<'collector'>): void {
+export function registerQueueMetrics(registry: Registry, queues: () => Queue[], status: CollectorStatus): void {
   new Gauge({
     name: 'newsletter_queue_jobs',
     help: 'Jobs per queue and state (BullMQ), read from Redis at scrape time',
     labelNames: ['queue', 'state'],
     registers: [registry],
     async collect() {
-      try {
-        const all = await withTimeout(
-          Promise.all(queues().map(async (q) => [q.name, await q.getJobCounts(...JOB_STATES)] as const)),
-          2000,
-          'queue counts',
-        );
-        this.reset();
-        for (const [queue, counts] of all) {
-          for (const state of JOB_STATES) this.set({ queue, state }, counts[state] ?? 0);
-        }
-        failed.set({ collector: 'queues' }, 0);
-      } catch {
-        this.reset();
-        failed.set({ collector: 'queues' }, 1);
+      const counting = withTimeout(
+        Promise.all(queues().map(async (q) => [q.name, await q.getJobCounts(...JOB_STATES)] as const)),
+        2000,
+        'queue counts',
+      );
+      status.track('queues', counting);
+      const all = await counting.catch(() => []);
+      this.reset();
+      for (const [queue, counts] of all) {
+        for (const state of JOB_STATES) this.set({ queue, state }, counts[state] ?? 0);
       }
     },
   });

@@ -2,7 +2,7 @@ import { JobName, JobQueue } from '@app/queue';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { CsvError, parse } from 'csv-parse';
-import { pipeline, type Readable } from 'node:stream';
+import { pipeline, type Readable, Transform } from 'node:stream';
 import type { DataSource } from 'typeorm';
 import { checkEmail, checkName } from './email-address';
 import { SubscriptionInputError } from './subscription.errors';
@@ -58,6 +58,32 @@ interface Batch {
 const emptyBatch = (): Batch => ({ emails: [], names: [], hashes: [], lines: [] });
 
 /**
+ * CR LF to LF, across chunk boundaries. csv-parse counts a CR LF inside a quoted field as two lines, which
+ * would shift every reported line number after it; field values lose nothing that could be valid here.
+ */
+function crlfToLf(): Transform {
+  let pendingCr = false;
+  return new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      let s = (pendingCr ? '\r' : '') + chunk.toString('latin1');
+      pendingCr = s.endsWith('\r');
+      if (pendingCr) s = s.slice(0, -1);
+      done(null, Buffer.from(s.replace(/\r\n/g, '\n'), 'latin1'));
+    },
+    flush(done) {
+      done(null, pendingCr ? Buffer.from('\r') : null);
+    },
+  });
+}
+
+/** The line a record starts on: csv-parse reports the line it ends on. */
+function startLine(record: Record<string, string | undefined>, endLine: number): number {
+  let breaks = 0;
+  for (const v of Object.values(record)) if (v) breaks += v.match(/\r\n|\r|\n/g)?.length ?? 0;
+  return endLine - breaks;
+}
+
+/**
  * CSV import (`email,name` header; other columns ignored). The body is parsed as it streams in and written
  * in batches of IMPORT_BATCH_SIZE with one INSERT ... SELECT FROM unnest(...) ON CONFLICT DO NOTHING each,
  * so memory stays flat and 100,000 rows take seconds. Existing subscribers are never modified, which makes
@@ -90,9 +116,11 @@ export class SubscriberImportService {
       else report.rejectedTruncated = true;
     };
 
+    let sawHeader = false;
     const parser = parse({
       bom: true,
       columns: (header: string[]) => {
+        sawHeader = true;
         const names = header.map((h) => String(h).trim().toLowerCase());
         if (!names.includes('email')) {
           throw new SubscriptionInputError('the CSV header (first line) must have an "email" column');
@@ -105,31 +133,30 @@ export class SubscriberImportService {
       max_record_size: 64 * 1024,
     });
     // pipeline (not pipe) so a client that aborts the upload ends the parse with an error instead of a hang.
-    pipeline(source, parser, () => undefined);
+    pipeline(source, crlfToLf(), parser, () => undefined);
 
     let batch = emptyBatch();
-    let sawHeader = false;
     try {
       for await (const item of parser as AsyncIterable<{ record: Record<string, string | undefined>; info: { lines: number } }>) {
-        sawHeader = true;
         const { record, info } = item;
+        const line = startLine(record, info.lines);
         report.rows++;
         const email = checkEmail(record.email ?? '');
         if (!email.ok) {
           report.invalid++;
-          reject(info.lines, email.reason);
+          reject(line, email.reason);
           continue;
         }
         const name = checkName(record.name);
         if (!name.ok) {
           report.invalid++;
-          reject(info.lines, name.reason);
+          reject(line, name.reason);
           continue;
         }
         batch.emails.push(email.email);
         batch.names.push(name.name);
         batch.hashes.push(this.suppression.hash(email.email));
-        batch.lines.push(info.lines);
+        batch.lines.push(line);
         if (batch.emails.length >= IMPORT_BATCH_SIZE) {
           await this.flush(batch, opts, report, reject);
           batch = emptyBatch();
@@ -148,7 +175,7 @@ export class SubscriberImportService {
       }
       throw err;
     }
-    if (!sawHeader && report.rows === 0 && parser.info.lines <= 1 && parser.info.bytes === 0) {
+    if (!sawHeader) {
       throw new CsvImportError('the CSV is empty: expected an "email,name" header line', report);
     }
     report.rejected.sort((a, b) => a.line - b.line);

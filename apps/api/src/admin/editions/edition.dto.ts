@@ -1,0 +1,182 @@
+import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsEmail,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  Matches,
+  MaxLength,
+  ValidateNested,
+} from 'class-validator';
+
+const SINGLE_LINE = /^[^\r\n]*$/;
+const SINGLE_LINE_MSG = (field: string): string => `${field} must be a single line (no CR or LF)`;
+
+export class HighlightDto {
+  @ApiProperty({ example: 'Russia and China sign a deal' })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(500)
+  @Matches(SINGLE_LINE, { message: SINGLE_LINE_MSG('headline') })
+  headline!: string;
+
+  @ApiProperty({ type: [String] })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(50)
+  @IsString({ each: true })
+  @IsNotEmpty({ each: true })
+  @MaxLength(20_000, { each: true })
+  paragraphs!: string[];
+}
+
+export class LinkItemDto {
+  @ApiProperty()
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(2000)
+  text!: string;
+
+  @ApiProperty({ type: [String], example: ['Reuters', 'Global Times'] })
+  @IsArray()
+  @ArrayMaxSize(20)
+  @IsString({ each: true })
+  @IsNotEmpty({ each: true })
+  @MaxLength(200, { each: true })
+  sources!: string[];
+}
+
+export class AttributedItemDto {
+  @ApiProperty()
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(1000)
+  title!: string;
+
+  @ApiProperty({ example: 'Jane Doe, Some Institute' })
+  @IsString()
+  @MaxLength(1000)
+  attribution!: string;
+}
+
+export class MastheadEntryDto {
+  @ApiProperty({ example: 'Editor' })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(200)
+  role!: string;
+
+  @ApiProperty()
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(200)
+  name!: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsEmail()
+  email?: string;
+}
+
+/** The structured edition (the same shape the draft parser produces). */
+export class EditionContentDto {
+  @ApiProperty({ example: 'CRANK Call' })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(200)
+  @Matches(SINGLE_LINE, { message: SINGLE_LINE_MSG('publicationName') })
+  publicationName!: string;
+
+  @ApiProperty({ example: '2025-04', description: 'Issue month, YYYY-MM' })
+  @IsString()
+  @Matches(/^\d{4}-(0[1-9]|1[0-2])$/, { message: 'slug must be a month, YYYY-MM' })
+  slug!: string;
+
+  @ApiProperty({ example: 'CRANK Call | April 2025' })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(300)
+  @Matches(SINGLE_LINE, { message: SINGLE_LINE_MSG('subject') })
+  subject!: string;
+
+  @ApiProperty()
+  @IsString()
+  @MaxLength(5000)
+  description!: string;
+
+  @ApiProperty({ example: 'April 2025 Highlights' })
+  @IsString()
+  @MaxLength(300)
+  @Matches(SINGLE_LINE, { message: SINGLE_LINE_MSG('highlightsTitle') })
+  highlightsTitle!: string;
+
+  @ApiProperty({ type: [HighlightDto] })
+  @IsArray()
+  @ArrayMaxSize(100)
+  @ValidateNested({ each: true })
+  @Type(() => HighlightDto)
+  highlights!: HighlightDto[];
+
+  @ApiProperty({ type: [LinkItemDto] })
+  @IsArray()
+  @ArrayMaxSize(500)
+  @ValidateNested({ each: true })
+  @Type(() => LinkItemDto)
+  links!: LinkItemDto[];
+
+  @ApiProperty({ type: [AttributedItemDto] })
+  @IsArray()
+  @ArrayMaxSize(200)
+  @ValidateNested({ each: true })
+  @Type(() => AttributedItemDto)
+  analysis!: AttributedItemDto[];
+
+  @ApiProperty({ type: [AttributedItemDto] })
+  @IsArray()
+  @ArrayMaxSize(200)
+  @ValidateNested({ each: true })
+  @Type(() => AttributedItemDto)
+  perspectives!: AttributedItemDto[];
+
+  @ApiProperty({ example: 'CRANK Call' })
+  @IsString()
+  @MaxLength(200)
+  mastheadTitle!: string;
+
+  @ApiProperty({ type: [MastheadEntryDto] })
+  @IsArray()
+  @ArrayMaxSize(100)
+  @ValidateNested({ each: true })
+  @Type(() => MastheadEntryDto)
+  masthead!: MastheadEntryDto[];
+}
+
+export class UpdateEditionDto extends PartialType(EditionContentDto) {}
+
+export class TestSendDto {
+  @ApiProperty({ type: [String], example: ['editor@example.org'], description: '1 to 10 addresses' })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(10)
+  @IsEmail({}, { each: true })
+  @Matches(SINGLE_LINE, { each: true, message: SINGLE_LINE_MSG('to') })
+  to!: string[];
+}
+
+export class EditionSummaryDto {
+  @ApiProperty() id!: number;
+  @ApiProperty() slug!: string;
+  @ApiProperty() subject!: string;
+  @ApiProperty({ enum: ['draft', 'scheduled', 'sending', 'sent'] }) status!: string;
+  @ApiProperty({ nullable: true, type: String }) sentAt!: string | null;
+  @ApiProperty() createdAt!: string;
+  @ApiProperty() updatedAt!: string;
+}
+
+export class EditionViewDto extends EditionSummaryDto {
+  @ApiProperty({ type: EditionContentDto }) content!: EditionContentDto;
+}

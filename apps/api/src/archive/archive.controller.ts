@@ -1,0 +1,133 @@
+import { AppConfig } from '@app/config';
+import { EditionService, type EditionView } from '@app/core';
+import { Controller, Get, Header, Param, Res, UseGuards } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import { ThrottlerGuard } from '@nestjs/throttler';
+import type { Response } from 'express';
+import { html } from '../pages/html';
+import { page } from '../pages/layout';
+
+const MONTHS = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+];
+
+function monthLabel(slug: string): string {
+  const [y, m] = slug.split('-');
+  return `${MONTHS[Number(m) - 1] ?? m} ${y}`;
+}
+
+/** XML 1.0 text and attribute escaping; characters XML cannot carry at all are dropped. */
+export function escapeXml(s: string): string {
+  return (
+    s
+      // eslint-disable-next-line no-control-regex
+      .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, '')
+      .replace(
+        /[&<>"']/g,
+        (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!,
+      )
+  );
+}
+
+/** The public web archive of sent editions: a list, each issue's web version, and an Atom feed. No auth. */
+@ApiExcludeController()
+@Controller('archive')
+@UseGuards(ThrottlerGuard)
+export class ArchiveController {
+  constructor(
+    private readonly editions: EditionService,
+    private readonly config: AppConfig,
+  ) {}
+
+  @Get()
+  @Header('Content-Type', 'text/html; charset=utf-8')
+  async index(): Promise<string> {
+    const sent = await this.editions.listSent();
+    const items = sent.map(
+      (e) =>
+        html`<li>
+          <a href="/archive/${e.slug}">${e.subject}</a> <span class="muted">${monthLabel(e.slug)}</span>
+        </li>`,
+    );
+    const body =
+      sent.length === 0
+        ? html`<h1>Archive</h1>
+            <p>No issues have been published yet.</p>`
+        : html`<h1>Archive</h1>
+            <ul>
+              ${items}
+            </ul>`;
+    return page(
+      'Archive',
+      html`${body}
+        <p class="muted"><a href="/archive/feed.xml">Atom feed</a></p>`,
+    );
+  }
+
+  @Get('feed.xml')
+  @Header('Content-Type', 'application/atom+xml; charset=utf-8')
+  async feed(): Promise<string> {
+    const sent = await this.editions.listSent();
+    const updated = sent[0] ? this.published(sent[0]) : new Date(0).toISOString();
+    const title = sent[0]?.content.publicationName ?? 'CRANK Call';
+    const entries = sent.map((e) => {
+      const url = this.editions.archiveUrl(e.slug);
+      const summary = e.content.highlights.map((h) => h.headline).join(' · ') || e.content.description;
+      return [
+        '<entry>',
+        `<title>${escapeXml(e.subject)}</title>`,
+        `<link rel="alternate" type="text/html" href="${escapeXml(url)}"/>`,
+        `<id>${escapeXml(url)}</id>`,
+        `<published>${this.published(e)}</published>`,
+        `<updated>${this.published(e)}</updated>`,
+        `<summary>${escapeXml(summary)}</summary>`,
+        '</entry>',
+      ].join('\n');
+    });
+    return [
+      '<?xml version="1.0" encoding="utf-8"?>',
+      '<feed xmlns="http://www.w3.org/2005/Atom">',
+      `<title>${escapeXml(title)}</title>`,
+      `<id>${escapeXml(this.config.url('/archive'))}</id>`,
+      `<link rel="self" type="application/atom+xml" href="${escapeXml(this.config.url('/archive/feed.xml'))}"/>`,
+      `<link rel="alternate" type="text/html" href="${escapeXml(this.config.url('/archive'))}"/>`,
+      `<updated>${updated}</updated>`,
+      `<author><name>${escapeXml(title)}</name></author>`,
+      ...entries,
+      '</feed>',
+      '',
+    ].join('\n');
+  }
+
+  @Get(':slug')
+  async show(@Param('slug') slug: string, @Res() res: Response): Promise<void> {
+    const found = await this.editions.renderArchived(slug);
+    res.type('text/html; charset=utf-8');
+    if (!found) {
+      res.status(404).send(
+        page(
+          'Not found',
+          html`<h1>No such issue</h1>
+            <p><a href="/archive">See all published issues</a></p>`,
+        ),
+      );
+      return;
+    }
+    res.send(found.html);
+  }
+
+  private published(e: EditionView): string {
+    return e.sentAt ?? e.updatedAt;
+  }
+}
