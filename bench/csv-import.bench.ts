@@ -38,7 +38,9 @@ function csvStream(rows: number, salt: string): Readable {
       let chunk = '';
       while (chunk.length < 65536 && i < rows) {
         chunk +=
-          i < 0 ? 'email,name,signed_up\n' : `reader.${salt}.${i}@Example-${i % 97}.org,Reader ${i},2025-0${(i % 9) + 1}-01\n`;
+          i < 0
+            ? 'email,name,signed_up\n'
+            : `reader.${salt}.${i}@Example-${i % 97}.org,Reader ${i},2025-0${(i % 9) + 1}-01\n`;
         i++;
       }
       this.push(chunk === '' ? null : chunk);
@@ -102,7 +104,8 @@ export async function runCsvImportBench(opts: { rows?: number } = {}): Promise<C
     clearInterval(sampler);
     if (first.status !== 200) throw new Error(`import answered ${first.status}: ${first.body.slice(0, 500)}`);
     const report = JSON.parse(first.body) as { imported: number; invalid: number };
-    if (report.imported !== rows) throw new Error(`imported ${report.imported} of ${rows}: ${first.body.slice(0, 500)}`);
+    if (report.imported !== rows)
+      throw new Error(`imported ${report.imported} of ${rows}: ${first.body.slice(0, 500)}`);
 
     const t1 = process.hrtime.bigint();
     const second = await postCsv(port, token, csvStream(rows, id));

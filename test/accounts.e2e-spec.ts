@@ -72,7 +72,10 @@ describe('accounts and access', () => {
   async function newUser(role: 'admin' | 'editor' | 'ops') {
     const email = `${role}${++userCounter}@example.test`;
     const password = `${role}-password-${userCounter}-xyz`;
-    const res = await api().post('/api/admin/users').auth(h.adminToken, { type: 'bearer' }).send({ email, role, password });
+    const res = await api()
+      .post('/api/admin/users')
+      .auth(h.adminToken, { type: 'bearer' })
+      .send({ email, role, password });
     expect(res.status).toBe(201);
     return { id: res.body.id as number, email, password };
   }
@@ -99,7 +102,11 @@ describe('accounts and access', () => {
     const cookie = `nl_session=${session}`;
     const home = await api().get('/admin').set('Cookie', cookie).set('Accept', 'text/html');
     expect(home.status).toBe(200);
-    return { cookie, csrf: hiddenField(home.text, '_csrf'), setCookie: res.headers['set-cookie'] as unknown as string[] };
+    return {
+      cookie,
+      csrf: hiddenField(home.text, '_csrf'),
+      setCookie: res.headers['set-cookie'] as unknown as string[],
+    };
   }
 
   describe('first admin from the command line', () => {
@@ -130,7 +137,9 @@ describe('accounts and access', () => {
       expect(dup.stderr).toContain('already exists');
       const missing = await cliCreateUser('', 'editor', `${pw.editor}\n`);
       expect(missing.code).toBe(2);
-      const [{ n }] = (await h.query<{ n: number }>('SELECT count(*)::int AS n FROM app_user')) as [{ n: number }];
+      const [{ n }] = (await h.query<{ n: number }>('SELECT count(*)::int AS n FROM app_user')) as [
+        { n: number },
+      ];
       expect(n).toBe(1);
     });
   });
@@ -177,7 +186,10 @@ describe('accounts and access', () => {
         .auth(h.adminToken, { type: 'bearer' })
         .send({ email: 'editor@example.test', role: 'ops', password: pw.ops });
       expect(dup.status).toBe(409);
-      const missing = await api().patch('/api/admin/users/999999').auth(h.adminToken, { type: 'bearer' }).send({});
+      const missing = await api()
+        .patch('/api/admin/users/999999')
+        .auth(h.adminToken, { type: 'bearer' })
+        .send({});
       expect(missing.status).toBe(404);
       const nonNumeric = await api().get('/api/admin/users/abc').auth(h.adminToken, { type: 'bearer' });
       expect(nonNumeric.status).toBe(400);
@@ -238,7 +250,12 @@ describe('accounts and access', () => {
           .set('X-Forwarded-For', ip)
           .set('Cookie', `nl_login_csrf=${loginCsrf}`)
           .type('form')
-          .send({ _csrf: hiddenField(form.text, '_csrf'), email, password: 'wrong-password-123', next: '/admin' });
+          .send({
+            _csrf: hiddenField(form.text, '_csrf'),
+            email,
+            password: 'wrong-password-123',
+            next: '/admin',
+          });
       const wrong = await attempt(u.email);
       const unknown = await attempt('nobody@example.test');
       expect(wrong.status).toBe(401);
@@ -390,7 +407,9 @@ describe('accounts and access', () => {
         .set('Cookie', editor.cookie);
       expect(foreignList.status).toBe(403);
 
-      const revoked = await api().delete(`/api/admin/tokens/${created.body.id}`).auth(token, { type: 'bearer' });
+      const revoked = await api()
+        .delete(`/api/admin/tokens/${created.body.id}`)
+        .auth(token, { type: 'bearer' });
       expect(revoked.status).toBe(200);
       expect(revoked.body.revokedAt).not.toBeNull();
       const after = await api().get('/api/admin/users').auth(token, { type: 'bearer' });
@@ -417,12 +436,18 @@ describe('accounts and access', () => {
       expect((await api().get('/api/admin/tokens').set('Cookie', editor.cookie)).status).toBe(401);
       const { res } = await loginAttempt(u.email, u.password);
       expect(res.status).toBe(401); // same answer as a wrong password
-      await api().patch(`/api/admin/users/${u.id}`).auth(h.adminToken, { type: 'bearer' }).send({ disabled: false });
+      await api()
+        .patch(`/api/admin/users/${u.id}`)
+        .auth(h.adminToken, { type: 'bearer' })
+        .send({ disabled: false });
       expect((await api().get('/api/admin/tokens').auth(token, { type: 'bearer' })).status).toBe(200);
     });
 
     it('cannot be created with the bootstrap token, which belongs to no user', async () => {
-      const res = await api().post('/api/admin/tokens').auth(h.adminToken, { type: 'bearer' }).send({ name: 'x' });
+      const res = await api()
+        .post('/api/admin/tokens')
+        .auth(h.adminToken, { type: 'bearer' })
+        .send({ name: 'x' });
       expect(res.status).toBe(400);
       expect(res.body.message).toContain('belongs to no user');
     });
@@ -546,7 +571,9 @@ describe('accounts and access', () => {
 
     it('lets ops open Bull Board and keeps editors out', async () => {
       expect((await api().get('/admin/queues').auth(tokens.ops, { type: 'bearer' })).status).toBe(200);
-      expect((await api().get('/admin/queues/api/queues').auth(tokens.ops, { type: 'bearer' })).status).toBe(200);
+      expect((await api().get('/admin/queues/api/queues').auth(tokens.ops, { type: 'bearer' })).status).toBe(
+        200,
+      );
       expect((await api().get('/admin/queues').auth(tokens.admin, { type: 'bearer' })).status).toBe(200);
       const editor = await api().get('/admin/queues').auth(tokens.editor, { type: 'bearer' });
       expect(editor.status).toBe(403);

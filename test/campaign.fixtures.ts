@@ -90,9 +90,10 @@ export function waitForCampaign(
 /** Messages the sink received per recipient address of one audience. */
 export function receivedBy(h: Harness, tag: string): Map<string, ReceivedMail[]> {
   const out = new Map<string, ReceivedMail[]>();
+  const mine = new RegExp(`^${tag}-\\d+@`);
   for (const m of h.smtp.messages) {
     for (const to of m.envelopeTo) {
-      if (!to.startsWith(`${tag}-`)) continue;
+      if (!mine.test(to)) continue;
       out.set(to, [...(out.get(to) ?? []), m]);
     }
   }

@@ -86,12 +86,12 @@ describe('operators: health, metrics, queues, docs, logs, shutdown', () => {
   let stdout = '';
 
   beforeAll(async () => {
-    jest.spyOn(process.stdout, 'write').mockImplementation(((chunk: unknown, ...rest: unknown[]) => {
+    jest.spyOn(process.stdout, 'write').mockImplementation((chunk: unknown, ...rest: unknown[]) => {
       stdout += typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8');
       const cb = rest.find((r) => typeof r === 'function') as (() => void) | undefined;
       cb?.();
       return true;
-    }) as typeof process.stdout.write);
+    });
     h = await Harness.start({ env: { METRICS_TOKEN, LOG_LEVEL: 'info' } });
   });
   afterAll(async () => {
@@ -160,17 +160,22 @@ describe('operators: health, metrics, queues, docs, logs, shutdown', () => {
           s.id,
           statuses[i],
         ]);
-        await h.query(`INSERT INTO subscriber_event (subscriber_id, type) VALUES ($1, 'subscribed'), ($1, 'confirmed')`, [
-          s.id,
-        ]);
+        await h.query(
+          `INSERT INTO subscriber_event (subscriber_id, type) VALUES ($1, 'subscribed'), ($1, 'confirmed')`,
+          [s.id],
+        );
       }
-      await h.query(`INSERT INTO subscriber_event (subscriber_id, type) VALUES ($1, 'unsubscribed')`, [subs[0]!.id]);
+      await h.query(`INSERT INTO subscriber_event (subscriber_id, type) VALUES ($1, 'unsubscribed')`, [
+        subs[0]!.id,
+      ]);
       (globalThis as { campaignId?: number }).campaignId = c!.id;
     });
 
     it('requires the METRICS_TOKEN bearer when it is set', async () => {
       expect((await api().get('/metrics')).status).toBe(401);
-      expect((await api().get('/metrics').auth('wrong-token-wrong-token', { type: 'bearer' })).status).toBe(401);
+      expect((await api().get('/metrics').auth('wrong-token-wrong-token', { type: 'bearer' })).status).toBe(
+        401,
+      );
       expect((await api().get('/metrics').auth(h.adminToken, { type: 'bearer' })).status).toBe(401);
     });
 
@@ -223,7 +228,10 @@ describe('operators: health, metrics, queues, docs, logs, shutdown', () => {
       // an ops user signed in through the console
       const email = 'night-shift@example.test';
       const password = 'night-shift-password';
-      await api().post('/api/admin/users').auth(h.adminToken, { type: 'bearer' }).send({ email, role: 'ops', password });
+      await api()
+        .post('/api/admin/users')
+        .auth(h.adminToken, { type: 'bearer' })
+        .send({ email, role: 'ops', password });
       const form = await api().get('/admin/login');
       const loginCsrf = /nl_login_csrf=([^;]*)/.exec(String(form.headers['set-cookie']))![1]!;
       const login = await api()
@@ -240,7 +248,11 @@ describe('operators: health, metrics, queues, docs, logs, shutdown', () => {
       expect(board.text).toContain('<title>CRANK Call queues</title>');
       const queues = await api().get('/admin/queues/api/queues').set('Cookie', cookie);
       expect(queues.status).toBe(200);
-      expect(queues.body.queues.map((q: { name: string }) => q.name).sort()).toEqual(['campaign', 'delivery', 'mail']);
+      expect(queues.body.queues.map((q: { name: string }) => q.name).sort()).toEqual([
+        'campaign',
+        'delivery',
+        'mail',
+      ]);
 
       const crossSite = await api()
         .put('/admin/queues/api/queues/mail/pause')
@@ -271,7 +283,8 @@ describe('operators: health, metrics, queues, docs, logs, shutdown', () => {
       const adminPaths = Object.keys(doc.body.paths).filter((p) => p.startsWith('/api/admin/'));
       expect(adminPaths).toEqual(expect.arrayContaining(['/api/admin/users', '/api/admin/tokens/{id}']));
       for (const p of adminPaths) {
-        for (const op of Object.values(doc.body.paths[p]) as { security?: Record<string, unknown>[] }[]) {
+        const ops: Record<string, { security?: Record<string, unknown>[] }> = doc.body.paths[p];
+        for (const op of Object.values(ops)) {
           expect(op.security).toEqual(expect.arrayContaining([{ bearer: [] }]));
         }
       }
@@ -301,7 +314,10 @@ describe('operators: health, metrics, queues, docs, logs, shutdown', () => {
         .send({ name: 'x' });
       const email = 'log-user@example.test';
       const password = secrets.password;
-      await api().post('/api/admin/users').auth(h.adminToken, { type: 'bearer' }).send({ email, role: 'editor', password });
+      await api()
+        .post('/api/admin/users')
+        .auth(h.adminToken, { type: 'bearer' })
+        .send({ email, role: 'editor', password });
       const form = await api().get('/admin/login');
       const loginCsrf = /nl_login_csrf=([^;]*)/.exec(String(form.headers['set-cookie']))![1]!;
       const login = await api()
@@ -311,7 +327,10 @@ describe('operators: health, metrics, queues, docs, logs, shutdown', () => {
         .type('form')
         .send({ _csrf: loginCsrf, email, password });
       const session = /nl_session=([^;]*)/.exec(String(login.headers['set-cookie']))![1]!;
-      const metrics = await api().get('/metrics').set('X-Request-Id', 'log-test-5').auth(METRICS_TOKEN, { type: 'bearer' });
+      const metrics = await api()
+        .get('/metrics')
+        .set('X-Request-Id', 'log-test-5')
+        .auth(METRICS_TOKEN, { type: 'bearer' });
       expect(metrics.status).toBe(200);
 
       await h.waitUntil(() => stdout.includes('log-test-5'), { what: 'the request logs' });
@@ -351,12 +370,15 @@ describe('operators: health, metrics, queues, docs, logs, shutdown', () => {
       // one confirmation goes through normally
       const first = await api().post('/api/subscriptions').send({ email: 'first@example.test' });
       expect(first.status).toBeLessThan(300);
-      await h.waitUntil(() => smtp.received.includes('first@example.test'), { what: 'the first confirmation' });
+      await h.waitUntil(() => smtp.received.includes('first@example.test'), {
+        what: 'the first confirmation',
+      });
       const scraped = await h.waitUntil(
         async () => {
           const r = await request(workerMetrics).get('/metrics').auth(METRICS_TOKEN, { type: 'bearer' });
           const m = parseExposition(r.text);
-          const key = 'newsletter_job_duration_seconds_count{queue="mail",job="send-confirmation",result="completed"}';
+          const key =
+            'newsletter_job_duration_seconds_count{queue="mail",job="send-confirmation",result="completed"}';
           return (m.get(key) ?? 0) >= 1 ? m : undefined;
         },
         { what: 'the job duration in the worker metrics' },
@@ -377,9 +399,12 @@ describe('operators: health, metrics, queues, docs, logs, shutdown', () => {
       );
       worker.kill('SIGTERM');
       // the worker must still be there to take the reply
-      await h.waitUntil(async () => (await h.app.get(JobQueue).queue(QueueName.Mail).getJobCounts('active')).active === 1, {
-        what: 'the job to be active',
-      });
+      await h.waitUntil(
+        async () => (await h.app.get(JobQueue).queue(QueueName.Mail).getJobCounts('active')).active === 1,
+        {
+          what: 'the job to be active',
+        },
+      );
       events.push('release');
       smtp.release();
       // Nest runs the shutdown hooks (BullMQ Worker.close() waits for active jobs), then re-raises the signal
@@ -387,7 +412,10 @@ describe('operators: health, metrics, queues, docs, logs, shutdown', () => {
       expect(code === 0 || signal === 'SIGTERM').toBe(true);
       expect(events).toEqual(['release', 'exit']);
       expect(smtp.received).toContain('second@example.test');
-      const counts = await h.app.get(JobQueue).queue(QueueName.Mail).getJobCounts('active', 'completed', 'failed', 'wait');
+      const counts = await h.app
+        .get(JobQueue)
+        .queue(QueueName.Mail)
+        .getJobCounts('active', 'completed', 'failed', 'wait');
       expect(counts).toMatchObject({ active: 0, failed: 0 });
       expect(counts.completed).toBeGreaterThanOrEqual(2);
     });

@@ -10,11 +10,7 @@ describe('subscriptions (admin API)', () => {
   const auth = () => ({ Authorization: `Bearer ${h.adminToken}` });
   const api = () => request(h.baseUrl);
   const importCsv = (csv: string, query = '') =>
-    api()
-      .post(`/api/admin/subscribers/import${query}`)
-      .set(auth())
-      .set('Content-Type', 'text/csv')
-      .send(csv);
+    api().post(`/api/admin/subscribers/import${query}`).set(auth()).set('Content-Type', 'text/csv').send(csv);
 
   beforeAll(async () => {
     h = await Harness.start({ workers: 1, env: { THROTTLE_LIMIT: '100000' } });
@@ -31,13 +27,32 @@ describe('subscriptions (admin API)', () => {
       await api().get('/api/admin/subscribers/1'),
       await api().patch('/api/admin/subscribers/1').send({ name: 'x' }),
       await api().delete('/api/admin/subscribers/1'),
-      await api().post('/api/admin/subscribers/import').set('Content-Type', 'text/csv').send('email\na@b.cd\n'),
+      await api()
+        .post('/api/admin/subscribers/import')
+        .set('Content-Type', 'text/csv')
+        .send('email\na@b.cd\n'),
       await api().get('/api/admin/subscribers/export'),
       await api().get('/api/admin/subscribers').set('Authorization', 'Bearer wrong-token-wrong-token'),
     ]) {
       expect(res.status).toBe(401);
     }
     expect(await h.query("SELECT 1 FROM subscriber WHERE email = 'a@b.cd'")).toEqual([]);
+  });
+
+  it('the admin routes and the JSON subscribe endpoint are in the OpenAPI document', async () => {
+    const res = await api().get('/api/docs-json');
+    expect(res.status).toBe(200);
+    const paths = res.body.paths as Record<string, Record<string, { tags?: string[] }>>;
+    expect(Object.keys(paths)).toEqual(
+      expect.arrayContaining([
+        '/api/subscriptions',
+        '/api/admin/subscribers',
+        '/api/admin/subscribers/{id}',
+        '/api/admin/subscribers/import',
+        '/api/admin/subscribers/export',
+      ]),
+    );
+    expect(paths['/api/admin/subscribers']!.get!.tags).toEqual(['subscribers']);
   });
 
   describe('CSV import', () => {
@@ -72,9 +87,12 @@ describe('subscriptions (admin API)', () => {
         { line: 6, reason: expect.stringMatching(/line breaks or control characters/) }, // starts on 6, ends on 7
         { line: 10, reason: 'name must be at most 200 characters' },
       ]);
-      const rows = await h.query<{ email: string; name: string | null; status: string; consent_source: string }>(
-        'SELECT email, name, status, consent_source FROM subscriber ORDER BY id',
-      );
+      const rows = await h.query<{
+        email: string;
+        name: string | null;
+        status: string;
+        consent_source: string;
+      }>('SELECT email, name, status, consent_source FROM subscriber ORDER BY id');
       expect(rows).toEqual([
         { email: 'ada@example.org', name: 'Ada Lovelace', status: 'pending', consent_source: 'import' },
         { email: 'grace@example.org', name: 'Hopper, Grace', status: 'pending', consent_source: 'import' },
@@ -106,9 +124,10 @@ describe('subscriptions (admin API)', () => {
       const s = await subscriberRow(h, 'consented@example.org');
       expect(s).toMatchObject({ status: 'confirmed', consent_source: 'import' });
       expect(s!.confirmed_at).toBeInstanceOf(Date);
-      const [ev] = await h.query('SELECT type, to_status, detail FROM subscriber_event WHERE subscriber_id = $1', [
-        s!.id,
-      ]);
+      const [ev] = await h.query(
+        'SELECT type, to_status, detail FROM subscriber_event WHERE subscriber_id = $1',
+        [s!.id],
+      );
       expect(ev).toEqual({ type: 'imported', to_status: 'confirmed', detail: 'consent asserted by admin' });
     });
 
@@ -158,7 +177,14 @@ describe('subscriptions (admin API)', () => {
       ['only blank lines', 'text/csv', '\r\n\n\n', '', 400, /empty/],
       ['an unclosed quote', 'text/csv', 'email,name\n"x@y.zz,X\n', '', 400, /CSV error at line/],
       ['a bad consent value', 'text/csv', 'email\nx@y.zz\n', '?consent=maybe', 400, /consent must be/],
-      ['opt-in with confirmed consent', 'text/csv', 'email\nx@y.zz\n', '?consent=confirmed&sendOptIn=true', 400, /sendOptIn/],
+      [
+        'opt-in with confirmed consent',
+        'text/csv',
+        'email\nx@y.zz\n',
+        '?consent=confirmed&sendOptIn=true',
+        400,
+        /sendOptIn/,
+      ],
     ])('refuses %s with a clear message', async (_what, type, body, query, status, message) => {
       const res = await api()
         .post(`/api/admin/subscribers/import${query}`)
@@ -173,7 +199,9 @@ describe('subscriptions (admin API)', () => {
 
   describe('list, get, patch', () => {
     it('pages through subscribers newest first with nextCursor (keyset), no duplicates, no gaps', async () => {
-      const [total] = await h.query<{ n: number }>('SELECT count(*)::int AS n FROM subscriber WHERE erased_at IS NULL');
+      const [total] = await h.query<{ n: number }>(
+        'SELECT count(*)::int AS n FROM subscriber WHERE erased_at IS NULL',
+      );
       const seen: number[] = [];
       let cursor: string | null = null;
       let pages = 0;
@@ -228,7 +256,10 @@ describe('subscriptions (admin API)', () => {
     });
 
     it('small pages link up with nextCursor', async () => {
-      const first = await api().get('/api/admin/subscribers').query({ search: 'optin', limit: 1 }).set(auth());
+      const first = await api()
+        .get('/api/admin/subscribers')
+        .query({ search: 'optin', limit: 1 })
+        .set(auth());
       expect(first.body.items).toHaveLength(1);
       expect(first.body.nextCursor).toEqual(expect.any(String));
       const second = await api()
@@ -257,7 +288,11 @@ describe('subscriptions (admin API)', () => {
       const res = await api().get(`/api/admin/subscribers/${s!.id}`).set(auth());
       expect(res.status).toBe(200);
       expect(res.body).toMatchObject({ id: s!.id, email: 'optin1@example.org', status: 'confirmed' });
-      expect(res.body.events.map((e: { type: string }) => e.type)).toEqual(['confirmed', 'confirmation_sent', 'imported']);
+      expect(res.body.events.map((e: { type: string }) => e.type)).toEqual([
+        'confirmed',
+        'confirmation_sent',
+        'imported',
+      ]);
       expect(res.body.uid).toBeUndefined();
       expect((await api().get('/api/admin/subscribers/999999').set(auth())).status).toBe(404);
       expect((await api().get('/api/admin/subscribers/99999999999').set(auth())).status).toBe(404);
@@ -300,14 +335,23 @@ describe('subscriptions (admin API)', () => {
 
   describe('export', () => {
     it('streams CSV with a header, every subscriber and spreadsheet-safe cells', async () => {
-      await importCsv('email,name\nformula@example.org,"=HYPERLINK(""http://evil""),""x"""\n', '?consent=confirmed');
+      await importCsv(
+        'email,name\nformula@example.org,"=HYPERLINK(""http://evil""),""x"""\n',
+        '?consent=confirmed',
+      );
       const res = await api().get('/api/admin/subscribers/export').set(auth()).buffer(true);
       expect(res.status).toBe(200);
       expect(res.headers['content-type']).toMatch(/^text\/csv/);
-      expect(res.headers['content-disposition']).toMatch(/attachment; filename="subscribers-\d{4}-\d{2}-\d{2}\.csv"/);
+      expect(res.headers['content-disposition']).toMatch(
+        /attachment; filename="subscribers-\d{4}-\d{2}-\d{2}\.csv"/,
+      );
       const lines = res.text.trimEnd().split('\r\n');
-      expect(lines[0]).toBe('id,email,name,status,consent_at,consent_source,confirmed_at,unsubscribed_at,created_at');
-      const [n] = await h.query<{ n: number }>('SELECT count(*)::int AS n FROM subscriber WHERE erased_at IS NULL');
+      expect(lines[0]).toBe(
+        'id,email,name,status,consent_at,consent_source,confirmed_at,unsubscribed_at,created_at',
+      );
+      const [n] = await h.query<{ n: number }>(
+        'SELECT count(*)::int AS n FROM subscriber WHERE erased_at IS NULL',
+      );
       expect(lines).toHaveLength(n!.n + 1);
       expect(lines).toContainEqual(expect.stringMatching(/,grace@example\.org,Grace Hopper,unsubscribed,/));
       expect(lines).toContainEqual(expect.stringMatching(/^\d+,ada@example\.org,Ada Lovelace,pending,/));
@@ -316,7 +360,10 @@ describe('subscriptions (admin API)', () => {
     });
 
     it('filters the export by status', async () => {
-      const res = await api().get('/api/admin/subscribers/export').query({ status: 'unsubscribed' }).set(auth());
+      const res = await api()
+        .get('/api/admin/subscribers/export')
+        .query({ status: 'unsubscribed' })
+        .set(auth());
       const lines = res.text.trimEnd().split('\r\n').slice(1);
       expect(lines.length).toBeGreaterThan(0);
       for (const l of lines) expect(l.split(',')[3]).toBe('unsubscribed');
@@ -329,9 +376,10 @@ describe('subscriptions (admin API)', () => {
       const prefs = await tokenFor(h, 'ada@example.org', TokenPurpose.Preferences);
       const res = await api().delete(`/api/admin/subscribers/${s!.id}`).set(auth());
       expect(res.status).toBe(204);
-      const [row] = await h.query('SELECT email, name, consent_ip, erased_at, uid FROM subscriber WHERE id = $1', [
-        s!.id,
-      ]);
+      const [row] = await h.query(
+        'SELECT email, name, consent_ip, erased_at, uid FROM subscriber WHERE id = $1',
+        [s!.id],
+      );
       expect(row).toMatchObject({ email: null, name: null, consent_ip: null });
       expect(row!.uid).not.toBe(s!.uid);
       expect((await api().get(`/preferences?token=${prefs}`)).status).toBe(404);

@@ -18,7 +18,13 @@ describe('subscriptions (rate limiting)', () => {
   it('POST /api/subscriptions: the 4th request from one client within the window gets 429 and is not acted on', async () => {
     const statuses: number[] = [];
     for (let i = 0; i < 3; i++) {
-      statuses.push((await api().post('/api/subscriptions').send({ email: `rl${i}@example.org` })).status);
+      statuses.push(
+        (
+          await api()
+            .post('/api/subscriptions')
+            .send({ email: `rl${i}@example.org` })
+        ).status,
+      );
     }
     const limited = await api().post('/api/subscriptions').send({ email: 'rl-over@example.org' });
     expect(statuses).toEqual([202, 202, 202]);
@@ -30,7 +36,14 @@ describe('subscriptions (rate limiting)', () => {
   it('the hosted form and the pages are limited too', async () => {
     const form = [];
     for (let i = 0; i < 4; i++) {
-      form.push((await api().post('/subscribe').type('form').send({ email: `form${i}@example.org` })).status);
+      form.push(
+        (
+          await api()
+            .post('/subscribe')
+            .type('form')
+            .send({ email: `form${i}@example.org` })
+        ).status,
+      );
     }
     expect(form).toEqual([200, 200, 200, 429]);
     const pages = [];
@@ -41,11 +54,16 @@ describe('subscriptions (rate limiting)', () => {
   it('one-click unsubscribe POSTs are not limited (mailbox providers send many from one address)', async () => {
     const emails = Array.from({ length: 5 }, (_, i) => `oneclick${i}@example.org`);
     for (const email of emails) {
-      await h.query(`INSERT INTO subscriber (email, status, confirmed_at) VALUES ($1, 'confirmed', now())`, [email]);
+      await h.query(`INSERT INTO subscriber (email, status, confirmed_at) VALUES ($1, 'confirmed', now())`, [
+        email,
+      ]);
     }
     for (const email of emails) {
       const token = await tokenFor(h, email, TokenPurpose.Unsubscribe);
-      const res = await api().post(`/unsubscribe?token=${token}`).type('form').send('List-Unsubscribe=One-Click');
+      const res = await api()
+        .post(`/unsubscribe?token=${token}`)
+        .type('form')
+        .send('List-Unsubscribe=One-Click');
       expect(res.status).toBe(200);
       expect((await subscriberRow(h, email))!.status).toBe('unsubscribed');
     }

@@ -15,17 +15,36 @@ export function tokenSigner(h: Harness): TokenService {
 }
 
 export async function uidOf(h: Harness, email: string): Promise<string> {
-  const rows = await h.query<{ uid: string }>('SELECT uid FROM subscriber WHERE lower(email) = lower($1)', [email]);
+  const rows = await h.query<{ uid: string }>('SELECT uid FROM subscriber WHERE lower(email) = lower($1)', [
+    email,
+  ]);
   if (!rows[0]) throw new Error(`no subscriber ${email}`);
   return rows[0].uid;
 }
 
-export async function subscriberRow(h: Harness, email: string): Promise<Record<string, any> | undefined> {
-  const rows = await h.query('SELECT * FROM subscriber WHERE lower(email) = lower($1)', [email]);
+/** A subscriber table row, as the pg driver returns it. */
+export interface SubscriberRow {
+  id: number;
+  uid: string;
+  email: string | null;
+  name: string | null;
+  status: string;
+  [column: string]: unknown;
+}
+
+export async function subscriberRow(h: Harness, email: string): Promise<SubscriberRow | undefined> {
+  const rows = await h.query<SubscriberRow>('SELECT * FROM subscriber WHERE lower(email) = lower($1)', [
+    email,
+  ]);
   return rows[0];
 }
 
-export async function tokenFor(h: Harness, email: string, purpose: TokenPurpose, issuedAt?: number): Promise<string> {
+export async function tokenFor(
+  h: Harness,
+  email: string,
+  purpose: TokenPurpose,
+  issuedAt?: number,
+): Promise<string> {
   return tokenSigner(h).sign(purpose, await uidOf(h, email), issuedAt);
 }
 
@@ -34,7 +53,9 @@ export function confirmLinks(mail: ReceivedMail): { html: string | undefined; te
   const html = typeof mail.parsed.html === 'string' ? mail.parsed.html : '';
   const text = mail.parsed.text ?? '';
   return {
-    html: /href="(https:\/\/news\.example\.test\/confirm\?token=[^"]+)"/.exec(html)?.[1]?.replace(/&amp;/g, '&'),
+    html: /href="(https:\/\/news\.example\.test\/confirm\?token=[^"]+)"/
+      .exec(html)?.[1]
+      ?.replace(/&amp;/g, '&'),
     text: /(https:\/\/news\.example\.test\/confirm\?token=[^\s>)]+)/.exec(text)?.[1],
   };
 }
@@ -59,7 +80,13 @@ export class MailQueueWatch {
   async idle(h: Harness): Promise<void> {
     await h.waitUntil(
       async () => {
-        const c = await this.queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'waiting-children');
+        const c = await this.queue.getJobCounts(
+          'waiting',
+          'active',
+          'delayed',
+          'prioritized',
+          'waiting-children',
+        );
         return Object.values(c).every((n) => n === 0);
       },
       { what: 'the mail queue to be idle' },

@@ -19,6 +19,8 @@ export interface HarnessOptions {
   /** Run the worker module inside the test process instead (faster; no kill tests). */
   inProcessWorker?: boolean;
   env?: Record<string, string>;
+  /** A Redis of its own (e.g. a private redis-server a test restarts) instead of TEST_REDIS_URL. */
+  redisUrl?: string;
 }
 
 /**
@@ -37,6 +39,7 @@ export class Harness {
   readonly workers: ChildProcess[] = [];
   private pg?: Client;
   private extraEnv: Record<string, string> = {};
+  redisUrl = REDIS_URL;
 
   static async start(opts: HarnessOptions = {}): Promise<Harness> {
     const h = new Harness();
@@ -48,7 +51,7 @@ export class Harness {
     return {
       NODE_ENV: 'test',
       DATABASE_URL: this.db.url,
-      REDIS_URL,
+      REDIS_URL: this.redisUrl,
       REDIS_PREFIX: this.prefix,
       SMTP_URL: this.smtp.url,
       SMTP_TIMEOUT_MS: '5000',
@@ -64,6 +67,7 @@ export class Harness {
 
   private async init(opts: HarnessOptions): Promise<void> {
     this.extraEnv = opts.env ?? {};
+    this.redisUrl = opts.redisUrl ?? REDIS_URL;
     await this.smtp.start();
     this.db = await createTestDatabase();
     Object.assign(process.env, this.env());
@@ -129,7 +133,7 @@ export class Harness {
     await this.app?.close();
     await this.pg?.end();
     await this.smtp.stop();
-    await deleteRedisPrefix(REDIS_URL, this.prefix);
+    await deleteRedisPrefix(this.redisUrl, this.prefix);
     await this.db?.drop();
   }
 }

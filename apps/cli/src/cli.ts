@@ -15,7 +15,9 @@ export async function runCli(argv: string[], config: AppConfig, io: CliIo): Prom
   switch (command) {
     case 'migrate': {
       const ran = await migrate(config.env.DATABASE_URL);
-      io.stdout.write(ran.length ? `Applied migrations: ${ran.join(', ')}\n` : 'Database schema is up to date\n');
+      io.stdout.write(
+        ran.length ? `Applied migrations: ${ran.join(', ')}\n` : 'Database schema is up to date\n',
+      );
       return 0;
     }
     case 'seed': {

@@ -8,7 +8,11 @@ import { runCli } from './cli';
  */
 async function main(argv: string[]): Promise<void> {
   const config = AppConfig.fromEnvironment();
-  process.exitCode = await runCli(argv, config, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr });
+  process.exitCode = await runCli(argv, config, {
+    stdin: process.stdin,
+    stdout: process.stdout,
+    stderr: process.stderr,
+  });
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {

@@ -30,7 +30,7 @@ export function promptHidden(question: string, io: CliIo): Promise<string> {
 export async function readFirstLine(stdin: NodeJS.ReadableStream): Promise<string> {
   let data = '';
   for await (const chunk of stdin) {
-    data += typeof chunk === 'string' ? chunk : (chunk as Buffer).toString('utf8');
+    data += typeof chunk === 'string' ? chunk : chunk.toString('utf8');
     if (data.includes('\n') || data.length > 4096) break;
   }
   return data.split(/\r?\n/)[0] ?? '';

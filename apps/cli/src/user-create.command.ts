@@ -58,7 +58,9 @@ export async function userCreate(args: string[], config: AppConfig, io: CliIo): 
   await ds.initialize();
   try {
     const user = await new AccountsService(ds).createUser({ email, role, password });
-    io.stdout.write(`Created ${user.role} ${user.email} (id ${user.id}). Sign in at ${config.url('/admin/login')}\n`);
+    io.stdout.write(
+      `Created ${user.role} ${user.email} (id ${user.id}). Sign in at ${config.url('/admin/login')}\n`,
+    );
     return 0;
   } catch (e) {
     if (e instanceof AccountsError) {

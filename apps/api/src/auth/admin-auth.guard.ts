@@ -37,7 +37,9 @@ export function defaultRoles(method: string, routePath: string): UserRole[] {
 
 export function wantsHtml(req: Request): boolean {
   return (
-    READ_METHODS.has(req.method) && !req.path.startsWith('/api/') && (req.headers.accept ?? '').includes('text/html')
+    READ_METHODS.has(req.method) &&
+    !req.path.startsWith('/api/') &&
+    (req.headers.accept ?? '').includes('text/html')
   );
 }
 
@@ -73,7 +75,9 @@ export class AdminAuthGuard implements CanActivate {
         return false; // the response is already sent; the exception filter leaves it alone
       }
       context.switchToHttp().getResponse<Response>().setHeader('WWW-Authenticate', 'Bearer');
-      throw new UnauthorizedException('Authentication required: sign in or send "Authorization: Bearer <token>"');
+      throw new UnauthorizedException(
+        'Authentication required: sign in or send "Authorization: Bearer <token>"',
+      );
     }
     req.principal = principal;
 
@@ -82,7 +86,9 @@ export class AdminAuthGuard implements CanActivate {
       this.reflector.getAllAndOverride<UserRole[] | undefined>(ROLES_KEY, targets) ??
       defaultRoles(req.method, typeof routePath === 'string' ? routePath : req.path);
     if (!roles.includes(principal.role)) {
-      throw new ForbiddenException(`Your role (${principal.role}) may not do this; it needs: ${roles.join(', ')}`);
+      throw new ForbiddenException(
+        `Your role (${principal.role}) may not do this; it needs: ${roles.join(', ')}`,
+      );
     }
     assertCsrf(req);
     req[AUTHORIZED] = true;

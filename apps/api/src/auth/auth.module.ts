@@ -16,7 +16,12 @@ import { UsersController } from './users.controller';
 @Module({
   imports: [AccountsModule],
   controllers: [ConsoleAuthController, UsersController, TokensController],
-  providers: [RequestAuthenticator, LoginThrottle, AdminAuthGuard, { provide: APP_GUARD, useClass: AdminSurfaceGuard }],
+  providers: [
+    RequestAuthenticator,
+    LoginThrottle,
+    AdminAuthGuard,
+    { provide: APP_GUARD, useClass: AdminSurfaceGuard },
+  ],
   exports: [RequestAuthenticator, AdminAuthGuard, AccountsModule],
 })
 export class AuthModule {}

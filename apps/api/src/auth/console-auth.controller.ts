@@ -18,15 +18,26 @@ import { cookieOptions, CSRF_FIELD, LOGIN_CSRF_COOKIE, SESSION_COOKIE } from './
 const GENERIC_FAILURE = 'Invalid email or password.';
 
 const FORM_STYLE = html`<style>
-  input[type='password'] { width: 100%; padding: 0.65rem 0.75rem; font-size: 1rem; border: 1px solid var(--border);
-    border-radius: 6px; background: var(--bg); color: var(--fg); }
-  .error { color: var(--accent); font-weight: 600; }
+  input[type='password'] {
+    width: 100%;
+    padding: 0.65rem 0.75rem;
+    font-size: 1rem;
+    border: 1px solid var(--border);
+    border-radius: 6px;
+    background: var(--bg);
+    color: var(--fg);
+  }
+  .error {
+    color: var(--accent);
+    font-weight: 600;
+  }
 </style>`;
 
 /** Only paths inside the console: never an absolute or protocol-relative URL (open redirect). */
 export function safeNext(next: unknown): string {
   if (typeof next !== 'string' || next.length > 2000) return '/admin';
-  if (!/^\/admin(?:[/?#]|$)/.test(next) || /[\\\s]/.test(next) || next.startsWith('/admin/login')) return '/admin';
+  if (!/^\/admin(?:[/?#]|$)/.test(next) || /[\\\s]/.test(next) || next.startsWith('/admin/login'))
+    return '/admin';
   return next;
 }
 
@@ -68,7 +79,11 @@ export class ConsoleAuthController {
     const next = safeNext(body.next);
     const cookieToken = (req.cookies as Record<string, unknown>)[LOGIN_CSRF_COOKIE];
     const formToken = body[CSRF_FIELD];
-    if (typeof cookieToken !== 'string' || typeof formToken !== 'string' || !safeEqual(cookieToken, formToken)) {
+    if (
+      typeof cookieToken !== 'string' ||
+      typeof formToken !== 'string' ||
+      !safeEqual(cookieToken, formToken)
+    ) {
       this.renderForm(req, res, 403, next, 'This form has expired. Please sign in again.', true);
       return;
     }
@@ -77,7 +92,13 @@ export class ConsoleAuthController {
     const wait = await this.throttle.hit(req.ip ?? req.socket.remoteAddress ?? 'unknown', email);
     if (wait !== undefined) {
       res.setHeader('Retry-After', String(wait));
-      this.renderForm(req, res, 429, next, `Too many sign-in attempts. Please wait ${wait} seconds and try again.`);
+      this.renderForm(
+        req,
+        res,
+        429,
+        next,
+        `Too many sign-in attempts. Please wait ${wait} seconds and try again.`,
+      );
       return;
     }
     const user = email && password ? await this.accounts.verifyPassword(email, password) : undefined;
@@ -118,11 +139,13 @@ export class ConsoleAuthController {
         <ul>
           ${links}
         </ul>
-        ${p.via === 'session'
-          ? html`<form method="post" action="/admin/logout" class="inline">
-              ${csrfField(req)}<button type="submit" class="secondary">Sign out</button>
-            </form>`
-          : ''}`,
+        ${
+          p.via === 'session'
+            ? html`<form method="post" action="/admin/logout" class="inline">
+                ${csrfField(req)}<button type="submit" class="secondary">Sign out</button>
+              </form>`
+            : ''
+        }`,
     );
   }
 
@@ -150,7 +173,7 @@ export class ConsoleAuthController {
             <h1>Sign in to the console</h1>
             ${error ? html`<p class="error" role="alert">${error}</p>` : ''}
             <form method="post" action="/admin/login" class="card">
-              <input type="hidden" name="${CSRF_FIELD}" value="${token as string}" />
+              <input type="hidden" name="${CSRF_FIELD}" value="${token}" />
               <input type="hidden" name="next" value="${next}" />
               <label for="email">Email</label>
               <input id="email" name="email" type="email" autocomplete="username" required maxlength="254" />

@@ -18,7 +18,9 @@ export function assertCsrf(req: Request): void {
   if (!p || p.via !== 'session' || SAFE_METHODS.has(req.method)) return;
   const body = req.body as Record<string, unknown> | undefined;
   const fromBody = body && typeof body === 'object' ? body[CSRF_FIELD] : undefined;
-  const fromQuery = req.is('multipart/form-data') ? (req.query as Record<string, unknown>)[CSRF_FIELD] : undefined;
+  const fromQuery = req.is('multipart/form-data')
+    ? (req.query as Record<string, unknown>)[CSRF_FIELD]
+    : undefined;
   const given = req.headers[CSRF_HEADER] ?? fromBody ?? fromQuery;
   if (body && typeof body === 'object' && !Array.isArray(body)) delete body[CSRF_FIELD];
   if (typeof given !== 'string' || !p.csrfToken || !safeEqual(given, p.csrfToken)) {
@@ -33,5 +35,5 @@ export function csrfToken(req: Request): string {
 
 /** `<input type="hidden" name="_csrf" ...>` for a console form. */
 export function csrfField(req: Request): SafeHtml {
-  return html`<input type="hidden" name="${CSRF_FIELD}" value="${csrfToken(req)}">`;
+  return html`<input type="hidden" name="${CSRF_FIELD}" value="${csrfToken(req)}" />`;
 }

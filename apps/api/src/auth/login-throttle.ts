@@ -22,7 +22,13 @@ export class LoginThrottle {
   async hit(ip: string, email: string): Promise<number | undefined> {
     const emailKey = createHash('sha256').update(email.trim().toLowerCase()).digest('hex');
     const byIp = await this.storage.increment(`login:ip:${ip}`, WINDOW_MS, LOGIN_LIMIT_PER_IP, 0, 'login-ip');
-    const byEmail = await this.storage.increment(`login:email:${emailKey}`, WINDOW_MS, LOGIN_LIMIT_PER_EMAIL, 0, 'login-email');
+    const byEmail = await this.storage.increment(
+      `login:email:${emailKey}`,
+      WINDOW_MS,
+      LOGIN_LIMIT_PER_EMAIL,
+      0,
+      'login-email',
+    );
     const blocked = [byIp, byEmail].filter((r) => r.isBlocked);
     if (blocked.length === 0) return undefined;
     return Math.max(1, ...blocked.map((r) => r.timeToBlockExpire));

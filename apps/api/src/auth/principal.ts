@@ -20,6 +20,8 @@ declare module 'express-serve-static-core' {
 }
 
 /** `@CurrentPrincipal() p: Principal` in a handler behind AdminAuthGuard. */
-export const CurrentPrincipal = createParamDecorator((_data: unknown, ctx: ExecutionContext): Principal | undefined => {
-  return ctx.switchToHttp().getRequest<Request>().principal;
-});
+export const CurrentPrincipal = createParamDecorator(
+  (_data: unknown, ctx: ExecutionContext): Principal | undefined => {
+    return ctx.switchToHttp().getRequest<Request>().principal;
+  },
+);

@@ -29,19 +29,22 @@ export class RequestAuthenticator {
     if (header !== undefined) {
       const m = BEARER.exec(header);
       const token = m?.[1];
-      if (!token) throw new UnauthorizedException('Malformed Authorization header: expected "Bearer <token>"');
+      if (!token)
+        throw new UnauthorizedException('Malformed Authorization header: expected "Bearer <token>"');
+      if (this.adminToken !== undefined && safeEqual(token, this.adminToken)) {
+        return { role: UserRole.Admin, via: 'token' };
+      }
       if (token.startsWith(API_TOKEN_PREFIX)) {
         const owner = await this.accounts.findApiToken(token);
         if (owner) return { userId: owner.userId, email: owner.email, role: owner.role, via: 'api-token' };
-      } else if (this.adminToken !== undefined && safeEqual(token, this.adminToken)) {
-        return { role: UserRole.Admin, via: 'token' };
       }
       throw new UnauthorizedException('Invalid or revoked token');
     }
     const cookie = (req.cookies as Record<string, unknown> | undefined)?.[SESSION_COOKIE];
     if (typeof cookie === 'string' && cookie) {
       const s = await this.accounts.findSession(cookie);
-      if (s) return { userId: s.userId, email: s.email, role: s.role, via: 'session', csrfToken: s.csrfToken };
+      if (s)
+        return { userId: s.userId, email: s.email, role: s.role, via: 'session', csrfToken: s.csrfToken };
     }
     return undefined;
   }

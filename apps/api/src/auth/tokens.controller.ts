@@ -34,7 +34,8 @@ export class TokensController {
   @Get()
   @ApiOperation({
     summary: 'List your tokens',
-    description: 'Admins: `?userId=` lists that user\'s tokens; with the bootstrap ADMIN_API_TOKEN, all tokens.',
+    description:
+      "Admins: `?userId=` lists that user's tokens; with the bootstrap ADMIN_API_TOKEN, all tokens.",
   })
   @ApiResponse({ status: 200, type: [ApiTokenDto] })
   list(@CurrentPrincipal() p: Principal, @Query() q: TokenListQueryDto): Promise<ApiTokenDto[]> {
@@ -57,7 +58,7 @@ export class TokensController {
   }
 
   @Delete(':id')
-  @ApiOperation({ summary: 'Revoke a token (yours; admins: anyone\'s)' })
+  @ApiOperation({ summary: "Revoke a token (yours; admins: anyone's)" })
   @ApiResponse({ status: 200, type: ApiTokenDto })
   revoke(@CurrentPrincipal() p: Principal, @Param('id', ParseIntPipe) id: number): Promise<ApiTokenDto> {
     // non-admins are always users (session or personal token); a token of someone else is "not found" to them

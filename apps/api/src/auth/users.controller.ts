@@ -53,7 +53,8 @@ export class UsersController {
   @Patch(':id')
   @ApiOperation({
     summary: 'Change role, password or disabled state',
-    description: 'A new password or disabling ends the user\'s sessions. The last active admin cannot be demoted or disabled.',
+    description:
+      "A new password or disabling ends the user's sessions. The last active admin cannot be demoted or disabled.",
   })
   @ApiResponse({ status: 200, type: UserDto })
   update(@Param('id', ParseIntPipe) id: number, @Body() dto: UpdateUserDto): Promise<UserDto> {

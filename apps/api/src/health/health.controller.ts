@@ -2,7 +2,12 @@ import { AppConfig } from '@app/config';
 import { MAIL_TRANSPORT, type MailTransport } from '@app/mailer';
 import { Controller, Get, Inject } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { HealthCheck, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import {
+  HealthCheck,
+  HealthCheckService,
+  HealthIndicatorService,
+  TypeOrmHealthIndicator,
+} from '@nestjs/terminus';
 import { constants } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { RedisPing } from './redis-ping';

@@ -21,7 +21,9 @@ export class HttpMetricsMiddleware implements NestMiddleware {
 
   use(req: Request, res: Response, next: NextFunction): void {
     const end = this.metrics.httpDuration.startTimer();
-    res.once('finish', () => end({ method: req.method, route: routeLabel(req), status_code: String(res.statusCode) }));
+    res.once('finish', () =>
+      end({ method: req.method, route: routeLabel(req), status_code: String(res.statusCode) }),
+    );
     next();
   }
 }

@@ -22,7 +22,11 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
         'header on writes. Roles: admin (everything), editor (editions, campaigns, subscribers), ops (read, pause).',
     )
     .setVersion('1')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'ADMIN_API_TOKEN or a personal API token (nlt_...)' })
+    .addBearerAuth({
+      type: 'http',
+      scheme: 'bearer',
+      description: 'ADMIN_API_TOKEN or a personal API token (nlt_...)',
+    })
     .addCookieAuth(SESSION_COOKIE)
     .build();
   const doc = SwaggerModule.createDocument(app, config);

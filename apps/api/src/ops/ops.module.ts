@@ -16,9 +16,7 @@ export const QUEUES_ROUTE = '/admin/queues';
       middleware: QueuesAuthMiddleware,
       boardOptions: { uiConfig: { boardTitle: 'CRANK Call queues' } },
     }),
-    BullBoardModule.forFeature(
-      ...Object.values(QueueName).map((name) => ({ name, adapter: BullMQAdapter })),
-    ),
+    BullBoardModule.forFeature(...Object.values(QueueName).map((name) => ({ name, adapter: BullMQAdapter }))),
   ],
 })
 export class OpsModule {}

@@ -29,10 +29,14 @@ export class QueuesAuthMiddleware implements NestMiddleware {
         return;
       }
       res.setHeader('WWW-Authenticate', 'Bearer');
-      throw new UnauthorizedException('Authentication required: sign in or send "Authorization: Bearer <token>"');
+      throw new UnauthorizedException(
+        'Authentication required: sign in or send "Authorization: Bearer <token>"',
+      );
     }
     if (!ALLOWED.includes(principal.role)) {
-      throw new ForbiddenException(`Your role (${principal.role}) may not open the queues; it needs: admin, ops`);
+      throw new ForbiddenException(
+        `Your role (${principal.role}) may not open the queues; it needs: admin, ops`,
+      );
     }
     if (principal.via === 'session' && !['GET', 'HEAD', 'OPTIONS'].includes(req.method) && !sameOrigin(req)) {
       throw new ForbiddenException('Cross-site request refused');

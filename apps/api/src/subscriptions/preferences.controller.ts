@@ -34,7 +34,8 @@ export class PreferencesController {
     try {
       await this.subscriptions.updateName(s.id, dto.name ?? null, evidence(req, 'preferences'));
     } catch (err) {
-      if (err instanceof SubscriptionInputError) return this.show(res, 400, dto.token, s, { error: err.message });
+      if (err instanceof SubscriptionInputError)
+        return this.show(res, 400, dto.token, s, { error: err.message });
       throw err;
     }
     await this.reshow(res, dto.token, s.id, 'Your name has been saved.');

@@ -56,7 +56,8 @@ export class SubscribeController {
     try {
       await this.subscriptions.subscribe(dto, formEvidence(req, this.config));
     } catch (err) {
-      if (err instanceof SubscriptionInputError) return sendPage(res, 400, subscribePage({ error: err.message, ...shown }));
+      if (err instanceof SubscriptionInputError)
+        return sendPage(res, 400, subscribePage({ error: err.message, ...shown }));
       throw err;
     }
     sendPage(res, 200, checkInboxPage());

@@ -10,7 +10,9 @@ const DESCRIPTION =
   'A monthly review of cooperation, and at times contention, among China, Russia, Iran and North Korea.';
 
 const alert = (message?: string): SafeHtml | '' =>
-  message ? html`<p role="alert" id="form-error" style="color:var(--accent);font-weight:600">${message}</p>` : '';
+  message
+    ? html`<p role="alert" id="form-error" style="color:var(--accent);font-weight:600">${message}</p>`
+    : '';
 
 const notice = (message?: string): SafeHtml | '' =>
   message ? html`<p role="status" class="card" style="margin-bottom:1rem">${message}</p>` : '';
@@ -20,22 +22,46 @@ export function subscribePage(opts: { error?: string; email?: string; name?: str
   return page(
     `Subscribe to ${PUBLICATION}`,
     html`<h1>Subscribe to ${PUBLICATION}</h1>
-<p>${DESCRIPTION}</p>
-<form class="card" method="post" action="/subscribe" novalidate>
-  ${alert(opts.error)}
-  <label for="email">Email address</label>
-  <input type="email" id="email" name="email" required autocomplete="email" inputmode="email" maxlength="254"
-    aria-describedby="${described}" ${opts.error ? html`aria-invalid="true"` : ''} value="${opts.email ?? ''}">
-  <p class="muted" id="email-help">We will send one email to confirm the address.</p>
-  <label for="name">Name <span class="muted">(optional)</span></label>
-  <input type="text" id="name" name="name" autocomplete="name" maxlength="200" value="${opts.name ?? ''}">
-  <div class="hp" aria-hidden="true">
-    <label for="${HONEYPOT_FIELD}">Website (leave this empty)</label>
-    <input type="text" id="${HONEYPOT_FIELD}" name="${HONEYPOT_FIELD}" tabindex="-1" autocomplete="off" value="">
-  </div>
-  <button type="submit">Subscribe</button>
-</form>
-<p class="muted">One email a month. Every issue has a one-click unsubscribe link.</p>`,
+      <p>${DESCRIPTION}</p>
+      <form class="card" method="post" action="/subscribe">
+        ${alert(opts.error)}
+        <label for="email">Email address</label>
+        <input
+          type="email"
+          id="email"
+          name="email"
+          required
+          autocomplete="email"
+          inputmode="email"
+          maxlength="254"
+          aria-describedby="${described}"
+          ${opts.error ? html`aria-invalid="true"` : ''}
+          value="${opts.email ?? ''}"
+        />
+        <p class="muted" id="email-help">We will send one email to confirm the address.</p>
+        <label for="name">Name <span class="muted">(optional)</span></label>
+        <input
+          type="text"
+          id="name"
+          name="name"
+          autocomplete="name"
+          maxlength="200"
+          value="${opts.name ?? ''}"
+        />
+        <div class="hp" aria-hidden="true">
+          <label for="${HONEYPOT_FIELD}">Website (leave this empty)</label>
+          <input
+            type="text"
+            id="${HONEYPOT_FIELD}"
+            name="${HONEYPOT_FIELD}"
+            tabindex="-1"
+            autocomplete="off"
+            value=""
+          />
+        </div>
+        <button type="submit">Subscribe</button>
+      </form>
+      <p class="muted">One email a month. Every issue has a one-click unsubscribe link.</p>`,
   );
 }
 
@@ -44,10 +70,14 @@ export function checkInboxPage(): string {
   return page(
     'Check your inbox',
     html`<h1>Check your inbox</h1>
-<p>If the address can receive mail, a message with a confirmation link is on its way. Click the link in it to
-start receiving ${PUBLICATION}.</p>
-<p class="muted">Nothing arrived after a few minutes? Look in your spam folder, or
-<a href="/">try again</a>. If you are already subscribed, there is nothing more to do.</p>`,
+      <p>
+        If the address can receive mail, a message with a confirmation link is on its way. Click the link in
+        it to start receiving ${PUBLICATION}.
+      </p>
+      <p class="muted">
+        Nothing arrived after a few minutes? Look in your spam folder, or <a href="/">try again</a>. If you
+        are already subscribed, there is nothing more to do.
+      </p>`,
   );
 }
 
@@ -55,12 +85,14 @@ export function confirmPage(token: string, email: string | null): string {
   return page(
     'Confirm your subscription',
     html`<h1>Confirm your subscription</h1>
-<p>Please confirm that ${email ? html`<strong>${email}</strong>` : 'this address'} should receive
-${PUBLICATION}.</p>
-<form method="post" action="/confirm">
-  <input type="hidden" name="token" value="${token}">
-  <button type="submit">Confirm subscription</button>
-</form>`,
+      <p>
+        Please confirm that ${email ? html`<strong>${email}</strong>` : 'this address'} should receive
+        ${PUBLICATION}.
+      </p>
+      <form method="post" action="/confirm">
+        <input type="hidden" name="token" value="${token}" />
+        <button type="submit">Confirm subscription</button>
+      </form>`,
   );
 }
 
@@ -68,8 +100,8 @@ export function confirmedPage(preferencesUrl: string): string {
   return page(
     'Subscription confirmed',
     html`<h1>You are subscribed</h1>
-<p>Thank you. The next issue of ${PUBLICATION} will come to your inbox.</p>
-<p class="muted">You can <a href="${preferencesUrl}">manage your subscription</a> at any time.</p>`,
+      <p>Thank you. The next issue of ${PUBLICATION} will come to your inbox.</p>
+      <p class="muted">You can <a href="${preferencesUrl}">manage your subscription</a> at any time.</p>`,
   );
 }
 
@@ -77,8 +109,8 @@ export function alreadyConfirmedPage(preferencesUrl: string): string {
   return page(
     'Already subscribed',
     html`<h1>You are already subscribed</h1>
-<p>This address is already confirmed: there is nothing more to do.</p>
-<p class="muted"><a href="${preferencesUrl}">Manage your subscription</a></p>`,
+      <p>This address is already confirmed: there is nothing more to do.</p>
+      <p class="muted"><a href="${preferencesUrl}">Manage your subscription</a></p>`,
   );
 }
 
@@ -86,11 +118,11 @@ export function expiredConfirmPage(token: string): string {
   return page(
     'Link expired',
     html`<h1>This confirmation link has expired</h1>
-<p>Confirmation links work for 7 days. We can send you a new one.</p>
-<form method="post" action="/confirm/resend">
-  <input type="hidden" name="token" value="${token}">
-  <button type="submit">Send me a new link</button>
-</form>`,
+      <p>Confirmation links work for 7 days. We can send you a new one.</p>
+      <form method="post" action="/confirm/resend">
+        <input type="hidden" name="token" value="${token}" />
+        <button type="submit">Send me a new link</button>
+      </form>`,
   );
 }
 
@@ -101,8 +133,8 @@ export function invalidLinkPage(
   return page(
     title,
     html`<h1>${title}</h1>
-<p>${message}</p>
-<p class="muted"><a href="/">Subscribe to ${PUBLICATION}</a></p>`,
+      <p>${message}</p>
+      <p class="muted"><a href="/">Subscribe to ${PUBLICATION}</a></p>`,
   );
 }
 
@@ -130,11 +162,13 @@ export function unsubscribePage(opts: {
   return page(
     'Unsubscribe',
     html`<h1>Unsubscribe</h1>
-<p>Stop sending ${PUBLICATION} to ${opts.email ? html`<strong>${opts.email}</strong>` : 'this address'}?</p>
-<form method="post" action="/unsubscribe?token=${encodeURIComponent(opts.token)}">
-  <button type="submit">Unsubscribe</button>
-</form>
-<p class="muted">Or <a href="${opts.preferencesUrl}">manage your preferences</a> instead.</p>`,
+      <p>
+        Stop sending ${PUBLICATION} to ${opts.email ? html`<strong>${opts.email}</strong>` : 'this address'}?
+      </p>
+      <form method="post" action="/unsubscribe?token=${encodeURIComponent(opts.token)}">
+        <button type="submit">Unsubscribe</button>
+      </form>
+      <p class="muted">Or <a href="${opts.preferencesUrl}">manage your preferences</a> instead.</p>`,
   );
 }
 
@@ -142,8 +176,10 @@ export function unsubscribedPage(preferencesUrl: string, already = false): strin
   return page(
     'Unsubscribed',
     html`<h1>${already ? 'You are unsubscribed' : 'You have been unsubscribed'}</h1>
-<p>You will not receive ${PUBLICATION} any more.</p>
-<p class="muted">Changed your mind? <a href="${preferencesUrl}">Resubscribe or manage your data</a>.</p>`,
+      <p>You will not receive ${PUBLICATION} any more.</p>
+      <p class="muted">
+        Changed your mind? <a href="${preferencesUrl}">Resubscribe or manage your data</a>.
+      </p>`,
   );
 }
 
@@ -164,43 +200,57 @@ export function preferencesPage(opts: {
   error?: string;
 }): string {
   const subscribed = opts.status === SubscriberStatus.Confirmed;
-  const hidden = html`<input type="hidden" name="token" value="${opts.token}">`;
+  const hidden = html`<input type="hidden" name="token" value="${opts.token}" />`;
   return page(
     'Your subscription',
     html`<h1>Your subscription</h1>
-${notice(opts.notice)}
-<p>Address: <strong>${opts.email ?? ''}</strong><br>Status: <strong>${STATUS_TEXT[opts.status]}</strong></p>
+      ${notice(opts.notice)}
+      <p>
+        Address: <strong>${opts.email ?? ''}</strong><br />Status:
+        <strong>${STATUS_TEXT[opts.status]}</strong>
+      </p>
 
-<h2>Your name</h2>
-<form class="card" method="post" action="/preferences/name">
-  ${alert(opts.error)}
-  ${hidden}
-  <label for="name">Name <span class="muted">(optional)</span></label>
-  <input type="text" id="name" name="name" autocomplete="name" maxlength="200" value="${opts.name ?? ''}">
-  <button type="submit">Save name</button>
-</form>
+      <h2>Your name</h2>
+      <form class="card" method="post" action="/preferences/name">
+        ${alert(opts.error)} ${hidden}
+        <label for="name">Name <span class="muted">(optional)</span></label>
+        <input
+          type="text"
+          id="name"
+          name="name"
+          autocomplete="name"
+          maxlength="200"
+          value="${opts.name ?? ''}"
+        />
+        <button type="submit">Save name</button>
+      </form>
 
-<h2>${subscribed ? 'Unsubscribe' : 'Subscribe again'}</h2>
-<form method="post" action="${subscribed ? '/preferences/unsubscribe' : '/preferences/resubscribe'}">
-  ${hidden}
-  <button type="submit">${subscribed ? 'Unsubscribe' : 'Resubscribe'}</button>
-</form>
+      <h2>${subscribed ? 'Unsubscribe' : 'Subscribe again'}</h2>
+      <form method="post" action="${subscribed ? '/preferences/unsubscribe' : '/preferences/resubscribe'}">
+        ${hidden}
+        <button type="submit">${subscribed ? 'Unsubscribe' : 'Resubscribe'}</button>
+      </form>
 
-<h2>Your data</h2>
-<form method="post" action="/preferences/export">
-  ${hidden}
-  <button type="submit" class="secondary">Download my data (JSON)</button>
-</form>
+      <h2>Your data</h2>
+      <form method="post" action="/preferences/export">
+        ${hidden}
+        <button type="submit" class="secondary">Download my data (JSON)</button>
+      </form>
 
-<h2>Erase me</h2>
-<form class="card" method="post" action="/preferences/erase">
-  ${hidden}
-  <p>Erasing removes your address, your name and the history of your subscription. We keep only a one-way,
-  keyed fingerprint of the address, so that it is not added back by a list import; the address cannot be
-  recovered from it. This link and every earlier link stop working.</p>
-  <label><input type="checkbox" name="confirm" value="yes" required> I understand this cannot be undone</label>
-  <button type="submit">Erase my data</button>
-</form>`,
+      <h2>Erase me</h2>
+      <form class="card" method="post" action="/preferences/erase">
+        ${hidden}
+        <p>
+          Erasing removes your address, your name and the history of your subscription. We keep only a
+          one-way, keyed fingerprint of the address, so that it is not added back by a list import; the
+          address cannot be recovered from it. This link and every earlier link stop working.
+        </p>
+        <label
+          ><input type="checkbox" name="confirm" value="yes" required /> I understand this cannot be
+          undone</label
+        >
+        <button type="submit">Erase my data</button>
+      </form>`,
   );
 }
 
@@ -208,10 +258,15 @@ export function erasedPage(): string {
   return page(
     'Your data has been erased',
     html`<h1>Your data has been erased</h1>
-<p>Your address, your name and the history of your subscription have been deleted, and you will not receive
-${PUBLICATION} any more.</p>
-<p>What we keep: a one-way, keyed fingerprint of your address (not the address itself), only so that it is not
-added back by a list import. The links in earlier emails, including the one you used, no longer work.</p>
-<p class="muted">You can <a href="/">subscribe again</a> at any time.</p>`,
+      <p>
+        Your address, your name and the history of your subscription have been deleted, and you will not
+        receive ${PUBLICATION} any more.
+      </p>
+      <p>
+        What we keep: a one-way, keyed fingerprint of your address (not the address itself), only so that it
+        is not added back by a list import. The links in earlier emails, including the one you used, no longer
+        work.
+      </p>
+      <p class="muted">You can <a href="/">subscribe again</a> at any time.</p>`,
   );
 }

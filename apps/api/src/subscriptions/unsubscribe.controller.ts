@@ -48,7 +48,11 @@ export class UnsubscribeController {
   @SkipThrottle()
   @HttpCode(200)
   @ApiOperation({ summary: 'Unsubscribe now (also RFC 8058 one-click: body List-Unsubscribe=One-Click)' })
-  async unsubscribe(@Query('token') token: unknown, @Req() req: Request, @Res() res: Response): Promise<void> {
+  async unsubscribe(
+    @Query('token') token: unknown,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
     const oneClick = await isOneClickPost(req);
     const found = await this.subscriptions.lookup(token, TokenPurpose.Unsubscribe);
     if (!found.ok) return sendPage(res, found.reason === 'gone' ? 404 : 400, this.failure(found.reason));

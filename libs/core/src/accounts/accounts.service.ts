@@ -68,7 +68,8 @@ export class AccountsService {
 
   async createUser(input: { email: string; role: string; password: string }): Promise<UserView> {
     const email = normalizeEmail(input.email);
-    if (!isEmail(email) || email.length > 254) throw new AccountsError('A valid email address is required', 'invalid');
+    if (!isEmail(email) || email.length > 254)
+      throw new AccountsError('A valid email address is required', 'invalid');
     if (!isRole(input.role)) throw new AccountsError('Role must be one of admin, editor, ops', 'invalid');
     const problem = passwordProblem(input.password);
     if (problem) throw new AccountsError(problem, 'invalid');
@@ -76,7 +77,9 @@ export class AccountsService {
     try {
       const saved = await this.ds
         .getRepository(User)
-        .save(this.ds.getRepository(User).create({ email, role: input.role, passwordHash, disabledAt: null }));
+        .save(
+          this.ds.getRepository(User).create({ email, role: input.role, passwordHash, disabledAt: null }),
+        );
       return toUserView(saved);
     } catch (e) {
       if ((e as { code?: string }).code === '23505') {
@@ -101,8 +104,12 @@ export class AccountsService {
    * Changes role, password or disabled state. A password change or disabling ends the user's sessions.
    * Refuses to leave the service without an active admin.
    */
-  async updateUser(id: number, change: { role?: string; password?: string; disabled?: boolean }): Promise<UserView> {
-    if (change.role !== undefined && !isRole(change.role)) {
+  async updateUser(
+    id: number,
+    change: { role?: string; password?: string; disabled?: boolean },
+  ): Promise<UserView> {
+    const newRole = change.role;
+    if (newRole !== undefined && !isRole(newRole)) {
       throw new AccountsError('Role must be one of admin, editor, ops', 'invalid');
     }
     if (change.password !== undefined) {
@@ -116,9 +123,9 @@ export class AccountsService {
       const losesAdmin =
         u.role === UserRole.Admin &&
         u.disabledAt === null &&
-        ((change.role !== undefined && change.role !== UserRole.Admin) || change.disabled === true);
+        ((newRole !== undefined && newRole !== UserRole.Admin) || change.disabled === true);
       if (losesAdmin) await this.assertAnotherActiveAdmin(m, u.id);
-      if (change.role !== undefined) u.role = change.role as UserRole;
+      if (newRole !== undefined) u.role = newRole;
       if (change.disabled !== undefined) u.disabledAt = change.disabled ? (u.disabledAt ?? new Date()) : null;
       if (passwordHash) u.passwordHash = passwordHash;
       await m.getRepository(User).save(u);
@@ -143,9 +150,13 @@ export class AccountsService {
       .getRepository(User)
       .createQueryBuilder('u')
       .setLock('pessimistic_write')
-      .where('u.role = :role AND u.disabled_at IS NULL AND u.id <> :id', { role: UserRole.Admin, id: exceptId })
+      .where('u.role = :role AND u.disabled_at IS NULL AND u.id <> :id', {
+        role: UserRole.Admin,
+        id: exceptId,
+      })
       .getMany();
-    if (admins.length === 0) throw new AccountsError('The last active admin cannot be removed, disabled or demoted', 'conflict');
+    if (admins.length === 0)
+      throw new AccountsError('The last active admin cannot be removed, disabled or demoted', 'conflict');
   }
 
   /**
@@ -179,7 +190,9 @@ export class AccountsService {
     const token = randomBytes(32).toString('base64url');
     const csrfToken = randomBytes(32).toString('base64url');
     const expiresAt = new Date(now.getTime() + SESSION_TTL_MS);
-    await this.ds.getRepository(Session).insert({ tokenHash: sha256Hex(token), userId, csrfToken, expiresAt });
+    await this.ds
+      .getRepository(Session)
+      .insert({ tokenHash: sha256Hex(token), userId, csrfToken, expiresAt });
     // housekeeping piggybacks on logins: expired rows are useless and logins are rare
     await this.ds.getRepository(Session).createQueryBuilder().delete().where('expires_at < now()').execute();
     return { token, csrfToken, expiresAt, userId, email: user.email, role: user.role };
@@ -192,7 +205,13 @@ export class AccountsService {
       .getRepository(Session)
       .createQueryBuilder('s')
       .innerJoin(User, 'u', 'u.id = s.user_id')
-      .select(['s.csrf_token AS csrf', 's.expires_at AS expires', 'u.id AS uid', 'u.email AS email', 'u.role AS role'])
+      .select([
+        's.csrf_token AS csrf',
+        's.expires_at AS expires',
+        'u.id AS uid',
+        'u.email AS email',
+        'u.role AS role',
+      ])
       .where('s.token_hash = :h AND s.expires_at > now() AND u.disabled_at IS NULL', { h: sha256Hex(token) })
       .getRawOne<{ csrf: string; expires: Date; uid: number; email: string; role: UserRole }>();
     if (!row) return undefined;
@@ -208,7 +227,8 @@ export class AccountsService {
 
   async createApiToken(userId: number, name: string): Promise<CreatedApiToken> {
     const label = name.trim();
-    if (!label || label.length > 100) throw new AccountsError('Token name must be 1 to 100 characters', 'invalid');
+    if (!label || label.length > 100)
+      throw new AccountsError('Token name must be 1 to 100 characters', 'invalid');
     const user = await this.ds.getRepository(User).findOneBy({ id: userId });
     if (!user || user.disabledAt !== null) throw new AccountsError('User not found', 'not-found');
     const token = API_TOKEN_PREFIX + randomBytes(32).toString('base64url');

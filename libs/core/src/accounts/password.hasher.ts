@@ -13,9 +13,16 @@ export const PASSWORD_MAX_LENGTH = 1024;
 
 const FORMAT = /^scrypt\$N=(\d+),r=(\d+),p=(\d+)\$([A-Za-z0-9_-]+)\$([A-Za-z0-9_-]+)$/;
 
-function scryptAsync(password: string, salt: Buffer, keyLength: number, opts: ScryptOptions): Promise<Buffer> {
+function scryptAsync(
+  password: string,
+  salt: Buffer,
+  keyLength: number,
+  opts: ScryptOptions,
+): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    scrypt(password.normalize('NFKC'), salt, keyLength, opts, (err, key) => (err ? reject(err) : resolve(key)));
+    scrypt(password.normalize('NFKC'), salt, keyLength, opts, (err, key) =>
+      err ? reject(err) : resolve(key),
+    );
   });
 }
 
@@ -38,7 +45,8 @@ export async function verifyPasswordHash(password: string, stored: string): Prom
   if (!m) return false;
   const [N, r, p] = [Number(m[1]), Number(m[2]), Number(m[3])];
   // refuse absurd parameters from a tampered row instead of allocating gigabytes
-  if (!(N >= 2 ** 10 && N <= 2 ** 20 && (N & (N - 1)) === 0 && r >= 1 && r <= 32 && p >= 1 && p <= 16)) return false;
+  if (!(N >= 2 ** 10 && N <= 2 ** 20 && (N & (N - 1)) === 0 && r >= 1 && r <= 32 && p >= 1 && p <= 16))
+    return false;
   const salt = Buffer.from(m[4]!, 'base64url');
   const expected = Buffer.from(m[5]!, 'base64url');
   if (expected.length < 16) return false;
@@ -48,12 +56,19 @@ export async function verifyPasswordHash(password: string, stored: string): Prom
 
 export function needsRehash(stored: string): boolean {
   const m = FORMAT.exec(stored);
-  return !m || Number(m[1]) !== SCRYPT_PARAMS.N || Number(m[2]) !== SCRYPT_PARAMS.r || Number(m[3]) !== SCRYPT_PARAMS.p;
+  return (
+    !m ||
+    Number(m[1]) !== SCRYPT_PARAMS.N ||
+    Number(m[2]) !== SCRYPT_PARAMS.r ||
+    Number(m[3]) !== SCRYPT_PARAMS.p
+  );
 }
 
 /** Why a password is not acceptable, or undefined. */
 export function passwordProblem(password: string): string | undefined {
-  if (password.length < PASSWORD_MIN_LENGTH) return `Password must be at least ${PASSWORD_MIN_LENGTH} characters`;
-  if (password.length > PASSWORD_MAX_LENGTH) return `Password must be at most ${PASSWORD_MAX_LENGTH} characters`;
+  if (password.length < PASSWORD_MIN_LENGTH)
+    return `Password must be at least ${PASSWORD_MIN_LENGTH} characters`;
+  if (password.length > PASSWORD_MAX_LENGTH)
+    return `Password must be at most ${PASSWORD_MAX_LENGTH} characters`;
   return undefined;
 }

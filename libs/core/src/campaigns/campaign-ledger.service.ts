@@ -5,6 +5,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { abandonedClaimSql } from '../deliveries/worker-registry.service';
 import { jobIds, ORPHAN_SCAN_AFTER_MS, sendLeaseSeconds } from './campaign.constants';
+import { queryRows } from './query-rows';
 
 export interface DeliveryCounts {
   total: number;
@@ -35,7 +36,8 @@ export class CampaignLedger {
   ) {}
 
   async counts(campaignId: number): Promise<DeliveryCounts> {
-    const rows = await this.ds.query<{ status: DeliveryStatus; n: number }[]>(
+    const rows = await queryRows<{ status: DeliveryStatus; n: number }>(
+      this.ds,
       `SELECT status, count(*)::int AS n FROM delivery WHERE campaign_id = $1 GROUP BY status`,
       [campaignId],
     );
@@ -98,7 +100,8 @@ export class CampaignLedger {
    * flight at the crash. `onlyIds` limits this to one batch (a DeliverBatch job that is being re-run).
    */
   async releaseAbandoned(campaignId: number, onlyIds?: number[]): Promise<number[]> {
-    const released = await this.ds.query<{ id: number }[]>(
+    const released = await queryRows<{ id: number }>(
+      this.ds,
       `UPDATE delivery d
           SET status = 'queued', claimed_by = NULL, next_attempt_at = now(), updated_at = now(),
               last_response = left('sending interrupted (worker stopped); queued again. '
@@ -124,7 +127,8 @@ export class CampaignLedger {
    */
   async requeueOrphans(campaignId: number, force = false): Promise<number> {
     if (!force) {
-      const [idle] = await this.ds.query<{ idle: boolean }[]>(
+      const [idle] = await queryRows<{ idle: boolean }>(
+        this.ds,
         `SELECT coalesce(max(updated_at) < now() - make_interval(secs => $2), true) AS idle
            FROM delivery WHERE campaign_id = $1`,
         [campaignId, ORPHAN_SCAN_AFTER_MS / 1000],
@@ -167,7 +171,8 @@ export class CampaignLedger {
    * conditional statement so that two checkers cannot both finish it and a late retry keeps it open.
    */
   async tryFinalize(campaignId: number): Promise<boolean> {
-    const done = await this.ds.query<{ id: number }[]>(
+    const done = await queryRows<{ id: number }>(
+      this.ds,
       `UPDATE campaign c SET status = 'completed', finished_at = now(), updated_at = now(),
               total = (SELECT count(*) FROM delivery WHERE campaign_id = c.id)
         WHERE c.id = $1 AND c.status = 'running' AND c.fanned_out_at IS NOT NULL
@@ -192,7 +197,8 @@ export class CampaignLedger {
   }
 
   async status(campaignId: number): Promise<CampaignStatus | undefined> {
-    const rows = await this.ds.query<{ status: CampaignStatus }[]>(
+    const rows = await queryRows<{ status: CampaignStatus }>(
+      this.ds,
       `SELECT status FROM campaign WHERE id = $1`,
       [campaignId],
     );
@@ -202,7 +208,8 @@ export class CampaignLedger {
   private async *queuedPages(campaignId: number): AsyncGenerator<{ id: number; due_in_ms: number }[]> {
     let after = 0;
     for (;;) {
-      const page = await this.ds.query<{ id: number; due_in_ms: number }[]>(
+      const page = await queryRows<{ id: number; due_in_ms: number }>(
+        this.ds,
         `SELECT id, coalesce(ceil(extract(epoch FROM next_attempt_at - now()) * 1000), 0)::int AS due_in_ms
            FROM delivery WHERE campaign_id = $1 AND status = 'queued' AND id > $2 ORDER BY id LIMIT $3`,
         [campaignId, after, READ_PAGE],

@@ -5,6 +5,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { CampaignLedger } from './campaign-ledger.service';
 import { CHECK_INTERVAL_MS, FAN_OUT_PAGE_BATCHES, jobIds } from './campaign.constants';
+import { queryRows } from './query-rows';
 
 interface CampaignRow {
   id: number;
@@ -78,7 +79,8 @@ export class CampaignRunner {
     if (!c || c.fanned_out_at || ![CampaignStatus.Running, CampaignStatus.Paused].includes(c.status)) {
       return { written: 0 };
     }
-    const [start] = await this.ds.query<{ after: number }[]>(
+    const [start] = await queryRows<{ after: number }>(
+      this.ds,
       `SELECT coalesce(max(subscriber_id), 0) AS after FROM delivery WHERE campaign_id = $1`,
       [campaignId],
     );
@@ -92,7 +94,8 @@ export class CampaignRunner {
     for (;;) {
       const status = await this.ledger.status(campaignId);
       if (status !== CampaignStatus.Running && status !== CampaignStatus.Paused) return { written };
-      const [page] = await this.ds.query<{ last: number | null; n: number; ids: (number | string)[] }[]>(
+      const [page] = await queryRows<{ last: number | null; n: number; ids: (number | string)[] }>(
+        this.ds,
         `WITH page AS (
            SELECT id FROM subscriber WHERE status = 'confirmed' AND id > $2 ORDER BY id LIMIT $3
          ), ins AS (
@@ -143,7 +146,8 @@ export class CampaignRunner {
   }
 
   private async load(campaignId: number): Promise<CampaignRow | undefined> {
-    const rows = await this.ds.query<CampaignRow[]>(
+    const rows = await queryRows<CampaignRow>(
+      this.ds,
       `SELECT id, status, fanned_out_at FROM campaign WHERE id = $1`,
       [campaignId],
     );

@@ -10,6 +10,7 @@ import { DataSource } from 'typeorm';
 import { WorkerRegistry } from '../deliveries/worker-registry.service';
 import { CampaignRunner } from './campaign-runner.service';
 import { jobIds, WATCHDOG_INTERVAL_MS } from './campaign.constants';
+import { queryRows } from './query-rows';
 
 /** Scheduled campaigns due within this window get their StartCampaign job (re)created. */
 const START_LOOKAHEAD_MS = 10_000;
@@ -68,7 +69,8 @@ export class CampaignSupervisor
     await this.registry.beat();
     if (this.stopping) return;
     if (++this.ticks % PRUNE_EVERY_TICKS === 0) await this.registry.prune();
-    const rows = await this.ds.query<{ id: number; status: string; due_in_ms: number | null }[]>(
+    const rows = await queryRows<{ id: number; status: string; due_in_ms: number | null }>(
+      this.ds,
       `SELECT id, status, ceil(extract(epoch FROM scheduled_at - now()) * 1000)::int AS due_in_ms
          FROM campaign
         WHERE status = 'running'

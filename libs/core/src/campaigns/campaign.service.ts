@@ -21,6 +21,7 @@ import type {
   DeliveryPage,
   SendMissedResult,
 } from './campaign.types';
+import { queryRows } from './query-rows';
 
 interface CampaignRow {
   id: number;
@@ -66,24 +67,24 @@ export class CampaignService {
 
   async create(editionId: number, scheduledAt?: string): Promise<CampaignView> {
     const when = this.parseSchedule(scheduledAt);
-    const [edition] = await this.ds.query<
-      {
-        id: number;
-        status: EditionStatus;
-        slug: string;
-        subject: string;
-        content: EditionContent;
-        pub_name: string;
-        pub_slug: string;
-      }[]
-    >(
+    const [edition] = await queryRows<{
+      id: number;
+      status: EditionStatus;
+      slug: string;
+      subject: string;
+      content: EditionContent;
+      pub_name: string;
+      pub_slug: string;
+    }>(
+      this.ds,
       `SELECT e.id, e.status, e.slug, e.subject, e.content, p.name AS pub_name, p.slug AS pub_slug
          FROM edition e JOIN publication p ON p.id = e.publication_id WHERE e.id = $1`,
       [editionId],
     );
     if (!edition) throw new NotFoundException(`Edition ${editionId} does not exist`);
 
-    const [existing] = await this.ds.query<{ id: number; status: CampaignStatus; deliveries: number }[]>(
+    const [existing] = await queryRows<{ id: number; status: CampaignStatus; deliveries: number }>(
+      this.ds,
       `SELECT c.id, c.status, (SELECT count(*)::int FROM delivery d WHERE d.campaign_id = c.id) AS deliveries
          FROM campaign c WHERE c.edition_id = $1`,
       [editionId],
@@ -107,7 +108,8 @@ export class CampaignService {
     const scheduledFor = later ?? new Date();
     let id: number;
     if (existing && reusable) {
-      const rows = await this.ds.query<{ id: number }[]>(
+      const rows = await queryRows<{ id: number }>(
+        this.ds,
         `UPDATE campaign SET status = $2, scheduled_at = $3, started_at = NULL, finished_at = NULL,
                 fanned_out_at = NULL, total = 0, pause_reason = NULL, consecutive_failures = 0, updated_at = now()
           WHERE id = $1 AND status = 'cancelled' AND NOT EXISTS (SELECT 1 FROM delivery WHERE campaign_id = $1)
@@ -117,13 +119,15 @@ export class CampaignService {
       if (!rows[0]) throw this.alreadyHasCampaign(editionId, existing.id);
       id = rows[0].id;
     } else {
-      const rows = await this.ds.query<{ id: number }[]>(
+      const rows = await queryRows<{ id: number }>(
+        this.ds,
         `INSERT INTO campaign (edition_id, status, scheduled_at) VALUES ($1, $2, $3)
          ON CONFLICT (edition_id) DO NOTHING RETURNING id`,
         [editionId, status, scheduledFor],
       );
       if (!rows[0]) {
-        const [raced] = await this.ds.query<{ id: number }[]>(
+        const [raced] = await queryRows<{ id: number }>(
+          this.ds,
           `SELECT id FROM campaign WHERE edition_id = $1`,
           [editionId],
         );
@@ -153,7 +157,7 @@ export class CampaignService {
   }
 
   async get(id: number): Promise<CampaignView> {
-    const [row] = await this.ds.query<CampaignRow[]>(`${CAMPAIGN_SELECT} WHERE c.id = $1`, [id]);
+    const [row] = await queryRows<CampaignRow>(this.ds, `${CAMPAIGN_SELECT} WHERE c.id = $1`, [id]);
     if (!row) throw new NotFoundException(`Campaign ${id} does not exist`);
     return this.view(row, await this.ledger.counts(id));
   }
@@ -162,7 +166,8 @@ export class CampaignService {
   async list(opts: { cursor?: string; limit?: number } = {}): Promise<CampaignPage> {
     const limit = Math.min(Math.max(opts.limit ?? 50, 1), 200);
     const before = opts.cursor === undefined ? null : this.parseCursor(opts.cursor);
-    const rows = await this.ds.query<CampaignRow[]>(
+    const rows = await queryRows<CampaignRow>(
+      this.ds,
       `${CAMPAIGN_SELECT} WHERE ($1::int IS NULL OR c.id < $1) ORDER BY c.id DESC LIMIT $2`,
       [before, limit + 1],
     );
@@ -178,7 +183,8 @@ export class CampaignService {
   async pause(id: number, reason = 'Paused by an administrator'): Promise<CampaignView> {
     const current = await this.get(id);
     if (current.status === CampaignStatus.Paused) return current;
-    const rows = await this.ds.query<{ id: number }[]>(
+    const rows = await queryRows<{ id: number }>(
+      this.ds,
       `UPDATE campaign SET status = 'paused', pause_reason = left($2, 500), updated_at = now()
         WHERE id = $1 AND status = 'running' RETURNING id`,
       [id, reason],
@@ -195,7 +201,8 @@ export class CampaignService {
   async resume(id: number): Promise<CampaignView> {
     const current = await this.get(id);
     if (current.status === CampaignStatus.Running) return current;
-    const rows = await this.ds.query<{ fanned_out_at: Date | null }[]>(
+    const rows = await queryRows<{ fanned_out_at: Date | null }>(
+      this.ds,
       `UPDATE campaign SET status = 'running', pause_reason = NULL, consecutive_failures = 0, updated_at = now()
         WHERE id = $1 AND status = 'paused' RETURNING fanned_out_at`,
       [id],
@@ -217,7 +224,8 @@ export class CampaignService {
   async cancel(id: number): Promise<CampaignView> {
     const current = await this.get(id);
     if (current.status === CampaignStatus.Cancelled) return current;
-    const rows = await this.ds.query<{ id: number }[]>(
+    const rows = await queryRows<{ id: number }>(
+      this.ds,
       `UPDATE campaign SET status = 'cancelled', finished_at = now(), updated_at = now()
         WHERE id = $1 AND status IN ('scheduled', 'running', 'paused') RETURNING id`,
       [id],
@@ -229,7 +237,8 @@ export class CampaignService {
       // Already running: StartCampaign only starts a campaign that is still scheduled.
       this.logger.debug(`start job of campaign ${id} not removed: ${(err as Error).message}`);
     }
-    const [sent] = await this.ds.query<{ any: boolean }[]>(
+    const [sent] = await queryRows<{ any: boolean }>(
+      this.ds,
       `SELECT EXISTS (SELECT 1 FROM delivery WHERE campaign_id = $1 AND status = 'sent') AS any`,
       [id],
     );
@@ -253,7 +262,8 @@ export class CampaignService {
       );
     }
     const { added, requeued } = await this.ds.transaction(async (m) => {
-      const re = await m.query<{ id: number }[]>(
+      const re = await queryRows<{ id: number }>(
+        m,
         `UPDATE delivery d
             SET status = 'queued', attempts = 0, next_attempt_at = NULL, claimed_by = NULL, updated_at = now(),
                 last_response = left('queued again by send-missed; before: ' || coalesce(d.last_response, ''), 1000)
@@ -263,7 +273,8 @@ export class CampaignService {
           RETURNING d.id`,
         [id],
       );
-      const ins = await m.query<{ id: number }[]>(
+      const ins = await queryRows<{ id: number }>(
+        m,
         `INSERT INTO delivery (campaign_id, subscriber_id)
          SELECT $1, s.id FROM subscriber s
           WHERE s.status = 'confirmed'
@@ -296,23 +307,22 @@ export class CampaignService {
     id: number,
     opts: { status?: DeliveryStatus; cursor?: string; limit?: number } = {},
   ): Promise<DeliveryPage> {
-    const [exists] = await this.ds.query<{ id: number }[]>(`SELECT id FROM campaign WHERE id = $1`, [id]);
+    const [exists] = await queryRows<{ id: number }>(this.ds, `SELECT id FROM campaign WHERE id = $1`, [id]);
     if (!exists) throw new NotFoundException(`Campaign ${id} does not exist`);
     const limit = Math.min(Math.max(opts.limit ?? 100, 1), 1000);
     const after = opts.cursor === undefined ? 0 : this.parseCursor(opts.cursor);
-    const rows = await this.ds.query<
-      {
-        id: number;
-        subscriber_id: number;
-        email: string | null;
-        status: DeliveryStatus;
-        attempts: number;
-        last_response: string | null;
-        message_id: string | null;
-        sent_at: Date | null;
-        updated_at: Date;
-      }[]
-    >(
+    const rows = await queryRows<{
+      id: number;
+      subscriber_id: number;
+      email: string | null;
+      status: DeliveryStatus;
+      attempts: number;
+      last_response: string | null;
+      message_id: string | null;
+      sent_at: Date | null;
+      updated_at: Date;
+    }>(
+      this.ds,
       `SELECT d.id, d.subscriber_id, s.email, d.status, d.attempts, d.last_response, d.message_id, d.sent_at,
               d.updated_at
          FROM delivery d JOIN subscriber s ON s.id = d.subscriber_id
@@ -365,7 +375,8 @@ export class CampaignService {
   private async countsFor(ids: number[]): Promise<Map<number, DeliveryCounts>> {
     const out = new Map<number, DeliveryCounts>();
     if (ids.length === 0) return out;
-    const rows = await this.ds.query<{ campaign_id: number; status: DeliveryStatus; n: number }[]>(
+    const rows = await queryRows<{ campaign_id: number; status: DeliveryStatus; n: number }>(
+      this.ds,
       `SELECT campaign_id, status, count(*)::int AS n FROM delivery WHERE campaign_id = ANY($1::int[])
         GROUP BY campaign_id, status`,
       [ids],

@@ -2,6 +2,7 @@ import { SubscriberStatus } from '@app/database';
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { recordEvent } from '../subscriptions/subscriber-events';
+import { queryRows } from '../campaigns/query-rows';
 
 export type BounceType = 'hard' | 'soft' | 'complaint';
 
@@ -34,7 +35,8 @@ export class BounceService {
   async bouncedAtSend(bounces: { subscriberId: number; response: string }[]): Promise<void> {
     if (bounces.length === 0) return;
     await this.ds.transaction(async (m) => {
-      const changed = await m.query<{ id: number; from_status: string }[]>(
+      const changed = await queryRows<{ id: number; from_status: string }>(
+        m,
         `WITH old AS (
            SELECT id, status FROM subscriber WHERE id = ANY($1::int[]) AND status = ANY($2::varchar[]) FOR UPDATE
          )
@@ -59,7 +61,8 @@ export class BounceService {
   /** A provider's bounce or complaint report (POST /api/webhooks/bounces). */
   async report(email: string, type: BounceType): Promise<BounceOutcome> {
     return this.ds.transaction(async (m) => {
-      const rows = await m.query<{ id: number; status: SubscriberStatus; soft_bounce_count: number }[]>(
+      const rows = await queryRows<{ id: number; status: SubscriberStatus; soft_bounce_count: number }>(
+        m,
         `SELECT id, status, soft_bounce_count FROM subscriber WHERE lower(email) = lower($1) FOR UPDATE`,
         [email.trim()],
       );

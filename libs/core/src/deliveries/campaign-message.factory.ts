@@ -4,6 +4,7 @@ import { Injectable } from '@nestjs/common';
 import addressparser from 'nodemailer/lib/addressparser';
 import { DataSource } from 'typeorm';
 import { SubscriberLinks } from '../subscriptions/subscriber-links';
+import { queryRows } from '../campaigns/query-rows';
 
 export interface CampaignRecipient {
   email: string;
@@ -70,9 +71,14 @@ export class CampaignMessageFactory {
   }
 
   private async compile(campaignId: number): Promise<CampaignMessage> {
-    const rows = await this.ds.query<
-      { slug: string; subject: string; content: EditionContent; pub_name: string; pub_slug: string }[]
-    >(
+    const rows = await queryRows<{
+      slug: string;
+      subject: string;
+      content: EditionContent;
+      pub_name: string;
+      pub_slug: string;
+    }>(
+      this.ds,
       `SELECT e.slug, e.subject, e.content, p.name AS pub_name, p.slug AS pub_slug
          FROM campaign c JOIN edition e ON e.id = c.edition_id JOIN publication p ON p.id = e.publication_id
         WHERE c.id = $1`,

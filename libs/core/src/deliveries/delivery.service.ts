@@ -9,6 +9,7 @@ import { BounceService } from './bounce.service';
 import { type CampaignMessage, CampaignMessageFactory, parseMailFrom } from './campaign-message.factory';
 import { SendRateLimiter } from './send-rate.limiter';
 import { WorkerRegistry } from './worker-registry.service';
+import { queryRows } from '../campaigns/query-rows';
 
 export interface BatchResult {
   claimed: number;
@@ -110,9 +111,8 @@ export class DeliveryService implements BeforeApplicationShutdown {
       result.claimed += claimed.length;
       const toSend = claimed.filter((r) => r.status === 'sending');
       result.skipped += claimed.length - toSend.length;
-      const outcomes = await this.sendAll(message, toSend);
-      const paused = await this.record(campaignId, outcomes, result);
-      if (paused) {
+      const outcomes = await this.sendAll(message, toSend, (done) => this.record(campaignId, done, result));
+      if (await this.trackFailures(campaignId, outcomes)) {
         result.stoppedBecause = 'campaign paused after consecutive failures';
         break;
       }
@@ -127,7 +127,8 @@ export class DeliveryService implements BeforeApplicationShutdown {
    * Message-ID fixed for good (a resend after a crash reuses it, so receivers can spot the duplicate).
    */
   private async claim(campaignId: number, ids: number[]): Promise<ClaimedRow[]> {
-    return this.ds.query<ClaimedRow[]>(
+    return queryRows<ClaimedRow>(
+      this.ds,
       `UPDATE delivery d
           SET status = CASE WHEN s.status = 'confirmed' AND s.email IS NOT NULL THEN 'sending' ELSE 'skipped' END,
               attempts = d.attempts + CASE WHEN s.status = 'confirmed' AND s.email IS NOT NULL THEN 1 ELSE 0 END,
@@ -143,40 +144,58 @@ export class DeliveryService implements BeforeApplicationShutdown {
     );
   }
 
-  private async sendAll(message: CampaignMessage, rows: ClaimedRow[]): Promise<SendOutcome[]> {
+  /**
+   * Sends the chunk in parallel (the pool spreads it over its connections) and hands outcomes to `record` as
+   * the SMTP replies come in, coalesced: while one UPDATE is running the next replies gather for the one
+   * after. So a message is marked sent about one round trip after its 250, which is what bounds the
+   * resends after a crash to the messages really in flight.
+   */
+  private async sendAll(
+    message: CampaignMessage,
+    rows: ClaimedRow[],
+    record: (outcomes: SendOutcome[]) => Promise<void>,
+  ): Promise<SendOutcome[]> {
+    const recorder = new CoalescingWriter(record);
     let order = 0;
-    return Promise.all(
-      rows.map(async (row): Promise<SendOutcome> => {
-        let raw: Buffer;
-        try {
-          raw = message.build({ email: row.email!, subscriberUid: row.uid, messageId: row.message_id });
-        } catch (err) {
-          return {
-            row,
-            kind: 'unbuildable',
-            response: `not sent: ${(err as Error).message}`,
-            order: order++,
-          };
-        }
-        try {
-          const res = await this.transport.send({
-            kind: 'raw',
-            raw,
-            envelope: { from: message.envelopeFrom, to: row.email! },
-            messageId: row.message_id,
-          });
-          return { row, kind: 'sent', response: res.response || '250 OK', order: order++ };
-        } catch (err) {
-          const e = err instanceof MailSendError ? err : classifySmtpError(err);
-          return { row, kind: e.kind, response: e.response ?? e.message, order: order++ };
-        }
+    const send = async (row: ClaimedRow): Promise<SendOutcome> => {
+      let raw: Buffer;
+      try {
+        raw = message.build({ email: row.email!, subscriberUid: row.uid, messageId: row.message_id });
+      } catch (err) {
+        return {
+          row,
+          kind: 'unbuildable',
+          response: `not sent: ${(err as Error).message}`,
+          order: order++,
+        };
+      }
+      try {
+        const res = await this.transport.send({
+          kind: 'raw',
+          raw,
+          envelope: { from: message.envelopeFrom, to: row.email! },
+          messageId: row.message_id,
+        });
+        return { row, kind: 'sent', response: res.response || '250 OK', order: order++ };
+      } catch (err) {
+        const e = err instanceof MailSendError ? err : classifySmtpError(err);
+        return { row, kind: e.kind, response: e.response ?? e.message, order: order++ };
+      }
+    };
+    const outcomes = await Promise.all(
+      rows.map(async (row) => {
+        const outcome = await send(row);
+        recorder.push(outcome);
+        return outcome;
       }),
     );
+    await recorder.drain();
+    return outcomes;
   }
 
-  /** Writes a chunk's outcomes; returns true if the campaign was paused for consecutive failures. */
-  private async record(campaignId: number, outcomes: SendOutcome[], result: BatchResult): Promise<boolean> {
-    if (outcomes.length === 0) return false;
+  /** Writes outcomes to the ledger, schedules retries and bounces subscribers rejected with 5xx. */
+  private async record(campaignId: number, outcomes: SendOutcome[], result: BatchResult): Promise<void> {
+    if (outcomes.length === 0) return;
     const { SEND_MAX_ATTEMPTS, SEND_BACKOFF_MS } = this.config.env;
     const ids: number[] = [];
     const statuses: string[] = [];
@@ -210,7 +229,8 @@ export class DeliveryService implements BeforeApplicationShutdown {
       );
       delays.push(delay);
     }
-    const written = await this.ds.query<{ id: number }[]>(
+    const written = await queryRows<{ id: number }>(
+      this.ds,
       `UPDATE delivery d
           SET status = v.status, last_response = left(v.response, 1000), updated_at = now(),
               sent_at = CASE WHEN v.status = 'sent' THEN now() ELSE d.sent_at END,
@@ -238,7 +258,6 @@ export class DeliveryService implements BeforeApplicationShutdown {
         .filter((o) => o.kind === 'permanent' && mine.has(o.row.id))
         .map((o) => ({ subscriberId: o.row.subscriber_id, response: o.response })),
     );
-    return this.trackFailures(campaignId, outcomes);
   }
 
   /**
@@ -246,6 +265,7 @@ export class DeliveryService implements BeforeApplicationShutdown {
    * too many pauses the campaign so an outage or a misconfigured relay cannot burn through the list.
    */
   private async trackFailures(campaignId: number, outcomes: SendOutcome[]): Promise<boolean> {
+    if (outcomes.length === 0) return false;
     const smtp = outcomes.filter((o) => o.kind !== 'unbuildable').sort((a, b) => a.order - b.order);
     const lastSuccess = smtp.map((o) => o.kind).lastIndexOf('sent');
     const failures = smtp.length - 1 - lastSuccess;
@@ -256,7 +276,8 @@ export class DeliveryService implements BeforeApplicationShutdown {
       );
       return false;
     }
-    const [row] = await this.ds.query<{ consecutive_failures: number }[]>(
+    const [row] = await queryRows<{ consecutive_failures: number }>(
+      this.ds,
       `UPDATE campaign SET consecutive_failures = CASE WHEN $2::boolean THEN $3::int ELSE consecutive_failures + $3::int END
         WHERE id = $1 RETURNING consecutive_failures`,
       [campaignId, lastSuccess >= 0, failures],
@@ -267,12 +288,47 @@ export class DeliveryService implements BeforeApplicationShutdown {
     const reason =
       `Paused automatically after ${row.consecutive_failures} consecutive failed sends ` +
       `(SEND_MAX_CONSECUTIVE_FAILURES=${max}); last SMTP error: ${last}. Fix the cause, then resume.`;
-    const paused = await this.ds.query<{ id: number }[]>(
+    const paused = await queryRows<{ id: number }>(
+      this.ds,
       `UPDATE campaign SET status = 'paused', pause_reason = left($2, 500), updated_at = now()
         WHERE id = $1 AND status = 'running' RETURNING id`,
       [campaignId, reason],
     );
     if (paused.length) this.logger.error(`campaign ${campaignId}: ${reason}`);
     return true;
+  }
+}
+
+/** Runs `write` over pushed items, one call at a time, each taking everything pushed since the last. */
+class CoalescingWriter<T> {
+  private pending: T[] = [];
+  private running?: Promise<void>;
+  private error?: Error;
+
+  constructor(private readonly write: (items: T[]) => Promise<void>) {}
+
+  push(item: T): void {
+    this.pending.push(item);
+    this.kick();
+  }
+
+  /** Resolves when everything pushed is written; rejects with the first write error. */
+  async drain(): Promise<void> {
+    while (this.running) await this.running;
+    if (this.error !== undefined) throw this.error;
+  }
+
+  private kick(): void {
+    if (this.running || this.pending.length === 0) return;
+    const items = this.pending;
+    this.pending = [];
+    this.running = this.write(items)
+      .catch((err: unknown) => {
+        this.error ??= err instanceof Error ? err : new Error(String(err));
+      })
+      .finally(() => {
+        this.running = undefined;
+        this.kick();
+      });
   }
 }

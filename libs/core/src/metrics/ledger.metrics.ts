@@ -41,7 +41,8 @@ export function registerLedgerMetrics(registry: Registry, ds: DataSource, status
     async collect() {
       const s = await snapshot().catch(() => undefined);
       this.reset();
-      for (const r of s?.deliveries ?? []) this.set({ campaign_id: String(r.campaign_id), status: r.status }, r.n);
+      for (const r of s?.deliveries ?? [])
+        this.set({ campaign_id: String(r.campaign_id), status: r.status }, r.n);
     },
   });
 
@@ -87,7 +88,9 @@ async function load(ds: DataSource): Promise<LedgerSnapshot> {
       [CAMPAIGN_WINDOW_DAYS],
     ),
     ds.query<LedgerSnapshot['events']>(`SELECT type, count(*)::int AS n FROM subscriber_event GROUP BY type`),
-    ds.query<LedgerSnapshot['subscribers']>(`SELECT status, count(*)::int AS n FROM subscriber GROUP BY status`),
+    ds.query<LedgerSnapshot['subscribers']>(
+      `SELECT status, count(*)::int AS n FROM subscriber GROUP BY status`,
+    ),
   ]);
   return { deliveries, events, subscribers };
 }

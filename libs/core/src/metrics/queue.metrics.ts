@@ -26,7 +26,11 @@ export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise
  * every API instance reports the same, current numbers. Empty (and the collector marked failed) when Redis
  * does not answer within 2 s.
  */
-export function registerQueueMetrics(registry: Registry, queues: () => Queue[], status: CollectorStatus): void {
+export function registerQueueMetrics(
+  registry: Registry,
+  queues: () => Queue[],
+  status: CollectorStatus,
+): void {
   new Gauge({
     name: 'newsletter_queue_jobs',
     help: 'Jobs per queue and state (BullMQ), read from Redis at scrape time',

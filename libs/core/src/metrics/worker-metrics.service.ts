@@ -32,7 +32,11 @@ export class WorkerMetricsService implements OnApplicationBootstrap, OnApplicati
     for (const w of workers) jobs.instrument(w);
     const port = this.config.env.WORKER_METRICS_PORT;
     if (port === 0) return;
-    await this.listen(port, this.config.env.HOST, workers.map((w) => w.name));
+    await this.listen(
+      port,
+      this.config.env.HOST,
+      workers.map((w) => w.name),
+    );
   }
 
   /** Where the endpoint listens (undefined when off or the port was taken). */
@@ -46,7 +50,7 @@ export class WorkerMetricsService implements OnApplicationBootstrap, OnApplicati
       const instance: unknown = wrapper.instance;
       if (!(instance instanceof WorkerHost)) continue;
       try {
-        found.push(instance.worker);
+        found.push(instance.worker as Worker);
       } catch {
         // a processor registered manually and not started yet has no worker to watch
       }
@@ -62,7 +66,9 @@ export class WorkerMetricsService implements OnApplicationBootstrap, OnApplicati
         return;
       }
       if (!metricsAuthorized(req.headers.authorization, token)) {
-        res.writeHead(401, { 'content-type': 'text/plain', 'www-authenticate': 'Bearer' }).end('Unauthorized\n');
+        res
+          .writeHead(401, { 'content-type': 'text/plain', 'www-authenticate': 'Bearer' })
+          .end('Unauthorized\n');
         return;
       }
       this.registry.metrics().then(
@@ -77,7 +83,9 @@ export class WorkerMetricsService implements OnApplicationBootstrap, OnApplicati
       });
       server.listen(port, host, () => {
         this.server = server;
-        this.logger.log(`worker metrics on http://${host}:${this.port}/metrics (queues: ${queues.join(', ') || 'none'})`);
+        this.logger.log(
+          `worker metrics on http://${host}:${this.port}/metrics (queues: ${queues.join(', ') || 'none'})`,
+        );
         resolve();
       });
     });

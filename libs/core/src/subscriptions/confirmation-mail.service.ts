@@ -79,7 +79,9 @@ export class ConfirmationMailer {
         [subscriberId],
       );
       if (!rows[0]) return;
-      await m.query(`UPDATE subscriber SET status = 'bounced', updated_at = now() WHERE id = $1`, [subscriberId]);
+      await m.query(`UPDATE subscriber SET status = 'bounced', updated_at = now() WHERE id = $1`, [
+        subscriberId,
+      ]);
       await recordEvent(
         m,
         subscriberId,
@@ -92,7 +94,9 @@ export class ConfirmationMailer {
 
   private async publication(): Promise<string> {
     if (this.publicationName === undefined) {
-      const rows: { name: string }[] = await this.ds.query(`SELECT name FROM publication ORDER BY id LIMIT 1`);
+      const rows: { name: string }[] = await this.ds.query(
+        `SELECT name FROM publication ORDER BY id LIMIT 1`,
+      );
       this.publicationName = rows[0]?.name ?? 'CRANK Call';
     }
     return this.publicationName;

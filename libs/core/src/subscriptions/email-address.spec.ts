@@ -38,14 +38,20 @@ describe('checkEmail', () => {
     expect(!r.ok && r.reason).toMatch(reason);
   });
 
-  it.each([[42], [['a@b.cd']], [{ email: 'a@b.cd' }], [null], [undefined]])('refuses the non-string %j', (v) => {
-    expect(checkEmail(v)).toEqual({ ok: false, reason: 'email must be a string' });
-  });
+  it.each([[42], [['a@b.cd']], [{ email: 'a@b.cd' }], [null], [undefined]])(
+    'refuses the non-string %j',
+    (v) => {
+      expect(checkEmail(v)).toEqual({ ok: false, reason: 'email must be a string' });
+    },
+  );
 });
 
 describe('checkName', () => {
   it('trims, keeps markup as text (pages escape it) and maps empty to null', () => {
-    expect(checkName('  Zoë <script>alert(1)</script> ')).toEqual({ ok: true, name: 'Zoë <script>alert(1)</script>' });
+    expect(checkName('  Zoë <script>alert(1)</script> ')).toEqual({
+      ok: true,
+      name: 'Zoë <script>alert(1)</script>',
+    });
     expect(checkName('   ')).toEqual({ ok: true, name: null });
     expect(checkName(undefined)).toEqual({ ok: true, name: null });
   });

@@ -83,7 +83,8 @@ export function checkEmail(input: unknown): EmailCheck {
   if (!ASCII_PRINTABLE.test(local)) {
     return {
       ok: false,
-      reason: 'email must use only ASCII letters, digits and punctuation before the @ (international mailbox names are not supported)',
+      reason:
+        'email must use only ASCII letters, digits and punctuation before the @ (international mailbox names are not supported)',
     };
   }
   if (local.length > MAX_LOCAL_LENGTH) {

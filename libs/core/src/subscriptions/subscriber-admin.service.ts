@@ -56,7 +56,7 @@ const EXPORT_COLUMNS = [
  * One CSV field. Cells a spreadsheet would run as a formula (=, +, -, @, tab, CR first) get a leading
  * apostrophe, because names come from the public sign-up form (OWASP "CSV injection").
  */
-export function csvField(v: unknown): string {
+export function csvField(v: string | number | Date | null | undefined): string {
   if (v === null || v === undefined) return '';
   let s = v instanceof Date ? v.toISOString() : String(v);
   if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
@@ -75,7 +75,9 @@ export class SubscriberAdminService {
 
   async list(q: SubscriberListQuery): Promise<{ items: Subscriber[]; nextCursor: string | null }> {
     const limit = Math.min(Math.max(q.limit ?? DEFAULT_PAGE_SIZE, 1), MAX_PAGE_SIZE);
-    const qb = this.filtered(q).orderBy('s.id', 'DESC').limit(limit + 1);
+    const qb = this.filtered(q)
+      .orderBy('s.id', 'DESC')
+      .limit(limit + 1);
     if (q.cursor) qb.andWhere('s.id < :after', { after: decodeCursor(q.cursor) });
     const rows = await qb.getMany();
     const more = rows.length > limit;

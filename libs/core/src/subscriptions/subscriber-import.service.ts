@@ -65,6 +65,7 @@ function crlfToLf(): Transform {
   let pendingCr = false;
   return new Transform({
     transform(chunk: Buffer, _enc, done) {
+      if (!pendingCr && chunk.indexOf(13) === -1) return done(null, chunk); // the usual case: no CR at all
       let s = (pendingCr ? '\r' : '') + chunk.toString('latin1');
       pendingCr = s.endsWith('\r');
       if (pendingCr) s = s.slice(0, -1);
@@ -136,8 +137,18 @@ export class SubscriberImportService {
     pipeline(source, crlfToLf(), parser, () => undefined);
 
     let batch = emptyBatch();
+    // One batch is written while the next is parsed: PostgreSQL and this process work at the same time.
+    let writing: Promise<void> | undefined;
+    const write = async (b: Batch) => {
+      if (writing) await writing;
+      writing = this.flush(b, opts, report, reject);
+      writing.catch(() => undefined); // awaited (and rethrown) before the next write or at the end
+    };
     try {
-      for await (const item of parser as AsyncIterable<{ record: Record<string, string | undefined>; info: { lines: number } }>) {
+      for await (const item of parser as AsyncIterable<{
+        record: Record<string, string | undefined>;
+        info: { lines: number };
+      }>) {
         const { record, info } = item;
         const line = startLine(record, info.lines);
         report.rows++;
@@ -158,12 +169,15 @@ export class SubscriberImportService {
         batch.hashes.push(this.suppression.hash(email.email));
         batch.lines.push(line);
         if (batch.emails.length >= IMPORT_BATCH_SIZE) {
-          await this.flush(batch, opts, report, reject);
+          await write(batch);
           batch = emptyBatch();
         }
       }
-      await this.flush(batch, opts, report, reject);
+      await write(batch);
+      await writing;
     } catch (err) {
+      // Never answer while a batch is still being written: the report must count it.
+      await writing?.catch(() => undefined);
       if (err instanceof SubscriptionInputError) throw new CsvImportError(err.message, report);
       if (err instanceof CsvError) {
         const line = (err as CsvError & { lines?: number }).lines;
@@ -191,9 +205,11 @@ export class SubscriberImportService {
     if (b.emails.length === 0) return;
     const ev = opts.evidence;
     const optIn = opts.sendOptIn && opts.consent === 'pending';
-    const detail = opts.consent === 'confirmed' ? 'consent asserted by admin' : 'imported pending: double opt-in';
-    const rows: { kind: 'new' | 'suppressed'; id: number | null; line: number | null }[] = await this.ds.query(
-      `WITH input AS (
+    const detail =
+      opts.consent === 'confirmed' ? 'consent asserted by admin' : 'imported pending: double opt-in';
+    const rows: { kind: 'new' | 'suppressed'; id: number | null; line: number | null }[] =
+      await this.ds.query(
+        `WITH input AS (
          SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::int[]) AS t(email, name, hash, line)
        ), blocked AS (
          SELECT i.line FROM input i WHERE EXISTS (SELECT 1 FROM suppression s WHERE s.email_hash = i.hash)
@@ -214,29 +230,32 @@ export class SubscriberImportService {
        SELECT 'new' AS kind, id, NULL::int AS line FROM ins
        UNION ALL
        SELECT 'suppressed', NULL, line FROM blocked`,
-      [
-        b.emails,
-        b.names,
-        b.hashes,
-        b.lines,
-        opts.consent,
-        ev.ip ?? null,
-        ev.userAgent?.slice(0, 512) ?? null,
-        ev.source.slice(0, 100),
-        optIn,
-        detail,
-      ],
-    );
+        [
+          b.emails,
+          b.names,
+          b.hashes,
+          b.lines,
+          opts.consent,
+          ev.ip ?? null,
+          ev.userAgent?.slice(0, 512) ?? null,
+          ev.source.slice(0, 100),
+          optIn,
+          detail,
+        ],
+      );
     const ids: number[] = [];
+    let suppressed = 0;
     for (const r of rows) {
       if (r.kind === 'new' && r.id !== null) ids.push(r.id);
       else if (r.line !== null) {
-        report.suppressed++;
+        suppressed++;
         reject(r.line, SUPPRESSED_REASON);
       }
     }
     report.imported += ids.length;
-    report.existing += b.emails.length - ids.length - (rows.length - ids.length);
+    report.suppressed += suppressed;
+    // whatever was neither inserted nor suppressed hit ON CONFLICT: already a subscriber
+    report.existing += b.emails.length - ids.length - suppressed;
     if (optIn && ids.length) {
       try {
         await this.jobs.addBulk(
@@ -245,7 +264,9 @@ export class SubscriberImportService {
         );
       } catch (err) {
         // Without their jobs these would sit inside the resend window with no email on the way.
-        await this.ds.query(`UPDATE subscriber SET confirmation_sent_at = NULL WHERE id = ANY($1::int[])`, [ids]);
+        await this.ds.query(`UPDATE subscriber SET confirmation_sent_at = NULL WHERE id = ANY($1::int[])`, [
+          ids,
+        ]);
         throw err;
       }
       report.optInQueued += ids.length;

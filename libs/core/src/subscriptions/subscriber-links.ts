@@ -22,15 +22,22 @@ export class SubscriberLinks {
   }
 
   unsubscribeUrl(subscriberUid: string): string {
-    return this.config.url(UNSUBSCRIBE_PATH, { token: this.tokens.sign(TokenPurpose.Unsubscribe, subscriberUid) });
+    return this.config.url(UNSUBSCRIBE_PATH, {
+      token: this.tokens.sign(TokenPurpose.Unsubscribe, subscriberUid),
+    });
   }
 
   preferencesUrl(subscriberUid: string): string {
-    return this.config.url(PREFERENCES_PATH, { token: this.tokens.sign(TokenPurpose.Preferences, subscriberUid) });
+    return this.config.url(PREFERENCES_PATH, {
+      token: this.tokens.sign(TokenPurpose.Preferences, subscriberUid),
+    });
   }
 
   /** The per-recipient links of a campaign email. */
   forCampaign(subscriberUid: string): { unsubscribeUrl: string; preferencesUrl: string } {
-    return { unsubscribeUrl: this.unsubscribeUrl(subscriberUid), preferencesUrl: this.preferencesUrl(subscriberUid) };
+    return {
+      unsubscribeUrl: this.unsubscribeUrl(subscriberUid),
+      preferencesUrl: this.preferencesUrl(subscriberUid),
+    };
   }
 }

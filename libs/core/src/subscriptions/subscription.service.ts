@@ -13,6 +13,12 @@ import { SuppressionList } from './suppression-list.service';
 /** A pending address gets at most one confirmation email per window, however often it is submitted. */
 export const CONFIRMATION_RESEND_MINUTES = 10;
 
+/**
+ * consent_at comes from the database clock, a token's issue time from the worker's: tolerate this much
+ * disagreement before calling a confirm link older than the sign-up it would confirm.
+ */
+const CLOCK_SKEW_SECONDS = 300;
+
 export type TokenLookup =
   | { ok: true; subscriber: Subscriber; issuedAt: number }
   | { ok: false; reason: 'invalid' }
@@ -148,7 +154,8 @@ export class SubscriptionService {
    */
   async lookup(token: unknown, purpose: TokenPurpose): Promise<TokenLookup> {
     const check = this.tokens.verify(token, purpose);
-    if (!check.ok && (check.reason !== 'expired' || !check.subscriberUid)) return { ok: false, reason: 'invalid' };
+    if (!check.ok && (check.reason !== 'expired' || !check.subscriberUid))
+      return { ok: false, reason: 'invalid' };
     const subscriber = await this.subscribers.findOneBy({ uid: check.subscriberUid! });
     if (!subscriber || subscriber.erasedAt) return { ok: false, reason: 'gone' };
     if (!check.ok) return { ok: false, reason: 'expired', subscriber };
@@ -156,7 +163,7 @@ export class SubscriptionService {
       purpose === TokenPurpose.Confirm &&
       subscriber.status === SubscriberStatus.Pending &&
       subscriber.consentAt &&
-      check.issuedAt < Math.floor(subscriber.consentAt.getTime() / 1000)
+      check.issuedAt < Math.floor(subscriber.consentAt.getTime() / 1000) - CLOCK_SKEW_SECONDS
     ) {
       return { ok: false, reason: 'expired', subscriber };
     }
@@ -187,7 +194,13 @@ export class SubscriptionService {
         `UPDATE subscriber SET status = 'unsubscribed', unsubscribed_at = now(), updated_at = now() WHERE id = $1`,
         [subscriberId],
       );
-      await recordEvent(m, subscriberId, 'unsubscribed', { from: status, to: SubscriberStatus.Unsubscribed }, ev);
+      await recordEvent(
+        m,
+        subscriberId,
+        'unsubscribed',
+        { from: status, to: SubscriberStatus.Unsubscribed },
+        ev,
+      );
       return true;
     });
   }
@@ -207,7 +220,13 @@ export class SubscriptionService {
          WHERE id = $1`,
         [subscriberId, ev.ip ?? null, ev.userAgent?.slice(0, 512) ?? null, ev.source.slice(0, 100)],
       );
-      await recordEvent(m, subscriberId, 'resubscribed', { from: status, to: SubscriberStatus.Confirmed }, ev);
+      await recordEvent(
+        m,
+        subscriberId,
+        'resubscribed',
+        { from: status, to: SubscriberStatus.Confirmed },
+        ev,
+      );
       return true;
     });
   }
@@ -222,7 +241,10 @@ export class SubscriptionService {
       );
       if (!rows[0]) throw new SubscriberNotFoundError(subscriberId);
       if (rows[0].name === checked.name) return;
-      await m.query(`UPDATE subscriber SET name = $2, updated_at = now() WHERE id = $1`, [subscriberId, checked.name]);
+      await m.query(`UPDATE subscriber SET name = $2, updated_at = now() WHERE id = $1`, [
+        subscriberId,
+        checked.name,
+      ]);
       // The event says that the name changed, not what to: the history must not keep copies of personal data.
       await recordEvent(m, subscriberId, 'name_changed', {}, ev);
     });
@@ -244,12 +266,13 @@ export class SubscriptionService {
        FROM subscriber_event WHERE subscriber_id = $1 ORDER BY id`,
       [subscriberId],
     );
-    const deliveries: { slug: string; subject: string; status: string; sent_at: Date | null }[] = await this.ds.query(
-      `SELECT e.slug, e.subject, d.status, d.sent_at
+    const deliveries: { slug: string; subject: string; status: string; sent_at: Date | null }[] =
+      await this.ds.query(
+        `SELECT e.slug, e.subject, d.status, d.sent_at
        FROM delivery d JOIN campaign c ON c.id = d.campaign_id JOIN edition e ON e.id = c.edition_id
        WHERE d.subscriber_id = $1 ORDER BY d.id`,
-      [subscriberId],
-    );
+        [subscriberId],
+      );
     return {
       exportedAt: new Date().toISOString(),
       subscriber: {
@@ -257,7 +280,12 @@ export class SubscriptionService {
         name: s.name,
         status: s.status,
         createdAt: s.createdAt.toISOString(),
-        consent: { at: iso(s.consentAt), ip: s.consentIp, userAgent: s.consentUserAgent, source: s.consentSource },
+        consent: {
+          at: iso(s.consentAt),
+          ip: s.consentIp,
+          userAgent: s.consentUserAgent,
+          source: s.consentSource,
+        },
         confirmedAt: iso(s.confirmedAt),
         unsubscribedAt: iso(s.unsubscribedAt),
         confirmationSentAt: iso(s.confirmationSentAt),

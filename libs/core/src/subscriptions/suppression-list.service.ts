@@ -22,9 +22,9 @@ export class SuppressionList {
   }
 
   async add(m: EntityManager, normalizedEmail: string, reason: string): Promise<void> {
-    await m.query(`INSERT INTO suppression (email_hash, reason) VALUES ($1, $2) ON CONFLICT (email_hash) DO NOTHING`, [
-      this.hash(normalizedEmail),
-      reason,
-    ]);
+    await m.query(
+      `INSERT INTO suppression (email_hash, reason) VALUES ($1, $2) ON CONFLICT (email_hash) DO NOTHING`,
+      [this.hash(normalizedEmail), reason],
+    );
   }
 }

@@ -2,6 +2,7 @@ import { CampaignService } from '@app/core';
 import { Body, Controller, Get, HttpCode, Param, ParseIntPipe, Post, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { AdminAuthGuard } from '../../auth/admin-auth.guard';
+import { Roles } from '../../auth/roles.decorator';
 import {
   CampaignDto,
   CampaignPageDto,
@@ -52,6 +53,7 @@ export class CampaignsController {
   }
 
   @Post(':id/pause')
+  @Roles('admin', 'editor', 'ops')
   @HttpCode(200)
   @ApiOperation({ summary: 'Pause: messages in flight finish, no new ones start' })
   @ApiResponse({ status: 200, type: CampaignDto })

@@ -51,7 +51,11 @@ export class ImportQueryDto {
   @IsIn(['pending', 'confirmed'], { message: 'consent must be "pending" or "confirmed"' })
   consent?: 'pending' | 'confirmed';
 
-  @ApiPropertyOptional({ enum: ['true', 'false'], default: 'false', description: 'send the double opt-in email' })
+  @ApiPropertyOptional({
+    enum: ['true', 'false'],
+    default: 'false',
+    description: 'send the double opt-in email',
+  })
   @IsOptional()
   @IsIn(['true', 'false'], { message: 'sendOptIn must be "true" or "false"' })
   sendOptIn?: 'true' | 'false';
@@ -144,7 +148,11 @@ export class SubscriberDetailDto extends SubscriberDto {
 
 export class SubscriberPageDto {
   @ApiProperty({ type: [SubscriberDto] }) items!: SubscriberDto[];
-  @ApiProperty({ nullable: true, type: String, description: 'pass as ?cursor= for the next page; null at the end' })
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description: 'pass as ?cursor= for the next page; null at the end',
+  })
   nextCursor!: string | null;
 }
 

@@ -118,7 +118,9 @@ export class SubscribersAdminController {
 
   @Delete(':id')
   @HttpCode(204)
-  @ApiOperation({ summary: 'Erase the subscriber (personal data removed; address kept only as a keyed hash)' })
+  @ApiOperation({
+    summary: 'Erase the subscriber (personal data removed; address kept only as a keyed hash)',
+  })
   async erase(@Param('id', ParseIntPipe) id: number): Promise<void> {
     await this.admin.erase(subscriberId(id), { source: 'admin' });
   }

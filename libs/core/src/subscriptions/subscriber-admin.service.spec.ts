@@ -1,0 +1,36 @@
+import { csvField, decodeCursor, encodeCursor } from './subscriber-admin.service';
+import { SubscriptionInputError } from './subscription.errors';
+
+describe('csvField', () => {
+  it('quotes separators, quotes and line breaks', () => {
+    expect(csvField('plain')).toBe('plain');
+    expect(csvField('Hopper, Grace')).toBe('"Hopper, Grace"');
+    expect(csvField('say "hi"')).toBe('"say ""hi"""');
+    expect(csvField('two\nlines')).toBe('"two\nlines"');
+    expect(csvField(null)).toBe('');
+    expect(csvField(new Date('2025-04-01T00:00:00Z'))).toBe('2025-04-01T00:00:00.000Z');
+  });
+
+  it('defuses cells a spreadsheet would run as formulas', () => {
+    expect(csvField('=1+1')).toBe("'=1+1");
+    expect(csvField('+33 1 23')).toBe("'+33 1 23");
+    expect(csvField('-x')).toBe("'-x");
+    expect(csvField('@SUM(A1)')).toBe("'@SUM(A1)");
+    expect(csvField('=HYPERLINK("http://evil","x")')).toBe(`"'=HYPERLINK(""http://evil"",""x"")"`);
+  });
+});
+
+describe('keyset cursor', () => {
+  it('round-trips an id', () => {
+    expect(decodeCursor(encodeCursor(12345))).toBe(12345);
+  });
+
+  it.each([
+    '',
+    'bm9wZQ',
+    Buffer.from('s:-1').toString('base64url'),
+    Buffer.from('s:99999999999').toString('base64url'),
+  ])('refuses %j', (c) => {
+    expect(() => decodeCursor(c)).toThrow(SubscriptionInputError);
+  });
+});
