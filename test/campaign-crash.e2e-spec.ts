@@ -79,7 +79,9 @@ describe('campaign delivery survives a killed worker', () => {
       `SELECT id, attempts FROM delivery WHERE campaign_id = $1 AND attempts > 1`,
       [campaign.id],
     );
-    expect(attempts.map((r) => r.id).sort((a, b) => a - b)).toEqual(inFlight.map((r) => r.id).sort((a, b) => a - b));
+    expect(attempts.map((r) => r.id).sort((a, b) => a - b)).toEqual(
+      inFlight.map((r) => r.id).sort((a, b) => a - b),
+    );
     expect(attempts.every((r) => r.attempts === 2)).toBe(true);
   }, 180000);
 });

@@ -63,12 +63,19 @@ describe('campaign delivery when things go wrong', () => {
     const n = 200;
     await seedAudience(h, 'fivexx', n);
     const rejected = new Set(audience('fivexx', n).filter((_, i) => (i + 1) % 10 === 0));
-    h.smtp.policy = (rcpt) => (rejected.has(rcpt) ? { code: 550, message: '5.1.1 No such user here' } : undefined);
+    h.smtp.policy = (rcpt) =>
+      rejected.has(rcpt) ? { code: 550, message: '5.1.1 No such user here' } : undefined;
     await startWorker();
     const c = await startCampaign(h, await nextEdition());
     const done = await waitForCampaign(h, c.id, (x) => x.status === 'completed', 'completed');
 
-    expect(done).toMatchObject({ total: n, sent: n - rejected.size, bounced: rejected.size, failed: 0, pending: 0 });
+    expect(done).toMatchObject({
+      total: n,
+      sent: n - rejected.size,
+      bounced: rejected.size,
+      failed: 0,
+      pending: 0,
+    });
     const got = receivedBy(h, 'fivexx');
     expect(got.size).toBe(n - rejected.size);
     expect([...rejected].filter((a) => got.has(a))).toEqual([]);
@@ -243,7 +250,12 @@ describe('campaign delivery when things go wrong', () => {
     const res = await adminApi(h).post(`/api/admin/campaigns/${c.id}/send-missed`);
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ added: 5, requeued: flaky.size });
-    const done = await waitForCampaign(h, c.id, (x) => x.status === 'completed' && x.total === n + 5, 'completed');
+    const done = await waitForCampaign(
+      h,
+      c.id,
+      (x) => x.status === 'completed' && x.total === n + 5,
+      'completed',
+    );
     expect(done).toMatchObject({ sent: n + 5, failed: 0, pending: 0 });
     exactlyOnce('missed', n);
     expect(receivedBy(h, 'missed-new').size).toBe(5);

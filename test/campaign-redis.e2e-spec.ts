@@ -29,12 +29,23 @@ function freePort(): Promise<number> {
 async function startRedis(port: number): Promise<ChildProcess> {
   const child = spawn(
     'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'noeviction'],
+    [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--maxmemory-policy',
+      'noeviction',
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let out = '';
   await new Promise<void>((resolve, reject) => {
-    child.stdout!.on('data', (d: Buffer) => {
+    child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
       if (out.includes('Ready to accept connections')) resolve();
     });
@@ -84,6 +95,8 @@ describe('campaign delivery survives a Redis restart', () => {
     expect(done).toMatchObject({ total: N, sent: N, failed: 0, pending: 0 });
     const got = receivedBy(h, 'redis');
     expect(audience('redis', N).filter((a) => got.get(a)?.length !== 1)).toEqual([]);
-    console.log(`[redis] restarted after ${N - atRestart.pending} of ${N} were sent; all ${N} delivered once`);
+    console.log(
+      `[redis] restarted after ${N - atRestart.pending} of ${N} were sent; all ${N} delivered once`,
+    );
   }, 180000);
 });

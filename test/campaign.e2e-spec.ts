@@ -147,15 +147,21 @@ describe('campaign delivery', () => {
   }, 180000);
 
   it('answers the API contract: 409 with the existing id, 404, 400 and 401', async () => {
-    const [{ id: campaignId, edition_id: editionId }] = await h.query<{ id: number; edition_id: number }>(
+    const rows = await h.query<{ id: number; edition_id: number }>(
       `SELECT id, edition_id FROM campaign ORDER BY id LIMIT 1`,
     );
+    const { id: campaignId, edition_id: editionId } = rows[0]!;
     const again = await adminApi(h).post('/api/admin/campaigns', { editionId });
     expect(again.status).toBe(409);
     expect(again.body.campaignId).toBe(campaignId);
 
     expect((await adminApi(h).post('/api/admin/campaigns', { editionId: 999999 })).status).toBe(404);
-    for (const bad of [{}, { editionId: 'x' }, { editionId: 1, extra: 1 }, { editionId: 1, scheduledAt: 'soon' }]) {
+    for (const bad of [
+      {},
+      { editionId: 'x' },
+      { editionId: 1, extra: 1 },
+      { editionId: 1, scheduledAt: 'soon' },
+    ]) {
       const res = await adminApi(h).post('/api/admin/campaigns', bad);
       expect(res.status).toBe(400);
       expect(JSON.stringify(res.body)).not.toMatch(/at .*\.js/);
@@ -169,8 +175,12 @@ describe('campaign delivery', () => {
     expect((await request(h.baseUrl).get(`/api/admin/campaigns/${campaignId}`)).status).toBe(401);
     expect((await adminApi(h).get('/api/admin/campaigns/424242')).status).toBe(404);
     expect((await adminApi(h).get('/api/admin/campaigns/abc')).status).toBe(400);
-    expect((await adminApi(h).get(`/api/admin/campaigns/${campaignId}/deliveries?status=bogus`)).status).toBe(400);
-    expect((await adminApi(h).get(`/api/admin/campaigns/${campaignId}/deliveries?cursor=-1`)).status).toBe(400);
+    expect((await adminApi(h).get(`/api/admin/campaigns/${campaignId}/deliveries?status=bogus`)).status).toBe(
+      400,
+    );
+    expect((await adminApi(h).get(`/api/admin/campaigns/${campaignId}/deliveries?cursor=-1`)).status).toBe(
+      400,
+    );
     // A completed campaign cannot be paused or cancelled; resuming it is refused too.
     expect((await adminApi(h).post(`/api/admin/campaigns/${campaignId}/pause`)).status).toBe(409);
     expect((await adminApi(h).post(`/api/admin/campaigns/${campaignId}/cancel`)).status).toBe(409);
@@ -236,13 +246,17 @@ describe('campaign delivery', () => {
       return (secret === null ? r : r.set('X-Webhook-Secret', secret)).send(body);
     };
     const status = async (email: string) =>
-      (await h.query<{ status: string; soft_bounce_count: number; unsubscribed_at: Date | null }>(
-        'SELECT status, soft_bounce_count, unsubscribed_at FROM subscriber WHERE email = $1',
-        [email],
-      ))[0]!;
+      (
+        await h.query<{ status: string; soft_bounce_count: number; unsubscribed_at: Date | null }>(
+          'SELECT status, soft_bounce_count, unsubscribed_at FROM subscriber WHERE email = $1',
+          [email],
+        )
+      )[0]!;
 
     expect((await hook({ email: 'hook-1@example.test', type: 'hard' }, null)).status).toBe(401);
-    expect((await hook({ email: 'hook-1@example.test', type: 'hard' }, 'wrong-secret-wrong-secret')).status).toBe(401);
+    expect(
+      (await hook({ email: 'hook-1@example.test', type: 'hard' }, 'wrong-secret-wrong-secret')).status,
+    ).toBe(401);
     expect((await status('hook-1@example.test')).status).toBe('confirmed');
     expect((await hook({ email: 'hook-1@example.test', type: 'bogus' })).status).toBe(400);
     expect((await hook({ email: 'not an address', type: 'hard' })).status).toBe(400);

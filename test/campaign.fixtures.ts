@@ -43,7 +43,9 @@ export async function createEdition(h: Harness, slug: string): Promise<number> {
  * are retired, so each campaign goes to its own audience). One generate_series INSERT.
  */
 export async function seedAudience(h: Harness, tag: string, n: number): Promise<void> {
-  await h.query(`UPDATE subscriber SET status = 'unsubscribed', unsubscribed_at = now() WHERE status = 'confirmed'`);
+  await h.query(
+    `UPDATE subscriber SET status = 'unsubscribed', unsubscribed_at = now() WHERE status = 'confirmed'`,
+  );
   await h.query(
     `INSERT INTO subscriber (email, status, consent_at, consent_source, confirmed_at)
      SELECT $1 || '-' || g || '@example.test', 'confirmed', now(), 'test', now() FROM generate_series(1, $2) g`,
@@ -59,9 +61,17 @@ export function adminApi(h: Harness) {
   };
 }
 
-export async function startCampaign(h: Harness, editionId: number, scheduledAt?: string): Promise<CampaignBody> {
-  const res = await adminApi(h).post('/api/admin/campaigns', scheduledAt ? { editionId, scheduledAt } : { editionId });
-  if (res.status !== 201) throw new Error(`POST /api/admin/campaigns answered ${res.status}: ${JSON.stringify(res.body)}`);
+export async function startCampaign(
+  h: Harness,
+  editionId: number,
+  scheduledAt?: string,
+): Promise<CampaignBody> {
+  const res = await adminApi(h).post(
+    '/api/admin/campaigns',
+    scheduledAt ? { editionId, scheduledAt } : { editionId },
+  );
+  if (res.status !== 201)
+    throw new Error(`POST /api/admin/campaigns answered ${res.status}: ${JSON.stringify(res.body)}`);
   return res.body as CampaignBody;
 }
 
@@ -110,7 +120,12 @@ export function tokens(h: Harness): TokenService {
 
 export function header(m: ReceivedMail, name: string): string | undefined {
   const line = m.parsed.headerLines.find((l) => l.key === name.toLowerCase());
-  return line ? line.line.slice(line.line.indexOf(':') + 1).replace(/\r?\n[ \t]+/g, ' ').trim() : undefined;
+  return line
+    ? line.line
+        .slice(line.line.indexOf(':') + 1)
+        .replace(/\r?\n[ \t]+/g, ' ')
+        .trim()
+    : undefined;
 }
 
 /** The one-click unsubscribe URL (https) of a campaign message's List-Unsubscribe header. */

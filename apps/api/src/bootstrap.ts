@@ -49,7 +49,10 @@ export function configureApp(app: NestExpressApplication): void {
 }
 
 export async function createApiApp(): Promise<INestApplication & NestExpressApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule, { bufferLogs: true, bodyParser: false });
+  const app = await NestFactory.create<NestExpressApplication>(AppModule, {
+    bufferLogs: true,
+    bodyParser: false,
+  });
   configureApp(app);
   return app;
 }

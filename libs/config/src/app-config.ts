@@ -26,7 +26,8 @@ export class AppConfig {
       const lines = parsed.error.issues.map((i) => {
         const name = i.path.join('.') || '(environment)';
         const value = cleaned[name];
-        const shown = value === undefined || /SECRET|TOKEN|KEY|PASSWORD/.test(name) ? '' : ` (got "${value}")`;
+        const shown =
+          value === undefined || /SECRET|TOKEN|KEY|PASSWORD/.test(name) ? '' : ` (got "${value}")`;
         return `  - ${name}: ${i.message}${shown}`;
       });
       throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
@@ -67,7 +68,11 @@ export class AppConfig {
   get dkim(): { domainName: string; keySelector: string; privateKey: string } | undefined {
     const { DKIM_DOMAIN, DKIM_SELECTOR, DKIM_PRIVATE_KEY } = this.env;
     if (!DKIM_DOMAIN || !DKIM_SELECTOR || !DKIM_PRIVATE_KEY) return undefined;
-    return { domainName: DKIM_DOMAIN, keySelector: DKIM_SELECTOR, privateKey: DKIM_PRIVATE_KEY.replace(/\\n/g, '\n') };
+    return {
+      domainName: DKIM_DOMAIN,
+      keySelector: DKIM_SELECTOR,
+      privateKey: DKIM_PRIVATE_KEY.replace(/\\n/g, '\n'),
+    };
   }
 
   /** Absolute link under PUBLIC_URL. */

@@ -47,7 +47,11 @@ export class SmtpMailTransport implements MailTransport {
     try {
       const info =
         mail.kind === 'raw'
-          ? await this.transporter.sendMail({ raw: mail.raw, envelope: mail.envelope, messageId: mail.messageId })
+          ? await this.transporter.sendMail({
+              raw: mail.raw,
+              envelope: mail.envelope,
+              messageId: mail.messageId,
+            })
           : await this.transporter.sendMail({
               from: mail.from,
               to: mail.to,

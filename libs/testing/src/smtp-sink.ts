@@ -11,7 +11,10 @@ export interface ReceivedMail {
 }
 
 /** Decides the fate of one recipient: undefined accepts; an error with responseCode rejects it. */
-export type RecipientPolicy = (rcpt: string, session: SMTPServerSession) => { code: number; message: string } | undefined;
+export type RecipientPolicy = (
+  rcpt: string,
+  session: SMTPServerSession,
+) => { code: number; message: string } | undefined;
 
 /**
  * A real SMTP server, in process, that records every message it accepts. Tests can make it answer 4xx/5xx

@@ -5,7 +5,11 @@ import { Client } from 'pg';
 const BASE = process.env.TEST_DATABASE_BASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 /** A fresh, migrated database per test file so runs never collide. */
-export async function createTestDatabase(): Promise<{ url: string; name: string; drop: () => Promise<void> }> {
+export async function createTestDatabase(): Promise<{
+  url: string;
+  name: string;
+  drop: () => Promise<void>;
+}> {
   const name = `nl_test_${process.pid}_${randomBytes(4).toString('hex')}`;
   const u = new URL(BASE);
   u.pathname = `/${name}`;

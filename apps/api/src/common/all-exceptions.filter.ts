@@ -1,11 +1,29 @@
-import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import {
+  type ArgumentsHost,
+  Catch,
+  type ExceptionFilter,
+  HttpException,
+  HttpStatus,
+  Logger,
+} from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { QueryFailedError } from 'typeorm';
 
 /** Postgres/Redis being unreachable is a temporary condition the client can retry: 503, not 500. */
 function isUnavailable(err: unknown): boolean {
   const e = err as { code?: string; message?: string; name?: string };
-  const codes = ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '08006', '08001', '08003'];
+  const codes = [
+    'ECONNREFUSED',
+    'ECONNRESET',
+    'ETIMEDOUT',
+    'EPIPE',
+    '57P01',
+    '57P02',
+    '57P03',
+    '08006',
+    '08001',
+    '08003',
+  ];
   if (e.code && codes.includes(e.code)) return true;
   return /Connection terminated|connection timeout|Connection is closed|ECONNREFUSED|timeout exceeded when trying to connect|MaxRetriesPerRequest|Stream isn't writeable/i.test(
     e.message ?? '',
@@ -41,7 +59,10 @@ export class AllExceptionsFilter implements ExceptionFilter {
       status = HttpStatus.SERVICE_UNAVAILABLE;
       message = 'Service temporarily unavailable, please retry shortly';
       res.setHeader('Retry-After', '5');
-    } else if (exception instanceof QueryFailedError && /invalid input syntax|out of range/i.test(exception.message)) {
+    } else if (
+      exception instanceof QueryFailedError &&
+      /invalid input syntax|out of range/i.test(exception.message)
+    ) {
       status = HttpStatus.BAD_REQUEST;
       message = 'Invalid parameter';
     } else {

@@ -17,7 +17,10 @@ function render(v: unknown): string {
   if (v === null || v === undefined || v === false) return '';
   if (v instanceof SafeHtml) return v.value;
   if (Array.isArray(v)) return v.map(render).join('');
-  return escapeHtml(typeof v === 'object' ? JSON.stringify(v) : String(v as string | number | boolean));
+  if (typeof v === 'string') return escapeHtml(v);
+  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint')
+    return escapeHtml(v.toString());
+  return escapeHtml(JSON.stringify(v) ?? '');
 }
 
 export function html(strings: TemplateStringsArray, ...values: unknown[]): SafeHtml {

@@ -19,16 +19,21 @@ a{color:var(--accent)}form.inline{display:inline}
 
 export function page(title: string, body: SafeHtml, opts: { publication?: string } = {}): string {
   return html`<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex">
-<title>${title}</title>
-<style>${raw(STYLE)}</style>
-</head>
-<body><main>
-<div class="brand">${opts.publication ?? 'CRANK Call'}</div>
-${body}
-</main></body></html>`.value;
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <meta name="robots" content="noindex" />
+        <title>${title}</title>
+        <style>
+          ${raw(STYLE)}
+        </style>
+      </head>
+      <body>
+        <main>
+          <div class="brand">${opts.publication ?? 'CRANK Call'}</div>
+          ${body}
+        </main>
+      </body>
+    </html>`.value;
 }

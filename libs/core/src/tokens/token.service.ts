@@ -47,14 +47,16 @@ export class TokenService {
     const body = Buffer.from(token.slice(0, dot), 'base64url').toString('utf8');
     const given = Buffer.from(token.slice(dot + 1), 'base64url');
     const expected = Buffer.from(this.mac(body), 'base64url');
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, reason: 'forged' };
+    if (given.length !== expected.length || !timingSafeEqual(given, expected))
+      return { ok: false, reason: 'forged' };
     if (body[0] !== purpose) return { ok: false, reason: 'forged' };
     const hex = body.slice(1, 33);
     const issuedAt = Number.parseInt(body.slice(33), 36);
     if (!UUID_HEX.test(hex) || !Number.isFinite(issuedAt)) return { ok: false, reason: 'malformed' };
     const uid = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
     const ttl = TTL_SECONDS[purpose];
-    if (ttl !== undefined && now - issuedAt > ttl) return { ok: false, reason: 'expired', subscriberUid: uid };
+    if (ttl !== undefined && now - issuedAt > ttl)
+      return { ok: false, reason: 'expired', subscriberUid: uid };
     return { ok: true, subscriberUid: uid, issuedAt };
   }
 

@@ -1,0 +1,47 @@
+import { AppConfig, envSchema } from '@app/config';
+import { deleteRedisPrefix, testRedisPrefix } from '@app/testing';
+import { SendRateLimiter } from '../deliveries/send-rate.limiter';
+
+const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/** Against the real Redis: the shared token bucket and the hourly cap. No timing is asserted. */
+describe('SendRateLimiter', () => {
+  const prefix = testRedisPrefix();
+  const limiters: SendRateLimiter[] = [];
+  const limiter = (env: Record<string, string>) => {
+    const l = new SendRateLimiter(
+      new AppConfig(envSchema.parse({ REDIS_URL, REDIS_PREFIX: prefix, SECRET_KEY: 'k'.repeat(40), ...env })),
+    );
+    limiters.push(l);
+    return l;
+  };
+
+  afterEach(async () => {
+    for (const l of limiters.splice(0)) l.onApplicationShutdown();
+    await deleteRedisPrefix(REDIS_URL, prefix);
+  });
+
+  it('grants at most a tenth of a second of sends at once, shared by every process', async () => {
+    const a = limiter({ SEND_RATE_PER_SECOND: '1000' });
+    const b = limiter({ SEND_RATE_PER_SECOND: '1000' });
+    expect(a.burst).toBe(100);
+    expect(await a.acquire(500)).toBe(100);
+    // The bucket is in Redis: the second "worker" finds it empty and must wait for a refill.
+    const granted = await b.acquire(100);
+    expect(granted).toBeGreaterThanOrEqual(1);
+    expect(granted).toBeLessThan(100);
+  });
+
+  it('stops at SEND_RATE_PER_HOUR and lets the caller give up while waiting', async () => {
+    const l = limiter({ SEND_RATE_PER_SECOND: '1000', SEND_RATE_PER_HOUR: '7' });
+    expect(await l.acquire(5)).toBe(5);
+    expect(await l.acquire(5)).toBe(2);
+    let asked = 0;
+    const stop = () => {
+      asked++;
+      return Promise.resolve(true);
+    };
+    expect(await l.acquire(5, stop)).toBe(0);
+    expect(asked).toBe(1);
+  });
+});
