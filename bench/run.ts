@@ -5,12 +5,16 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { runCsvImportBench } from './csv-import.bench';
 import { runRenderBench } from './render.bench';
 
 async function main(): Promise<void> {
   const smoke = process.argv.includes('--smoke');
   const render = await runRenderBench(smoke ? { renderRuns: 3, recipientRuns: 500 } : undefined);
+  const csv = await runCsvImportBench({ rows: smoke ? 2000 : 100_000 });
   const rows: [string, string][] = [
+    [`CSV import ${csv.rows} rows (first import)`, `${csv.rowsPerSecond} rows/s`],
+    ['CSV re-import of the same file (no changes)', `${csv.reimportSeconds.toFixed(2)} s`],
     ['render edition once (median)', `${render.renderMedianMs.toFixed(2)} ms`],
     ['personalize one recipient html+text (median)', `${render.personalizeMedianUs.toFixed(2)} µs`],
     ['build one raw MIME message (median)', `${render.mimeBuildMedianUs.toFixed(2)} µs`],
@@ -28,6 +32,7 @@ async function main(): Promise<void> {
     },
     smoke,
     render,
+    csv,
   };
   const dir = join(__dirname, '..', '..', '..', 'bench', 'results');
   mkdirSync(dir, { recursive: true });
