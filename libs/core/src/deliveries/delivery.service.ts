@@ -229,9 +229,12 @@ export class DeliveryService implements BeforeApplicationShutdown {
       );
       delays.push(delay);
     }
-    const written = await queryRows<{ id: number }>(
-      this.ds,
-      `UPDATE delivery d
+    // These messages are already with the SMTP server: a lost write would mean sending them again after the
+    // lease, so a database hiccup is retried here before giving up.
+    const written = await retrying(() =>
+      queryRows<{ id: number }>(
+        this.ds,
+        `UPDATE delivery d
           SET status = v.status, last_response = left(v.response, 1000), updated_at = now(),
               sent_at = CASE WHEN v.status = 'sent' THEN now() ELSE d.sent_at END,
               next_attempt_at = CASE WHEN v.delay_ms IS NULL THEN NULL
@@ -239,7 +242,8 @@ export class DeliveryService implements BeforeApplicationShutdown {
          FROM unnest($1::bigint[], $2::text[], $3::text[], $4::int[]) AS v(id, status, response, delay_ms)
         WHERE d.id = v.id AND d.status = 'sending' AND d.claimed_by = $5
        RETURNING d.id`,
-      [ids, statuses, responses, delays, this.registry.id],
+        [ids, statuses, responses, delays, this.registry.id],
+      ),
     );
     if (written.length !== ids.length) {
       // Our claim was released (this worker was taken for dead): the row belongs to someone else now.
@@ -296,6 +300,19 @@ export class DeliveryService implements BeforeApplicationShutdown {
     );
     if (paused.length) this.logger.error(`campaign ${campaignId}: ${reason}`);
     return true;
+  }
+}
+
+/** Retries a database write through a short outage (about 6 s in all) before letting the error through. */
+async function retrying<T>(write: () => Promise<T>, delaysMs = [200, 500, 1000, 2000, 2500]): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await write();
+    } catch (err) {
+      const delay = delaysMs[attempt];
+      if (delay === undefined) throw err;
+      await new Promise((r) => setTimeout(r, delay));
+    }
   }
 }
 
