@@ -181,6 +181,20 @@ describe('campaign delivery', () => {
     expect((await adminApi(h).get(`/api/admin/campaigns/${campaignId}/deliveries?cursor=-1`)).status).toBe(
       400,
     );
+    // Documented in the OpenAPI description.
+    const docs = await request(h.baseUrl).get('/api/docs-json');
+    expect(docs.status).toBe(200);
+    const paths = docs.body.paths as Record<string, Record<string, unknown>>;
+    for (const p of [
+      '/api/admin/campaigns',
+      '/api/admin/campaigns/{id}',
+      '/api/admin/campaigns/{id}/pause',
+    ]) {
+      expect(paths[p]).toBeDefined();
+    }
+    expect(paths['/api/admin/campaigns/{id}/deliveries']?.get).toBeDefined();
+    expect(paths['/api/admin/campaigns/{id}/send-missed']?.post).toBeDefined();
+    expect(paths['/api/webhooks/bounces']?.post).toBeDefined();
     // A completed campaign cannot be paused or cancelled; resuming it is refused too.
     expect((await adminApi(h).post(`/api/admin/campaigns/${campaignId}/pause`)).status).toBe(409);
     expect((await adminApi(h).post(`/api/admin/campaigns/${campaignId}/cancel`)).status).toBe(409);

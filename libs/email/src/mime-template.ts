@@ -177,7 +177,7 @@ const CONTROL_RE = /[\u0000-\u001f\u007f]/;
 const CONTROL_RUN_RE = /[\u0000-\u001f\u007f]+/g;
 const PRINTABLE_ASCII_RE = /^[\x20-\x7e]*$/;
 const ADDRESS_RE =
-  /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$/;
+  /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*$/;
 const HEADER_NAME_RE = /^[!-9;-~]+$/;
 
 /** RFC 2047 B-encoded words (<= 75 chars each) for a UTF-8 string, cut on character boundaries. */

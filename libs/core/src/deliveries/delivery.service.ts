@@ -73,10 +73,22 @@ export class DeliveryService implements BeforeApplicationShutdown {
 
   async deliverBatch(campaignId: number, deliveryIds: number[]): Promise<BatchResult> {
     const result: BatchResult = { claimed: 0, sent: 0, retrying: 0, failed: 0, bounced: 0, skipped: 0 };
-    const ids = [...new Set(deliveryIds)].sort((a, b) => a - b);
     await this.registry.ensureRegistered();
     // A re-run of this batch (stalled job, duplicate job) finds what its crashed predecessor left in `sending`.
-    await this.ledger.releaseAbandoned(campaignId, ids);
+    await this.ledger.releaseAbandoned(campaignId, deliveryIds);
+    // Only rows still queued need rate tokens: a re-run or duplicate job must not spend the send rate on
+    // deliveries that are done (the claim below stays the guard against sending twice).
+    const ids = (
+      await queryRows<{ id: number }>(
+        this.ds,
+        `SELECT id FROM delivery WHERE id = ANY($1::bigint[]) AND campaign_id = $2 AND status = 'queued' ORDER BY id`,
+        [deliveryIds, campaignId],
+      )
+    ).map((r) => r.id);
+    if (ids.length === 0) {
+      await this.ledger.tryFinalize(campaignId);
+      return result;
+    }
 
     const status = await this.ledger.status(campaignId);
     if (status !== CampaignStatus.Running) {
