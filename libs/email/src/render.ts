@@ -1,3 +1,4 @@
+import { issueLabel } from './issue-month';
 import { render } from '@react-email/render';
 import { createElement } from 'react';
 import type { EditionContent } from './edition.types';
@@ -39,28 +40,6 @@ export interface RenderEditionOptions {
   subscribeUrl?: string;
   /** Inbox preview line; defaults to the headlines. */
   previewText?: string;
-}
-
-const MONTHS = [
-  'January',
-  'February',
-  'March',
-  'April',
-  'May',
-  'June',
-  'July',
-  'August',
-  'September',
-  'October',
-  'November',
-  'December',
-];
-
-/** "2025-04" -> "April 2025". */
-export function issueLabel(slug: string): string {
-  const m = /^(\d{4})-(\d{2})$/.exec(slug);
-  const name = m ? MONTHS[Number(m[2]) - 1] : undefined;
-  return m && name ? `${name} ${m[1]}` : slug;
 }
 
 function editionUrls(opts: RenderEditionOptions): Record<EditionUrlKey, string> {

@@ -1,3 +1,4 @@
+import { issueLabel } from '@app/email';
 import { AppConfig } from '@app/config';
 import { EditionService, type EditionView } from '@app/core';
 import { Controller, Get, Header, Param, Res, UseGuards } from '@nestjs/common';
@@ -6,26 +7,6 @@ import { ThrottlerGuard } from '@nestjs/throttler';
 import type { Response } from 'express';
 import { html } from '../pages/html';
 import { page } from '../pages/layout';
-
-const MONTHS = [
-  'January',
-  'February',
-  'March',
-  'April',
-  'May',
-  'June',
-  'July',
-  'August',
-  'September',
-  'October',
-  'November',
-  'December',
-];
-
-function monthLabel(slug: string): string {
-  const [y, m] = slug.split('-');
-  return `${MONTHS[Number(m) - 1] ?? m} ${y}`;
-}
 
 /** XML 1.0 text and attribute escaping; characters XML cannot carry at all are dropped. */
 export function escapeXml(s: string): string {
@@ -57,7 +38,7 @@ export class ArchiveController {
     const items = sent.map(
       (e) =>
         html`<li>
-          <a href="/archive/${e.slug}">${e.subject}</a> <span class="muted">${monthLabel(e.slug)}</span>
+          <a href="/archive/${e.slug}">${e.subject}</a> <span class="muted">${issueLabel(e.slug)}</span>
         </li>`,
     );
     const body =

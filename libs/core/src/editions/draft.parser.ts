@@ -1,3 +1,4 @@
+import { issueLabel, MONTH_NAMES } from '@app/email';
 import type { AttributedItem, EditionContent, Highlight, LinkItem, MastheadEntry } from '@app/email';
 
 /**
@@ -35,20 +36,7 @@ export interface SourceLine {
 
 export type SectionKind = 'links' | 'analysis' | 'perspectives' | 'masthead';
 
-export const MONTH_NAMES = [
-  'January',
-  'February',
-  'March',
-  'April',
-  'May',
-  'June',
-  'July',
-  'August',
-  'September',
-  'October',
-  'November',
-  'December',
-] as const;
+export { MONTH_NAMES };
 
 const MONTH_RE =
   /\b(january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)\.?\s+(\d{4})\b/i;
@@ -62,12 +50,8 @@ export function findIssueMonth(text: string): { match: string; slug: string; ind
   return { match: m[0], slug: `${m[2]}-${String(month).padStart(2, '0')}`, index: m.index };
 }
 
-/** "2025-04" -> "April 2025" (English month names). Returns the slug unchanged if it is not of that form. */
-export function issueLabelFromSlug(slug: string): string {
-  const m = /^(\d{4})-(\d{2})$/.exec(slug);
-  const name = m ? MONTH_NAMES[Number(m[2]) - 1] : undefined;
-  return m && name ? `${name} ${m[1]}` : slug;
-}
+/** "2025-04" -> "April 2025". */
+export const issueLabelFromSlug = issueLabel;
 
 /** Splits "CRANK Call | April 2025" into publication name and month slug; throws at `line` if impossible. */
 export function parseSubject(subject: string, line: number): { publicationName: string; slug: string } {
