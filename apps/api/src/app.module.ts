@@ -15,6 +15,7 @@ import { WebhooksModule } from './webhooks/webhooks.module';
 import { SubscriptionsHttpModule } from './subscriptions/subscriptions-http.module';
 import { AdminEditionsModule } from './admin/editions/admin-editions.module';
 import { ArchiveModule } from './archive/archive.module';
+import { ConsoleModule } from './console/console.module';
 
 /** Public (reader) controllers opt in to rate limiting with @UseGuards(ThrottlerGuard). */
 @Module({
@@ -39,6 +40,7 @@ import { ArchiveModule } from './archive/archive.module';
     SubscriptionsHttpModule,
     AdminEditionsModule,
     ArchiveModule,
+    ConsoleModule,
   ],
 })
 export class AppModule {}

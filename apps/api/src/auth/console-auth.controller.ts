@@ -1,16 +1,13 @@
 import { AppConfig } from '@app/config';
 import { AccountsService, safeEqual } from '@app/core/accounts';
-import { UserRole } from '@app/database';
 import { Body, Controller, Get, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { randomBytes } from 'node:crypto';
-import { html, type SafeHtml } from '../pages/html';
+import { html } from '../pages/html';
 import { page } from '../pages/layout';
 import { AdminAuthGuard } from './admin-auth.guard';
-import { csrfField } from './csrf';
 import { LoginThrottle } from './login-throttle';
-import { CurrentPrincipal, type Principal } from './principal';
 import { Public, Roles } from './roles.decorator';
 import { RequestAuthenticator } from './request-authenticator';
 import { cookieOptions, CSRF_FIELD, LOGIN_CSRF_COOKIE, SESSION_COOKIE } from './session-cookie';
@@ -122,31 +119,6 @@ export class ConsoleAuthController {
     if (typeof token === 'string') await this.accounts.deleteSession(token);
     res.clearCookie(SESSION_COOKIE, cookieOptions(this.config));
     res.redirect(303, '/admin/login');
-  }
-
-  /** Placeholder home of the console (the console pages replace it). */
-  @Get()
-  @Roles('admin', 'editor', 'ops')
-  home(@Req() req: Request, @CurrentPrincipal() p: Principal): string {
-    const links: SafeHtml[] = [html`<li><a href="/api/docs">Admin API documentation</a></li>`];
-    if (p.role === UserRole.Admin || p.role === UserRole.Ops) {
-      links.push(html`<li><a href="/admin/queues">Queues (Bull Board)</a></li>`);
-    }
-    return page(
-      'Console',
-      html`<h1>Console</h1>
-        <p>Signed in as <strong>${p.email ?? 'the bootstrap admin token'}</strong> (${p.role}).</p>
-        <ul>
-          ${links}
-        </ul>
-        ${
-          p.via === 'session'
-            ? html`<form method="post" action="/admin/logout" class="inline">
-                ${csrfField(req)}<button type="submit" class="secondary">Sign out</button>
-              </form>`
-            : ''
-        }`,
-    );
   }
 
   private renderForm(
