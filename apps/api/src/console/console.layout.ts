@@ -97,6 +97,7 @@ export function consolePage(
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="robots" content="noindex" />
+        <link rel="icon" href="data:," />
         <title>${title} · CRANK Call console</title>
         <style>
           ${raw(STYLE)}
