@@ -1,9 +1,8 @@
 import { CampaignRunner } from '@app/core';
-import { JobName, type JobPayload, QueueName } from '@app/queue';
-import { Processor, WorkerHost } from '@nestjs/bullmq';
-import { type Job, UnrecoverableError } from 'bullmq';
-
-type Handlers = { [J in JobName]?: (payload: JobPayload<J>) => Promise<unknown> };
+import { JobName, QueueName } from '@app/queue';
+import { Processor } from '@nestjs/bullmq';
+import { UnrecoverableError } from 'bullmq';
+import { type JobHandlers, JobProcessor } from './job.processor';
 
 /** Positive integer id, or the job is malformed (retrying cannot fix it). */
 export function requireId(value: unknown, what: string): number {
@@ -18,8 +17,9 @@ export function requireId(value: unknown, what: string): number {
  * checks short, so a few run side by side.
  */
 @Processor(QueueName.Campaign, { concurrency: 4, lockDuration: 30000, maxStalledCount: 10 })
-export class CampaignProcessor extends WorkerHost {
-  private readonly handlers: Handlers;
+export class CampaignProcessor extends JobProcessor {
+  readonly queue = QueueName.Campaign;
+  protected readonly handlers: JobHandlers;
 
   constructor(runner: CampaignRunner) {
     super();
@@ -28,13 +28,5 @@ export class CampaignProcessor extends WorkerHost {
       [JobName.FanOutCampaign]: (p) => runner.fanOut(requireId(p.campaignId, 'campaignId')),
       [JobName.CheckCampaign]: (p) => runner.check(requireId(p.campaignId, 'campaignId')),
     };
-  }
-
-  async process(job: Job): Promise<unknown> {
-    const handler = this.handlers[job.name as JobName] as
-      ((payload: unknown) => Promise<unknown>) | undefined;
-    if (!handler)
-      throw new UnrecoverableError(`the ${QueueName.Campaign} queue has no handler for job "${job.name}"`);
-    return handler(job.data ?? {});
   }
 }

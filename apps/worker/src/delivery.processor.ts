@@ -1,12 +1,11 @@
 import { AppConfig } from '@app/config';
 import { DeliveryService } from '@app/core';
-import { JobName, type JobPayload, QueueName } from '@app/queue';
-import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { JobName, QueueName } from '@app/queue';
+import { Processor } from '@nestjs/bullmq';
 import type { OnApplicationBootstrap } from '@nestjs/common';
-import { type Job, UnrecoverableError } from 'bullmq';
+import { UnrecoverableError } from 'bullmq';
 import { requireId } from './campaign.processor';
-
-type Handlers = { [J in JobName]?: (payload: JobPayload<J>) => Promise<unknown> };
+import { type JobHandlers, JobProcessor } from './job.processor';
 
 function requireIds(value: unknown): number[] {
   if (!Array.isArray(value) || value.length === 0 || value.length > 100000) {
@@ -21,8 +20,9 @@ function requireIds(value: unknown): number[] {
  * left in `sending`. SEND_CONCURRENCY batches run side by side in one worker, sharing its SMTP pool.
  */
 @Processor(QueueName.Delivery, { lockDuration: 10000, stalledInterval: 5000, maxStalledCount: 10 })
-export class DeliveryProcessor extends WorkerHost implements OnApplicationBootstrap {
-  private readonly handlers: Handlers;
+export class DeliveryProcessor extends JobProcessor implements OnApplicationBootstrap {
+  readonly queue = QueueName.Delivery;
+  protected readonly handlers: JobHandlers;
 
   constructor(
     deliveries: DeliveryService,
@@ -37,13 +37,5 @@ export class DeliveryProcessor extends WorkerHost implements OnApplicationBootst
 
   onApplicationBootstrap(): void {
     this.worker.concurrency = this.config.env.SEND_CONCURRENCY;
-  }
-
-  async process(job: Job): Promise<unknown> {
-    const handler = this.handlers[job.name as JobName] as
-      ((payload: unknown) => Promise<unknown>) | undefined;
-    if (!handler)
-      throw new UnrecoverableError(`the ${QueueName.Delivery} queue has no handler for job "${job.name}"`);
-    return handler(job.data ?? {});
   }
 }

@@ -9,6 +9,7 @@ import { LoggerModule } from 'nestjs-pino';
 import { CampaignProcessor } from './campaign.processor';
 import { DeliveryProcessor } from './delivery.processor';
 import { MailProcessor } from './mail.processor';
+import { WorkerBootCheck } from './worker-boot.check';
 
 @Module({
   imports: [
@@ -25,6 +26,6 @@ import { MailProcessor } from './mail.processor';
     CampaignWorkerModule,
     EditionsModule,
   ],
-  providers: [MailProcessor, CampaignProcessor, DeliveryProcessor],
+  providers: [MailProcessor, CampaignProcessor, DeliveryProcessor, WorkerBootCheck],
 })
 export class WorkerModule {}

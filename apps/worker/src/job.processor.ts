@@ -1,0 +1,43 @@
+import { JOB_QUEUE, JobName, type JobPayload, type QueueName } from '@app/queue';
+import { WorkerHost } from '@nestjs/bullmq';
+import { type Job, UnrecoverableError } from 'bullmq';
+
+export type JobHandlers = { [J in JobName]?: (payload: JobPayload<J>) => Promise<unknown> };
+
+/**
+ * A queue's processor: one domain call per job name. `process` dispatches on the job name; the worker's boot
+ * check (`assertEveryJobHandled`) refuses to start when a job name routed to this queue has no handler, so a
+ * new JobName cannot silently pile up in Redis.
+ */
+export abstract class JobProcessor extends WorkerHost {
+  abstract readonly queue: QueueName;
+  protected abstract readonly handlers: JobHandlers;
+
+  handles(name: JobName): boolean {
+    return this.handlers[name] !== undefined;
+  }
+
+  async process(job: Job): Promise<unknown> {
+    const handler = this.handlers[job.name as JobName] as
+      ((payload: unknown) => Promise<unknown>) | undefined;
+    // Retrying cannot teach this worker a job it does not know: fail it for good, visibly.
+    if (!handler)
+      throw new UnrecoverableError(`the ${this.queue} queue has no handler for job "${job.name}"`);
+    return handler(job.data ?? {});
+  }
+}
+
+/** Throws (so the worker exits at boot) unless every JobName has a handler on the processor of its queue. */
+export function assertEveryJobHandled(processors: JobProcessor[]): void {
+  const missing = Object.values(JobName).filter((name) => {
+    const owner = processors.find((p) => p.queue === JOB_QUEUE[name]);
+    return !owner?.handles(name);
+  });
+  if (missing.length > 0) {
+    throw new Error(
+      `worker cannot start: no handler for job(s) ${missing
+        .map((n) => `"${n}" (queue ${JOB_QUEUE[n]})`)
+        .join(', ')}`,
+    );
+  }
+}
