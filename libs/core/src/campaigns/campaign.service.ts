@@ -49,6 +49,12 @@ const PAST_TOLERANCE_MS = 60_000;
 
 const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
 
+/** `email` filter of the delivery log: a case-insensitive substring of the address (LIKE wildcards taken literally). */
+function emailPattern(email: string | undefined): string | null {
+  const q = email?.trim();
+  return q ? `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null;
+}
+
 /**
  * What an editor does with campaigns: send or schedule an edition (one full send per edition), watch it,
  * pause, resume or cancel it, read the per-recipient log, and later send to those who missed it.
@@ -305,7 +311,7 @@ export class CampaignService {
   /** The per-recipient log, keyset-paginated by delivery id. */
   async deliveries(
     id: number,
-    opts: { status?: DeliveryStatus; cursor?: string; limit?: number } = {},
+    opts: { status?: DeliveryStatus; email?: string; cursor?: string; limit?: number } = {},
   ): Promise<DeliveryPage> {
     const [exists] = await queryRows<{ id: number }>(this.ds, `SELECT id FROM campaign WHERE id = $1`, [id]);
     if (!exists) throw new NotFoundException(`Campaign ${id} does not exist`);
@@ -327,8 +333,9 @@ export class CampaignService {
               d.updated_at
          FROM delivery d JOIN subscriber s ON s.id = d.subscriber_id
         WHERE d.campaign_id = $1 AND ($2::varchar IS NULL OR d.status = $2) AND d.id > $3
+          AND ($5::varchar IS NULL OR s.email ILIKE $5 ESCAPE '\\')
         ORDER BY d.id LIMIT $4`,
-      [id, opts.status ?? null, after, limit + 1],
+      [id, opts.status ?? null, after, limit + 1, emailPattern(opts.email)],
     );
     const page = rows.slice(0, limit);
     const items: DeliveryLogEntry[] = page.map((r) => ({

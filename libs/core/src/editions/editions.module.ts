@@ -1,12 +1,16 @@
 import { Module } from '@nestjs/common';
+import { CampaignsModule } from '../campaigns/campaigns.module';
 import { EditionService } from './edition.service';
+import { PreSendCheckService } from './pre-send-check.service';
 
 /**
  * Editions: draft import, edits, preview, test sends, archive. Needs the root TypeORM connection, AppConfig
  * and MailerModule (MAIL_TRANSPORT) from the app module.
  */
 @Module({
-  providers: [EditionService],
-  exports: [EditionService],
+  // CampaignsModule: the pre-send check builds the message with the campaign's own factory.
+  imports: [CampaignsModule],
+  providers: [EditionService, PreSendCheckService],
+  exports: [EditionService, PreSendCheckService],
 })
 export class EditionsModule {}

@@ -86,6 +86,19 @@ export class SubscriberAdminService {
     return { items, nextCursor: more && last ? encodeCursor(last.id) : null };
   }
 
+  /** How many (not erased) subscribers are in each status; every status is present, zero if none. */
+  async countByStatus(): Promise<Record<SubscriberStatus, number>> {
+    const rows: { status: SubscriberStatus; n: number }[] = await this.ds.query(
+      `SELECT status, count(*)::int AS n FROM subscriber WHERE erased_at IS NULL GROUP BY status`,
+    );
+    const out = Object.fromEntries(Object.values(SubscriberStatus).map((s) => [s, 0])) as Record<
+      SubscriberStatus,
+      number
+    >;
+    for (const r of rows) if (Object.hasOwn(out, r.status)) out[r.status] = r.n;
+    return out;
+  }
+
   async get(id: number): Promise<{ subscriber: Subscriber; events: SubscriberEvent[] }> {
     const subscriber = await this.subscribers.findOneBy({ id });
     if (!subscriber || subscriber.erasedAt) throw new SubscriberNotFoundError(id);

@@ -1,4 +1,4 @@
-import { EditionService } from '@app/core';
+import { EditionService, type PreSendCheck, PreSendCheckService } from '@app/core';
 import { JobName, JobQueue } from '@app/queue';
 import {
   BadRequestException,
@@ -35,6 +35,7 @@ export class EditionsController {
   constructor(
     private readonly editions: EditionService,
     private readonly jobs: JobQueue,
+    private readonly preSend: PreSendCheckService,
   ) {}
 
   @Post('import')
@@ -110,6 +111,15 @@ export class EditionsController {
   @ApiOperation({ summary: 'The plain-text part a reader gets, with sample links' })
   async previewText(@Param('id', ParseIntPipe) id: number): Promise<string> {
     return (await this.editions.preview(id)).text;
+  }
+
+  @Get(':id/check')
+  @ApiOperation({
+    summary:
+      'Pre-send check: the message as a campaign would send it (size, headers, links, DKIM, recipients)',
+  })
+  check(@Param('id', ParseIntPipe) id: number): Promise<PreSendCheck> {
+    return this.preSend.check(id);
   }
 
   @Post(':id/test')

@@ -1,19 +1,162 @@
-import { Controller, Get, Req, UseGuards } from '@nestjs/common';
+import { CampaignService, type CampaignView, EditionService, SubscriberAdminService } from '@app/core';
+import { CampaignStatus, SubscriberStatus } from '@app/database';
+import { Controller, Get, Header, Req, UseGuards } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { AdminAuthGuard } from '../../auth/admin-auth.guard';
 import { Roles } from '../../auth/roles.decorator';
-import { html } from '../../pages/html';
-import { consolePage } from '../console.layout';
+import { html, type SafeHtml } from '../../pages/html';
+import { canRole, consolePage, formatTime } from '../console.layout';
+import { formatRate, progressOf } from './campaign-progress';
+import { CAMPAIGN_STYLE, campaignsTable, progressBar, statusBadge } from './campaign.pages';
 
-/** The console's home (/admin): being built into a dashboard. */
+const LATEST = 5;
+const ACTIVE = [CampaignStatus.Scheduled, CampaignStatus.Running, CampaignStatus.Paused];
+
+const SUBSCRIBER_ORDER: { status: SubscriberStatus; label: string }[] = [
+  { status: SubscriberStatus.Confirmed, label: 'Confirmed (receive every edition)' },
+  { status: SubscriberStatus.Pending, label: 'Pending (not confirmed yet)' },
+  { status: SubscriberStatus.Unsubscribed, label: 'Unsubscribed' },
+  { status: SubscriberStatus.Bounced, label: 'Bounced' },
+  { status: SubscriberStatus.Complained, label: 'Complained' },
+];
+
+function activeCard(c: CampaignView): SafeHtml {
+  const p = progressOf(c);
+  return html`<div class="card">
+    <p style="margin-top:0">
+      <a href="/admin/campaigns/${c.id}"><strong>Campaign #${c.id}</strong></a> · ${c.editionSlug}
+      ${statusBadge(c.status)}
+    </p>
+    ${progressBar(c, `Progress of campaign ${c.id}`)}
+    <p class="small">
+      Sent ${c.sent} · failed ${c.failed} · bounced ${c.bounced} · skipped ${c.skipped} · pending ${c.pending}
+      · ${formatRate(p.rate)} (${p.rateBasis}) · time left ${p.etaText}
+    </p>
+  </div>`;
+}
+
+/** The console's home (/admin): where things stand, for every role, in three cheap queries. */
 @ApiExcludeController()
 @Controller('admin')
 @UseGuards(AdminAuthGuard)
 export class ConsoleHomeController {
+  constructor(
+    private readonly subscribers: SubscriberAdminService,
+    private readonly campaigns: CampaignService,
+    private readonly editions: EditionService,
+  ) {}
+
   @Get()
   @Roles('admin', 'editor', 'ops')
-  home(@Req() req: Request): string {
-    return consolePage(req, 'Dashboard', html`<h1>Dashboard</h1>`, { section: 'home' });
+  @Header('Content-Type', 'text/html; charset=utf-8')
+  @Header('Cache-Control', 'no-store')
+  async home(@Req() req: Request): Promise<string> {
+    const [counts, latest, editions] = await Promise.all([
+      this.subscribers.countByStatus(),
+      this.campaigns.list({ limit: LATEST }),
+      this.editions.list(),
+    ]);
+    const active = latest.items.filter((c) => ACTIVE.includes(c.status));
+    const totalSubscribers = Object.values(counts).reduce((a, b) => a + b, 0);
+    const ops = canRole(req, 'admin', 'ops');
+    const editor = canRole(req, 'admin', 'editor');
+
+    const body = html`${CAMPAIGN_STYLE}
+      <h1>Dashboard</h1>
+      <div class="grid">
+        <section class="card" aria-labelledby="subs-heading">
+          <h2 id="subs-heading" style="margin-top:0">Subscribers</h2>
+          <table id="subscriber-counts">
+            <caption class="sr-only">
+              Subscribers by status
+            </caption>
+            <thead>
+              <tr>
+                <th scope="col">Status</th>
+                <th scope="col" class="num">Subscribers</th>
+              </tr>
+            </thead>
+            <tbody>
+              ${SUBSCRIBER_ORDER.map(
+                (s) =>
+                  html`<tr>
+                    <th scope="row"><a href="/admin/subscribers?status=${s.status}">${s.label}</a></th>
+                    <td class="num" id="subscribers-${s.status}">${counts[s.status]}</td>
+                  </tr>`,
+              )}
+              <tr>
+                <th scope="row"><a href="/admin/subscribers">All</a></th>
+                <td class="num" id="subscribers-total">${totalSubscribers}</td>
+              </tr>
+            </tbody>
+          </table>
+        </section>
+        <section class="card" aria-labelledby="links-heading">
+          <h2 id="links-heading" style="margin-top:0">Shortcuts</h2>
+          <ul>
+            ${editor ? html`<li><a href="/admin/editions">Import or edit this month’s edition</a></li>` : ''}
+            <li><a href="/admin/campaigns">Campaigns and delivery logs</a></li>
+            <li><a href="/admin/subscribers">Search subscribers</a></li>
+            ${
+              ops
+                ? html`<li><a href="/admin/queues">Queues (Bull Board)</a></li>
+                    <li><a href="/metrics">Prometheus metrics</a></li>
+                    <li><a href="/health/ready">Readiness check</a></li>`
+                : ''
+            }
+            <li><a href="/admin/tokens">Personal API tokens</a></li>
+            <li><a href="/api/docs">Admin API documentation</a></li>
+          </ul>
+        </section>
+      </div>
+      <section aria-labelledby="active-heading">
+        <h2 id="active-heading">Sending now</h2>
+        ${
+          active.length === 0
+            ? html`<p class="muted" id="no-active">No campaign is scheduled, running or paused.</p>`
+            : active.map(activeCard)
+        }
+      </section>
+      <section aria-labelledby="campaigns-heading">
+        <h2 id="campaigns-heading">Latest campaigns</h2>
+        ${campaignsTable(latest.items, 'Latest campaigns')}
+        <p><a href="/admin/campaigns">All campaigns</a></p>
+      </section>
+      <section aria-labelledby="editions-heading">
+        <h2 id="editions-heading">Latest editions</h2>
+        ${
+          editions.length === 0
+            ? html`<p class="muted">No editions yet.</p>`
+            : html`<table>
+                <caption class="sr-only">
+                  Latest editions
+                </caption>
+                <thead>
+                  <tr>
+                    <th scope="col">Edition</th>
+                    <th scope="col">Subject</th>
+                    <th scope="col">Status</th>
+                    <th scope="col">Sent</th>
+                    <th scope="col">Updated</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  ${editions.slice(0, LATEST).map(
+                    (e) =>
+                      html`<tr>
+                        <th scope="row"><a href="/admin/editions/${e.id}">${e.slug}</a></th>
+                        <td>${e.subject}</td>
+                        <td><span class="badge">${e.status}</span></td>
+                        <td class="small">${formatTime(e.sentAt)}</td>
+                        <td class="small">${formatTime(e.updatedAt)}</td>
+                      </tr>`,
+                  )}
+                </tbody>
+              </table>`
+        }
+        <p><a href="/admin/editions">All editions</a></p>
+      </section>`;
+    return consolePage(req, 'Dashboard', body, { section: 'home' });
   }
 }

@@ -1,2 +1,30 @@
-/** Served as /admin/assets/editions.js (filled in by the editions console). */
-export const EDITIONS_JS = `'use strict';\n`;
+/**
+ * Served as /admin/assets/editions.js. Progressive enhancement only (the forms work without it): a draft
+ * file chosen for upload is shown in the text box, so the editor sees what will be imported and a parse
+ * error's line number points at text on screen.
+ */
+export const EDITIONS_JS = `'use strict';
+(function () {
+  var file = document.getElementById('draft-file');
+  var text = document.getElementById('draft');
+  if (!file || !text || typeof FileReader === 'undefined') return;
+  file.addEventListener('change', function () {
+    var f = file.files && file.files[0];
+    if (!f) return;
+    if (f.size > 1024 * 1024) return; // the server answers with a clear message
+    var reader = new FileReader();
+    reader.onload = function () {
+      if (typeof reader.result !== 'string') return;
+      text.value = reader.result;
+      if (/\\.(md|markdown)$/i.test(f.name)) {
+        var format = document.getElementById('format');
+        if (format) format.value = 'markdown';
+      }
+      // The text box now holds the file: submitting sends it once, as text.
+      file.value = '';
+      text.focus();
+    };
+    reader.readAsText(f);
+  });
+})();
+`;

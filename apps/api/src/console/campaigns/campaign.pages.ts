@@ -1,0 +1,450 @@
+import type { CampaignView, DeliveryPage } from '@app/core';
+import { CampaignStatus, DeliveryStatus } from '@app/database';
+import type { Request } from 'express';
+import { csrfField } from '../../auth/csrf';
+import { html, raw, type SafeHtml } from '../../pages/html';
+import { canRole, formatTime } from '../console.layout';
+import { formatRate, progressOf, statusClass } from './campaign-progress';
+
+/** Page-specific CSS (the layout's `form.inline` would otherwise override the `hidden` attribute). */
+export const CAMPAIGN_STYLE = html`<style>
+  [hidden] {
+    display: none !important;
+  }
+  progress {
+    width: 100%;
+    height: 1.4rem;
+    accent-color: var(--accent);
+  }
+  dl.stats {
+    display: grid;
+    grid-template-columns: repeat(auto-fit, minmax(8.5rem, 1fr));
+    gap: 0.5rem 1rem;
+    align-items: start;
+    margin: 1rem 0 0;
+  }
+  dl.stats div {
+    border: 1px solid var(--border);
+    border-radius: 6px;
+    padding: 0.4rem 0.6rem;
+  }
+  dl.stats dt {
+    font-size: 0.85rem;
+    color: var(--muted);
+  }
+  dl.stats dd {
+    margin: 0;
+    font-size: 1.3rem;
+    font-weight: 600;
+    font-variant-numeric: tabular-nums;
+  }
+  /* row headers hold addresses and names: keep their case (the layout's th style is for column headers) */
+  tbody th {
+    text-transform: none;
+    letter-spacing: normal;
+    font-size: inherit;
+    color: inherit;
+    font-weight: 600;
+  }
+  dl.stats dd.long {
+    font-size: 1.05rem;
+  }
+  td.response {
+    max-width: 28rem;
+    word-break: break-word;
+  }
+  label.check {
+    display: flex;
+    gap: 0.5rem;
+    align-items: flex-start;
+    font-weight: 600;
+  }
+</style>`;
+
+const NOTICES: Record<string, string> = {
+  paused: 'Campaign paused. Messages already handed to the mail server finish; no new ones start.',
+  resumed: 'Campaign resumed. Nobody who already received it gets a second copy.',
+  cancelled: 'Campaign cancelled. Recipients still pending will not receive this edition.',
+  missed: 'Queued the edition for subscribers who missed it.',
+  'missed-none': 'Nobody missed this edition: there was no one to add or retry.',
+};
+
+/** The fixed message for a `?notice=` code (free text is never reflected). */
+export function noticeText(code: unknown): string | undefined {
+  return typeof code === 'string' && Object.hasOwn(NOTICES, code) ? NOTICES[code] : undefined;
+}
+
+export const STATUS_LABEL: Record<DeliveryStatus, string> = {
+  [DeliveryStatus.Queued]: 'queued',
+  [DeliveryStatus.Sending]: 'sending',
+  [DeliveryStatus.Sent]: 'sent',
+  [DeliveryStatus.Failed]: 'failed',
+  [DeliveryStatus.Bounced]: 'bounced',
+  [DeliveryStatus.Skipped]: 'skipped',
+};
+
+function deliveryClass(s: DeliveryStatus): string {
+  if (s === DeliveryStatus.Sent) return 'status-ok';
+  if (s === DeliveryStatus.Failed || s === DeliveryStatus.Bounced) return 'status-bad';
+  if (s === DeliveryStatus.Skipped) return 'status-warn';
+  return '';
+}
+
+export function statusBadge(status: CampaignStatus, id?: string): SafeHtml {
+  return html`<span ${id ? raw(`id="${id}"`) : ''} class="badge ${statusClass(status)}">${status}</span>`;
+}
+
+/** A campaign's `<progress>` with its text equivalent (for the list and the dashboard). */
+export function progressBar(c: CampaignView, label: string): SafeHtml {
+  const p = progressOf(c);
+  const text = p.percent === null ? 'no recipients yet' : `${p.done} of ${p.total} (${p.percent}%)`;
+  return html`<progress
+      max="${Math.max(p.total, 1)}"
+      ${p.total > 0 ? raw(`value="${p.done}"`) : ''}
+      aria-label="${label}"
+    >
+      ${p.percent ?? ''}%
+    </progress>
+    <span class="small muted">${text}</span>`;
+}
+
+export function campaignsTable(items: CampaignView[], caption: string): SafeHtml {
+  if (items.length === 0) return html`<p class="muted">No campaigns yet. Send an edition from its page.</p>`;
+  return html`<table>
+    <caption class="sr-only">
+      ${caption}
+    </caption>
+    <thead>
+      <tr>
+        <th scope="col">Campaign</th>
+        <th scope="col">Edition</th>
+        <th scope="col">Status</th>
+        <th scope="col" class="num">Sent</th>
+        <th scope="col" class="num">Failed</th>
+        <th scope="col" class="num">Bounced</th>
+        <th scope="col" class="num">Skipped</th>
+        <th scope="col" class="num">Pending</th>
+        <th scope="col" class="num">Recipients</th>
+        <th scope="col">Created</th>
+        <th scope="col">Started</th>
+        <th scope="col">Finished</th>
+      </tr>
+    </thead>
+    <tbody>
+      ${items.map(
+        (c) =>
+          html`<tr>
+            <th scope="row"><a href="/admin/campaigns/${c.id}">#${c.id}</a></th>
+            <td>
+              <a href="/admin/editions/${c.editionId}">${c.editionSlug}</a><br /><span class="small muted"
+                >${c.subject}</span
+              >
+            </td>
+            <td>${statusBadge(c.status)}</td>
+            <td class="num">${c.sent}</td>
+            <td class="num">${c.failed}</td>
+            <td class="num">${c.bounced}</td>
+            <td class="num">${c.skipped}</td>
+            <td class="num">${c.pending}</td>
+            <td class="num">${c.total}</td>
+            <td class="small">${formatTime(c.createdAt)}</td>
+            <td class="small">${formatTime(c.startedAt ?? c.scheduledAt)}</td>
+            <td class="small">${formatTime(c.finishedAt)}</td>
+          </tr>`,
+      )}
+    </tbody>
+  </table>`;
+}
+
+export function listBody(items: CampaignView[], nextCursor: string | null): SafeHtml {
+  return html`${CAMPAIGN_STYLE}
+    <h1>Campaigns</h1>
+    <p class="muted">
+      One full send per edition, newest first. Open a campaign to watch it live, pause, resume or cancel it,
+      and read the per-recipient log.
+    </p>
+    ${campaignsTable(items, 'Campaigns, newest first')}
+    ${
+      nextCursor
+        ? html`<p><a href="/admin/campaigns?cursor=${nextCursor}" rel="next">Older campaigns</a></p>`
+        : ''
+    }`;
+}
+
+function show(status: CampaignStatus, when: CampaignStatus[], extra = true): SafeHtml {
+  return html`data-show-when="${when.join(' ')}" ${when.includes(status) && extra ? '' : raw('hidden')}`;
+}
+
+function actions(req: Request, c: CampaignView): SafeHtml {
+  const editor = canRole(req, 'admin', 'editor');
+  const base = `/admin/campaigns/${c.id}`;
+  const S = CampaignStatus;
+  const pause = html`<form method="post" action="${base}/pause" class="inline" ${show(c.status, [S.Running])}>
+    ${csrfField(req)}<button type="submit" id="pause-button">Pause sending</button>
+  </form>`;
+  if (!editor) {
+    return html`${pause}
+      <p class="small muted">Operators may pause a running campaign; editors resume or cancel it.</p>`;
+  }
+  return html`${pause}
+    <form method="post" action="${base}/resume" class="inline" ${show(c.status, [S.Paused])}>
+      ${csrfField(req)}<button type="submit" id="resume-button">Resume sending</button>
+    </form>
+    <form
+      method="get"
+      action="${base}/cancel"
+      class="inline"
+      ${show(c.status, [S.Scheduled, S.Running, S.Paused])}
+    >
+      <button type="submit" class="danger" id="cancel-button">Cancel campaign…</button>
+    </form>
+    <form
+      method="post"
+      action="${base}/send-missed"
+      class="inline"
+      data-needs-fanout
+      ${show(c.status, [S.Running, S.Paused, S.Completed], c.fannedOutAt !== null)}
+    >
+      ${csrfField(req)}<button type="submit" class="secondary" id="send-missed-button">
+        Send to missed subscribers
+      </button>
+    </form>
+    <p class="small muted">
+      “Send to missed subscribers” sends this edition to readers confirmed since the send and retries failed
+      deliveries; nobody who received it gets it twice.
+    </p>`;
+}
+
+function stat(key: string, label: string, value: number): SafeHtml {
+  return html`<div>
+    <dt>${label}</dt>
+    <dd id="count-${key}">${value}</dd>
+  </div>`;
+}
+
+/** The live campaign page; campaign-live.js keeps the same elements current. */
+export function campaignBody(req: Request, c: CampaignView): SafeHtml {
+  const p = progressOf(c);
+  const pctText = p.percent === null ? 'no recipients yet' : `${p.done} of ${p.total} (${p.percent}%)`;
+  const logBase = `/admin/campaigns/${c.id}/deliveries`;
+  return html`${CAMPAIGN_STYLE}
+    <h1>Campaign #${c.id}: ${c.subject}</h1>
+    <p>
+      Edition <a href="/admin/editions/${c.editionId}">${c.editionSlug}</a> ·
+      <a href="/admin/campaigns">All campaigns</a>
+    </p>
+    <section
+      class="card"
+      id="campaign-live"
+      aria-labelledby="progress-heading"
+      data-poll-url="/api/admin/campaigns/${c.id}"
+      data-status="${c.status}"
+    >
+      <h2 id="progress-heading" style="margin-top:0">Progress</h2>
+      <div aria-live="polite" aria-atomic="true" id="live-status">
+        <p>
+          Status: <strong>${statusBadge(c.status, 'campaign-status')}</strong>
+          <span id="pause-reason"
+            >${c.status === CampaignStatus.Paused && c.pauseReason ? `— ${c.pauseReason}` : ''}</span
+          >
+        </p>
+      </div>
+      <p id="live-error" class="error" role="alert" hidden></p>
+      <label for="campaign-progress">Recipients done: <span id="progress-text">${pctText}</span></label>
+      <progress
+        id="campaign-progress"
+        max="${Math.max(p.total, 1)}"
+        ${p.total > 0 ? raw(`value="${p.done}"`) : ''}
+      >
+        ${p.percent ?? ''}%
+      </progress>
+      <p
+        id="fanout-note"
+        class="small muted"
+        ${c.status === CampaignStatus.Running && !c.fannedOutAt ? '' : raw('hidden')}
+      >
+        The recipient list is still being written; the total grows until it is complete.
+      </p>
+      <dl class="stats">
+        ${stat('sent', 'Sent', c.sent)} ${stat('failed', 'Failed', c.failed)}
+        ${stat('bounced', 'Bounced', c.bounced)} ${stat('skipped', 'Skipped', c.skipped)}
+        ${stat('pending', 'Pending', c.pending)} ${stat('total', 'Recipients', c.total)}
+        <div>
+          <dt>Rate</dt>
+          <dd class="long">
+            <span id="rate">${formatRate(p.rate)}</span>
+            <span id="rate-basis" class="small muted">(${p.rateBasis})</span>
+          </dd>
+        </div>
+        <div>
+          <dt>Time left (ETA)</dt>
+          <dd class="long"><span id="eta">${p.etaText}</span></dd>
+        </div>
+      </dl>
+      <dl class="stats small">
+        <div>
+          <dt>Scheduled</dt>
+          <dd class="small"><span id="scheduled-at">${formatTime(c.scheduledAt)}</span></dd>
+        </div>
+        <div>
+          <dt>Started</dt>
+          <dd class="small"><span id="started-at">${formatTime(c.startedAt)}</span></dd>
+        </div>
+        <div>
+          <dt>Completed / cancelled</dt>
+          <dd class="small"><span id="finished-at">${formatTime(c.finishedAt)}</span></dd>
+        </div>
+      </dl>
+    </section>
+    <section class="card" aria-labelledby="actions-heading">
+      <h2 id="actions-heading" style="margin-top:0">Actions</h2>
+      ${actions(req, c)}
+    </section>
+    <section aria-labelledby="log-heading">
+      <h2 id="log-heading">Delivery log</h2>
+      <p>
+        <a href="${logBase}">Every recipient</a> · <a href="${logBase}?status=failed">Failed</a> ·
+        <a href="${logBase}?status=bounced">Bounced</a> · <a href="${logBase}?status=skipped">Skipped</a> ·
+        <a href="${logBase}?status=queued">Queued</a> · <a href="${logBase}?status=sent">Sent</a>
+      </p>
+    </section>`;
+}
+
+export interface DeliveryFilter {
+  status?: DeliveryStatus;
+  q?: string;
+  cursor?: string;
+}
+
+export function deliveriesQuery(f: DeliveryFilter, cursor?: string | null): string {
+  const qs = new URLSearchParams();
+  if (f.status) qs.set('status', f.status);
+  if (f.q) qs.set('q', f.q);
+  if (cursor) qs.set('cursor', cursor);
+  const s = qs.toString();
+  return s ? `?${s}` : '';
+}
+
+/** The delivery log's filter form; `raw` holds what the user typed (shown escaped) when it was refused. */
+export function deliveriesBody(
+  campaignId: number,
+  form: { status: string; q: string },
+  page: DeliveryPage | undefined,
+  filter: DeliveryFilter,
+  errors: { status?: string; q?: string; cursor?: string } = {},
+): SafeHtml {
+  const base = `/admin/campaigns/${campaignId}/deliveries`;
+  const statuses = Object.values(DeliveryStatus);
+  return html`${CAMPAIGN_STYLE}
+    <h1>Delivery log of campaign #${campaignId}</h1>
+    <p><a href="/admin/campaigns/${campaignId}">Back to the campaign</a></p>
+    <form method="get" action="${base}" class="card filters" role="search" aria-label="Filter deliveries">
+      <div>
+        <label for="filter-status">Status</label>
+        <select
+          id="filter-status"
+          name="status"
+          ${errors.status ? raw('aria-describedby="status-error" aria-invalid="true"') : ''}
+        >
+          <option value="">any</option>
+          ${statuses.map(
+            (s) =>
+              html`<option value="${s}" ${form.status === (s as string) ? raw('selected') : ''}>
+                ${STATUS_LABEL[s]}
+              </option>`,
+          )}
+        </select>
+        ${errors.status ? html`<p id="status-error" class="error" role="alert">${errors.status}</p>` : ''}
+      </div>
+      <div>
+        <label for="filter-q">Recipient email contains</label>
+        <input
+          type="search"
+          id="filter-q"
+          name="q"
+          value="${form.q}"
+          maxlength="254"
+          ${errors.q ? raw('aria-describedby="q-error" aria-invalid="true"') : ''}
+        />
+        ${errors.q ? html`<p id="q-error" class="error" role="alert">${errors.q}</p>` : ''}
+      </div>
+      <div><button type="submit">Filter</button> <a href="${base}">Clear</a></div>
+    </form>
+    ${errors.cursor ? html`<p class="error" role="alert">${errors.cursor}</p>` : ''}
+    ${page ? deliveriesTable(page, base, filter) : ''}`;
+}
+
+function deliveriesTable(page: DeliveryPage, base: string, filter: DeliveryFilter): SafeHtml {
+  if (page.items.length === 0) {
+    return html`<p id="deliveries-empty">No deliveries match${filter.cursor ? ' on this page' : ''}.</p>`;
+  }
+  return html`<table id="deliveries">
+      <caption class="sr-only">
+        Deliveries, in the order they were written
+      </caption>
+      <thead>
+        <tr>
+          <th scope="col">Recipient</th>
+          <th scope="col">Status</th>
+          <th scope="col" class="num">Attempts</th>
+          <th scope="col">Last response or error</th>
+          <th scope="col">Sent at</th>
+          <th scope="col">Updated</th>
+        </tr>
+      </thead>
+      <tbody>
+        ${page.items.map(
+          (d) =>
+            html`<tr>
+              <th scope="row">
+                ${
+                  d.email === null
+                    ? html`<span class="muted">(erased subscriber)</span>`
+                    : html`<a href="/admin/subscribers/${d.subscriberId}">${d.email}</a>`
+                }
+              </th>
+              <td>
+                <span class="badge ${deliveryClass(d.status)}">${STATUS_LABEL[d.status] ?? d.status}</span>
+              </td>
+              <td class="num">${d.attempts}</td>
+              <td class="small response">${d.lastResponse ?? '—'}</td>
+              <td class="small">${formatTime(d.sentAt)}</td>
+              <td class="small">${formatTime(d.updatedAt)}</td>
+            </tr>`,
+        )}
+      </tbody>
+    </table>
+    ${
+      page.nextCursor
+        ? html`<p><a href="${base}${deliveriesQuery(filter, page.nextCursor)}" rel="next">Next page</a></p>`
+        : html`<p class="small muted">End of the log.</p>`
+    }`;
+}
+
+/** The confirmation step of a cancel: what it means for this campaign, and a box to tick. */
+export function cancelBody(req: Request, c: CampaignView, cancellable: boolean): SafeHtml {
+  return html`${CAMPAIGN_STYLE}
+    <h1>Cancel campaign #${c.id}?</h1>
+    <p>Edition <a href="/admin/editions/${c.editionId}">${c.editionSlug}</a>: ${c.subject}</p>
+    <p>
+      Status ${statusBadge(c.status)}. Sent to ${c.sent} of ${c.total} recipients so far; ${c.pending} still
+      pending.
+    </p>
+    ${
+      cancellable
+        ? html`<form method="post" action="/admin/campaigns/${c.id}/cancel" class="card">
+            ${csrfField(req)}
+            <p>
+              Cancelling stops the send for good: the ${c.pending} pending recipients will not receive this
+              edition (the delivery log keeps them as queued). It cannot be resumed.
+            </p>
+            <label class="check" for="confirm"
+              ><input type="checkbox" id="confirm" name="confirm" value="yes" required /> Yes, cancel this
+              campaign</label
+            >
+            <button type="submit" class="danger" id="confirm-cancel-button">Cancel campaign</button>
+            <a href="/admin/campaigns/${c.id}">Keep sending</a>
+          </form>`
+        : html`<p><a href="/admin/campaigns/${c.id}">Back to the campaign</a></p>`
+    }`;
+}

@@ -1,0 +1,365 @@
+import { AppConfig } from '@app/config';
+import { EditionStatus } from '@app/database';
+import type { EditionContent } from '@app/email';
+import { Injectable, NotFoundException } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { queryRows } from '../campaigns/query-rows';
+import { CampaignMessageFactory, parseMailFrom } from '../deliveries/campaign-message.factory';
+
+/** Gmail hides everything after the first 102 kB of a message's HTML behind "[Message clipped]". */
+export const GMAIL_CLIP_BYTES = 102 * 1024;
+/** Above this share of the clip limit the check warns: a few more links or a longer month tips it over. */
+const CLIP_WARN_RATIO = 0.9;
+/** RFC 5322's recommended line length; longer subjects are cut short in most inbox lists. */
+export const SUBJECT_WARN_LENGTH = 78;
+/** Stands for a reader: the token signed for it has the length and shape of a real one. */
+const SAMPLE_SUBSCRIBER_UID = '00000000-0000-4000-8000-000000000000';
+
+export type CheckOutcome = true | false | 'warn';
+
+export interface PreSendCheckItem {
+  /** Stable identifier, e.g. `html-size` (pages and tests key on it). */
+  id: string;
+  label: string;
+  ok: CheckOutcome;
+  detail: string;
+}
+
+export interface PreSendCheck {
+  editionId: number;
+  status: EditionStatus;
+  subject: string;
+  /** Confirmed subscribers now: who a campaign started at this moment would be written for. */
+  recipients: number;
+  /** Bytes of the HTML part one reader gets (decoded), or null if the message could not be built. */
+  htmlBytes: number | null;
+  /** Bytes of the whole raw message one reader gets, or null if it could not be built. */
+  messageBytes: number | null;
+  /** The edition's campaign, if it already has one (an edition is sent once). */
+  campaign: { id: number; status: string } | null;
+  /** No check failed (warnings allowed). */
+  ok: boolean;
+  items: PreSendCheckItem[];
+}
+
+interface ParsedMessage {
+  headers: Map<string, string[]>;
+  parts: { contentType: string; body: string }[];
+}
+
+/**
+ * The editor's last look before sending: builds the message exactly as a campaign would (the same
+ * CampaignMessageFactory, headers, encoding and per-reader links, for a sample reader) and checks what
+ * mailbox providers and readers will see. Read-only; touches no subscriber.
+ */
+@Injectable()
+export class PreSendCheckService {
+  constructor(
+    private readonly ds: DataSource,
+    private readonly config: AppConfig,
+    private readonly messages: CampaignMessageFactory,
+  ) {}
+
+  /** Confirmed subscribers: the same criterion the campaign fan-out writes deliveries for. */
+  async confirmedRecipients(): Promise<number> {
+    const [row] = await queryRows<{ n: number }>(
+      this.ds,
+      `SELECT count(*)::int AS n FROM subscriber WHERE status = 'confirmed'`,
+    );
+    return row?.n ?? 0;
+  }
+
+  async check(editionId: number): Promise<PreSendCheck> {
+    const [edition] = await queryRows<{
+      id: number;
+      status: EditionStatus;
+      slug: string;
+      subject: string;
+      content: EditionContent;
+      pub_name: string;
+      pub_slug: string;
+    }>(
+      this.ds,
+      `SELECT e.id, e.status, e.slug, e.subject, e.content, p.name AS pub_name, p.slug AS pub_slug
+         FROM edition e JOIN publication p ON p.id = e.publication_id WHERE e.id = $1`,
+      [editionId],
+    );
+    if (!edition) throw new NotFoundException(`Edition ${editionId} does not exist`);
+    const [campaign] = await queryRows<{ id: number; status: string }>(
+      this.ds,
+      `SELECT id, status FROM campaign WHERE edition_id = $1 ORDER BY id DESC LIMIT 1`,
+      [editionId],
+    );
+    const recipients = await this.confirmedRecipients();
+
+    const items: PreSendCheckItem[] = [];
+    let raw: Buffer | null = null;
+    let buildError: string | null = null;
+    try {
+      const message = await this.messages.compileEdition(0, edition);
+      const host = new URL(this.config.env.PUBLIC_URL).hostname || 'localhost';
+      raw = message.build({
+        email: 'reader@example.invalid',
+        subscriberUid: SAMPLE_SUBSCRIBER_UID,
+        messageId: `<pre-send-check.${editionId}@${host}>`,
+      });
+    } catch (err) {
+      buildError = (err as Error).message;
+    }
+
+    if (!raw) {
+      items.push({
+        id: 'build',
+        label: 'Message can be built',
+        ok: false,
+        detail: `The edition cannot be turned into an email: ${buildError ?? 'unknown error'}`,
+      });
+    }
+    const parsed = raw ? parseRawMessage(raw) : null;
+    const htmlPart = parsed?.parts.find((p) => p.contentType === 'text/html')?.body;
+    const textPart = parsed?.parts.find((p) => p.contentType === 'text/plain')?.body;
+    const htmlBytes = htmlPart === undefined ? null : Buffer.byteLength(htmlPart, 'utf8');
+
+    if (parsed) {
+      items.push(this.htmlSizeItem(htmlBytes));
+      items.push(this.textPartItem(textPart));
+      items.push(this.listUnsubscribeItem(parsed.headers));
+    }
+    items.push(this.dkimItem());
+    if (parsed) items.push(this.linksItem(htmlPart ?? ''));
+    items.push(this.subjectItem(edition.subject));
+    items.push({
+      id: 'recipients',
+      label: 'Confirmed recipients',
+      ok: recipients > 0 ? true : false,
+      detail:
+        recipients > 0
+          ? `${recipients} confirmed subscriber${recipients === 1 ? '' : 's'} would receive it`
+          : 'No confirmed subscriber: nobody would receive it',
+    });
+    items.push(this.senderItem());
+
+    return {
+      editionId: edition.id,
+      status: edition.status,
+      subject: edition.subject,
+      recipients,
+      htmlBytes,
+      messageBytes: raw?.length ?? null,
+      campaign: campaign ? { id: campaign.id, status: campaign.status } : null,
+      ok: items.every((i) => i.ok !== false),
+      items,
+    };
+  }
+
+  private htmlSizeItem(bytes: number | null): PreSendCheckItem {
+    const label = "HTML size vs Gmail's 102 kB clip";
+    if (bytes === null) return { id: 'html-size', label, ok: false, detail: 'The message has no HTML part' };
+    const kb = (bytes / 1024).toFixed(1);
+    const ok: CheckOutcome =
+      bytes > GMAIL_CLIP_BYTES ? false : bytes > GMAIL_CLIP_BYTES * CLIP_WARN_RATIO ? 'warn' : true;
+    const detail =
+      ok === false
+        ? `${kb} kB of HTML: Gmail will clip it after 102 kB and hide the rest (and the unsubscribe link)`
+        : ok === 'warn'
+          ? `${kb} kB of HTML: close to Gmail's 102 kB clip`
+          : `${kb} kB of HTML (${Math.round((bytes / GMAIL_CLIP_BYTES) * 100)}% of Gmail's 102 kB clip)`;
+    return { id: 'html-size', label, ok, detail };
+  }
+
+  private textPartItem(text: string | undefined): PreSendCheckItem {
+    const label = 'Plain-text part';
+    if (text === undefined)
+      return { id: 'text-part', label, ok: false, detail: 'The message has no text part' };
+    const chars = text.trim().length;
+    return chars > 0
+      ? { id: 'text-part', label, ok: true, detail: `Present, ${chars} characters` }
+      : { id: 'text-part', label, ok: false, detail: 'The text part is empty' };
+  }
+
+  private listUnsubscribeItem(headers: Map<string, string[]>): PreSendCheckItem {
+    const label = 'List-Unsubscribe and List-Unsubscribe-Post (one-click, https)';
+    const lu = headers.get('list-unsubscribe')?.[0];
+    const post = headers.get('list-unsubscribe-post')?.[0];
+    const problems: string[] = [];
+    const urls = lu ? [...lu.matchAll(/<([^>]*)>/g)].map((m) => m[1] ?? '') : [];
+    const web = urls.find((u) => /^https?:/i.test(u));
+    if (!lu) problems.push('List-Unsubscribe header missing');
+    else if (!web) problems.push('List-Unsubscribe has no web (https) URL');
+    else if (!/^https:\/\//i.test(web))
+      problems.push(`List-Unsubscribe URL is not https (PUBLIC_URL is ${this.config.env.PUBLIC_URL})`);
+    if (post?.trim() !== 'List-Unsubscribe=One-Click') {
+      problems.push(
+        'List-Unsubscribe-Post: List-Unsubscribe=One-Click missing (RFC 8058 needs an https PUBLIC_URL)',
+      );
+    }
+    if (problems.length) return { id: 'list-unsubscribe', label, ok: false, detail: problems.join('; ') };
+    const mailto = urls.some((u) => u.startsWith('mailto:')) ? ' and a mailto: address' : '';
+    return {
+      id: 'list-unsubscribe',
+      label,
+      ok: true,
+      detail: `One-click unsubscribe to ${new URL(web!).origin}${mailto}`,
+    };
+  }
+
+  private dkimItem(): PreSendCheckItem {
+    const dkim = this.config.dkim;
+    return dkim
+      ? {
+          id: 'dkim',
+          label: 'DKIM signing',
+          ok: true,
+          detail: `Signed for ${dkim.domainName} with selector ${dkim.keySelector}`,
+        }
+      : {
+          id: 'dkim',
+          label: 'DKIM signing',
+          ok: 'warn',
+          detail:
+            'DKIM is not configured (DKIM_DOMAIN, DKIM_SELECTOR, DKIM_PRIVATE_KEY): messages leave unsigned ' +
+            'unless the SMTP relay signs them, and Gmail and Yahoo require DKIM from bulk senders',
+        };
+  }
+
+  private linksItem(htmlBody: string): PreSendCheckItem {
+    const label = 'All links absolute (https, http or mailto)';
+    const targets = [...htmlBody.matchAll(/\s(href|src)\s*=\s*(?:"([^"]*)"|'([^']*)')/gi)].map((m) =>
+      decodeEntities((m[2] ?? m[3] ?? '').trim()),
+    );
+    const bad = targets.filter((t) => !/^(https?:\/\/[^\s/]+|mailto:\S+@)/i.test(t));
+    const plainHttp = targets.filter((t) => /^http:\/\//i.test(t));
+    const uniq = (xs: string[]) => [...new Set(xs)];
+    if (bad.length) {
+      const shown = uniq(bad)
+        .slice(0, 5)
+        .map((t) => (t === '' ? '(empty)' : t.length > 80 ? `${t.slice(0, 77)}...` : t));
+      return {
+        id: 'links',
+        label,
+        ok: false,
+        detail: `${bad.length} of ${targets.length} links are not absolute: ${shown.join(', ')}`,
+      };
+    }
+    if (plainHttp.length) {
+      return {
+        id: 'links',
+        label,
+        ok: 'warn',
+        detail: `${plainHttp.length} of ${targets.length} links use plain http: ${uniq(plainHttp).slice(0, 3).join(', ')}`,
+      };
+    }
+    return { id: 'links', label, ok: true, detail: `${targets.length} links, all absolute` };
+  }
+
+  private subjectItem(subject: string): PreSendCheckItem {
+    const label = 'Subject length';
+    const n = [...subject.trim()].length;
+    if (n === 0) return { id: 'subject', label, ok: false, detail: 'The subject is empty' };
+    if (n > SUBJECT_WARN_LENGTH) {
+      return {
+        id: 'subject',
+        label,
+        ok: 'warn',
+        detail: `${n} characters: inboxes cut subjects longer than about ${SUBJECT_WARN_LENGTH}`,
+      };
+    }
+    return { id: 'subject', label, ok: true, detail: `${n} characters` };
+  }
+
+  private senderItem(): PreSendCheckItem {
+    const label = 'Sender address';
+    let from: { name: string; address: string };
+    try {
+      from = parseMailFrom(this.config.env.MAIL_FROM);
+    } catch (err) {
+      return { id: 'sender', label, ok: false, detail: (err as Error).message };
+    }
+    const domain = from.address.split('@')[1] ?? '';
+    const shown = from.name ? `${from.name} <${from.address}>` : from.address;
+    if (!domain.includes('.') || /(^|\.)localhost$/i.test(domain)) {
+      return {
+        id: 'sender',
+        label,
+        ok: false,
+        detail: `MAIL_FROM is ${shown}: set it to an address of a domain you send from`,
+      };
+    }
+    return { id: 'sender', label, ok: true, detail: `From: ${shown}` };
+  }
+}
+
+/** The few HTML entities an href can hold after React Email's escaping. */
+function decodeEntities(s: string): string {
+  return s.replace(/&(#x[0-9a-f]+|#\d+|amp|lt|gt|quot|apos);/gi, (m, e: string) => {
+    const k = e.toLowerCase();
+    if (k === 'amp') return '&';
+    if (k === 'lt') return '<';
+    if (k === 'gt') return '>';
+    if (k === 'quot') return '"';
+    if (k === 'apos') return "'";
+    const code = k.startsWith('#x') ? parseInt(k.slice(2), 16) : parseInt(k.slice(1), 10);
+    return Number.isFinite(code) && code <= 0x10ffff ? String.fromCodePoint(code) : m;
+  });
+}
+
+function qpDecode(body: string): string {
+  const bytes = Buffer.from(body.replace(/=\r?\n/g, ''), 'latin1');
+  const out: number[] = [];
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i]!;
+    if (b === 0x3d && i + 2 < bytes.length) {
+      const hex = bytes.toString('latin1', i + 1, i + 3);
+      if (/^[0-9A-Fa-f]{2}$/.test(hex)) {
+        out.push(parseInt(hex, 16));
+        i += 2;
+        continue;
+      }
+    }
+    out.push(b);
+  }
+  return Buffer.from(out).toString('utf8');
+}
+
+function parseHeaderBlock(block: string): Map<string, string[]> {
+  const headers = new Map<string, string[]>();
+  for (const line of block.replace(/\r\n[ \t]+/g, ' ').split('\r\n')) {
+    const colon = line.indexOf(':');
+    if (colon <= 0) continue;
+    const name = line.slice(0, colon).trim().toLowerCase();
+    headers.set(name, [...(headers.get(name) ?? []), line.slice(colon + 1).trim()]);
+  }
+  return headers;
+}
+
+/**
+ * Reads back the multipart/alternative message the MIME template wrote (CRLF, quoted-printable parts), so
+ * the check looks at the bytes a reader gets rather than at what we meant to write.
+ */
+export function parseRawMessage(raw: Buffer): ParsedMessage {
+  const text = raw.toString('latin1');
+  const end = text.indexOf('\r\n\r\n');
+  const headers = parseHeaderBlock(end >= 0 ? text.slice(0, end) : text);
+  const body = end >= 0 ? text.slice(end + 4) : '';
+  const boundary = /boundary="?([^";]+)"?/i.exec(headers.get('content-type')?.[0] ?? '')?.[1];
+  const parts: ParsedMessage['parts'] = [];
+  if (!boundary) return { headers, parts };
+  for (const chunk of body.split(`--${boundary}`).slice(1)) {
+    if (chunk.startsWith('--')) break;
+    const partText = chunk.replace(/^\r\n/, '');
+    const sep = partText.indexOf('\r\n\r\n');
+    if (sep < 0) continue;
+    const ph = parseHeaderBlock(partText.slice(0, sep));
+    const contentType = (ph.get('content-type')?.[0] ?? 'text/plain').split(';')[0]!.trim().toLowerCase();
+    let partBody = partText.slice(sep + 4).replace(/\r\n$/, '');
+    const encoding = ph.get('content-transfer-encoding')?.[0]?.toLowerCase();
+    partBody =
+      encoding === 'quoted-printable'
+        ? qpDecode(partBody)
+        : encoding === 'base64'
+          ? Buffer.from(partBody, 'base64').toString('utf8')
+          : Buffer.from(partBody, 'latin1').toString('utf8');
+    parts.push({ contentType, body: partBody });
+  }
+  return { headers, parts };
+}
