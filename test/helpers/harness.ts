@@ -21,6 +21,10 @@ export interface HarnessOptions {
   env?: Record<string, string>;
   /** A Redis of its own (e.g. a private redis-server a test restarts) instead of TEST_REDIS_URL. */
   redisUrl?: string;
+  /** Listen on this port (e.g. so PUBLIC_URL can point at the test server itself); default: any free port. */
+  port?: number;
+  /** Admin URL of another PostgreSQL server (e.g. a PrivatePostgres a test restarts) for this harness's database. */
+  postgresUrl?: string;
 }
 
 /**
@@ -69,10 +73,10 @@ export class Harness {
     this.extraEnv = opts.env ?? {};
     this.redisUrl = opts.redisUrl ?? REDIS_URL;
     await this.smtp.start();
-    this.db = await createTestDatabase();
+    this.db = await createTestDatabase(opts.postgresUrl);
     Object.assign(process.env, this.env());
     this.app = await createApiApp();
-    await this.app.listen(0, '127.0.0.1');
+    await this.app.listen(opts.port ?? 0, '127.0.0.1');
     const addr = this.app.getHttpServer().address() as { port: number };
     this.baseUrl = `http://127.0.0.1:${addr.port}`;
     if (opts.inProcessWorker) await this.startInProcessWorker();
@@ -111,8 +115,13 @@ export class Harness {
 
   async query<T = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> {
     if (!this.pg) {
-      this.pg = new Client({ connectionString: this.db.url });
-      await this.pg.connect();
+      const client = new Client({ connectionString: this.db.url });
+      // A test may restart PostgreSQL: forget the dead connection (and do not crash) so the next query reconnects.
+      client.on('error', () => {
+        if (this.pg === client) this.pg = undefined;
+      });
+      this.pg = client;
+      await client.connect();
     }
     const r = await this.pg.query(sql, params);
     return r.rows as T[];

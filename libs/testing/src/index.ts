@@ -2,3 +2,4 @@ export * from './smtp-sink';
 export * from './test-database';
 export * from './redis-cleanup';
 export * from './wait';
+export * from './private-postgres';

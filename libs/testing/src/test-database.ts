@@ -4,14 +4,17 @@ import { Client } from 'pg';
 
 const BASE = process.env.TEST_DATABASE_BASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
-/** A fresh, migrated database per test file so runs never collide. */
-export async function createTestDatabase(): Promise<{
+/**
+ * A fresh, migrated database per test file so runs never collide. `baseUrl` picks another server (e.g. a
+ * PrivatePostgres a test restarts); the default is TEST_DATABASE_BASE_URL or the shared local server.
+ */
+export async function createTestDatabase(baseUrl: string = BASE): Promise<{
   url: string;
   name: string;
   drop: () => Promise<void>;
 }> {
   const name = `nl_test_${process.pid}_${randomBytes(4).toString('hex')}`;
-  const u = new URL(BASE);
+  const u = new URL(baseUrl);
   u.pathname = `/${name}`;
   const url = u.toString();
   await migrate(url);
@@ -19,7 +22,7 @@ export async function createTestDatabase(): Promise<{
     url,
     name,
     drop: async () => {
-      const admin = new URL(BASE);
+      const admin = new URL(baseUrl);
       admin.pathname = '/postgres';
       const c = new Client({ connectionString: admin.toString() });
       await c.connect();
