@@ -7,6 +7,12 @@ import {
   startCampaign,
   waitForCampaign,
 } from './campaign.fixtures';
+import {
+  consoleLogin,
+  hiddenField,
+  type ConsoleRole,
+  type ConsoleSession as Session,
+} from './helpers/console-session';
 import { Harness } from './helpers/harness';
 
 /**
@@ -14,21 +20,6 @@ import { Harness } from './helpers/harness';
  * pause/resume/cancel/send-missed through the forms (and who may), the delivery log with its filters.
  * A low global send rate keeps one campaign running long enough to steer it.
  */
-
-function cookieValue(setCookie: string[] | string | undefined, name: string): string | undefined {
-  const list = Array.isArray(setCookie) ? setCookie : setCookie ? [setCookie] : [];
-  for (const c of list) {
-    const m = new RegExp(`^${name}=([^;]*)`).exec(c);
-    if (m) return m[1];
-  }
-  return undefined;
-}
-
-function hiddenField(body: string, name: string): string {
-  const m = new RegExp(`name="${name}" value="([^"]*)"`).exec(body);
-  if (!m) throw new Error(`no hidden field ${name} in ${body.slice(0, 500)}`);
-  return m[1]!;
-}
 
 /** The page escapes every character HTML could misread (`&#61;` for `=`), as a browser reads it back. */
 function decodeEntities(s: string): string {
@@ -53,15 +44,8 @@ function rowsOf(body: string): string[] {
   return [...tbody[1]!.matchAll(/<tr>([\s\S]*?)<\/tr>/g)].map((m) => m[1]!);
 }
 
-interface Session {
-  cookie: string;
-  csrf: string;
-  email: string;
-}
-
 describe('console: campaigns and dashboard', () => {
   let h: Harness;
-  let ip = 20;
   const sessions: Record<'admin' | 'editor' | 'ops', Session> = {} as never;
 
   const api = () => request(h.baseUrl);
@@ -77,29 +61,7 @@ describe('console: campaigns and dashboard', () => {
   const campaignStatus = async (id: number) =>
     (await h.query<{ status: string }>('SELECT status FROM campaign WHERE id = $1', [id]))[0]!.status;
 
-  async function login(role: 'admin' | 'editor' | 'ops'): Promise<Session> {
-    const email = `console-${role}@example.test`;
-    const password = `${role}-console-password-42`;
-    const created = await api()
-      .post('/api/admin/users')
-      .auth(h.adminToken, { type: 'bearer' })
-      .send({ email, role, password });
-    expect(created.status).toBe(201);
-    const xff = `198.51.100.${ip++}`;
-    const form = await api().get('/admin/login').set('X-Forwarded-For', xff);
-    const loginCsrf = cookieValue(form.headers['set-cookie'], 'nl_login_csrf')!;
-    const res = await api()
-      .post('/admin/login')
-      .set('X-Forwarded-For', xff)
-      .set('Cookie', `nl_login_csrf=${loginCsrf}`)
-      .type('form')
-      .send({ _csrf: hiddenField(form.text, '_csrf'), email, password, next: '/admin' });
-    expect(res.status).toBe(303);
-    const cookie = `nl_session=${cookieValue(res.headers['set-cookie'], 'nl_session')!}`;
-    const home = await api().get('/admin').set('Cookie', cookie).set('Accept', 'text/html');
-    expect(home.status).toBe(200);
-    return { cookie, csrf: hiddenField(home.text, '_csrf'), email };
-  }
+  const login = (role: ConsoleRole): Promise<Session> => consoleLogin(h, role);
 
   let doneId = 0;
   let doneEditionId = 0;

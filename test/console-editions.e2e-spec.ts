@@ -10,33 +10,10 @@ import { join } from 'node:path';
 import request from 'supertest';
 import { seedAudience } from './campaign.fixtures';
 import { crankCallApril2025 } from './fixtures/crank-call-2025-04.expected';
+import { consoleLogin, type ConsoleRole, type ConsoleSession as Session } from './helpers/console-session';
 import { Harness } from './helpers/harness';
 
 const APRIL = readFileSync(join(__dirname, 'fixtures/crank-call-2025-04.txt'), 'utf8');
-
-let ipCounter = 10;
-const nextIp = () => `198.51.100.${ipCounter++}`;
-
-function cookieValue(setCookie: string[] | string | undefined, name: string): string | undefined {
-  const list = Array.isArray(setCookie) ? setCookie : setCookie ? [setCookie] : [];
-  for (const c of list) {
-    const m = new RegExp(`^${name}=([^;]*)`).exec(c);
-    if (m) return m[1];
-  }
-  return undefined;
-}
-
-function hiddenField(body: string, name: string): string {
-  const m = new RegExp(`name="${name}" value="([^"]*)"`).exec(body);
-  if (!m) throw new Error(`no hidden field ${name} in ${body.slice(0, 500)}`);
-  return m[1]!;
-}
-
-interface Session {
-  cookie: string;
-  csrf: string;
-  email: string;
-}
 
 /** The `<li data-check=...>` items of a rendered pre-send check, as { id: data-ok }. */
 function checksOf(page: string): Record<string, string> {
@@ -52,29 +29,7 @@ describe('console: editions', () => {
   let aprilId: number;
   const api = () => request(h.baseUrl);
 
-  async function login(role: 'admin' | 'editor' | 'ops'): Promise<Session> {
-    const email = `${role}-${ipCounter}@example.test`;
-    const password = `${role}-password-${ipCounter}-xyz`;
-    const created = await api()
-      .post('/api/admin/users')
-      .auth(h.adminToken, { type: 'bearer' })
-      .send({ email, role, password });
-    expect(created.status).toBe(201);
-    const ip = nextIp();
-    const form = await api().get('/admin/login').set('X-Forwarded-For', ip);
-    const loginCsrf = cookieValue(form.headers['set-cookie'], 'nl_login_csrf')!;
-    const res = await api()
-      .post('/admin/login')
-      .set('X-Forwarded-For', ip)
-      .set('Cookie', `nl_login_csrf=${loginCsrf}`)
-      .type('form')
-      .send({ _csrf: hiddenField(form.text, '_csrf'), email, password, next: '/admin' });
-    expect(res.status).toBe(303);
-    const cookie = `nl_session=${cookieValue(res.headers['set-cookie'], 'nl_session')}`;
-    const home = await api().get('/admin').set('Cookie', cookie).set('Accept', 'text/html');
-    expect(home.status).toBe(200);
-    return { cookie, csrf: hiddenField(home.text, '_csrf'), email };
-  }
+  const login = (role: ConsoleRole): Promise<Session> => consoleLogin(h, role);
 
   const get = (s: Session, path: string) =>
     api().get(path).set('Cookie', s.cookie).set('Accept', 'text/html');
@@ -213,7 +168,7 @@ describe('console: editions', () => {
     expect(text).toContain('SAMPLE-TOKEN-preview');
     expect(res.text).toMatch(/<section\s+id="pre-send-check"/);
     expect(res.text).toMatch(
-      /<input\s+type="text"\s+id="test-to"\s+name="to"\s+value="editor-\d+@example\.test"/,
+      new RegExp(`<input\\s+type="text"\\s+id="test-to"\\s+name="to"\\s+value="${editor.email}"`),
     );
     expect(res.text).toMatch(/<button type="submit">Send test<\/button>/);
     expect(res.text).toContain(`href="/admin/editions/${aprilId}/send"`);
