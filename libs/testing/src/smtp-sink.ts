@@ -26,7 +26,10 @@ export class SmtpSink {
   private waiters: { count: number; resolve: () => void }[] = [];
   port = 0;
   policy?: RecipientPolicy;
-  /** When true, accepted connections get no greeting: the client must time out. */
+  /**
+   * When true, the server stops answering: new connections get no greeting, and sessions already open (a
+   * client's pooled connections) get no reply to MAIL FROM. The client must time out.
+   */
   silent = false;
 
   async start(port = 0): Promise<this> {
@@ -37,6 +40,10 @@ export class SmtpSink {
       size: 10 * 1024 * 1024,
       onConnect: (_session, cb) => {
         if (this.silent) return; // never call back: the client sees no greeting
+        cb();
+      },
+      onMailFrom: (_address, _session, cb) => {
+        if (this.silent) return; // never call back: the client waits for a reply that does not come
         cb();
       },
       onRcptTo: (address, session, cb) => {

@@ -10,6 +10,8 @@ import { type CampaignMessage, CampaignMessageFactory, parseMailFrom } from './c
 import { SendRateLimiter } from './send-rate.limiter';
 import { WorkerRegistry } from './worker-registry.service';
 import { queryRows } from '../campaigns/query-rows';
+import { sendLeaseSeconds } from '../campaigns/campaign.constants';
+import { retryThroughOutage } from '../common/retry-through-outage';
 
 export interface BatchResult {
   claimed: number;
@@ -50,6 +52,11 @@ const MAX_BACKOFF_MS = 3600_000;
 export class DeliveryService implements BeforeApplicationShutdown {
   private readonly logger = new Logger(DeliveryService.name);
   private readonly messageIdDomain: string;
+  /**
+   * How long outcome writes are retried through a database outage: most of the lease, after which another
+   * worker may release the claims and send again anyway (the write is conditional on still owning them).
+   */
+  private readonly outcomeWriteBudgetMs: number;
   private stopping = false;
 
   constructor(
@@ -64,6 +71,7 @@ export class DeliveryService implements BeforeApplicationShutdown {
   ) {
     const domain = parseMailFrom(config.env.MAIL_FROM).address.split('@')[1] ?? '';
     this.messageIdDomain = /^[A-Za-z0-9.-]+$/.test(domain) ? domain : new URL(config.env.PUBLIC_URL).hostname;
+    this.outcomeWriteBudgetMs = Math.floor(sendLeaseSeconds(config) * 1000 * 0.75);
   }
 
   /** Shutdown: stop claiming; unclaimed deliveries of running jobs go back on the queue for another worker. */
@@ -242,11 +250,12 @@ export class DeliveryService implements BeforeApplicationShutdown {
       delays.push(delay);
     }
     // These messages are already with the SMTP server: a lost write would mean sending them again after the
-    // lease, so a database hiccup is retried here before giving up.
-    const written = await retrying(() =>
-      queryRows<{ id: number }>(
-        this.ds,
-        `UPDATE delivery d
+    // lease, so a database outage is retried here for most of the lease (our claims stay ours meanwhile).
+    const written = await retryThroughOutage(
+      () =>
+        queryRows<{ id: number }>(
+          this.ds,
+          `UPDATE delivery d
           SET status = v.status, last_response = left(v.response, 1000), updated_at = now(),
               sent_at = CASE WHEN v.status = 'sent' THEN now() ELSE d.sent_at END,
               next_attempt_at = CASE WHEN v.delay_ms IS NULL THEN NULL
@@ -254,8 +263,14 @@ export class DeliveryService implements BeforeApplicationShutdown {
          FROM unnest($1::bigint[], $2::text[], $3::text[], $4::int[]) AS v(id, status, response, delay_ms)
         WHERE d.id = v.id AND d.status = 'sending' AND d.claimed_by = $5
        RETURNING d.id`,
-        [ids, statuses, responses, delays, this.registry.id],
-      ),
+          [ids, statuses, responses, delays, this.registry.id],
+        ),
+      this.outcomeWriteBudgetMs,
+      (err, elapsedMs) =>
+        this.logger.warn(
+          `campaign ${campaignId}: recording ${ids.length} SMTP outcomes failed (${(err as Error).message}); ` +
+            `retrying (${Math.round(elapsedMs / 1000)} s so far)`,
+        ),
     );
     if (written.length !== ids.length) {
       // Our claim was released (this worker was taken for dead): the row belongs to someone else now.
@@ -312,19 +327,6 @@ export class DeliveryService implements BeforeApplicationShutdown {
     );
     if (paused.length) this.logger.error(`campaign ${campaignId}: ${reason}`);
     return true;
-  }
-}
-
-/** Retries a database write through a short outage (about 6 s in all) before letting the error through. */
-async function retrying<T>(write: () => Promise<T>, delaysMs = [200, 500, 1000, 2000, 2500]): Promise<T> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await write();
-    } catch (err) {
-      const delay = delaysMs[attempt];
-      if (delay === undefined) throw err;
-      await new Promise((r) => setTimeout(r, delay));
-    }
   }
 }
 

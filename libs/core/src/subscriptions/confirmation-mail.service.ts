@@ -7,6 +7,7 @@ import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import type { DataSource, Repository } from 'typeorm';
 import { recordEvent } from './subscriber-events';
 import { SubscriberLinks } from './subscriber-links';
+import { retryThroughOutage } from '../common/retry-through-outage';
 
 export type ConfirmationSendOutcome = 'sent' | 'skipped' | 'bounced';
 
@@ -59,7 +60,11 @@ export class ConfirmationMailer {
       }
       throw err; // transient: BullMQ retries with backoff
     }
-    await recordEvent(this.ds.manager, s.id, 'confirmation_sent', {}, { source: 'worker' });
+    // The email is out: if this record were lost to a database outage, the job's retry would send it again.
+    await retryThroughOutage(
+      () => recordEvent(this.ds.manager, s.id, 'confirmation_sent', {}, { source: 'worker' }),
+      30_000,
+    );
     return 'sent';
   }
 
