@@ -1,9 +1,96 @@
-import { Controller, UseGuards } from '@nestjs/common';
+import { AccountsService } from '@app/core/accounts';
+import { UserRole } from '@app/database';
+import { Controller, Get, Param, Post, Req, Res, UseGuards } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
 import { AdminAuthGuard } from '../../auth/admin-auth.guard';
+import type { Principal } from '../../auth/principal';
+import { Roles } from '../../auth/roles.decorator';
+import { FormInputError, formField, noticeFrom, parseId, refusalStatus, sendPage } from './account-forms';
+import {
+  TOKEN_NOTICES,
+  tokenCreatedPage,
+  tokenNotFoundPage,
+  tokensPage,
+  type TokensView,
+} from './tokens.pages';
 
-/** Console pages under /admin/tokens (being built). */
+/**
+ * Console pages for personal API tokens, like the JSON API (TokensController): everyone manages their own;
+ * admins also see and may revoke everyone else's. A new token's value is on the creation page only.
+ */
 @ApiExcludeController()
 @Controller('admin/tokens')
 @UseGuards(AdminAuthGuard)
-export class TokensConsoleController {}
+@Roles('admin', 'editor', 'ops')
+export class TokensConsoleController {
+  constructor(private readonly accounts: AccountsService) {}
+
+  @Get()
+  async list(@Req() req: Request, @Res() res: Response): Promise<void> {
+    sendPage(
+      res,
+      200,
+      tokensPage(req, await this.view(req.principal!), { notice: noticeFrom(req, TOKEN_NOTICES) }),
+    );
+  }
+
+  @Post()
+  async create(@Req() req: Request, @Res() res: Response): Promise<void> {
+    const p = req.principal!;
+    let name = '';
+    try {
+      name = formField(req, 'name', 100);
+      if (p.userId === undefined) {
+        throw new FormInputError(
+          'The bootstrap ADMIN_API_TOKEN belongs to no user: sign in as a user to create personal tokens',
+        );
+      }
+      const created = await this.accounts.createApiToken(p.userId, name);
+      sendPage(res, 201, tokenCreatedPage(req, created));
+    } catch (err) {
+      const status = refusalStatus(err);
+      if (status === undefined || !(err instanceof Error)) throw err;
+      sendPage(res, status, tokensPage(req, await this.view(p), { error: err.message, name }));
+    }
+  }
+
+  @Post(':id/revoke')
+  async revoke(@Param('id') rawId: string, @Req() req: Request, @Res() res: Response): Promise<void> {
+    const p = req.principal!;
+    const id = parseId(rawId);
+    try {
+      if (id === undefined) throw new FormInputError('Token not found');
+      // a token of someone else is "not found" to a non-admin
+      await this.accounts.revokeApiToken(id, p.role === UserRole.Admin ? undefined : p.userId);
+      res.redirect(303, '/admin/tokens?notice=token-revoked');
+    } catch (err) {
+      const status = id === undefined ? 404 : refusalStatus(err);
+      if (status === undefined || !(err instanceof Error)) throw err;
+      if (status === 404) {
+        sendPage(res, 404, tokenNotFoundPage(req, err.message));
+        return;
+      }
+      sendPage(res, status, tokensPage(req, await this.view(p), { error: err.message }));
+    }
+  }
+
+  private async view(p: Principal): Promise<TokensView> {
+    if (p.userId === undefined) {
+      // the bootstrap token: no tokens of its own, every token listed (as GET /api/admin/tokens does)
+      return { own: await this.accounts.listApiTokens(), canCreate: false };
+    }
+    if (p.role !== UserRole.Admin) {
+      return { own: await this.accounts.listApiTokens(p.userId), canCreate: true };
+    }
+    const [all, users] = await Promise.all([this.accounts.listApiTokens(), this.accounts.listUsers()]);
+    return {
+      own: all.filter((t) => t.userId === p.userId),
+      others: {
+        tokens: all.filter((t) => t.userId !== p.userId),
+        owners: new Map(users.map((u) => [u.id, u.email])),
+      },
+      canCreate: true,
+    };
+  }
+}

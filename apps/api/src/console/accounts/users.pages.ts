@@ -1,0 +1,216 @@
+import { PASSWORD_MIN_LENGTH, ROLES, type UserView } from '@app/core/accounts';
+import type { Request } from 'express';
+import { csrfField } from '../../auth/csrf';
+import { html, raw, type SafeHtml } from '../../pages/html';
+import { consolePage, formatTime } from '../console.layout';
+import { FORM_STYLE, formError } from './account-forms';
+
+export const USER_NOTICES: Record<string, string> = {
+  'user-created': 'User created. They can sign in now.',
+  'role-changed': 'Role changed.',
+  'user-disabled': 'User disabled: their sessions ended and their API tokens stop working.',
+  'user-enabled': 'User enabled again.',
+  'password-changed': 'Password changed: the user’s sessions ended.',
+  'user-deleted': 'User deleted with their sessions and API tokens.',
+};
+
+const ROLE_HELP =
+  'admin: everything, including users; editor: editions, campaigns, subscribers; ops: queues, metrics, campaign progress and pause.';
+
+function roleOptions(selected: string): SafeHtml[] {
+  return ROLES.map(
+    (r) => html`<option value="${r}" ${(r as string) === selected ? raw('selected') : ''}>${r}</option>`,
+  );
+}
+
+function stateBadge(u: UserView): SafeHtml {
+  return u.disabled
+    ? html`<span class="badge status-bad">disabled</span>`
+    : html`<span class="badge status-ok">active</span>`;
+}
+
+export interface CreateUserState {
+  error?: string;
+  email?: string;
+  role?: string;
+}
+
+export function usersPage(
+  req: Request,
+  users: UserView[],
+  st: CreateUserState & { notice?: string } = {},
+): string {
+  const rows = users.map(
+    (u) =>
+      html`<tr>
+        <td><a href="/admin/users/${u.id}">${u.email}</a></td>
+        <td>${u.role}</td>
+        <td>${stateBadge(u)}</td>
+        <td>${formatTime(u.createdAt)}</td>
+      </tr>`,
+  );
+  const body = html`${FORM_STYLE}
+    <h1>Users</h1>
+    <table id="users">
+      <caption class="sr-only">
+        Console users
+      </caption>
+      <thead>
+        <tr>
+          <th scope="col">Email</th>
+          <th scope="col">Role</th>
+          <th scope="col">State</th>
+          <th scope="col">Created</th>
+        </tr>
+      </thead>
+      <tbody>
+        ${rows}
+      </tbody>
+    </table>
+    <h2 id="create-h">Create a user</h2>
+    <form method="post" action="/admin/users" class="card" aria-labelledby="create-h">
+      ${csrfField(req)} ${formError('create-error', st.error)}
+      <label for="email">Email</label>
+      <input
+        id="email"
+        name="email"
+        type="email"
+        required
+        maxlength="254"
+        autocomplete="off"
+        value="${st.email ?? ''}"
+      />
+      <label for="role">Role</label>
+      <select id="role" name="role" aria-describedby="role-hint">
+        ${roleOptions(st.role ?? 'editor')}
+      </select>
+      <p class="hint" id="role-hint">${ROLE_HELP}</p>
+      <label for="password">Password</label>
+      <input
+        id="password"
+        name="password"
+        type="password"
+        required
+        minlength="${PASSWORD_MIN_LENGTH}"
+        autocomplete="new-password"
+        aria-describedby="password-hint"
+      />
+      <p class="hint" id="password-hint">
+        At least ${PASSWORD_MIN_LENGTH} characters. Tell it to the user in person or by another channel.
+      </p>
+      <label for="confirm">Repeat the password</label>
+      <input
+        id="confirm"
+        name="confirm"
+        type="password"
+        required
+        minlength="${PASSWORD_MIN_LENGTH}"
+        autocomplete="new-password"
+      />
+      <button type="submit">Create user</button>
+    </form>`;
+  return consolePage(req, 'Users', body, { section: 'users', notice: st.notice });
+}
+
+export interface UserFormState {
+  error?: string;
+  form?: 'role' | 'disable' | 'password' | 'delete';
+}
+
+export function userPage(req: Request, u: UserView, st: UserFormState & { notice?: string } = {}): string {
+  const err = (form: UserFormState['form']) => (st.form === form ? st.error : undefined);
+  const self = req.principal?.userId === u.id;
+  const body = html`${FORM_STYLE}
+    <p class="small"><a href="/admin/users">← All users</a></p>
+    <h1>${u.email}</h1>
+    <div class="card">
+      <dl class="fields">
+        <dt>Role</dt>
+        <dd>${u.role}</dd>
+        <dt>State</dt>
+        <dd>${stateBadge(u)}</dd>
+        <dt>Created</dt>
+        <dd>${formatTime(u.createdAt)}</dd>
+      </dl>
+      ${self ? html`<p class="small muted">This is you.</p>` : ''}
+    </div>
+    <div class="grid">
+      <form method="post" action="/admin/users/${u.id}/role" class="card">
+        ${csrfField(req)}
+        <h2 style="margin-top:0">Change role</h2>
+        <label for="new-role">Role</label>
+        <select id="new-role" name="role" aria-describedby="new-role-hint">
+          ${roleOptions(u.role)}
+        </select>
+        <p class="hint" id="new-role-hint">${ROLE_HELP}</p>
+        ${formError('role-error', err('role'))}
+        <button type="submit">Change role</button>
+      </form>
+      <form method="post" action="/admin/users/${u.id}/${u.disabled ? 'enable' : 'disable'}" class="card">
+        ${csrfField(req)}
+        <h2 style="margin-top:0">${u.disabled ? 'Enable' : 'Disable'}</h2>
+        <p class="small">
+          ${
+            u.disabled
+              ? 'Lets the user sign in again; their API tokens work again unless revoked.'
+              : 'Stops sign-in at once: ends every session and suspends every API token of the user.'
+          }
+        </p>
+        ${formError('disable-error', err('disable'))}
+        <button type="submit" class="${u.disabled ? '' : 'danger'}">
+          ${u.disabled ? 'Enable user' : 'Disable user'}
+        </button>
+      </form>
+      <form method="post" action="/admin/users/${u.id}/password" class="card">
+        ${csrfField(req)}
+        <h2 style="margin-top:0">Set a new password</h2>
+        <label for="new-password">New password</label>
+        <input
+          id="new-password"
+          name="password"
+          type="password"
+          required
+          minlength="${PASSWORD_MIN_LENGTH}"
+          autocomplete="new-password"
+          aria-describedby="new-password-hint"
+        />
+        <p class="hint" id="new-password-hint">
+          At least ${PASSWORD_MIN_LENGTH} characters. Ends the user's sessions.
+        </p>
+        <label for="new-confirm">Repeat the password</label>
+        <input
+          id="new-confirm"
+          name="confirm"
+          type="password"
+          required
+          minlength="${PASSWORD_MIN_LENGTH}"
+          autocomplete="new-password"
+        />
+        ${formError('password-error', err('password'))}
+        <button type="submit">Set password</button>
+      </form>
+      <form method="post" action="/admin/users/${u.id}/delete" class="card">
+        ${csrfField(req)}
+        <h2 style="margin-top:0">Delete</h2>
+        <p class="small">Deletes the user with their sessions and API tokens. This cannot be undone.</p>
+        <div class="check">
+          <input id="confirm-delete" name="confirm" type="checkbox" value="yes" required />
+          <label for="confirm-delete">Delete ${u.email} for good</label>
+        </div>
+        ${formError('delete-error', err('delete'))}
+        <button type="submit" class="danger">Delete user</button>
+      </form>
+    </div>`;
+  return consolePage(req, u.email, body, { section: 'users', notice: st.notice });
+}
+
+export function userNotFoundPage(req: Request, message: string): string {
+  return consolePage(
+    req,
+    'Not found',
+    html`<h1>Not found</h1>
+      <p>${message}</p>
+      <p><a href="/admin/users">All users</a></p>`,
+    { section: 'users' },
+  );
+}

@@ -1,0 +1,445 @@
+import type { ImportReport } from '@app/core';
+import { type Subscriber, type SubscriberEvent, SubscriberStatus } from '@app/database';
+import type { Request } from 'express';
+import { csrfField, csrfToken } from '../../auth/csrf';
+import { html, raw, type SafeHtml } from '../../pages/html';
+import { canRole, consolePage, formatTime } from '../console.layout';
+import { MAX_IMPORT_BYTES } from './csv-upload';
+
+export const STATUSES = Object.values(SubscriberStatus);
+
+const STATUS_CLASS: Record<SubscriberStatus, string> = {
+  [SubscriberStatus.Confirmed]: 'status-ok',
+  [SubscriberStatus.Pending]: 'status-warn',
+  [SubscriberStatus.Unsubscribed]: 'muted',
+  [SubscriberStatus.Bounced]: 'status-bad',
+  [SubscriberStatus.Complained]: 'status-bad',
+};
+
+/** Fixed texts for `?notice=`: the query string never puts free text on a page. */
+export const SUBSCRIBER_NOTICES: Record<string, string> = {
+  erased:
+    'The subscriber was erased: personal data removed, the address kept only as a keyed hash so it is never re-added.',
+  'status-changed': 'Status changed.',
+  'name-changed': 'Name saved.',
+};
+
+const PAGE_STYLE = raw(`<style>
+.check{display:flex;gap:.5rem;align-items:flex-start;margin:.8rem 0 .25rem}.check label{display:inline;margin:0;font-weight:400}
+.check input{margin-top:.3rem}dl.fields{display:grid;grid-template-columns:max-content 1fr;gap:.3rem 1rem;margin:0}
+dl.fields dt{font-weight:600;color:var(--muted)}dl.fields dd{margin:0;word-break:break-word}
+.filters button{margin:0}.hint{font-size:.88rem;color:var(--muted);margin:.2rem 0 0}.field-error{color:var(--bad);font-weight:600;margin:.25rem 0 0}
+</style>`);
+
+export function statusBadge(status: string): SafeHtml {
+  const cls = STATUS_CLASS[status as SubscriberStatus] ?? '';
+  return html`<span class="badge ${cls}">${status}</span>`;
+}
+
+function fieldError(id: string, message: string | undefined): SafeHtml | string {
+  return message ? html`<p class="field-error" id="${id}" role="alert">${message}</p>` : '';
+}
+
+// ---- list ----
+
+export interface ListView {
+  items: Subscriber[];
+  nextCursor: string | null;
+  q: string;
+  status: string;
+  /** Whether this is a later page (cursor given): offers a way back to the first. */
+  paged: boolean;
+}
+
+function listHref(q: string, status: string, cursor?: string): string {
+  const p = new URLSearchParams();
+  if (q) p.set('q', q);
+  if (status) p.set('status', status);
+  if (cursor) p.set('cursor', cursor);
+  const s = p.toString();
+  return `/admin/subscribers${s ? `?${s}` : ''}`;
+}
+
+export function exportHref(q: string, status: string): string {
+  const p = new URLSearchParams();
+  if (q) p.set('q', q);
+  if (status) p.set('status', status);
+  const s = p.toString();
+  return `/admin/subscribers/export.csv${s ? `?${s}` : ''}`;
+}
+
+function filtersForm(q: string, status: string): SafeHtml {
+  return html`<form method="get" action="/admin/subscribers" class="card filters" role="search">
+    <div style="flex:2 1 16rem">
+      <label for="q">Search email or name</label>
+      <input id="q" name="q" type="search" maxlength="254" value="${q}" />
+    </div>
+    <div style="flex:1 1 10rem">
+      <label for="status">Status</label>
+      <select id="status" name="status">
+        <option value="" ${status === '' ? raw('selected') : ''}>any status</option>
+        ${STATUSES.map(
+          (s) => html`<option value="${s}" ${(s as string) === status ? raw('selected') : ''}>${s}</option>`,
+        )}
+      </select>
+    </div>
+    <div><button type="submit">Search</button></div>
+  </form>`;
+}
+
+export function listPage(req: Request, v: ListView, opts: { notice?: string; error?: string } = {}): string {
+  const writer = canRole(req, 'admin', 'editor');
+  const rows = v.items.map(
+    (s) =>
+      html`<tr>
+        <td><a href="/admin/subscribers/${s.id}">${s.email ?? '(erased)'}</a></td>
+        <td>${s.name ?? ''}</td>
+        <td>${statusBadge(s.status)}</td>
+        <td>${formatTime(s.createdAt)}</td>
+        <td>${formatTime(s.confirmedAt)}</td>
+      </tr>`,
+  );
+  const body = html`${PAGE_STYLE}
+    <h1>Subscribers</h1>
+    <p>
+      ${writer ? html`<a class="button" href="/admin/subscribers/import">Import CSV</a>` : ''}
+      <a class="button secondary" href="${exportHref(v.q, v.status)}" download
+        >Export CSV${v.q || v.status ? ' (these filters)' : ''}</a
+      >
+    </p>
+    ${filtersForm(v.q, v.status)}
+    <table>
+      <caption class="sr-only">
+        Subscribers, newest first
+      </caption>
+      <thead>
+        <tr>
+          <th scope="col">Email</th>
+          <th scope="col">Name</th>
+          <th scope="col">Status</th>
+          <th scope="col">Created</th>
+          <th scope="col">Confirmed</th>
+        </tr>
+      </thead>
+      <tbody>
+        ${
+          rows.length
+            ? rows
+            : html`<tr>
+                <td colspan="5" class="muted">No subscribers match.</td>
+              </tr>`
+        }
+      </tbody>
+    </table>
+    <nav aria-label="Pages" class="small">
+      ${v.paged ? html`<a class="button secondary" href="${listHref(v.q, v.status)}">First page</a>` : ''}
+      ${
+        v.nextCursor
+          ? html`<a class="button secondary" rel="next" href="${listHref(v.q, v.status, v.nextCursor)}"
+              >Next page</a
+            >`
+          : ''
+      }
+    </nav>`;
+  return consolePage(req, 'Subscribers', body, { section: 'subscribers', ...opts });
+}
+
+// ---- one subscriber ----
+
+export interface DetailFormState {
+  error?: string;
+  /** Which form the error belongs to. */
+  form?: 'status' | 'name' | 'erase';
+  /** What the user typed into the name field (kept on an error). */
+  name?: string;
+}
+
+function fields(s: Subscriber): SafeHtml {
+  const row = (label: string, value: unknown) =>
+    html`<dt>${label}</dt>
+      <dd>${value === null || value === undefined || value === '' ? '—' : value}</dd>`;
+  return html`<dl class="fields">
+    ${row('Email', s.email)} ${row('Name', s.name)} ${row('Status', statusBadge(s.status))}
+    ${row('Created', formatTime(s.createdAt))} ${row('Updated', formatTime(s.updatedAt))}
+    ${row('Confirmation sent', formatTime(s.confirmationSentAt))}
+    ${row('Confirmed', formatTime(s.confirmedAt))} ${row('Unsubscribed', formatTime(s.unsubscribedAt))}
+    ${row('Soft bounces', s.softBounceCount)}
+  </dl>`;
+}
+
+function consent(s: Subscriber): SafeHtml {
+  const row = (label: string, value: unknown) =>
+    html`<dt>${label}</dt>
+      <dd>${value === null || value === undefined || value === '' ? '—' : value}</dd>`;
+  return html`<dl class="fields">
+    ${row('Consent given', formatTime(s.consentAt))} ${row('Source', s.consentSource)}
+    ${row('IP address', s.consentIp)} ${row('User agent', s.consentUserAgent)}
+  </dl>`;
+}
+
+function history(events: SubscriberEvent[], capped: number): SafeHtml {
+  const rows = events.map(
+    (e) =>
+      html`<tr>
+        <td>${formatTime(e.createdAt)}</td>
+        <td>${e.type}</td>
+        <td>${e.fromStatus || e.toStatus ? `${e.fromStatus ?? '—'} → ${e.toStatus ?? '—'}` : ''}</td>
+        <td>${e.source ?? ''}</td>
+        <td>${e.ip ?? ''}</td>
+        <td class="small">${e.userAgent ?? ''}</td>
+        <td class="small">${e.detail ?? ''}</td>
+      </tr>`,
+  );
+  return html`<table id="history">
+      <caption class="sr-only">
+        History, newest first
+      </caption>
+      <thead>
+        <tr>
+          <th scope="col">When</th>
+          <th scope="col">Event</th>
+          <th scope="col">Status</th>
+          <th scope="col">Source</th>
+          <th scope="col">IP</th>
+          <th scope="col">User agent</th>
+          <th scope="col">Detail</th>
+        </tr>
+      </thead>
+      <tbody>
+        ${
+          rows.length
+            ? rows
+            : html`<tr>
+                <td colspan="7" class="muted">No events recorded.</td>
+              </tr>`
+        }
+      </tbody>
+    </table>
+    ${events.length >= capped ? html`<p class="small muted">The latest ${capped} events are shown.</p>` : ''}`;
+}
+
+function writerForms(req: Request, s: Subscriber, st: DetailFormState): SafeHtml {
+  const err = (form: DetailFormState['form']) => (st.form === form ? st.error : undefined);
+  const nameValue = st.form === 'name' && st.name !== undefined ? st.name : (s.name ?? '');
+  return html`<div class="grid">
+    <form method="post" action="/admin/subscribers/${s.id}/status" class="card">
+      ${csrfField(req)}
+      <h2 style="margin-top:0">Change status</h2>
+      <label for="new-status">New status</label>
+      <select id="new-status" name="status" aria-describedby="status-hint">
+        ${STATUSES.map(
+          (x) => html`<option value="${x}" ${x === s.status ? raw('selected') : ''}>${x}</option>`,
+        )}
+      </select>
+      <p class="hint" id="status-hint">
+        Setting <strong>confirmed</strong> records you as asserting the person's consent; setting
+        <strong>pending</strong> sends nothing.
+      </p>
+      ${fieldError('status-error', err('status'))}
+      <button type="submit">Change status</button>
+    </form>
+    <form method="post" action="/admin/subscribers/${s.id}/name" class="card">
+      ${csrfField(req)}
+      <h2 style="margin-top:0">Edit name</h2>
+      <label for="name">Name</label>
+      <input
+        id="name"
+        name="name"
+        type="text"
+        maxlength="200"
+        value="${nameValue}"
+        aria-describedby="name-hint"
+      />
+      <p class="hint" id="name-hint">One line, at most 200 characters; leave empty to remove the name.</p>
+      ${fieldError('name-error', err('name'))}
+      <button type="submit">Save name</button>
+    </form>
+    <form method="post" action="/admin/subscribers/${s.id}/erase" class="card">
+      ${csrfField(req)}
+      <h2 style="margin-top:0">Erase</h2>
+      <p class="small">
+        Removes the address, name and consent details for good (a right-to-erasure request). The address is
+        kept only as a keyed hash, so an import can never add it back. This cannot be undone.
+      </p>
+      <div class="check">
+        <input id="confirm-erase" name="confirm" type="checkbox" value="yes" required />
+        <label for="confirm-erase">I understand this subscriber's data is deleted for good</label>
+      </div>
+      ${fieldError('erase-error', err('erase'))}
+      <button type="submit" class="danger">Erase subscriber</button>
+    </form>
+  </div>`;
+}
+
+export function detailPage(
+  req: Request,
+  data: { subscriber: Subscriber; events: SubscriberEvent[] },
+  st: DetailFormState & { notice?: string; historyCap: number },
+): string {
+  const s = data.subscriber;
+  const body = html`${PAGE_STYLE}
+    <p class="small"><a href="/admin/subscribers">← All subscribers</a></p>
+    <h1>${s.email ?? `Subscriber ${s.id}`}</h1>
+    <div class="grid">
+      <section class="card" aria-labelledby="fields-h">
+        <h2 id="fields-h" style="margin-top:0">Subscriber</h2>
+        ${fields(s)}
+      </section>
+      <section class="card" aria-labelledby="consent-h">
+        <h2 id="consent-h" style="margin-top:0">Consent evidence</h2>
+        ${consent(s)}
+      </section>
+    </div>
+    ${canRole(req, 'admin', 'editor') ? writerForms(req, s, st) : ''}
+    <h2>History</h2>
+    ${history(data.events, st.historyCap)}`;
+  return consolePage(req, s.email ?? `Subscriber ${s.id}`, body, {
+    section: 'subscribers',
+    notice: st.notice,
+  });
+}
+
+export function notFoundPage(req: Request, message: string): string {
+  return consolePage(
+    req,
+    'Not found',
+    html`<h1>Not found</h1>
+      <p>${message}</p>
+      <p><a href="/admin/subscribers">All subscribers</a></p>`,
+    { section: 'subscribers' },
+  );
+}
+
+// ---- CSV import ----
+
+export interface ImportFormState {
+  error?: string;
+  consent?: boolean;
+  sendOptIn?: boolean;
+}
+
+export function importFormPage(req: Request, st: ImportFormState = {}): string {
+  const action = `/admin/subscribers/import?_csrf=${encodeURIComponent(csrfToken(req))}`;
+  const body = html`${PAGE_STYLE}
+    <p class="small"><a href="/admin/subscribers">← All subscribers</a></p>
+    <h1>Import subscribers from CSV</h1>
+    <div class="card">
+      <h2 style="margin-top:0">The file</h2>
+      <ul class="small">
+        <li>
+          UTF-8, comma-separated, with a header line naming the columns: <code>email</code> (required) and
+          <code>name</code> (optional). Other columns are ignored.
+        </li>
+        <li>Rows that fail validation are listed by line number with the reason; the others are imported.</li>
+        <li>
+          Addresses that are already subscribers are left unchanged, so importing the same file twice changes
+          nothing. Addresses erased at their owner's request are refused.
+        </li>
+        <li>At most ${MAX_IMPORT_BYTES / 1024 / 1024} MB per file.</li>
+      </ul>
+    </div>
+    <form method="post" action="${action}" enctype="multipart/form-data" class="card">
+      <!-- the options come before the file: the server reads the fields sent ahead of it -->
+      <div class="check">
+        <input
+          id="consent"
+          name="consent"
+          type="checkbox"
+          value="confirmed"
+          ${st.consent ? raw('checked') : ''}
+        />
+        <label for="consent"
+          >These people already consented elsewhere: import them as <strong>confirmed</strong></label
+        >
+      </div>
+      <p class="hint">Unchecked: they are imported as <strong>pending</strong> and must opt in.</p>
+      <div class="check">
+        <input
+          id="sendOptIn"
+          name="sendOptIn"
+          type="checkbox"
+          value="true"
+          ${st.sendOptIn ? raw('checked') : ''}
+        />
+        <label for="sendOptIn">Send each new pending subscriber the double opt-in email</label>
+      </div>
+      <p class="hint">Only for pending imports (not together with "confirmed").</p>
+      <label for="csv">CSV file</label>
+      <input id="csv" name="csv" type="file" accept=".csv,text/csv" required aria-describedby="csv-error" />
+      ${fieldError('csv-error', st.error)}
+      <button type="submit">Import</button>
+    </form>`;
+  return consolePage(req, 'Import subscribers', body, { section: 'subscribers' });
+}
+
+export function importReportPage(
+  req: Request,
+  report: ImportReport,
+  filename: string,
+  error?: string,
+): string {
+  const count = (label: string, n: number, id: string) =>
+    html`<tr>
+      <th scope="row">${label}</th>
+      <td class="num" id="${id}">${n}</td>
+    </tr>`;
+  const rejected = report.rejected.map(
+    (r) =>
+      html`<tr>
+        <td class="num">${r.line}</td>
+        <td>${r.reason}</td>
+      </tr>`,
+  );
+  const body = html`${PAGE_STYLE}
+    <p class="small"><a href="/admin/subscribers">← All subscribers</a></p>
+    <h1>${error ? 'Import stopped' : 'Import report'}</h1>
+    <p>File: <strong>${filename}</strong></p>
+    <table id="import-counts" style="max-width:28rem">
+      <caption class="sr-only">
+        Counts
+      </caption>
+      <tbody>
+        ${count('Rows read', report.rows, 'count-rows')}
+        ${count('Imported', report.imported, 'count-imported')}
+        ${count('Already subscribers (unchanged)', report.existing, 'count-existing')}
+        ${count('Refused: erased on request', report.suppressed, 'count-suppressed')}
+        ${count('Refused: invalid', report.invalid, 'count-invalid')}
+        ${count('Opt-in emails queued', report.optInQueued, 'count-optin')}
+      </tbody>
+    </table>
+    <h2>Rejected lines</h2>
+    ${
+      rejected.length
+        ? html`<table id="rejected">
+              <caption class="sr-only">
+                Rejected lines (line 1 is the header)
+              </caption>
+              <thead>
+                <tr>
+                  <th scope="col" class="num">Line</th>
+                  <th scope="col">Reason</th>
+                </tr>
+              </thead>
+              <tbody>
+                ${rejected}
+              </tbody>
+            </table>
+            ${
+              report.rejectedTruncated
+                ? html`<p class="small muted">
+                    Only the first ${report.rejected.length} rejected lines are listed.
+                  </p>`
+                : ''
+            }`
+        : html`<p class="muted">None.</p>`
+    }
+    <p>
+      <a class="button" href="/admin/subscribers">Back to subscribers</a>
+      <a class="button secondary" href="/admin/subscribers/import">Import another file</a>
+    </p>`;
+  return consolePage(req, error ? 'Import stopped' : 'Import report', body, {
+    section: 'subscribers',
+    error,
+    notice: error ? undefined : `Imported ${report.imported} of ${report.rows} rows.`,
+  });
+}
