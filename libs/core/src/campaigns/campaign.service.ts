@@ -1,5 +1,4 @@
 import { CampaignStatus, DeliveryStatus, EditionStatus } from '@app/database';
-import type { EditionContent } from '@app/email';
 import { JobName, JobQueue, QueueName } from '@app/queue';
 import {
   BadRequestException,
@@ -22,6 +21,7 @@ import type {
   SendMissedResult,
 } from './campaign.types';
 import { queryRows } from './query-rows';
+import { loadEditionForSend } from './edition-for-send';
 
 interface CampaignRow {
   id: number;
@@ -73,21 +73,7 @@ export class CampaignService {
 
   async create(editionId: number, scheduledAt?: string): Promise<CampaignView> {
     const when = this.parseSchedule(scheduledAt);
-    const [edition] = await queryRows<{
-      id: number;
-      status: EditionStatus;
-      slug: string;
-      subject: string;
-      content: EditionContent;
-      pub_name: string;
-      pub_slug: string;
-    }>(
-      this.ds,
-      `SELECT e.id, e.status, e.slug, e.subject, e.content, p.name AS pub_name, p.slug AS pub_slug
-         FROM edition e JOIN publication p ON p.id = e.publication_id WHERE e.id = $1`,
-      [editionId],
-    );
-    if (!edition) throw new NotFoundException(`Edition ${editionId} does not exist`);
+    const edition = await loadEditionForSend(this.ds, editionId);
 
     const [existing] = await queryRows<{ id: number; status: CampaignStatus; deliveries: number }>(
       this.ds,

@@ -1,10 +1,11 @@
 import { AppConfig } from '@app/config';
 import { EditionStatus } from '@app/database';
-import type { EditionContent } from '@app/email';
-import { Injectable, NotFoundException } from '@nestjs/common';
+
+import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { queryRows } from '../campaigns/query-rows';
 import { CampaignMessageFactory, parseMailFrom } from '../deliveries/campaign-message.factory';
+import { loadEditionForSend } from '../campaigns/edition-for-send';
 
 /** Gmail hides everything after the first 102 kB of a message's HTML behind "[Message clipped]". */
 export const GMAIL_CLIP_BYTES = 102 * 1024;
@@ -70,21 +71,7 @@ export class PreSendCheckService {
   }
 
   async check(editionId: number): Promise<PreSendCheck> {
-    const [edition] = await queryRows<{
-      id: number;
-      status: EditionStatus;
-      slug: string;
-      subject: string;
-      content: EditionContent;
-      pub_name: string;
-      pub_slug: string;
-    }>(
-      this.ds,
-      `SELECT e.id, e.status, e.slug, e.subject, e.content, p.name AS pub_name, p.slug AS pub_slug
-         FROM edition e JOIN publication p ON p.id = e.publication_id WHERE e.id = $1`,
-      [editionId],
-    );
-    if (!edition) throw new NotFoundException(`Edition ${editionId} does not exist`);
+    const edition = await loadEditionForSend(this.ds, editionId);
     const [campaign] = await queryRows<{ id: number; status: string }>(
       this.ds,
       `SELECT id, status FROM campaign WHERE edition_id = $1 ORDER BY id DESC LIMIT 1`,
