@@ -147,3 +147,37 @@ export function formatTime(d: Date | string | null | undefined): string {
   if (Number.isNaN(date.getTime())) return '—';
   return `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }
+
+export interface TableColumn {
+  label: string;
+  /** Right-aligned, tabular figures. */
+  num?: boolean;
+}
+
+/**
+ * A data table as every console list draws it: a caption for screen readers, column headers with scope, the
+ * rows as given (`<tr>` SafeHtml, or a message row when empty).
+ */
+export function dataTable(opts: {
+  id?: string;
+  caption: string;
+  columns: (string | TableColumn)[];
+  rows: SafeHtml | SafeHtml[] | string;
+}): SafeHtml {
+  const cols = opts.columns.map((c) => (typeof c === 'string' ? { label: c } : c));
+  return html`<table ${opts.id ? html`id="${opts.id}"` : ''}>
+    <caption class="sr-only">
+      ${opts.caption}
+    </caption>
+    <thead>
+      <tr>
+        ${cols.map((c) =>
+          c.num ? html`<th scope="col" class="num">${c.label}</th>` : html`<th scope="col">${c.label}</th>`,
+        )}
+      </tr>
+    </thead>
+    <tbody>
+      ${opts.rows}
+    </tbody>
+  </table>`;
+}

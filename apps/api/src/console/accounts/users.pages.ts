@@ -2,7 +2,7 @@ import { PASSWORD_MIN_LENGTH, ROLES, type UserView } from '@app/core/accounts';
 import type { Request } from 'express';
 import { csrfField } from '../../auth/csrf';
 import { html, raw, type SafeHtml } from '../../pages/html';
-import { consolePage, formatTime } from '../console.layout';
+import { consolePage, formatTime, dataTable } from '../console.layout';
 import { FORM_STYLE, formError } from './account-forms';
 
 export const USER_NOTICES: Record<string, string> = {
@@ -51,22 +51,7 @@ export function usersPage(
   );
   const body = html`${FORM_STYLE}
     <h1>Users</h1>
-    <table id="users">
-      <caption class="sr-only">
-        Console users
-      </caption>
-      <thead>
-        <tr>
-          <th scope="col">Email</th>
-          <th scope="col">Role</th>
-          <th scope="col">State</th>
-          <th scope="col">Created</th>
-        </tr>
-      </thead>
-      <tbody>
-        ${rows}
-      </tbody>
-    </table>
+    ${dataTable({ id: 'users', caption: 'Console users', columns: ['Email', 'Role', 'State', 'Created'], rows: rows })}
     <h2 id="create-h">Create a user</h2>
     <form method="post" action="/admin/users" class="card" aria-labelledby="create-h">
       ${csrfField(req)} ${formError('create-error', st.error)}

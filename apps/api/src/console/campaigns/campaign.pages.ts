@@ -3,7 +3,7 @@ import { CampaignStatus, DeliveryStatus } from '@app/database';
 import type { Request } from 'express';
 import { csrfField } from '../../auth/csrf';
 import { html, raw, type SafeHtml } from '../../pages/html';
-import { canRole, formatTime } from '../console.layout';
+import { canRole, formatTime, dataTable } from '../console.layout';
 import { formatRate, progressOf, statusClass } from './campaign-progress';
 
 /** Page-specific CSS (the layout's `form.inline` would otherwise override the `hidden` attribute). */
@@ -378,47 +378,42 @@ function deliveriesTable(page: DeliveryPage, base: string, filter: DeliveryFilte
   if (page.items.length === 0) {
     return html`<p id="deliveries-empty">No deliveries match${filter.cursor ? ' on this page' : ''}.</p>`;
   }
-  return html`<table id="deliveries">
-      <caption class="sr-only">
-        Deliveries, in the order they were written
-      </caption>
-      <thead>
-        <tr>
-          <th scope="col">Recipient</th>
-          <th scope="col">Status</th>
-          <th scope="col" class="num">Attempts</th>
-          <th scope="col">Last response or error</th>
-          <th scope="col">Sent at</th>
-          <th scope="col">Updated</th>
-        </tr>
-      </thead>
-      <tbody>
-        ${page.items.map(
-          (d) =>
-            html`<tr>
-              <th scope="row">
-                ${
-                  d.email === null
-                    ? html`<span class="muted">(erased subscriber)</span>`
-                    : html`<a href="/admin/subscribers/${d.subscriberId}">${d.email}</a>`
-                }
-              </th>
-              <td>
-                <span class="badge ${deliveryClass(d.status)}">${STATUS_LABEL[d.status] ?? d.status}</span>
-              </td>
-              <td class="num">${d.attempts}</td>
-              <td class="small response">${d.lastResponse ?? '—'}</td>
-              <td class="small">${formatTime(d.sentAt)}</td>
-              <td class="small">${formatTime(d.updatedAt)}</td>
-            </tr>`,
-        )}
-      </tbody>
-    </table>
-    ${
-      page.nextCursor
-        ? html`<p><a href="${base}${deliveriesQuery(filter, page.nextCursor)}" rel="next">Next page</a></p>`
-        : html`<p class="small muted">End of the log.</p>`
-    }`;
+  return html`${dataTable({
+    id: 'deliveries',
+    caption: 'Deliveries, in the order they were written',
+    columns: [
+      'Recipient',
+      'Status',
+      { label: 'Attempts', num: true },
+      'Last response or error',
+      'Sent at',
+      'Updated',
+    ],
+    rows: page.items.map(
+      (d) =>
+        html`<tr>
+          <th scope="row">
+            ${
+              d.email === null
+                ? html`<span class="muted">(erased subscriber)</span>`
+                : html`<a href="/admin/subscribers/${d.subscriberId}">${d.email}</a>`
+            }
+          </th>
+          <td>
+            <span class="badge ${deliveryClass(d.status)}">${STATUS_LABEL[d.status] ?? d.status}</span>
+          </td>
+          <td class="num">${d.attempts}</td>
+          <td class="small response">${d.lastResponse ?? '—'}</td>
+          <td class="small">${formatTime(d.sentAt)}</td>
+          <td class="small">${formatTime(d.updatedAt)}</td>
+        </tr>`,
+    ),
+  })}
+  ${
+    page.nextCursor
+      ? html`<p><a href="${base}${deliveriesQuery(filter, page.nextCursor)}" rel="next">Next page</a></p>`
+      : html`<p class="small muted">End of the log.</p>`
+  }`;
 }
 
 /** The confirmation step of a cancel: what it means for this campaign, and a box to tick. */

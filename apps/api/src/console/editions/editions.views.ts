@@ -4,7 +4,7 @@ import { issueLabel, type RenderedEmail } from '@app/email';
 import type { Request } from 'express';
 import { csrfField, csrfToken } from '../../auth/csrf';
 import { escapeHtml, html, raw, type SafeHtml } from '../../pages/html';
-import { canRole, formatTime } from '../console.layout';
+import { canRole, formatTime, dataTable } from '../console.layout';
 
 /** Small page-specific styles (the CSP allows inline styles, not scripts). */
 export const EDITIONS_STYLE = html`<style>
@@ -109,32 +109,20 @@ export function editionsListBody(req: Request, editions: EditionSummary[]): Safe
                 : html`<p class="muted">An editor imports the month's draft here.</p>`
             }
           </div>`
-        : html`<table>
-            <caption class="sr-only">
-              Editions, newest month first
-            </caption>
-            <thead>
-              <tr>
-                <th scope="col">Month</th>
-                <th scope="col">Subject</th>
-                <th scope="col">Status</th>
-                <th scope="col">Updated</th>
-                <th scope="col">Sent</th>
-              </tr>
-            </thead>
-            <tbody>
-              ${editions.map(
-                (e) =>
-                  html`<tr data-edition-id="${e.id}">
-                    <td><a href="/admin/editions/${e.id}">${issueLabel(e.slug)}</a></td>
-                    <td>${e.subject}</td>
-                    <td>${statusBadge(e.status)}</td>
-                    <td>${formatTime(e.updatedAt)}</td>
-                    <td>${formatTime(e.sentAt)}</td>
-                  </tr>`,
-              )}
-            </tbody>
-          </table>`
+        : html`${dataTable({
+            caption: 'Editions, newest month first',
+            columns: ['Month', 'Subject', 'Status', 'Updated', 'Sent'],
+            rows: editions.map(
+              (e) =>
+                html`<tr data-edition-id="${e.id}">
+                  <td><a href="/admin/editions/${e.id}">${issueLabel(e.slug)}</a></td>
+                  <td>${e.subject}</td>
+                  <td>${statusBadge(e.status)}</td>
+                  <td>${formatTime(e.updatedAt)}</td>
+                  <td>${formatTime(e.sentAt)}</td>
+                </tr>`,
+            ),
+          })}`
     }`;
 }
 

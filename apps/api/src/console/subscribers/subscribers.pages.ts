@@ -3,7 +3,7 @@ import { type Subscriber, type SubscriberEvent, SubscriberStatus } from '@app/da
 import type { Request } from 'express';
 import { csrfField, csrfToken } from '../../auth/csrf';
 import { html, raw, type SafeHtml } from '../../pages/html';
-import { canRole, consolePage, formatTime } from '../console.layout';
+import { canRole, consolePage, formatTime, dataTable } from '../console.layout';
 import { MAX_IMPORT_BYTES } from './csv-upload';
 
 export const STATUSES = Object.values(SubscriberStatus);
@@ -108,29 +108,15 @@ export function listPage(req: Request, v: ListView, opts: { notice?: string; err
       >
     </p>
     ${filtersForm(v.q, v.status)}
-    <table>
-      <caption class="sr-only">
-        Subscribers, newest first
-      </caption>
-      <thead>
-        <tr>
-          <th scope="col">Email</th>
-          <th scope="col">Name</th>
-          <th scope="col">Status</th>
-          <th scope="col">Created</th>
-          <th scope="col">Confirmed</th>
-        </tr>
-      </thead>
-      <tbody>
-        ${
-          rows.length
-            ? rows
-            : html`<tr>
-                <td colspan="5" class="muted">No subscribers match.</td>
-              </tr>`
-        }
-      </tbody>
-    </table>
+    ${dataTable({
+      caption: 'Subscribers, newest first',
+      columns: ['Email', 'Name', 'Status', 'Created', 'Confirmed'],
+      rows: rows.length
+        ? rows
+        : html`<tr>
+            <td colspan="5" class="muted">No subscribers match.</td>
+          </tr>`,
+    })}
     <nav aria-label="Pages" class="small">
       ${v.paged ? html`<a class="button secondary" href="${listHref(v.q, v.status)}">First page</a>` : ''}
       ${
@@ -190,32 +176,17 @@ function history(events: SubscriberEvent[], capped: number): SafeHtml {
         <td class="small">${e.detail ?? ''}</td>
       </tr>`,
   );
-  return html`<table id="history">
-      <caption class="sr-only">
-        History, newest first
-      </caption>
-      <thead>
-        <tr>
-          <th scope="col">When</th>
-          <th scope="col">Event</th>
-          <th scope="col">Status</th>
-          <th scope="col">Source</th>
-          <th scope="col">IP</th>
-          <th scope="col">User agent</th>
-          <th scope="col">Detail</th>
-        </tr>
-      </thead>
-      <tbody>
-        ${
-          rows.length
-            ? rows
-            : html`<tr>
-                <td colspan="7" class="muted">No events recorded.</td>
-              </tr>`
-        }
-      </tbody>
-    </table>
-    ${events.length >= capped ? html`<p class="small muted">The latest ${capped} events are shown.</p>` : ''}`;
+  return html`${dataTable({
+    id: 'history',
+    caption: 'History, newest first',
+    columns: ['When', 'Event', 'Status', 'Source', 'IP', 'User agent', 'Detail'],
+    rows: rows.length
+      ? rows
+      : html`<tr>
+          <td colspan="7" class="muted">No events recorded.</td>
+        </tr>`,
+  })}
+  ${events.length >= capped ? html`<p class="small muted">The latest ${capped} events are shown.</p>` : ''}`;
 }
 
 function writerForms(req: Request, s: Subscriber, st: DetailFormState): SafeHtml {
@@ -410,27 +381,14 @@ export function importReportPage(
     <h2>Rejected lines</h2>
     ${
       rejected.length
-        ? html`<table id="rejected">
-              <caption class="sr-only">
-                Rejected lines (line 1 is the header)
-              </caption>
-              <thead>
-                <tr>
-                  <th scope="col" class="num">Line</th>
-                  <th scope="col">Reason</th>
-                </tr>
-              </thead>
-              <tbody>
-                ${rejected}
-              </tbody>
-            </table>
-            ${
-              report.rejectedTruncated
-                ? html`<p class="small muted">
-                    Only the first ${report.rejected.length} rejected lines are listed.
-                  </p>`
-                : ''
-            }`
+        ? html`${dataTable({ id: 'rejected', caption: 'Rejected lines (line 1 is the header)', columns: [{ label: 'Line', num: true }, 'Reason'], rows: rejected })}
+          ${
+            report.rejectedTruncated
+              ? html`<p class="small muted">
+                  Only the first ${report.rejected.length} rejected lines are listed.
+                </p>`
+              : ''
+          }`
         : html`<p class="muted">None.</p>`
     }
     <p>
