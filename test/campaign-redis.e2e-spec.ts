@@ -1,5 +1,4 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import {
   audience,
   CAMPAIGN_TEST_ENV,
@@ -13,17 +12,7 @@ import {
   waitForCampaign,
 } from './campaign.fixtures';
 import { Harness } from './helpers/harness';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
+import { freePort } from '@app/testing';
 
 /** A private, non-persistent Redis: restarting it loses every key, like a flush. */
 async function startRedis(port: number): Promise<ChildProcess> {

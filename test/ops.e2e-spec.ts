@@ -1,8 +1,9 @@
 import { JobQueue, QueueName } from '@app/queue';
-import { createServer, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import request from 'supertest';
 import { Harness } from './helpers/harness';
+import { freePort } from '@app/testing';
 
 const METRICS_TOKEN = 'metrics-token-for-tests-0123456789';
 
@@ -19,17 +20,6 @@ function parseExposition(text: string): Map<string, number> {
     samples.set(line.slice(0, cut), Number(line.slice(cut + 1)));
   }
   return samples;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 /**

@@ -1,5 +1,4 @@
 import { existsSync, mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { ROOT } from '../helpers/harness';
@@ -28,18 +27,6 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   return path;
 }
 
-/** A free loopback port, so the API can listen where its own PUBLIC_URL points. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
 /** The first link in an HTML body whose href contains `part` (entities decoded). */
 export function linkIn(htmlBody: string, part: string): string {
   for (const m of htmlBody.matchAll(/href="([^"]+)"/g)) {
@@ -65,3 +52,5 @@ export function watchPage(page: Page): { errors: string[] } {
   });
   return { errors };
 }
+
+export { freePort } from '@app/testing';

@@ -3,3 +3,4 @@ export * from './test-database';
 export * from './redis-cleanup';
 export * from './wait';
 export * from './private-postgres';
+export * from './net';
