@@ -1,5 +1,6 @@
 import { createTransport } from 'nodemailer';
 import { classifySmtpError, type MailTransport, type OutgoingMail, type SendResult } from './mail-transport';
+import { installFastDataStream } from './smtp-data-stream';
 
 export interface SmtpTransportOptions {
   url: string;
@@ -16,6 +17,7 @@ export class SmtpMailTransport implements MailTransport {
   readonly description: string;
 
   constructor(opts: SmtpTransportOptions) {
+    installFastDataStream();
     const u = new URL(opts.url);
     this.description = `SMTP ${u.protocol}//${u.hostname}:${u.port || (u.protocol === 'smtps:' ? 465 : 25)}`;
     this.transporter = createTransport({
@@ -28,6 +30,9 @@ export class SmtpMailTransport implements MailTransport {
         : undefined,
       maxConnections: opts.poolSize,
       maxMessages: Infinity,
+      // A connection that closes mid-message must fail that send, not quietly resend it on another connection:
+      // the server may already have it, and only the caller's ledger can count (and bound) a second attempt.
+      maxRequeues: 0,
       connectionTimeout: opts.timeoutMs,
       greetingTimeout: opts.timeoutMs,
       socketTimeout: opts.timeoutMs,

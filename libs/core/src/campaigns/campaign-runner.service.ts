@@ -91,9 +91,15 @@ export class CampaignRunner {
     }
     const pageSize = this.config.env.SEND_BATCH_SIZE * FAN_OUT_PAGE_BATCHES;
     let written = 0;
+    // A page's jobs go to Redis while PostgreSQL writes the next page (one enqueue in flight at most). A
+    // crash in between leaves written-but-unenqueued rows, which the resume above picks up as before.
+    let enqueueing: Promise<unknown> | undefined;
     for (;;) {
       const status = await this.ledger.status(campaignId);
-      if (status !== CampaignStatus.Running && status !== CampaignStatus.Paused) return { written };
+      if (status !== CampaignStatus.Running && status !== CampaignStatus.Paused) {
+        await enqueueing;
+        return { written };
+      }
       const [page] = await queryRows<{ last: number | null; n: number; ids: (number | string)[] }>(
         this.ds,
         `WITH page AS (
@@ -110,13 +116,16 @@ export class CampaignRunner {
       );
       if (!page) break;
       if (page.ids.length) {
+        await enqueueing;
         // bigint[] arrives as strings (only scalar int8 has a number parser)
-        await this.ledger.enqueue(campaignId, page.ids.map(Number), { kind: 'fan-out' });
+        enqueueing = this.ledger.enqueue(campaignId, page.ids.map(Number), { kind: 'fan-out' });
+        enqueueing.catch(() => undefined); // awaited (and rethrown) before the next page or below
         written += page.ids.length;
       }
       if (page.n < pageSize || page.last === null) break;
       after = page.last;
     }
+    await enqueueing;
     await this.ds.query(
       `UPDATE campaign SET fanned_out_at = now(), updated_at = now(),
               total = (SELECT count(*) FROM delivery WHERE campaign_id = $1)
