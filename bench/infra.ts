@@ -5,27 +5,19 @@
  */
 import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { createServer, connect } from 'node:net';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { freePort, startRedisServer } from '@app/testing';
 
 export const ROOT = join(__dirname, '..', '..', '..');
 export const SMTP_SINK = '/usr/sbin/smtp-sink';
 export const SMTP_SOURCE = '/usr/sbin/smtp-source';
 
+export { freePort };
+
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 export const seconds = (since: bigint) => Number(process.hrtime.bigint() - since) / 1e9;
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 export async function waitForPort(port: number, timeoutMs = 10000): Promise<void> {
   const until = Date.now() + timeoutMs;
@@ -132,23 +124,7 @@ export interface PrivateRedis {
 /** A redis-server of the bench's own on a free port, without persistence. */
 export async function startPrivateRedis(): Promise<PrivateRedis> {
   const port = await freePort();
-  const child = spawn(
-    'redis-server',
-    [
-      '--port',
-      String(port),
-      '--bind',
-      '127.0.0.1',
-      '--save',
-      '',
-      '--appendonly',
-      'no',
-      '--maxmemory-policy',
-      'noeviction',
-    ],
-    { stdio: 'ignore' },
-  );
-  await waitForPort(port);
+  const child = await startRedisServer(port);
   const url = `redis://127.0.0.1:${port}`;
   const client = new Redis(url, { maxRetriesPerRequest: 3 });
   return {

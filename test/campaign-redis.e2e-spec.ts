@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import {
   audience,
   CAMPAIGN_TEST_ENV,
@@ -12,36 +12,7 @@ import {
   waitForCampaign,
 } from './campaign.fixtures';
 import { Harness } from './helpers/harness';
-import { freePort } from '@app/testing';
-
-/** A private, non-persistent Redis: restarting it loses every key, like a flush. */
-async function startRedis(port: number): Promise<ChildProcess> {
-  const child = spawn(
-    'redis-server',
-    [
-      '--port',
-      String(port),
-      '--bind',
-      '127.0.0.1',
-      '--save',
-      '',
-      '--appendonly',
-      'no',
-      '--maxmemory-policy',
-      'noeviction',
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let out = '';
-  await new Promise<void>((resolve, reject) => {
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (out.includes('Ready to accept connections')) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`redis-server exited with ${code}: ${out.slice(-500)}`)));
-  });
-  return child;
-}
+import { freePort, startRedisServer } from '@app/testing';
 
 /**
  * Redis restarted in the middle of a send, losing every queued job: the ledger in PostgreSQL is the truth,
@@ -56,7 +27,7 @@ describe('campaign delivery survives a Redis restart', () => {
 
   beforeAll(async () => {
     port = await freePort();
-    redis = await startRedis(port);
+    redis = await startRedisServer(port);
     // Small batches: most of them are still waiting in Redis (and lost with it) at the restart.
     h = await Harness.start({
       redisUrl: `redis://127.0.0.1:${port}`,
@@ -76,7 +47,7 @@ describe('campaign delivery survives a Redis restart', () => {
     await h.smtp.waitFor(300, 60000);
 
     await stopProcess(redis, 'SIGKILL');
-    redis = await startRedis(port);
+    redis = await startRedisServer(port);
     const atRestart = await getCampaign(h, c.id);
     expect(atRestart.pending).toBeGreaterThan(0);
 

@@ -4,3 +4,4 @@ export * from './redis-cleanup';
 export * from './wait';
 export * from './private-postgres';
 export * from './net';
+export * from './private-redis';
