@@ -7,6 +7,8 @@ import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
+import { answerClientErrors } from './common/client-error';
+import { rejectDeepJson } from './common/json-depth';
 import { setupOpenApi } from './ops/openapi';
 
 export const BODY_LIMIT = '1mb';
@@ -17,6 +19,7 @@ export function configureApp(app: NestExpressApplication): void {
   app.useLogger(app.get(Logger));
   app.set('trust proxy', config.env.TRUST_PROXY ? 1 : false);
   app.disable('x-powered-by');
+  answerClientErrors(app.getHttpServer());
   app.use(
     helmet({
       contentSecurityPolicy: {
@@ -29,10 +32,15 @@ export function configureApp(app: NestExpressApplication): void {
           frameAncestors: ["'none'"],
         },
       },
+      // The same as frame-ancestors for browsers that only know this header (the embeddable form is a plain
+      // form posting here, not a frame, so no page needs framing).
+      xFrameOptions: { action: 'deny' },
     }),
   );
   app.use(cookieParser());
-  app.useBodyParser('json', { limit: BODY_LIMIT });
+  // Nest leaves `verify` out of the type (it uses it for rawBody, which is off here); body-parser honours it.
+  const jsonOptions = { limit: BODY_LIMIT, verify: rejectDeepJson };
+  app.useBodyParser('json', jsonOptions);
   app.useBodyParser('urlencoded', { limit: BODY_LIMIT, extended: false });
   app.useBodyParser('text', { limit: BODY_LIMIT, type: ['text/plain', 'text/markdown'] });
   app.useGlobalPipes(

@@ -1,10 +1,9 @@
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, ROLES } from '@app/core/accounts';
 import { UserRole } from '@app/database';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
+import { Transform, Type } from 'class-transformer';
 import {
   IsBoolean,
-  IsEmail,
   IsIn,
   IsInt,
   IsOptional,
@@ -12,13 +11,16 @@ import {
   Length,
   MaxLength,
   Min,
+  ValidateIf,
 } from 'class-validator';
+import { IsAddress, normalizeAddress } from '../common/is-address';
 
 const roleMessage = { message: `role must be one of: ${ROLES.join(', ')}` };
 
 export class CreateUserDto {
   @ApiProperty({ example: 'editor@example.org', maxLength: 254 })
-  @IsEmail({}, { message: 'email must be a valid email address' })
+  @Transform(({ value }) => normalizeAddress(value))
+  @IsAddress({ message: 'email must be a valid email address' })
   @MaxLength(254)
   email!: string;
 
@@ -35,13 +37,14 @@ export class CreateUserDto {
 }
 
 export class UpdateUserDto {
+  // ValidateIf, not IsOptional: IsOptional lets null through to the service (a 500 there, not a 400).
   @ApiPropertyOptional({ enum: UserRole })
-  @IsOptional()
+  @ValidateIf((_o, v) => v !== undefined)
   @IsIn(ROLES, roleMessage)
   role?: UserRole;
 
   @ApiPropertyOptional({ minLength: PASSWORD_MIN_LENGTH, maxLength: PASSWORD_MAX_LENGTH })
-  @IsOptional()
+  @ValidateIf((_o, v) => v !== undefined)
   @IsString()
   @Length(PASSWORD_MIN_LENGTH, PASSWORD_MAX_LENGTH, {
     message: `password must be ${PASSWORD_MIN_LENGTH} to ${PASSWORD_MAX_LENGTH} characters`,
@@ -49,7 +52,7 @@ export class UpdateUserDto {
   password?: string;
 
   @ApiPropertyOptional({ description: 'true disables sign-in and every token of the user' })
-  @IsOptional()
+  @ValidateIf((_o, v) => v !== undefined)
   @IsBoolean()
   disabled?: boolean;
 }

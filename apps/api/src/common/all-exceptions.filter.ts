@@ -65,6 +65,10 @@ export class AllExceptionsFilter implements ExceptionFilter {
     ) {
       status = HttpStatus.BAD_REQUEST;
       message = 'Invalid parameter';
+    } else if (exception instanceof QueryFailedError && ['22P05', '22021'].includes(pgCode(exception))) {
+      // Text PostgreSQL cannot store (a NUL character, \u0000 in JSON): the input's fault, not the server's.
+      status = HttpStatus.BAD_REQUEST;
+      message = 'Text must not contain NUL (\\u0000) characters';
     } else {
       const e = exception as { type?: string; status?: number; statusCode?: number; message?: string };
       // body-parser errors (too large, malformed JSON, bad charset) carry their own 4xx status
@@ -79,7 +83,13 @@ export class AllExceptionsFilter implements ExceptionFilter {
               : (e.message ?? 'Bad request');
       }
     }
-    if (status >= 500) {
+    if (status === 503 && !(exception instanceof HttpException)) {
+      // An outage of PostgreSQL or Redis: one line per request, not a stack trace each.
+      this.logger.warn(
+        { path: req.path, cause: (exception as { message?: string }).message },
+        'Dependency unavailable',
+      );
+    } else if (status >= 500 && status !== 503) {
       this.logger.error({ err: exception, path: req.path }, 'Unhandled error');
     }
     const wantsHtml = !req.path.startsWith('/api/') && (req.headers.accept ?? '').includes('text/html');
@@ -94,8 +104,18 @@ export class AllExceptionsFilter implements ExceptionFilter {
         );
       return;
     }
-    res.status(status).json({ statusCode: status, message, ...extra });
+    // type() first: a handler's @Header may have set text/html already, which json() would keep.
+    res
+      .status(status)
+      .type('application/json')
+      .json({ statusCode: status, message, ...extra });
   }
+}
+
+function pgCode(err: unknown): string {
+  const e = err as { code?: unknown; driverError?: { code?: unknown } };
+  const code = e.code ?? e.driverError?.code;
+  return typeof code === 'string' ? code : '';
 }
 
 function escapeHtml(s: string): string {

@@ -1,6 +1,5 @@
 import { ApiToken, Session, User, UserRole } from '@app/database';
 import { Injectable } from '@nestjs/common';
-import { isEmail } from 'class-validator';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { DataSource, type EntityManager, IsNull } from 'typeorm';
 import {
@@ -15,6 +14,7 @@ import {
   type SessionInfo,
   type UserView,
 } from './accounts.types';
+import { checkEmail } from '../subscriptions/email-address';
 import { hashPassword, needsRehash, passwordProblem, verifyPasswordHash } from './password.hasher';
 
 export function sha256Hex(value: string): string {
@@ -67,9 +67,11 @@ export class AccountsService {
   // ---- users ----
 
   async createUser(input: { email: string; role: string; password: string }): Promise<UserView> {
-    const email = normalizeEmail(input.email);
-    if (!isEmail(email) || email.length > 254)
-      throw new AccountsError('A valid email address is required', 'invalid');
+    // The subscriber rules (no control, zero-width or look-alike characters, ASCII domain); class-validator's
+    // isEmail accepts those and throws on a lone UTF-16 surrogate.
+    const checked = checkEmail(normalizeEmail(input.email));
+    if (!checked.ok) throw new AccountsError('A valid email address is required', 'invalid');
+    const email = checked.email;
     if (!isRole(input.role)) throw new AccountsError('Role must be one of admin, editor, ops', 'invalid');
     const problem = passwordProblem(input.password);
     if (problem) throw new AccountsError(problem, 'invalid');

@@ -267,6 +267,15 @@ export function sourceLines(text: string): SourceLine[] {
     .split(/\r\n|\r|\n/)
     .forEach((raw, i) => {
       const t = raw.trim();
+      // NUL cannot be stored (PostgreSQL text) and other controls or line separators have no place in a
+      // draft: say which line holds one rather than failing later.
+      // eslint-disable-next-line no-control-regex
+      if (/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\u0085\u2028\u2029]/.test(t)) {
+        throw new DraftParseError(
+          i + 1,
+          'text without control characters or line separators (a NUL, escape or similar was found)',
+        );
+      }
       if (t) out.push({ n: i + 1, text: t });
     });
   return out;

@@ -2,7 +2,7 @@ import { JobName, JobQueue } from '@app/queue';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { CsvError, parse } from 'csv-parse';
-import { pipeline, type Readable, Transform } from 'node:stream';
+import { PassThrough, pipeline, type Readable, Transform } from 'node:stream';
 import type { DataSource } from 'typeorm';
 import { checkEmail, checkName } from './email-address';
 import { SubscriptionInputError } from './subscription.errors';
@@ -133,8 +133,19 @@ export class SubscriberImportService {
       info: true,
       max_record_size: 64 * 1024,
     });
-    // pipeline (not pipe) so a client that aborts the upload ends the parse with an error instead of a hang.
-    pipeline(source, crlfToLf(), parser, () => undefined);
+    // The request is piped into the parse, not part of the pipeline: a CSV error must not destroy the request
+    // socket, or the client never reads the 400 that says what is wrong (the server drains the rest of the
+    // body once it has answered). A client that aborts the upload still ends the parse with an error.
+    const input = new PassThrough();
+    source.pipe(input);
+    source.once('error', (err) => input.destroy(err));
+    source.once('close', () => {
+      if (!source.readableEnded) input.destroy(new Error('the upload was aborted'));
+    });
+    pipeline(input, crlfToLf(), parser, (err) => {
+      source.unpipe(input);
+      if (err) source.resume(); // discard the rest of the upload
+    });
 
     let batch = emptyBatch();
     // One batch is written while the next is parsed: PostgreSQL and this process work at the same time.

@@ -20,6 +20,7 @@ export type TokenCheck =
   | { ok: false; reason: 'malformed' | 'forged' | 'expired'; subscriberUid?: string };
 
 const UUID_HEX = /^[0-9a-f]{32}$/;
+const CANONICAL = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{22}$/;
 
 /**
  * Link tokens: `<purpose><uid hex><issued-at base36>.<HMAC-SHA256 truncated to 128 bits>`, base64url.
@@ -42,6 +43,9 @@ export class TokenService {
 
   verify(token: unknown, purpose: TokenPurpose, now = Math.floor(Date.now() / 1000)): TokenCheck {
     if (typeof token !== 'string' || token.length > 200) return { ok: false, reason: 'malformed' };
+    // Only the exact form sign() produces: base64url decoding skips stray characters, so without this a
+    // token with a space, a padding "=" or a doubled "." would still verify.
+    if (!CANONICAL.test(token)) return { ok: false, reason: 'malformed' };
     const dot = token.indexOf('.');
     if (dot <= 0) return { ok: false, reason: 'malformed' };
     const body = Buffer.from(token.slice(0, dot), 'base64url').toString('utf8');

@@ -4,7 +4,6 @@ import {
   ArrayMaxSize,
   ArrayMinSize,
   IsArray,
-  IsEmail,
   IsNotEmpty,
   IsOptional,
   IsString,
@@ -12,8 +11,10 @@ import {
   MaxLength,
   ValidateNested,
 } from 'class-validator';
+import { IsAddress } from '../../common/is-address';
 
-const SINGLE_LINE = /^[^\r\n]*$/;
+// CR and LF, and the other line breaks a mail client or a browser may honour.
+const SINGLE_LINE = /^[^\r\n\u0085\u2028\u2029]*$/;
 const SINGLE_LINE_MSG = (field: string): string => `${field} must be a single line (no CR or LF)`;
 
 export class HighlightDto {
@@ -78,7 +79,7 @@ export class MastheadEntryDto {
 
   @ApiPropertyOptional()
   @IsOptional()
-  @IsEmail()
+  @IsAddress({ message: 'masthead email must be a valid email address' })
   email?: string;
 }
 
@@ -155,14 +156,15 @@ export class EditionContentDto {
   masthead!: MastheadEntryDto[];
 }
 
-export class UpdateEditionDto extends PartialType(EditionContentDto) {}
+// Fields may be left out, but not set to null (IsOptional would let null through to the service: a 500).
+export class UpdateEditionDto extends PartialType(EditionContentDto, { skipNullProperties: false }) {}
 
 export class TestSendDto {
   @ApiProperty({ type: [String], example: ['editor@example.org'], description: '1 to 10 addresses' })
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(10)
-  @IsEmail({}, { each: true })
+  @IsAddress({ each: true, message: 'each of to must be a valid email address' })
   @Matches(SINGLE_LINE, { each: true, message: SINGLE_LINE_MSG('to') })
   to!: string[];
 }

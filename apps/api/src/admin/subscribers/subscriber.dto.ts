@@ -2,15 +2,30 @@ import type { Subscriber, SubscriberEvent } from '@app/database';
 import { SubscriberStatus } from '@app/database';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsEnum, IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min, ValidateIf } from 'class-validator';
+import {
+  IsEnum,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  ValidateIf,
+} from 'class-validator';
 
 const STATUSES = Object.values(SubscriberStatus);
+// Checked here, not by PostgreSQL: the export has already started streaming when a query fails on a NUL.
+// eslint-disable-next-line no-control-regex
+const NO_CONTROLS = /^[^\u0000-\u001f\u007f]*$/;
 
 export class SubscriberFilterQueryDto {
   @ApiPropertyOptional({ description: 'Exact address (case-insensitive)' })
   @IsOptional()
   @IsString()
   @MaxLength(254)
+  @Matches(NO_CONTROLS, { message: 'email must not contain control characters' })
   email?: string;
 
   @ApiPropertyOptional({ enum: SubscriberStatus })
@@ -22,6 +37,7 @@ export class SubscriberFilterQueryDto {
   @IsOptional()
   @IsString()
   @MaxLength(254)
+  @Matches(NO_CONTROLS, { message: 'search must not contain control characters' })
   search?: string;
 }
 
@@ -69,7 +85,7 @@ export class PatchSubscriberDto {
   name?: string | null;
 
   @ApiPropertyOptional({ enum: SubscriberStatus })
-  @IsOptional()
+  @ValidateIf((_o, v) => v !== undefined) // not IsOptional: a null status must be refused, not stored
   @IsEnum(SubscriberStatus, { message: `status must be one of: ${STATUSES.join(', ')}` })
   status?: SubscriberStatus;
 }
