@@ -10,7 +10,7 @@ import {
   waitForCampaign,
 } from '../campaign.fixtures';
 import { Harness, ROOT } from '../helpers/harness';
-import { freePort, launchChromium, linkIn, screenshot, watchPage } from './browser';
+import { auditA11y, freePort, launchChromium, linkIn, screenshot, watchPage } from './browser';
 
 /**
  * The people who use the service, in Debian's Chromium: a reader subscribing, confirming and unsubscribing
@@ -105,6 +105,7 @@ describe('in a real browser', () => {
     await page.frameLocator('iframe#preview-phone').getByText('Unsubscribe').first().waitFor();
     await expect(page.locator('pre#preview-text').innerText()).resolves.toContain('CRANK');
     await screenshot(page, 'edition-preview');
+    await expect(auditA11y(page)).resolves.toEqual([]);
 
     // The pre-send check, for this edition as it would be sent.
     await page.goto(`/admin/editions/${editionId}/check`);
@@ -120,6 +121,7 @@ describe('in a real browser', () => {
     expect(failed).toEqual(['list-unsubscribe']);
     expect(results).toContainEqual(['dkim', 'warn']);
     await screenshot(page, 'pre-send-check');
+    await expect(auditA11y(page)).resolves.toEqual([]);
 
     // A test send reaches the editor, marked as a test.
     await page.goto(`/admin/editions/${editionId}`);
@@ -137,6 +139,21 @@ describe('in a real browser', () => {
     await page.locator('#campaign-status', { hasText: 'completed' }).waitFor({ timeout: 60000 });
     await expect(page.locator('#count-sent').innerText()).resolves.toMatch(/^\s*40\s*$/);
     await screenshot(page, 'campaign');
+    await expect(auditA11y(page)).resolves.toEqual([]);
+    // The other pages of a month's work pass the same audit.
+    for (const path of [
+      '/admin',
+      '/admin/editions',
+      '/admin/editions/import',
+      `${new URL(page.url()).pathname}/deliveries`,
+      '/admin/campaigns',
+      '/admin/subscribers',
+      '/admin/subscribers/import',
+      '/admin/tokens',
+    ]) {
+      await page.goto(path);
+      expect({ path, problems: await auditA11y(page) }).toEqual({ path, problems: [] });
+    }
     const got = new Set(h.smtp.messages.flatMap((m) => m.envelopeTo).filter((a) => a.startsWith('browser-')));
     expect(got.size).toBe(40);
 
@@ -163,6 +180,20 @@ describe('in a real browser', () => {
     expect(res?.status()).toBe(403);
     await expect(asEditor.page.getByRole('link', { name: 'Queues' }).count()).resolves.toBe(0);
     await asEditor.context.close();
+  });
+
+  it('the accessibility audit used above does find problems', async () => {
+    const { context, page } = await fresh();
+    await page.setContent('<input type="text" id="q"><button></button><img src="data:,"><iframe></iframe>');
+    await expect(auditA11y(page)).resolves.toEqual([
+      'html without lang',
+      '0 h1 elements',
+      'unlabelled input#q',
+      'nameless button',
+      'img without alt data:,',
+      'untitled iframe',
+    ]);
+    await context.close();
   });
 
   // ---- helpers ----

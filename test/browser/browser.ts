@@ -54,3 +54,43 @@ export function watchPage(page: Page): { errors: string[] } {
 }
 
 export { freePort } from '@app/testing';
+
+/**
+ * A small accessibility audit of the page as rendered: the document has a language and one h1; every visible
+ * form control has a label (label[for], a wrapping label, aria-label or aria-labelledby); every button and
+ * link has an accessible name; every image an alt; every iframe a title. Returns the problems found.
+ */
+export async function auditA11y(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const problems: string[] = [];
+    const visible = (e: Element) => {
+      const r = (e as HTMLElement).getBoundingClientRect();
+      const s = getComputedStyle(e);
+      return r.width > 0 && r.height > 0 && s.visibility !== 'hidden' && s.display !== 'none';
+    };
+    const describe = (e: Element) =>
+      `${e.tagName.toLowerCase()}${e.id ? `#${e.id}` : ''}${e.getAttribute('name') ? `[name=${e.getAttribute('name')}]` : ''}`;
+    if (!document.documentElement.lang) problems.push('html without lang');
+    if (document.querySelectorAll('h1').length !== 1)
+      problems.push(`${document.querySelectorAll('h1').length} h1 elements`);
+    for (const el of Array.from(document.querySelectorAll('input, select, textarea'))) {
+      const input = el as HTMLInputElement;
+      if (input.type === 'hidden' || !visible(input)) continue;
+      const labelled =
+        (input.labels && input.labels.length > 0) ||
+        input.getAttribute('aria-label') ||
+        input.getAttribute('aria-labelledby');
+      if (!labelled) problems.push(`unlabelled ${describe(input)}`);
+    }
+    for (const el of Array.from(document.querySelectorAll('button, a[href]'))) {
+      if (!visible(el)) continue;
+      const name = (el.textContent ?? '').trim() || el.getAttribute('aria-label') || el.getAttribute('title');
+      if (!name) problems.push(`nameless ${describe(el)}`);
+    }
+    for (const img of Array.from(document.querySelectorAll('img')))
+      if (!img.hasAttribute('alt')) problems.push(`img without alt ${img.src}`);
+    for (const f of Array.from(document.querySelectorAll('iframe')))
+      if (!f.getAttribute('title')) problems.push(`untitled ${describe(f)}`);
+    return problems;
+  });
+}
