@@ -171,6 +171,13 @@ describe('in a real browser', () => {
     for (const q of ['mail', 'campaign', 'delivery']) {
       await asOps.page.getByText(q, { exact: true }).first().waitFor();
     }
+    // A queue's page loads its jobs through Bull Board's API (same session): the editor's campaign above
+    // left completed delivery jobs.
+    await asOps.page.getByText('delivery', { exact: true }).first().click();
+    await asOps.page
+      .getByText(/completed/i)
+      .first()
+      .waitFor();
     await screenshot(asOps.page, 'bull-board');
     await asOps.context.close();
 
