@@ -2,6 +2,7 @@ import { UserRole } from '@app/database';
 import type { Request } from 'express';
 import { csrfField } from '../auth/csrf';
 import { html, raw, type SafeHtml } from '../pages/html';
+import { documentHead } from '../pages/layout';
 
 export type ConsoleSection = 'home' | 'editions' | 'campaigns' | 'subscribers' | 'users' | 'tokens';
 
@@ -93,16 +94,7 @@ export function consolePage(
   const items = NAV.filter((n) => p && n.roles.includes(p.role));
   return html`<!doctype html>
     <html lang="en">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <meta name="robots" content="noindex" />
-        <link rel="icon" href="data:," />
-        <title>${title} · CRANK Call console</title>
-        <style>
-          ${raw(STYLE)}
-        </style>
-      </head>
+      ${documentHead(`${title} · CRANK Call console`, STYLE)}
       <body>
         <header class="top">
           <span class="brand">CRANK Call</span>

@@ -17,19 +17,27 @@ button:focus-visible,a:focus-visible,input:focus-visible{outline:3px solid #1f6f
 a{color:var(--accent)}form.inline{display:inline}
 `;
 
+/**
+ * The <head> every server-rendered page shares: no indexing (pages carry personal links), no favicon request,
+ * the page's own stylesheet inline (the CSP allows inline styles, not scripts).
+ */
+export function documentHead(title: string, style: string): SafeHtml {
+  return html`<head>
+    <meta charset="utf-8" />
+    <meta name="viewport" content="width=device-width, initial-scale=1" />
+    <meta name="robots" content="noindex" />
+    <link rel="icon" href="data:," />
+    <title>${title}</title>
+    <style>
+      ${raw(style)}
+    </style>
+  </head>`;
+}
+
 export function page(title: string, body: SafeHtml, opts: { publication?: string } = {}): string {
   return html`<!doctype html>
     <html lang="en">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <meta name="robots" content="noindex" />
-        <link rel="icon" href="data:," />
-        <title>${title}</title>
-        <style>
-          ${raw(STYLE)}
-        </style>
-      </head>
+      ${documentHead(title, STYLE)}
       <body>
         <main>
           <div class="brand">${opts.publication ?? 'CRANK Call'}</div>

@@ -19,8 +19,6 @@ import {
 } from '@nestjs/common';
 import { ApiBearerAuth, ApiConsumes, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { AdminAuthGuard } from '../../auth/admin-auth.guard';
 import { DomainErrorsInterceptor } from '../../subscriptions/domain-errors.interceptor';
 import { evidence } from '../../subscriptions/request-evidence';
@@ -34,6 +32,7 @@ import {
   SubscriberFilterQueryDto,
   SubscriberPageDto,
 } from './subscriber.dto';
+import { sendSubscribersCsv } from '../../common/csv-download';
 
 const MAX_INT4 = 2147483647;
 
@@ -65,13 +64,7 @@ export class SubscribersAdminController {
   @Get('export')
   @ApiOperation({ summary: 'Export subscribers as CSV (streamed)' })
   async export(@Query() q: SubscriberFilterQueryDto, @Res() res: Response): Promise<void> {
-    const day = new Date().toISOString().slice(0, 10);
-    res.status(200);
-    res.setHeader('Content-Type', 'text/csv; charset=utf-8');
-    res.setHeader('Content-Disposition', `attachment; filename="subscribers-${day}.csv"`);
-    res.setHeader('Cache-Control', 'no-store');
-    // pipeline waits for the client to drain each chunk and stops the queries if it goes away.
-    await pipeline(Readable.from(this.admin.exportCsv(q)), res);
+    await sendSubscribersCsv(res, this.admin.exportCsv(q));
   }
 
   @Post('import')

@@ -10,8 +10,6 @@ import { SubscriberStatus } from '@app/database';
 import { Controller, Get, Param, Post, Req, Res, UseGuards } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { AdminAuthGuard } from '../../auth/admin-auth.guard';
 import { Roles } from '../../auth/roles.decorator';
 import { evidence } from '../../subscriptions/request-evidence';
@@ -31,6 +29,7 @@ import {
   STATUSES,
   SUBSCRIBER_NOTICES,
 } from './subscribers.pages';
+import { sendSubscribersCsv } from '../../common/csv-download';
 
 const MAX_INT4 = 2147483647;
 /** SubscriberAdminService.get returns at most this many events. */
@@ -150,13 +149,7 @@ export class SubscribersConsoleController {
       res.status(400).type('text/plain').send(err.message);
       return;
     }
-    const day = new Date().toISOString().slice(0, 10);
-    res.status(200);
-    res.setHeader('Content-Type', 'text/csv; charset=utf-8');
-    res.setHeader('Content-Disposition', `attachment; filename="subscribers-${day}.csv"`);
-    res.setHeader('Cache-Control', 'no-store');
-    // pipeline waits for the client to drain each chunk and stops the queries if it goes away
-    await pipeline(Readable.from(this.admin.exportCsv(filter)), res);
+    await sendSubscribersCsv(res, this.admin.exportCsv(filter));
   }
 
   @Get('import')
