@@ -367,17 +367,28 @@ describe('hardening: tokens, credentials, abuse and headers', () => {
 
     it('answers new, pending, confirmed and unsubscribed addresses alike: status, body and (within noise) time', async () => {
       const N = 30;
-      const times: Record<string, number[]> = { new: [], pending: [], confirmed: [], unsubscribed: [] };
+      const times: Record<string, number[]> = {
+        new: [],
+        pending: [],
+        confirmed: [],
+        unsubscribed: [],
+        honeypot: [],
+      };
       const bodies = new Set<string>();
       const statuses = new Set<number>();
       // interleaved, so a burst of load on the shared machine hits every kind alike
-      const kinds = ['new', 'pending', 'confirmed', 'unsubscribed'] as const;
+      const kinds = ['new', 'pending', 'confirmed', 'unsubscribed', 'honeypot'] as const;
       for (let i = 0; i < N; i++) {
         for (let k = 0; k < kinds.length; k++) {
           const kind = kinds[(i + k) % kinds.length]!;
-          const email = kind === 'new' ? `timing-new-${i}@example.org` : known[kind];
+          const body =
+            kind === 'new'
+              ? { email: `timing-new-${i}@example.org` }
+              : kind === 'honeypot'
+                ? { email: `timing-bot-${i}@example.org`, website: 'https://spam.example' }
+                : { email: known[kind] };
           const t0 = process.hrtime.bigint();
-          const res = await api().post('/api/subscriptions').set('X-Forwarded-For', nextIp()).send({ email });
+          const res = await api().post('/api/subscriptions').set('X-Forwarded-For', nextIp()).send(body);
           times[kind]!.push(Number(process.hrtime.bigint() - t0) / 1e6);
           bodies.add(JSON.stringify(res.body));
           statuses.add(res.status);
@@ -391,6 +402,9 @@ describe('hardening: tokens, credentials, abuse and headers', () => {
       const lo = Math.min(...values);
       const hi = Math.max(...values);
       expect(hi - lo).toBeLessThanOrEqual(Math.max(5, lo * 0.5));
+      // the honeypot answered alike but stored nothing
+      const bots = await h.query(`SELECT 1 FROM subscriber WHERE email LIKE 'timing-bot-%'`);
+      expect(bots).toEqual([]);
     });
 
     it('a burst for one address from many clients sends at most one confirmation', async () => {

@@ -102,15 +102,22 @@ export function checkEmail(input: unknown): EmailCheck {
   if (email.length > MAX_EMAIL_LENGTH) {
     return { ok: false, reason: `email must be at most ${MAX_EMAIL_LENGTH} characters` };
   }
-  const valid = isEmail(email, {
-    allow_utf8_local_part: false,
-    require_tld: true,
-    allow_ip_domain: false,
-    allow_display_name: false,
-  });
-  if (!valid) return { ok: false, reason: 'email must be a valid email address, like name@example.org' };
+  if (LONG_LABEL.test(domain) || !isEmail(email, IS_EMAIL_OPTIONS))
+    return { ok: false, reason: 'email must be a valid email address, like name@example.org' };
   return { ok: true, email };
 }
+
+// The lengths validator's isEmail would check (local part ≤ 64 bytes, address ≤ 254, domain labels ≤ 63) are
+// checked here: the first two above, on ASCII, where characters are bytes; labels by LONG_LABEL. Its own
+// byte-length checks percent-encode the string and split it with a regex, a fifth of an import's validation.
+const IS_EMAIL_OPTIONS = {
+  allow_utf8_local_part: false,
+  require_tld: true,
+  allow_ip_domain: false,
+  allow_display_name: false,
+  ignore_max_length: true,
+};
+const LONG_LABEL = /[^.]{64}/;
 
 export type NameCheck = { ok: true; name: string | null } | { ok: false; reason: string };
 

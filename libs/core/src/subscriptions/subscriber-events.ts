@@ -24,6 +24,11 @@ export type SubscriberEventType =
 
 const clip = (v: string | null | undefined, n: number): string | null => (v ? v.slice(0, n) : null);
 
+/** The evidence columns of subscriber_event (ip, user_agent, source, detail), clipped to their sizes. */
+export function eventEvidence(ev: ChangeEvidence): (string | null)[] {
+  return [clip(ev.ip, 64), clip(ev.userAgent, 512), clip(ev.source, 100), clip(ev.detail, 500)];
+}
+
 /** Appends to the subscriber's history (subscriber_event is append-only, except erasure). */
 export async function recordEvent(
   m: EntityManager,
@@ -35,15 +40,6 @@ export async function recordEvent(
   await m.query(
     `INSERT INTO subscriber_event (subscriber_id, type, from_status, to_status, ip, user_agent, source, detail)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-    [
-      subscriberId,
-      type,
-      change.from ?? null,
-      change.to ?? null,
-      clip(ev.ip, 64),
-      clip(ev.userAgent, 512),
-      clip(ev.source, 100),
-      clip(ev.detail, 500),
-    ],
+    [subscriberId, type, change.from ?? null, change.to ?? null, ...eventEvidence(ev)],
   );
 }

@@ -78,9 +78,13 @@ function crlfToLf(): Transform {
 }
 
 /** The line a record starts on: csv-parse reports the line it ends on. */
-function startLine(record: Record<string, string | undefined>, endLine: number): number {
+function startLine(record: string[], endLine: number): number {
   let breaks = 0;
-  for (const v of Object.values(record)) if (v) breaks += v.match(/\r\n|\r|\n/g)?.length ?? 0;
+  for (const v of record) {
+    // the usual field has no line break: skip the regex and its match array
+    if (v.indexOf('\n') === -1 && v.indexOf('\r') === -1) continue;
+    breaks += v.match(/\r\n|\r|\n/g)?.length ?? 0;
+  }
   return endLine - breaks;
 }
 
@@ -118,16 +122,12 @@ export class SubscriberImportService {
     };
 
     let sawHeader = false;
+    // Records come as arrays and the header is read here: csv-parse's `columns` builds an object per record
+    // with Object.defineProperty per field. When a name repeats, the last such column counts, as it did then.
+    let emailAt = -1;
+    let nameAt = -1;
     const parser = parse({
       bom: true,
-      columns: (header: string[]) => {
-        sawHeader = true;
-        const names = header.map((h) => String(h).trim().toLowerCase());
-        if (!names.includes('email')) {
-          throw new SubscriptionInputError('the CSV header (first line) must have an "email" column');
-        }
-        return names;
-      },
       skip_empty_lines: true,
       relax_column_count: true,
       info: true,
@@ -156,20 +156,27 @@ export class SubscriberImportService {
       writing.catch(() => undefined); // awaited (and rethrown) before the next write or at the end
     };
     try {
-      for await (const item of parser as AsyncIterable<{
-        record: Record<string, string | undefined>;
-        info: { lines: number };
-      }>) {
+      for await (const item of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
         const { record, info } = item;
+        if (!sawHeader) {
+          sawHeader = true;
+          const names = record.map((h) => h.trim().toLowerCase());
+          emailAt = names.lastIndexOf('email');
+          nameAt = names.lastIndexOf('name');
+          if (emailAt === -1) {
+            throw new SubscriptionInputError('the CSV header (first line) must have an "email" column');
+          }
+          continue;
+        }
         const line = startLine(record, info.lines);
         report.rows++;
-        const email = checkEmail(record.email ?? '');
+        const email = checkEmail(record[emailAt] ?? '');
         if (!email.ok) {
           report.invalid++;
           reject(line, email.reason);
           continue;
         }
-        const name = checkName(record.name);
+        const name = checkName(nameAt === -1 ? undefined : record[nameAt]);
         if (!name.ok) {
           report.invalid++;
           reject(line, name.reason);
@@ -220,17 +227,17 @@ export class SubscriberImportService {
       opts.consent === 'confirmed' ? 'consent asserted by admin' : 'imported pending: double opt-in';
     const rows: { kind: 'new' | 'suppressed'; id: number | null; line: number | null }[] =
       await this.ds.query(
-        `WITH input AS (
-         SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::int[]) AS t(email, name, hash, line)
-       ), blocked AS (
-         SELECT i.line FROM input i WHERE EXISTS (SELECT 1 FROM suppression s WHERE s.email_hash = i.hash)
+        // Each row's suppression lookup is made once, in `input`, and used both to skip the row and to report it.
+        `WITH input AS MATERIALIZED (
+         SELECT t.*, EXISTS (SELECT 1 FROM suppression s WHERE s.email_hash = t.hash) AS blocked
+         FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::int[]) AS t(email, name, hash, line)
        ), ins AS (
          INSERT INTO subscriber (email, name, status, consent_at, consent_ip, consent_user_agent, consent_source,
                                  confirmed_at, confirmation_sent_at)
          SELECT i.email, i.name, $5::varchar, now(), $6, $7, $8,
                 CASE WHEN $5::varchar = 'confirmed' THEN now() END, CASE WHEN $9::boolean THEN now() END
          FROM input i
-         WHERE NOT EXISTS (SELECT 1 FROM suppression s WHERE s.email_hash = i.hash)
+         WHERE NOT i.blocked
          ORDER BY i.line
          ON CONFLICT (lower(email)) DO NOTHING
          RETURNING id
@@ -240,7 +247,7 @@ export class SubscriberImportService {
        )
        SELECT 'new' AS kind, id, NULL::int AS line FROM ins
        UNION ALL
-       SELECT 'suppressed', NULL, line FROM blocked`,
+       SELECT 'suppressed', NULL, line FROM input WHERE blocked`,
         [
           b.emails,
           b.names,
