@@ -5,27 +5,12 @@ import type { ChildProcess } from 'node:child_process';
 import request from 'supertest';
 import { crankCallApril2025 } from './fixtures/crank-call-2025-04.expected';
 import type { Harness } from './helpers/harness';
+import type { CampaignView } from '@app/core';
 
 /** Shared by the campaign e2e files: editions, audiences, API calls and what the SMTP sink received. */
 
-export interface CampaignBody {
-  id: number;
-  editionId: number;
-  status: string;
-  total: number;
-  sent: number;
-  failed: number;
-  bounced: number;
-  skipped: number;
-  pending: number;
-  queued: number;
-  sending: number;
-  startedAt: string | null;
-  finishedAt: string | null;
-  scheduledAt: string | null;
-  fannedOutAt: string | null;
-  pauseReason: string | null;
-}
+/** What GET /api/admin/campaigns/:id answers (dates as JSON strings). */
+export type CampaignBody = CampaignView;
 
 /** A draft edition with the real April 2025 content, under its own month slug. */
 export async function createEdition(h: Harness, slug: string): Promise<number> {

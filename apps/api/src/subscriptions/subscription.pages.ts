@@ -17,6 +17,12 @@ const alert = (message?: string): SafeHtml | '' =>
 const notice = (message?: string): SafeHtml | '' =>
   message ? html`<p role="status" class="card" style="margin-bottom:1rem">${message}</p>` : '';
 
+/** The optional name field, on the subscribe form and the preferences page. */
+function nameField(value: string | null | undefined): SafeHtml {
+  return html`<label for="name">Name <span class="muted">(optional)</span></label>
+    <input type="text" id="name" name="name" autocomplete="name" maxlength="200" value="${value ?? ''}" />`;
+}
+
 export function subscribePage(opts: { error?: string; email?: string; name?: string } = {}): string {
   const described = opts.error ? 'form-error email-help' : 'email-help';
   return page(
@@ -39,15 +45,7 @@ export function subscribePage(opts: { error?: string; email?: string; name?: str
           value="${opts.email ?? ''}"
         />
         <p class="muted" id="email-help">We will send one email to confirm the address.</p>
-        <label for="name">Name <span class="muted">(optional)</span></label>
-        <input
-          type="text"
-          id="name"
-          name="name"
-          autocomplete="name"
-          maxlength="200"
-          value="${opts.name ?? ''}"
-        />
+        ${nameField(opts.name)}
         <div class="hp" aria-hidden="true">
           <label for="${HONEYPOT_FIELD}">Website (leave this empty)</label>
           <input
@@ -212,16 +210,7 @@ export function preferencesPage(opts: {
 
       <h2>Your name</h2>
       <form class="card" method="post" action="/preferences/name">
-        ${alert(opts.error)} ${hidden}
-        <label for="name">Name <span class="muted">(optional)</span></label>
-        <input
-          type="text"
-          id="name"
-          name="name"
-          autocomplete="name"
-          maxlength="200"
-          value="${opts.name ?? ''}"
-        />
+        ${alert(opts.error)} ${hidden} ${nameField(opts.name)}
         <button type="submit">Save name</button>
       </form>
 

@@ -35,6 +35,30 @@ export interface CreateUserState {
   role?: string;
 }
 
+/** A new password and its repetition (ids prefixed so two forms can share a page). */
+function passwordFields(prefix: string, label: string, hint: string): SafeHtml {
+  return html`<label for="${prefix}password">${label}</label>
+    <input
+      id="${prefix}password"
+      name="password"
+      type="password"
+      required
+      minlength="${PASSWORD_MIN_LENGTH}"
+      autocomplete="new-password"
+      aria-describedby="${prefix}password-hint"
+    />
+    <p class="hint" id="${prefix}password-hint">At least ${PASSWORD_MIN_LENGTH} characters. ${hint}</p>
+    <label for="${prefix}confirm">Repeat the password</label>
+    <input
+      id="${prefix}confirm"
+      name="confirm"
+      type="password"
+      required
+      minlength="${PASSWORD_MIN_LENGTH}"
+      autocomplete="new-password"
+    />`;
+}
+
 export function usersPage(
   req: Request,
   users: UserView[],
@@ -70,28 +94,7 @@ export function usersPage(
         ${roleOptions(st.role ?? 'editor')}
       </select>
       <p class="hint" id="role-hint">${ROLE_HELP}</p>
-      <label for="password">Password</label>
-      <input
-        id="password"
-        name="password"
-        type="password"
-        required
-        minlength="${PASSWORD_MIN_LENGTH}"
-        autocomplete="new-password"
-        aria-describedby="password-hint"
-      />
-      <p class="hint" id="password-hint">
-        At least ${PASSWORD_MIN_LENGTH} characters. Tell it to the user in person or by another channel.
-      </p>
-      <label for="confirm">Repeat the password</label>
-      <input
-        id="confirm"
-        name="confirm"
-        type="password"
-        required
-        minlength="${PASSWORD_MIN_LENGTH}"
-        autocomplete="new-password"
-      />
+      ${passwordFields('', 'Password', 'Tell it to the user in person or by another channel.')}
       <button type="submit">Create user</button>
     </form>`;
   return consolePage(req, 'Users', body, { section: 'users', notice: st.notice });
@@ -149,28 +152,7 @@ export function userPage(req: Request, u: UserView, st: UserFormState & { notice
       <form method="post" action="/admin/users/${u.id}/password" class="card">
         ${csrfField(req)}
         <h2 style="margin-top:0">Set a new password</h2>
-        <label for="new-password">New password</label>
-        <input
-          id="new-password"
-          name="password"
-          type="password"
-          required
-          minlength="${PASSWORD_MIN_LENGTH}"
-          autocomplete="new-password"
-          aria-describedby="new-password-hint"
-        />
-        <p class="hint" id="new-password-hint">
-          At least ${PASSWORD_MIN_LENGTH} characters. Ends the user's sessions.
-        </p>
-        <label for="new-confirm">Repeat the password</label>
-        <input
-          id="new-confirm"
-          name="confirm"
-          type="password"
-          required
-          minlength="${PASSWORD_MIN_LENGTH}"
-          autocomplete="new-password"
-        />
+        ${passwordFields('new-', 'New password', "Ends the user's sessions.")}
         ${formError('password-error', err('password'))}
         <button type="submit">Set password</button>
       </form>
