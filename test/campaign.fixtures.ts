@@ -9,8 +9,8 @@ import type { CampaignView } from '@app/core';
 
 /** Shared by the campaign e2e files: editions, audiences, API calls and what the SMTP sink received. */
 
-/** What GET /api/admin/campaigns/:id answers (dates as JSON strings). */
-export type CampaignBody = CampaignView;
+/** What GET /api/admin/campaigns/:id answers: the API's CampaignView as JSON (its status a plain string). */
+export type CampaignBody = Omit<CampaignView, 'status'> & { status: string };
 
 /** A draft edition with the real April 2025 content, under its own month slug. */
 export async function createEdition(h: Harness, slug: string): Promise<number> {
