@@ -28,7 +28,9 @@ describe('in a real browser', () => {
     h = await Harness.start({
       port,
       inProcessWorker: true,
-      env: { ...CAMPAIGN_TEST_ENV, PUBLIC_URL: base },
+      // A slow send rate keeps the editor's campaign running for a few seconds after its page opens, so the
+      // test sees the page update itself rather than a send that was over before it loaded.
+      env: { ...CAMPAIGN_TEST_ENV, PUBLIC_URL: base, SEND_RATE_PER_SECOND: '8' },
     });
     browser = await launchChromium();
   });
@@ -136,7 +138,15 @@ describe('in a real browser', () => {
     await page.getByRole('button', { name: /Send to 40 subscribers now/ }).click();
     await page.waitForURL(/\/admin\/campaigns\/\d+/);
     // The campaign page updates itself (no reload) until the send is complete.
+    let navigations = 0;
+    page.on('framenavigated', (f) => {
+      if (f === page.mainFrame()) navigations++;
+    });
+    await expect(page.locator('#campaign-status').innerText()).resolves.not.toMatch(/completed/);
+    const sentAtFirst = Number(await page.locator('#count-sent').innerText());
+    expect(sentAtFirst).toBeLessThan(40);
     await page.locator('#campaign-status', { hasText: 'completed' }).waitFor({ timeout: 60000 });
+    expect(navigations).toBe(0);
     await expect(page.locator('#count-sent').innerText()).resolves.toMatch(/^\s*40\s*$/);
     await screenshot(page, 'campaign');
     await expect(auditA11y(page)).resolves.toEqual([]);

@@ -110,50 +110,44 @@ export function progressBar(c: CampaignView, label: string): SafeHtml {
 
 export function campaignsTable(items: CampaignView[], caption: string): SafeHtml {
   if (items.length === 0) return html`<p class="muted">No campaigns yet. Send an edition from its page.</p>`;
-  return html`<table>
-    <caption class="sr-only">
-      ${caption}
-    </caption>
-    <thead>
-      <tr>
-        <th scope="col">Campaign</th>
-        <th scope="col">Edition</th>
-        <th scope="col">Status</th>
-        <th scope="col" class="num">Sent</th>
-        <th scope="col" class="num">Failed</th>
-        <th scope="col" class="num">Bounced</th>
-        <th scope="col" class="num">Skipped</th>
-        <th scope="col" class="num">Pending</th>
-        <th scope="col" class="num">Recipients</th>
-        <th scope="col">Created</th>
-        <th scope="col">Started</th>
-        <th scope="col">Finished</th>
-      </tr>
-    </thead>
-    <tbody>
-      ${items.map(
-        (c) =>
-          html`<tr>
-            <th scope="row"><a href="/admin/campaigns/${c.id}">#${c.id}</a></th>
-            <td>
-              <a href="/admin/editions/${c.editionId}">${c.editionSlug}</a><br /><span class="small muted"
-                >${c.subject}</span
-              >
-            </td>
-            <td>${statusBadge(c.status)}</td>
-            <td class="num">${c.sent}</td>
-            <td class="num">${c.failed}</td>
-            <td class="num">${c.bounced}</td>
-            <td class="num">${c.skipped}</td>
-            <td class="num">${c.pending}</td>
-            <td class="num">${c.total}</td>
-            <td class="small">${formatTime(c.createdAt)}</td>
-            <td class="small">${formatTime(c.startedAt ?? c.scheduledAt)}</td>
-            <td class="small">${formatTime(c.finishedAt)}</td>
-          </tr>`,
-      )}
-    </tbody>
-  </table>`;
+  return dataTable({
+    caption,
+    columns: [
+      'Campaign',
+      'Edition',
+      'Status',
+      { label: 'Sent', num: true },
+      { label: 'Failed', num: true },
+      { label: 'Bounced', num: true },
+      { label: 'Skipped', num: true },
+      { label: 'Pending', num: true },
+      { label: 'Recipients', num: true },
+      'Created',
+      'Started',
+      'Finished',
+    ],
+    rows: items.map(
+      (c) =>
+        html`<tr>
+          <th scope="row"><a href="/admin/campaigns/${c.id}">#${c.id}</a></th>
+          <td>
+            <a href="/admin/editions/${c.editionId}">${c.editionSlug}</a><br /><span class="small muted"
+              >${c.subject}</span
+            >
+          </td>
+          <td>${statusBadge(c.status)}</td>
+          <td class="num">${c.sent}</td>
+          <td class="num">${c.failed}</td>
+          <td class="num">${c.bounced}</td>
+          <td class="num">${c.skipped}</td>
+          <td class="num">${c.pending}</td>
+          <td class="num">${c.total}</td>
+          <td class="small">${formatTime(c.createdAt)}</td>
+          <td class="small">${formatTime(c.startedAt ?? c.scheduledAt)}</td>
+          <td class="small">${formatTime(c.finishedAt)}</td>
+        </tr>`,
+    ),
+  });
 }
 
 export function listBody(items: CampaignView[], nextCursor: string | null): SafeHtml {

@@ -6,7 +6,7 @@ import type { Request } from 'express';
 import { AdminAuthGuard } from '../../auth/admin-auth.guard';
 import { Roles } from '../../auth/roles.decorator';
 import { html, type SafeHtml } from '../../pages/html';
-import { canRole, consolePage, formatTime } from '../console.layout';
+import { canRole, consolePage, dataTable, formatTime } from '../console.layout';
 import { formatRate, progressOf } from './campaign-progress';
 import { CAMPAIGN_STYLE, campaignsTable, progressBar, statusBadge } from './campaign.pages';
 
@@ -67,30 +67,24 @@ export class ConsoleHomeController {
       <div class="grid">
         <section class="card" aria-labelledby="subs-heading">
           <h2 id="subs-heading" style="margin-top:0">Subscribers</h2>
-          <table id="subscriber-counts">
-            <caption class="sr-only">
-              Subscribers by status
-            </caption>
-            <thead>
-              <tr>
-                <th scope="col">Status</th>
-                <th scope="col" class="num">Subscribers</th>
-              </tr>
-            </thead>
-            <tbody>
-              ${SUBSCRIBER_ORDER.map(
+          ${dataTable({
+            id: 'subscriber-counts',
+            caption: 'Subscribers by status',
+            columns: ['Status', { label: 'Subscribers', num: true }],
+            rows: [
+              ...SUBSCRIBER_ORDER.map(
                 (s) =>
                   html`<tr>
                     <th scope="row"><a href="/admin/subscribers?status=${s.status}">${s.label}</a></th>
                     <td class="num" id="subscribers-${s.status}">${counts[s.status]}</td>
                   </tr>`,
-              )}
-              <tr>
+              ),
+              html`<tr>
                 <th scope="row"><a href="/admin/subscribers">All</a></th>
                 <td class="num" id="subscribers-total">${totalSubscribers}</td>
-              </tr>
-            </tbody>
-          </table>
+              </tr>`,
+            ],
+          })}
         </section>
         <section class="card" aria-labelledby="links-heading">
           <h2 id="links-heading" style="margin-top:0">Shortcuts</h2>
@@ -128,32 +122,20 @@ export class ConsoleHomeController {
         ${
           editions.length === 0
             ? html`<p class="muted">No editions yet.</p>`
-            : html`<table>
-                <caption class="sr-only">
-                  Latest editions
-                </caption>
-                <thead>
-                  <tr>
-                    <th scope="col">Edition</th>
-                    <th scope="col">Subject</th>
-                    <th scope="col">Status</th>
-                    <th scope="col">Sent</th>
-                    <th scope="col">Updated</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  ${editions.slice(0, LATEST).map(
-                    (e) =>
-                      html`<tr>
-                        <th scope="row"><a href="/admin/editions/${e.id}">${e.slug}</a></th>
-                        <td>${e.subject}</td>
-                        <td><span class="badge">${e.status}</span></td>
-                        <td class="small">${formatTime(e.sentAt)}</td>
-                        <td class="small">${formatTime(e.updatedAt)}</td>
-                      </tr>`,
-                  )}
-                </tbody>
-              </table>`
+            : dataTable({
+                caption: 'Latest editions',
+                columns: ['Edition', 'Subject', 'Status', 'Sent', 'Updated'],
+                rows: editions.slice(0, LATEST).map(
+                  (e) =>
+                    html`<tr>
+                      <th scope="row"><a href="/admin/editions/${e.id}">${e.slug}</a></th>
+                      <td>${e.subject}</td>
+                      <td><span class="badge">${e.status}</span></td>
+                      <td class="small">${formatTime(e.sentAt)}</td>
+                      <td class="small">${formatTime(e.updatedAt)}</td>
+                    </tr>`,
+                ),
+              })
         }
         <p><a href="/admin/editions">All editions</a></p>
       </section>`;
