@@ -32,6 +32,15 @@ describe('checkEmail', () => {
     ['a..b@c.de', /valid email address/],
     ['', /required/],
     ['   ', /required/],
+    // Quoted local parts are valid RFC 5321 but carry commas, spaces and @ into the address: the sender
+    // then refuses them ("Invalid To address") or a mail client splits them into two recipients.
+    ['"quoted"@example.org', /quoted/],
+    ['"x,attacker@evil.com"@example.org', /quoted/],
+    ['"a b"@example.org', /spaces/],
+    ['"a@b"@example.org', /quoted/],
+    ['a."b".c@example.org', /quoted/],
+    ['a\\"b@example.org', /quoted/],
+    ['a,b@example.org', /valid email address/],
   ])('refuses %j', (input, reason) => {
     const r = checkEmail(input);
     expect(r.ok).toBe(false);

@@ -87,6 +87,16 @@ export function checkEmail(input: unknown): EmailCheck {
         'email must use only ASCII letters, digits and punctuation before the @ (international mailbox names are not supported)',
     };
   }
+  // A quoted local part ("x,attacker@evil.com"@example.org) is valid RFC 5321, and isEmail accepts it, but
+  // it carries commas, @ and quotes into every To: header: the campaign sender refuses such addresses and
+  // some clients split them into two recipients. Only the unquoted dot-atom form is accepted.
+  if (local.includes('"') || local.includes('\\')) {
+    return {
+      ok: false,
+      reason:
+        'email must not use quotes or backslashes before the @ (quoted mailbox names are not supported)',
+    };
+  }
   if (local.length > MAX_LOCAL_LENGTH) {
     return { ok: false, reason: `email must have at most ${MAX_LOCAL_LENGTH} characters before the @` };
   }
