@@ -14,6 +14,8 @@ export function dataSourceOptions(url: string, poolSize = 20) {
     migrations: MIGRATIONS,
     migrationsTableName: 'schema_migrations',
     synchronize: false,
+    // The migrations create uuid defaults with gen_random_uuid() (core since PostgreSQL 13), not uuid-ossp.
+    uuidExtension: 'pgcrypto' as const,
     logging: false,
     extra: { max: poolSize, connectionTimeoutMillis: 5000 },
   };

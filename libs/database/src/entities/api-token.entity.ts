@@ -1,18 +1,36 @@
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import {
+  Column,
+  CreateDateColumn,
+  Entity,
+  JoinColumn,
+  ManyToOne,
+  PrimaryGeneratedColumn,
+  Unique,
+} from 'typeorm';
+import { User } from './user.entity';
 
 /** Personal API token; shown once at creation, stored as SHA-256 only. */
 @Entity('api_token')
+@Unique('api_token_token_hash_key', ['tokenHash'])
 export class ApiToken {
-  @PrimaryGeneratedColumn('identity', { type: 'int' })
+  @PrimaryGeneratedColumn('identity', {
+    type: 'int',
+    generatedIdentity: 'BY DEFAULT',
+    primaryKeyConstraintName: 'api_token_pkey',
+  })
   id!: number;
 
   @Column({ name: 'user_id', type: 'int' })
   userId!: number;
 
+  @ManyToOne(() => User, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'user_id', foreignKeyConstraintName: 'api_token_user_id_fkey' })
+  user?: User;
+
   @Column({ type: 'varchar', length: 100 })
   name!: string;
 
-  @Column({ name: 'token_hash', type: 'varchar', length: 64, unique: true })
+  @Column({ name: 'token_hash', type: 'varchar', length: 64 })
   tokenHash!: string;
 
   /** First characters of the token, to recognise it in a list. */

@@ -1,4 +1,15 @@
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import {
+  Check,
+  Column,
+  CreateDateColumn,
+  Entity,
+  JoinColumn,
+  ManyToOne,
+  PrimaryGeneratedColumn,
+  Unique,
+  UpdateDateColumn,
+} from 'typeorm';
+import { Edition } from './edition.entity';
 
 export enum CampaignStatus {
   Scheduled = 'scheduled',
@@ -9,13 +20,23 @@ export enum CampaignStatus {
 }
 
 @Entity('campaign')
+@Unique('campaign_edition_id_key', ['editionId'])
+@Check('campaign_status_check', `status IN ('scheduled','running','paused','cancelled','completed')`)
 export class Campaign {
-  @PrimaryGeneratedColumn('identity', { type: 'int' })
+  @PrimaryGeneratedColumn('identity', {
+    type: 'int',
+    generatedIdentity: 'BY DEFAULT',
+    primaryKeyConstraintName: 'campaign_pkey',
+  })
   id!: number;
 
   /** One full send per edition (unique). */
-  @Column({ name: 'edition_id', type: 'int', unique: true })
+  @Column({ name: 'edition_id', type: 'int' })
   editionId!: number;
+
+  @ManyToOne(() => Edition)
+  @JoinColumn({ name: 'edition_id', foreignKeyConstraintName: 'campaign_edition_id_fkey' })
+  edition?: Edition;
 
   @Column({ type: 'varchar', length: 16 })
   status!: CampaignStatus;

@@ -1,4 +1,6 @@
-import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { Check, Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, Unique } from 'typeorm';
+import { Campaign } from './campaign.entity';
+import { Subscriber } from './subscriber.entity';
 
 export enum DeliveryStatus {
   Queued = 'queued',
@@ -11,17 +13,30 @@ export enum DeliveryStatus {
 
 /** One row per (campaign, subscriber): the ledger that makes a send resumable and countable. */
 @Entity('delivery')
-@Index(['campaignId', 'subscriberId'], { unique: true })
-@Index(['campaignId', 'status'])
+@Unique('delivery_campaign_id_subscriber_id_key', ['campaignId', 'subscriberId'])
+@Index('delivery_campaign_status_idx', ['campaignId', 'status', 'id'])
+@Check('delivery_status_check', `status IN ('queued','sending','sent','failed','bounced','skipped')`)
 export class Delivery {
-  @PrimaryGeneratedColumn('identity', { type: 'bigint' })
+  @PrimaryGeneratedColumn('identity', {
+    type: 'bigint',
+    generatedIdentity: 'BY DEFAULT',
+    primaryKeyConstraintName: 'delivery_pkey',
+  })
   id!: number;
 
   @Column({ name: 'campaign_id', type: 'int' })
   campaignId!: number;
 
+  @ManyToOne(() => Campaign)
+  @JoinColumn({ name: 'campaign_id', foreignKeyConstraintName: 'delivery_campaign_id_fkey' })
+  campaign?: Campaign;
+
   @Column({ name: 'subscriber_id', type: 'int' })
   subscriberId!: number;
+
+  @ManyToOne(() => Subscriber)
+  @JoinColumn({ name: 'subscriber_id', foreignKeyConstraintName: 'delivery_subscriber_id_fkey' })
+  subscriber?: Subscriber;
 
   @Column({ type: 'varchar', length: 16, default: DeliveryStatus.Queued })
   status!: DeliveryStatus;

@@ -1,5 +1,16 @@
 import type { EditionContent } from '@app/email';
-import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import {
+  Check,
+  Column,
+  CreateDateColumn,
+  Entity,
+  JoinColumn,
+  ManyToOne,
+  PrimaryGeneratedColumn,
+  Unique,
+  UpdateDateColumn,
+} from 'typeorm';
+import { Publication } from './publication.entity';
 
 export enum EditionStatus {
   Draft = 'draft',
@@ -9,13 +20,23 @@ export enum EditionStatus {
 }
 
 @Entity('edition')
-@Index(['publicationId', 'slug'], { unique: true })
+@Unique('edition_publication_id_slug_key', ['publicationId', 'slug'])
+@Check('edition_slug_check', `slug ~ '^[0-9]{4}-(0[1-9]|1[0-2])$'`)
+@Check('edition_status_check', `status IN ('draft','scheduled','sending','sent')`)
 export class Edition {
-  @PrimaryGeneratedColumn('identity', { type: 'int' })
+  @PrimaryGeneratedColumn('identity', {
+    type: 'int',
+    generatedIdentity: 'BY DEFAULT',
+    primaryKeyConstraintName: 'edition_pkey',
+  })
   id!: number;
 
   @Column({ name: 'publication_id', type: 'int' })
   publicationId!: number;
+
+  @ManyToOne(() => Publication)
+  @JoinColumn({ name: 'publication_id', foreignKeyConstraintName: 'edition_publication_id_fkey' })
+  publication?: Publication;
 
   /** Issue month, "YYYY-MM". */
   @Column({ type: 'varchar', length: 7 })

@@ -1,11 +1,16 @@
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, Unique } from 'typeorm';
 
 @Entity('publication')
+@Unique('publication_slug_key', ['slug'])
 export class Publication {
-  @PrimaryGeneratedColumn('identity', { type: 'int' })
+  @PrimaryGeneratedColumn('identity', {
+    type: 'int',
+    generatedIdentity: 'BY DEFAULT',
+    primaryKeyConstraintName: 'publication_pkey',
+  })
   id!: number;
 
-  @Column({ type: 'varchar', length: 64, unique: true })
+  @Column({ type: 'varchar', length: 64 })
   slug!: string;
 
   @Column({ type: 'varchar', length: 200 })

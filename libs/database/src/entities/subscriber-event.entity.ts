@@ -1,14 +1,31 @@
-import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import {
+  Column,
+  CreateDateColumn,
+  Entity,
+  Index,
+  JoinColumn,
+  ManyToOne,
+  PrimaryGeneratedColumn,
+} from 'typeorm';
+import { Subscriber } from './subscriber.entity';
 
 /** Append-only history of a subscriber's states and the consent evidence behind each change. */
 @Entity('subscriber_event')
-@Index(['subscriberId', 'id'])
+@Index('subscriber_event_subscriber_idx', ['subscriberId', 'id'])
 export class SubscriberEvent {
-  @PrimaryGeneratedColumn('identity', { type: 'bigint' })
+  @PrimaryGeneratedColumn('identity', {
+    type: 'bigint',
+    generatedIdentity: 'BY DEFAULT',
+    primaryKeyConstraintName: 'subscriber_event_pkey',
+  })
   id!: number;
 
   @Column({ name: 'subscriber_id', type: 'int' })
   subscriberId!: number;
+
+  @ManyToOne(() => Subscriber, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'subscriber_id', foreignKeyConstraintName: 'subscriber_event_subscriber_id_fkey' })
+  subscriber?: Subscriber;
 
   /** subscribed, confirmation_sent, confirmed, unsubscribed, resubscribed, bounced, complained, status_changed, imported, erased, name_changed */
   @Column({ type: 'varchar', length: 32 })

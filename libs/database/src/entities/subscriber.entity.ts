@@ -1,4 +1,14 @@
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import {
+  Check,
+  Column,
+  CreateDateColumn,
+  Entity,
+  Generated,
+  Index,
+  PrimaryGeneratedColumn,
+  Unique,
+  UpdateDateColumn,
+} from 'typeorm';
 
 export enum SubscriberStatus {
   Pending = 'pending',
@@ -10,12 +20,26 @@ export enum SubscriberStatus {
 
 /** Email uniqueness is case-insensitive: a unique index on lower(email) lives in the migration. */
 @Entity('subscriber')
+// TypeORM cannot describe an index on an expression; `synchronize: false` names it so the schema builder
+// leaves it alone, and the migration stays its only definition (the schema test checks it exists).
+@Index('subscriber_email_lower_uq', { synchronize: false })
+@Unique('subscriber_uid_key', ['uid'])
+@Check('subscriber_status_check', `status IN ('pending','confirmed','unsubscribed','bounced','complained')`)
+// Fan-out pages through confirmed subscribers by id.
+@Index('subscriber_confirmed_id_idx', ['id'], { where: `status = 'confirmed'` })
+@Index('subscriber_status_id_idx', ['status', 'id'])
 export class Subscriber {
-  @PrimaryGeneratedColumn('identity', { type: 'int' })
+  @PrimaryGeneratedColumn('identity', {
+    type: 'int',
+    generatedIdentity: 'BY DEFAULT',
+    primaryKeyConstraintName: 'subscriber_pkey',
+  })
   id!: number;
 
   /** Random subject of link tokens; rotated on erasure so every old link dies. */
-  @Column({ type: 'uuid', default: () => 'gen_random_uuid()' })
+  // DEFAULT gen_random_uuid(): TypeORM reads that default back as a generated uuid, so it is declared as one.
+  @Column({ type: 'uuid' })
+  @Generated('uuid')
   uid!: string;
 
   /** Normalized address (trimmed, domain lowercased); null once erased. */

@@ -6,7 +6,12 @@ import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
  */
 @Entity('suppression')
 export class Suppression {
-  @PrimaryColumn({ name: 'email_hash', type: 'varchar', length: 64 })
+  @PrimaryColumn({
+    name: 'email_hash',
+    type: 'varchar',
+    length: 64,
+    primaryKeyConstraintName: 'suppression_pkey',
+  })
   emailHash!: string;
 
   @Column({ type: 'varchar', length: 32 })

@@ -1,4 +1,4 @@
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { Check, Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, Unique } from 'typeorm';
 
 export enum UserRole {
   Admin = 'admin',
@@ -7,11 +7,17 @@ export enum UserRole {
 }
 
 @Entity('app_user')
+@Unique('app_user_email_key', ['email'])
+@Check('app_user_role_check', `role IN ('admin','editor','ops')`)
 export class User {
-  @PrimaryGeneratedColumn('identity', { type: 'int' })
+  @PrimaryGeneratedColumn('identity', {
+    type: 'int',
+    generatedIdentity: 'BY DEFAULT',
+    primaryKeyConstraintName: 'app_user_pkey',
+  })
   id!: number;
 
-  @Column({ type: 'varchar', length: 254, unique: true })
+  @Column({ type: 'varchar', length: 254 })
   email!: string;
 
   @Column({ name: 'password_hash', type: 'varchar', length: 255 })
