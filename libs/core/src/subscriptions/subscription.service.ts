@@ -113,6 +113,15 @@ export interface SubscriberDataExport {
 
 const iso = (d: Date | string | null): string | null => (d === null ? null : new Date(d).toISOString());
 
+/** A subscriber's deliveries for the data export; served by delivery_subscriber_id_idx (a test EXPLAINs it). */
+export const SUBSCRIBER_DELIVERIES_SQL = `SELECT e.slug, e.subject, d.status, d.sent_at
+  FROM delivery d JOIN campaign c ON c.id = d.campaign_id JOIN edition e ON e.id = c.edition_id
+  WHERE d.subscriber_id = $1 ORDER BY d.id`;
+
+/** Erasure: SMTP replies often quote the recipient's address. Same index. */
+export const ERASE_DELIVERY_RESPONSES_SQL = `UPDATE delivery SET last_response = NULL
+  WHERE subscriber_id = $1 AND last_response IS NOT NULL`;
+
 /**
  * The reader's side of the subscriber lifecycle: double opt-in, confirmation, unsubscribe, resubscribe,
  * name changes, data export and erasure. Every state change is recorded in subscriber_event with its evidence.
@@ -321,12 +330,7 @@ export class SubscriptionService {
       [subscriberId],
     );
     const deliveries: { slug: string; subject: string; status: string; sent_at: Date | null }[] =
-      await this.ds.query(
-        `SELECT e.slug, e.subject, d.status, d.sent_at
-       FROM delivery d JOIN campaign c ON c.id = d.campaign_id JOIN edition e ON e.id = c.edition_id
-       WHERE d.subscriber_id = $1 ORDER BY d.id`,
-        [subscriberId],
-      );
+      await this.ds.query(SUBSCRIBER_DELIVERIES_SQL, [subscriberId]);
     return {
       exportedAt: new Date().toISOString(),
       subscriber: {
@@ -377,11 +381,7 @@ export class SubscriptionService {
       if (!row) throw new SubscriberNotFoundError(subscriberId);
       if (row.email) await this.suppression.add(m, row.email, 'erased');
       await m.query(`DELETE FROM subscriber_event WHERE subscriber_id = $1`, [subscriberId]);
-      // SMTP replies often quote the recipient's address.
-      await m.query(
-        `UPDATE delivery SET last_response = NULL WHERE subscriber_id = $1 AND last_response IS NOT NULL`,
-        [subscriberId],
-      );
+      await m.query(ERASE_DELIVERY_RESPONSES_SQL, [subscriberId]);
       await m.query(
         `UPDATE subscriber SET email = NULL, name = NULL, uid = gen_random_uuid(), status = 'unsubscribed',
            consent_at = NULL, consent_ip = NULL, consent_user_agent = NULL, consent_source = NULL,

@@ -15,6 +15,8 @@ export enum DeliveryStatus {
 @Entity('delivery')
 @Unique('delivery_campaign_id_subscriber_id_key', ['campaignId', 'subscriberId'])
 @Index('delivery_campaign_status_idx', ['campaignId', 'status', 'id'])
+// A subscriber's deliveries, for erasure and the data export.
+@Index('delivery_subscriber_id_idx', ['subscriberId'])
 @Check('delivery_status_check', `status IN ('queued','sending','sent','failed','bounced','skipped')`)
 export class Delivery {
   @PrimaryGeneratedColumn('identity', {
