@@ -135,6 +135,8 @@ export class SubscriberAdminService {
         await m.query(
           `UPDATE subscriber SET status = $2::varchar, updated_at = now(),
              confirmed_at = CASE WHEN $2::varchar = 'confirmed' THEN now() ELSE confirmed_at END,
+             confirmation_count = CASE WHEN $2::varchar = 'confirmed' THEN 0 ELSE confirmation_count END,
+             confirmation_window_at = CASE WHEN $2::varchar = 'confirmed' THEN NULL ELSE confirmation_window_at END,
              unsubscribed_at = CASE WHEN $2::varchar = 'unsubscribed' THEN now() ELSE unsubscribed_at END,
              consent_at = CASE WHEN $2::varchar = 'confirmed' THEN now() ELSE consent_at END,
              consent_source = CASE WHEN $2::varchar = 'confirmed' THEN $3 ELSE consent_source END,

@@ -233,9 +233,10 @@ export class SubscriberImportService {
          FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::int[]) AS t(email, name, hash, line)
        ), ins AS (
          INSERT INTO subscriber (email, name, status, consent_at, consent_ip, consent_user_agent, consent_source,
-                                 confirmed_at, confirmation_sent_at)
+                                 confirmed_at, confirmation_sent_at, confirmation_count, confirmation_window_at)
          SELECT i.email, i.name, $5::varchar, now(), $6, $7, $8,
-                CASE WHEN $5::varchar = 'confirmed' THEN now() END, CASE WHEN $9::boolean THEN now() END
+                CASE WHEN $5::varchar = 'confirmed' THEN now() END, CASE WHEN $9::boolean THEN now() END,
+                CASE WHEN $9::boolean THEN 1 ELSE 0 END, CASE WHEN $9::boolean THEN now() END
          FROM input i
          WHERE NOT i.blocked
          ORDER BY i.line
@@ -282,9 +283,11 @@ export class SubscriberImportService {
         );
       } catch (err) {
         // Without their jobs these would sit inside the resend window with no email on the way.
-        await this.ds.query(`UPDATE subscriber SET confirmation_sent_at = NULL WHERE id = ANY($1::int[])`, [
-          ids,
-        ]);
+        await this.ds.query(
+          `UPDATE subscriber SET confirmation_sent_at = NULL, confirmation_count = 0, confirmation_window_at = NULL
+           WHERE id = ANY($1::int[])`,
+          [ids],
+        );
         throw err;
       }
       report.optInQueued += ids.length;

@@ -14,6 +14,13 @@ import { SuppressionList } from './suppression-list.service';
 export const CONFIRMATION_RESEND_MINUTES = 10;
 
 /**
+ * And at most this many in CONFIRMATION_CAP_HOURS, counted from the first of them: someone who keeps
+ * submitting another person's address gets them 3 emails a day, not 144. Confirming clears the count.
+ */
+export const CONFIRMATION_CAP = 3;
+export const CONFIRMATION_CAP_HOURS = 24;
+
+/**
  * consent_at comes from the database clock, a token's issue time from the worker's: tolerate this much
  * disagreement before calling a confirm link older than the sign-up it would confirm.
  */
@@ -31,11 +38,13 @@ interface SubscribeRow {
  * - `prev` locks the address's row if it exists. FOR UPDATE in READ COMMITTED waits for a concurrent
  *   request and then reads the row as that request left it, so concurrent requests for one address
  *   serialize and each sees the last one's changes.
- * - `ins`: a new address becomes a pending subscriber whose confirmation window is claimed at once.
+ * - `ins`: a new address becomes a pending subscriber whose confirmation window is claimed at once (the
+ *   first of its cap of $12 per $11 hours).
  * - `upd`: a known address: unsubscribed goes back to pending with fresh consent; pending or just
- *   resubscribed claims the confirmation window unless a confirmation went out in the last $6 minutes;
- *   confirmed, bounced and complained are left as they are. The row is written in every case, so every
- *   case costs the same.
+ *   resubscribed claims the confirmation window unless a confirmation went out in the last $6 minutes, or
+ *   $12 went out since the cap window began less than $11 hours ago (`fresh`: that window is over, so this
+ *   claim starts a new one); confirmed, bounced and complained are left as they are. The row is written in
+ *   every case, so every case costs the same.
  * - `ev`: the consent evidence, for a new subscriber and for a resubscribe.
  * The window is claimed by the same statement that decides the status, so of any number of concurrent
  * requests exactly one claims it. No row comes back when another request inserted the address after this
@@ -43,18 +52,25 @@ interface SubscribeRow {
  */
 const SUBSCRIBE_SQL = `
 WITH prev AS (
-  SELECT id, status, confirmation_sent_at, erased_at FROM subscriber WHERE lower(email) = lower($1::varchar) FOR UPDATE
+  SELECT id, status, confirmation_sent_at, confirmation_count, confirmation_window_at, erased_at
+  FROM subscriber WHERE lower(email) = lower($1::varchar) FOR UPDATE
 ), ins AS (
   INSERT INTO subscriber (email, name, status, consent_at, consent_ip, consent_user_agent, consent_source,
-                          confirmation_sent_at)
-  SELECT $1::varchar, $2::varchar, 'pending', now(), $3::varchar, $4::varchar, $5::varchar, now() WHERE NOT EXISTS (SELECT 1 FROM prev)
+                          confirmation_sent_at, confirmation_count, confirmation_window_at)
+  SELECT $1::varchar, $2::varchar, 'pending', now(), $3::varchar, $4::varchar, $5::varchar, now(), 1, now()
+  WHERE NOT EXISTS (SELECT 1 FROM prev)
   ON CONFLICT (lower(email)) DO NOTHING
   RETURNING id, confirmation_sent_at::text AS sent_at
+), cap AS (
+  SELECT p.*, (confirmation_window_at IS NULL
+               OR confirmation_window_at <= now() - make_interval(hours => $11::int)) AS fresh
+  FROM prev p
 ), known AS (
-  SELECT id, status, status = 'unsubscribed' AS back,
+  SELECT id, status, status = 'unsubscribed' AS back, fresh,
          status IN ('pending', 'unsubscribed') AND erased_at IS NULL
-           AND (confirmation_sent_at IS NULL OR confirmation_sent_at <= now() - make_interval(mins => $6::int)) AS claim
-  FROM prev
+           AND (confirmation_sent_at IS NULL OR confirmation_sent_at <= now() - make_interval(mins => $6::int))
+           AND (fresh OR confirmation_count < $12::int) AS claim
+  FROM cap
 ), upd AS (
   UPDATE subscriber s SET
     status = CASE WHEN k.back THEN 'pending' ELSE s.status END,
@@ -65,7 +81,10 @@ WITH prev AS (
     consent_source = CASE WHEN k.back THEN $5 ELSE s.consent_source END,
     confirmed_at = CASE WHEN k.back THEN NULL ELSE s.confirmed_at END,
     updated_at = CASE WHEN k.back THEN now() ELSE s.updated_at END,
-    confirmation_sent_at = CASE WHEN k.claim THEN now() ELSE s.confirmation_sent_at END
+    confirmation_sent_at = CASE WHEN k.claim THEN now() ELSE s.confirmation_sent_at END,
+    confirmation_count = CASE WHEN NOT k.claim THEN s.confirmation_count
+                              WHEN k.fresh THEN 1 ELSE s.confirmation_count + 1 END,
+    confirmation_window_at = CASE WHEN k.claim AND k.fresh THEN now() ELSE s.confirmation_window_at END
   FROM known k WHERE s.id = k.id
   RETURNING s.id, k.back, k.claim, s.confirmation_sent_at::text AS sent_at
 ), ev AS (
@@ -161,6 +180,8 @@ export class SubscriptionService {
       ev.source.slice(0, 100),
       CONFIRMATION_RESEND_MINUTES,
       ...eventEvidence(ev),
+      CONFIRMATION_CAP_HOURS,
+      CONFIRMATION_CAP,
     ];
     // Empty only when another request inserted the address after this statement's snapshot was taken (its
     // insert hit ON CONFLICT DO NOTHING): the retry, with a fresh snapshot, finds and locks that row.
@@ -170,25 +191,31 @@ export class SubscriptionService {
       // A named statement: each pooled connection parses and plans it once, not on every sign-up. Planning
       // these five CTEs cost PostgreSQL more than running them (3× fewer statements/s unnamed, measured).
       // TypeORM hands the query to pg's client.query untouched, which takes a { name, text } config.
-      const query = { name: 'subscription_subscribe_v1', text: SUBSCRIBE_SQL } as unknown as string;
+      // The name is cached per connection: a changed SQL text needs a new name.
+      const query = { name: 'subscription_subscribe_v2', text: SUBSCRIBE_SQL } as unknown as string;
       row = (await this.ds.query<SubscribeRow[]>(query, params))[0];
     }
     if (row.claimed) await this.queueConfirmation(row.id, row.sent_at);
   }
 
   /**
-   * Queues the confirmation email if the subscriber is pending and none went out in the last
-   * CONFIRMATION_RESEND_MINUTES. The conditional UPDATE is the per-address limit: of any number of
+   * Queues the confirmation email if the subscriber is pending, none went out in the last
+   * CONFIRMATION_RESEND_MINUTES and the cap (CONFIRMATION_CAP per CONFIRMATION_CAP_HOURS) is not reached:
+   * the same rule as subscribe(). The conditional UPDATE is the per-address limit: of any number of
    * concurrent requests exactly one wins the row and queues a job.
    */
   async requestConfirmation(subscriberId: number): Promise<boolean> {
+    const fresh = `(confirmation_window_at IS NULL OR confirmation_window_at <= now() - make_interval(hours => $3))`;
     const claimed = await updateReturning<{ sent_at: string }>(
       this.ds,
-      `UPDATE subscriber SET confirmation_sent_at = now()
+      `UPDATE subscriber SET confirmation_sent_at = now(),
+         confirmation_count = CASE WHEN ${fresh} THEN 1 ELSE confirmation_count + 1 END,
+         confirmation_window_at = CASE WHEN ${fresh} THEN now() ELSE confirmation_window_at END
        WHERE id = $1 AND status = 'pending' AND erased_at IS NULL
          AND (confirmation_sent_at IS NULL OR confirmation_sent_at <= now() - make_interval(mins => $2))
+         AND (${fresh} OR confirmation_count < $4)
        RETURNING confirmation_sent_at::text AS sent_at`,
-      [subscriberId, CONFIRMATION_RESEND_MINUTES],
+      [subscriberId, CONFIRMATION_RESEND_MINUTES, CONFIRMATION_CAP_HOURS, CONFIRMATION_CAP],
     );
     const sentAt = claimed[0]?.sent_at;
     if (sentAt === undefined) return false;
@@ -201,9 +228,11 @@ export class SubscriptionService {
     try {
       await this.jobs.add(JobName.SendConfirmation, { subscriberId });
     } catch (err) {
-      // Nothing was queued: release the window so the reader's retry can send.
+      // Nothing was queued: release the window, and give back the claim's place in the cap, so the
+      // reader's retry can send.
       await this.ds.query(
-        `UPDATE subscriber SET confirmation_sent_at = NULL WHERE id = $1 AND confirmation_sent_at = $2::timestamptz`,
+        `UPDATE subscriber SET confirmation_sent_at = NULL, confirmation_count = greatest(confirmation_count - 1, 0)
+         WHERE id = $1 AND confirmation_sent_at = $2::timestamptz`,
         [subscriberId, sentAt],
       );
       throw err;
@@ -239,7 +268,11 @@ export class SubscriptionService {
       if (status === SubscriberStatus.Confirmed) return 'already-confirmed';
       if (status !== SubscriberStatus.Pending) return 'not-pending';
       await m.query(
-        `UPDATE subscriber SET status = 'confirmed', confirmed_at = now(), updated_at = now() WHERE id = $1`,
+        // A confirmed address owes nobody a cap: should it unsubscribe and be signed up again, the count
+        // starts afresh.
+        `UPDATE subscriber SET status = 'confirmed', confirmed_at = now(), updated_at = now(),
+           confirmation_count = 0, confirmation_window_at = NULL
+         WHERE id = $1`,
         [subscriberId],
       );
       await recordEvent(m, subscriberId, 'confirmed', { from: status, to: SubscriberStatus.Confirmed }, ev);
@@ -279,7 +312,8 @@ export class SubscriptionService {
       if (status === SubscriberStatus.Confirmed) return false;
       await m.query(
         `UPDATE subscriber SET status = 'confirmed', confirmed_at = now(), consent_at = now(), consent_ip = $2,
-           consent_user_agent = $3, consent_source = $4, updated_at = now()
+           consent_user_agent = $3, consent_source = $4, updated_at = now(),
+           confirmation_count = 0, confirmation_window_at = NULL
          WHERE id = $1`,
         [subscriberId, ev.ip ?? null, ev.userAgent?.slice(0, 512) ?? null, ev.source.slice(0, 100)],
       );
@@ -385,7 +419,8 @@ export class SubscriptionService {
       await m.query(
         `UPDATE subscriber SET email = NULL, name = NULL, uid = gen_random_uuid(), status = 'unsubscribed',
            consent_at = NULL, consent_ip = NULL, consent_user_agent = NULL, consent_source = NULL,
-           confirmation_sent_at = NULL, unsubscribed_at = COALESCE(unsubscribed_at, now()),
+           confirmation_sent_at = NULL, confirmation_count = 0, confirmation_window_at = NULL,
+           unsubscribed_at = COALESCE(unsubscribed_at, now()),
            erased_at = now(), updated_at = now()
          WHERE id = $1`,
         [subscriberId],

@@ -74,6 +74,14 @@ export class Subscriber {
   @Column({ name: 'confirmation_sent_at', type: 'timestamptz', nullable: true })
   confirmationSentAt!: Date | null;
 
+  /** Confirmation emails claimed in the current window (at most 3 a day until the address confirms). */
+  @Column({ name: 'confirmation_count', type: 'int', default: 0 })
+  confirmationCount!: number;
+
+  /** When the current window of confirmation emails began (the first of them); null once confirmed. */
+  @Column({ name: 'confirmation_window_at', type: 'timestamptz', nullable: true })
+  confirmationWindowAt!: Date | null;
+
   @Column({ name: 'soft_bounce_count', type: 'int', default: 0 })
   softBounceCount!: number;
 
