@@ -3,16 +3,7 @@ import { DeliveryService } from '@app/core';
 import { JobName, QueueName } from '@app/queue';
 import { Processor } from '@nestjs/bullmq';
 import type { OnApplicationBootstrap } from '@nestjs/common';
-import { UnrecoverableError } from 'bullmq';
-import { requireId } from './campaign.processor';
 import { type JobHandlers, JobProcessor } from './job.processor';
-
-function requireIds(value: unknown): number[] {
-  if (!Array.isArray(value) || value.length === 0 || value.length > 100000) {
-    throw new UnrecoverableError('deliveryIds must be a non-empty array');
-  }
-  return value.map((v) => requireId(v, 'deliveryIds[]'));
-}
 
 /**
  * Campaign message batches (hundreds of delivery ids per job). A short lock and stalled interval let a batch
@@ -30,8 +21,7 @@ export class DeliveryProcessor extends JobProcessor implements OnApplicationBoot
   ) {
     super();
     this.handlers = {
-      [JobName.DeliverBatch]: (p) =>
-        deliveries.deliverBatch(requireId(p.campaignId, 'campaignId'), requireIds(p.deliveryIds)),
+      [JobName.DeliverBatch]: (p) => deliveries.deliverBatch(p.campaignId, p.deliveryIds),
     };
   }
 

@@ -49,10 +49,40 @@ describe('job processors', () => {
 
   it('dispatches by job name and fails unknown jobs for good', async () => {
     const p = complete[0]!;
-    await expect(p.process({ name: JobName.SendTest, data: {} } as Job)).resolves.toBe('done');
+    await expect(
+      p.process({ name: JobName.SendTest, data: { editionId: 1, to: ['a@example.org'] } } as Job),
+    ).resolves.toBe('done');
     await expect(p.process({ name: 'nope', data: {} } as Job)).rejects.toMatchObject({
       name: 'UnrecoverableError',
       message: 'the mail queue has no handler for job "nope"',
     });
+  });
+
+  it('checks the payload against the job schema before the handler runs, and fails a bad one for good', async () => {
+    const seen: unknown[] = [];
+    const p = new FakeProcessor(QueueName.Mail, {
+      [JobName.SendTest]: (payload) => {
+        seen.push(payload);
+        return Promise.resolve('sent');
+      },
+    });
+    const to = Array.from({ length: 200 }, (_, i) => `x${i}@example.net`);
+    for (const data of [
+      { editionId: 1, to },
+      { editionId: 1, to: ['x1@example.net, x2@example.net'] },
+      { editionId: '1', to: ['a@example.org'] },
+      { editionId: 1, to: ['a@example.org'], extra: true },
+      undefined,
+    ]) {
+      await expect(p.process({ name: JobName.SendTest, data } as Job)).rejects.toMatchObject({
+        name: 'UnrecoverableError',
+        message: expect.stringMatching(/^invalid send-test payload: /),
+      });
+    }
+    expect(seen).toEqual([]);
+    await expect(
+      p.process({ name: JobName.SendTest, data: { editionId: 7, to: ['a@example.org'] } } as Job),
+    ).resolves.toBe('sent');
+    expect(seen).toEqual([{ editionId: 7, to: ['a@example.org'] }]);
   });
 });

@@ -1,4 +1,4 @@
-import { JOB_QUEUE, JobName, type JobPayload, type QueueName } from '@app/queue';
+import { checkJobPayload, JOB_QUEUE, JobName, type JobPayload, type QueueName } from '@app/queue';
 import { WorkerHost } from '@nestjs/bullmq';
 import { type Job, UnrecoverableError } from 'bullmq';
 
@@ -7,7 +7,8 @@ export type JobHandlers = { [J in JobName]?: (payload: JobPayload<J>) => Promise
 /**
  * A queue's processor: one domain call per job name. `process` dispatches on the job name; the worker's boot
  * check (`assertEveryJobHandled`) refuses to start when a job name routed to this queue has no handler, so a
- * new JobName cannot silently pile up in Redis.
+ * new JobName cannot silently pile up in Redis. Handlers get only data that passed the job's schema
+ * (libs/queue job.schemas.ts): a job in Redis is input, whoever put it there.
  */
 export abstract class JobProcessor extends WorkerHost {
   abstract readonly queue: QueueName;
@@ -23,7 +24,10 @@ export abstract class JobProcessor extends WorkerHost {
     // Retrying cannot teach this worker a job it does not know: fail it for good, visibly.
     if (!handler)
       throw new UnrecoverableError(`the ${this.queue} queue has no handler for job "${job.name}"`);
-    return handler(job.data ?? {});
+    // Nor can retrying fix a malformed payload.
+    const checked = checkJobPayload(job.name as JobName, job.data);
+    if (!checked.ok) throw new UnrecoverableError(checked.reason);
+    return handler(checked.payload);
   }
 }
 

@@ -2,3 +2,4 @@ export * from './queue.constants';
 export * from './redis-options';
 export * from './job.queue';
 export * from './queue.module';
+export * from './job.schemas';

@@ -1,8 +1,13 @@
+import { createBullBoard } from '@bull-board/api';
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import { ExpressAdapter } from '@bull-board/express';
 import { UserRole } from '@app/database';
+import { JobQueue } from '@app/queue';
 import { ForbiddenException, Injectable, type NestMiddleware, UnauthorizedException } from '@nestjs/common';
-import type { NextFunction, Request, Response } from 'express';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { loginRedirect } from '../auth/admin-auth.guard';
 import { RequestAuthenticator } from '../auth/request-authenticator';
+import { BOARD_OPTIONS, boardRefusal, QUEUES_ROUTE } from './queues-board';
 
 const ALLOWED = [UserRole.Admin, UserRole.Ops];
 
@@ -16,10 +21,29 @@ function isPageRequest(req: Request): boolean {
  * ops and admin get in; others 403; no credentials → 401 JSON, or the login form for a browser.
  * The board's UI changes state with fetch() calls that carry no CSRF token, so for cookie sessions writes
  * must come from our own origin (Sec-Fetch-Site / Origin), on top of the SameSite=Lax cookie.
+ *
+ * What each role may change is decided by `boardRefusal` (an allow-list of Bull Board's routes). Bull Board's
+ * read-only mode is a property of a queue adapter, so one board cannot be read-only for ops and not for
+ * admin: ops is answered by a second board over the same queues with every adapter read-only, which hides
+ * the action buttons and refuses writes on its own (405) should a request get past the allow-list.
  */
 @Injectable()
 export class QueuesAuthMiddleware implements NestMiddleware {
-  constructor(private readonly authenticator: RequestAuthenticator) {}
+  private readonly readOnlyBoard: RequestHandler;
+
+  constructor(
+    private readonly authenticator: RequestAuthenticator,
+    jobs: JobQueue,
+  ) {
+    const server = new ExpressAdapter();
+    server.setBasePath(QUEUES_ROUTE);
+    createBullBoard({
+      queues: jobs.all().map((q) => new BullMQAdapter(q, { readOnlyMode: true })),
+      serverAdapter: server,
+      options: BOARD_OPTIONS,
+    });
+    this.readOnlyBoard = server.getRouter() as RequestHandler;
+  }
 
   async use(req: Request, res: Response, next: NextFunction): Promise<void> {
     const principal = await this.authenticator.authenticate(req);
@@ -41,7 +65,17 @@ export class QueuesAuthMiddleware implements NestMiddleware {
     if (principal.via === 'session' && !['GET', 'HEAD', 'OPTIONS'].includes(req.method) && !sameOrigin(req)) {
       throw new ForbiddenException('Cross-site request refused');
     }
+    const refusal = boardRefusal(principal.role, req.method, req.path);
+    if (refusal) throw new ForbiddenException(refusal);
     req.principal = principal;
+    if (principal.role !== UserRole.Admin) {
+      // Not next(): the admin's board comes next in the chain, and this request must not reach it.
+      void this.readOnlyBoard(req, res, (err?: unknown) => {
+        if (err) return next(err);
+        res.status(404).json({ statusCode: 404, message: 'Not Found', error: 'Not Found' });
+      });
+      return;
+    }
     next();
   }
 }
