@@ -86,8 +86,13 @@ export class ConsoleAuthController {
     }
     const email = str(body.email, 254);
     const password = str(body.password, 1024);
-    const wait = await this.throttle.hit(req.ip ?? req.socket.remoteAddress ?? 'unknown', email);
-    if (wait !== undefined) {
+    const outcome = await this.throttle.attempt(
+      req.ip ?? req.socket.remoteAddress ?? 'unknown',
+      email,
+      async () => (email && password ? await this.accounts.verifyPassword(email, password) : undefined),
+    );
+    if ('refusedFor' in outcome) {
+      const wait = outcome.refusedFor;
       res.setHeader('Retry-After', String(wait));
       this.renderForm(
         req,
@@ -98,7 +103,7 @@ export class ConsoleAuthController {
       );
       return;
     }
-    const user = email && password ? await this.accounts.verifyPassword(email, password) : undefined;
+    const user = outcome.user;
     if (!user) {
       this.renderForm(req, res, 401, next, GENERIC_FAILURE);
       return;

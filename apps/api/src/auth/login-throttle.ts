@@ -1,36 +1,99 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { InjectThrottlerStorage, type ThrottlerStorage } from '@nestjs/throttler';
 import { createHash } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const WINDOW_MS = 60_000;
-/** Per client address: room for a few people behind one NAT, far too few for password spraying. */
+/** Per client address, every attempt: room for a few people behind one NAT, far too few for a flood. */
 export const LOGIN_LIMIT_PER_IP = 10;
-/** Per account: guessing one account's password gets 5 tries a minute, from any number of addresses. */
-export const LOGIN_LIMIT_PER_EMAIL = 5;
+
+/** Failed sign-ins of one email that cost nothing more; from the next one on, every attempt is slowed. */
+export const LOGIN_FREE_FAILURES = 5;
+/** The pause before the first slowed attempt; it doubles with every further failure, up to the maximum. */
+export const LOGIN_DELAY_BASE_MS = 250;
+export const LOGIN_DELAY_MAX_MS = 8_000;
+/** An email's failures are forgotten this long after its last one (or at once, on a successful sign-in). */
+export const LOGIN_FAILURE_MEMORY_MS = 15 * 60_000;
+/** Emails remembered at most (each about 100 bytes); the least recently failed are forgotten first. */
+const MAX_TRACKED_EMAILS = 50_000;
+
+export type LoginOutcome<T> = { refusedFor: number } | { user: T | undefined };
+
+/** The pause owed before checking a password for an email with `failures` recent failures. */
+export function loginDelayMs(failures: number): number {
+  if (failures < LOGIN_FREE_FAILURES) return 0;
+  return Math.min(LOGIN_DELAY_MAX_MS, LOGIN_DELAY_BASE_MS * 2 ** (failures - LOGIN_FREE_FAILURES));
+}
 
 /**
- * Counts login attempts in the @nestjs/throttler storage under two keys (client address and the email tried),
- * so an attacker can neither hammer one account from many addresses nor many accounts from one address.
- * Every attempt counts, successful or not: the form answers identically either way.
- * The storage is in-process memory: with several API instances each enforces its own limit.
+ * Sign-in throttling that cannot be turned against an account's owner.
+ *
+ * - Per client address, every attempt counts (LOGIN_LIMIT_PER_IP a minute, in the @nestjs/throttler storage):
+ *   a flood from one address is refused with 429 whatever the passwords.
+ * - Per email, only failures count, and they never refuse: from the (LOGIN_FREE_FAILURES + 1)th recent
+ *   failure on, every attempt for that email waits a pause that doubles per failure (up to
+ *   LOGIN_DELAY_MAX_MS) before the password is checked. A correct password is always accepted, so guessing
+ *   an account's password from many addresses cannot lock its owner out; the owner waits at most the
+ *   maximum pause. The pause comes before the check and is the same for a right and a wrong password (and
+ *   for an unknown email), so its length reveals nothing. A successful sign-in clears the email's failures.
+ *
+ * Both counters are in-process memory: with several API instances each enforces its own.
  */
 @Injectable()
 export class LoginThrottle {
+  private readonly logger = new Logger(LoginThrottle.name);
+  /** sha256(email) → recent failures; Map order is least recently failed first. */
+  private readonly failures = new Map<string, { count: number; forgetAt: number }>();
+  /** Overridable in unit tests, which must not wait for real. */
+  protected pause: (ms: number) => Promise<unknown> = (ms) => sleep(ms);
+  protected now: () => number = () => Date.now();
+
   constructor(@InjectThrottlerStorage() private readonly storage: ThrottlerStorage) {}
 
-  /** Records an attempt; returns the seconds to wait when over either limit, else undefined. */
-  async hit(ip: string, email: string): Promise<number | undefined> {
-    const emailKey = createHash('sha256').update(email.trim().toLowerCase()).digest('hex');
+  /**
+   * One sign-in attempt: refused (with the seconds to wait) when the client address is over its limit,
+   * otherwise `verify` runs after the email's pause and its answer is counted.
+   */
+  async attempt<T>(
+    ip: string,
+    email: string,
+    verify: () => Promise<T | undefined>,
+  ): Promise<LoginOutcome<T>> {
     const byIp = await this.storage.increment(`login:ip:${ip}`, WINDOW_MS, LOGIN_LIMIT_PER_IP, 0, 'login-ip');
-    const byEmail = await this.storage.increment(
-      `login:email:${emailKey}`,
-      WINDOW_MS,
-      LOGIN_LIMIT_PER_EMAIL,
-      0,
-      'login-email',
-    );
-    const blocked = [byIp, byEmail].filter((r) => r.isBlocked);
-    if (blocked.length === 0) return undefined;
-    return Math.max(1, ...blocked.map((r) => r.timeToBlockExpire));
+    if (byIp.isBlocked) return { refusedFor: Math.max(1, byIp.timeToBlockExpire) };
+    const key = createHash('sha256').update(email.trim().toLowerCase()).digest('hex');
+    const delay = loginDelayMs(this.recentFailures(key));
+    if (delay > 0) await this.pause(delay);
+    const user = await verify();
+    if (user === undefined) this.recordFailure(key);
+    else this.failures.delete(key);
+    return { user };
+  }
+
+  private recentFailures(key: string): number {
+    const entry = this.failures.get(key);
+    if (!entry) return 0;
+    if (entry.forgetAt <= this.now()) {
+      this.failures.delete(key);
+      return 0;
+    }
+    return entry.count;
+  }
+
+  private recordFailure(key: string): void {
+    const count = this.recentFailures(key) + 1;
+    this.failures.delete(key); // re-inserted at the end: the most recently failed
+    this.failures.set(key, { count, forgetAt: this.now() + LOGIN_FAILURE_MEMORY_MS });
+    if (count === LOGIN_FREE_FAILURES) {
+      // No address in the log: the hash prefix is enough to tell attacks on one account from a spray.
+      this.logger.warn(
+        `${count} failed sign-ins for account ${key.slice(0, 12)}: its sign-ins are slowed now`,
+      );
+    }
+    while (this.failures.size > MAX_TRACKED_EMAILS) {
+      const oldest = this.failures.keys().next().value;
+      if (oldest === undefined) break;
+      this.failures.delete(oldest);
+    }
   }
 }
