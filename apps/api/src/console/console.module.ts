@@ -1,5 +1,6 @@
 import { CampaignsModule, EditionsModule, SubscriptionsModule } from '@app/core';
 import { Module } from '@nestjs/common';
+import { TestSendThrottle } from '../admin/editions/test-send-throttle';
 import { UsersConsoleController } from './accounts/users-console.controller';
 import { TokensConsoleController } from './accounts/tokens-console.controller';
 import { CampaignsConsoleController } from './campaigns/campaigns-console.controller';
@@ -24,5 +25,6 @@ import { SubscribersConsoleController } from './subscribers/subscribers-console.
     UsersConsoleController,
     TokensConsoleController,
   ],
+  providers: [TestSendThrottle],
 })
 export class ConsoleModule {}

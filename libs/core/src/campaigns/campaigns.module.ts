@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { BounceService } from '../deliveries/bounce.service';
 import { CampaignMessageFactory } from '../deliveries/campaign-message.factory';
 import { DeliveryService } from '../deliveries/delivery.service';
-import { SendRateLimiter } from '../deliveries/send-rate.limiter';
+import { SendRateModule } from '../deliveries/send-rate.module';
 import { WorkerRegistry } from '../deliveries/worker-registry.service';
 import { SubscriberLinks } from '../subscriptions/subscriber-links';
 import { TokenService } from '../tokens/token.service';
@@ -31,8 +31,8 @@ export class CampaignsModule {}
 
 /** What only worker processes run: the sender, the shared rate limiter, the heartbeat and the watchdog. */
 @Module({
-  imports: [CampaignsModule],
-  providers: [DeliveryService, SendRateLimiter, WorkerRegistry, CampaignSupervisor],
-  exports: [CampaignsModule, DeliveryService, SendRateLimiter, WorkerRegistry],
+  imports: [CampaignsModule, SendRateModule],
+  providers: [DeliveryService, WorkerRegistry, CampaignSupervisor],
+  exports: [CampaignsModule, SendRateModule, DeliveryService, WorkerRegistry],
 })
 export class CampaignWorkerModule {}

@@ -1,7 +1,7 @@
 import { AppConfig, envSchema } from '@app/config';
 import { deleteRedisPrefix, testRedisPrefix } from '@app/testing';
 import { Redis } from 'ioredis';
-import { SendRateLimiter } from '../deliveries/send-rate.limiter';
+import { SendRateLimiter, SendRateShutdownError } from '../deliveries/send-rate.limiter';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -49,5 +49,15 @@ describe('SendRateLimiter', () => {
     };
     expect(await l.acquire(5, stop)).toBe(0);
     expect(asked).toBe(1);
+  });
+
+  it('makes one transactional message wait its turn, and lets a shutdown end the wait', async () => {
+    const l = limiter({ SEND_RATE_PER_SECOND: '1000', SEND_RATE_PER_HOUR: '2' });
+    await l.acquireOne();
+    await l.acquireOne();
+    // The hour's two are taken: the third waits (polling Redis) until the process starts to stop.
+    const third = l.acquireOne();
+    l.beforeApplicationShutdown();
+    await expect(third).rejects.toBeInstanceOf(SendRateShutdownError);
   });
 });

@@ -1,6 +1,6 @@
 import { AppConfig } from '@app/config';
 import { redisOptions } from '@app/queue';
-import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { type BeforeApplicationShutdown, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { Redis } from 'ioredis';
 
 /**
@@ -57,10 +57,22 @@ type RateRedis = Redis & {
   ): Promise<[number, number]>;
 };
 
-/** Global campaign send rate (SEND_RATE_PER_SECOND across all workers, optional SEND_RATE_PER_HOUR). */
+/** The process is stopping while a message waited for its turn: its job fails this attempt and is retried. */
+export class SendRateShutdownError extends Error {
+  constructor() {
+    super('worker shutting down while the message waited for the send rate; it will be retried');
+    this.name = 'SendRateShutdownError';
+  }
+}
+
+/**
+ * Global send rate of ALL mail — campaign messages, confirmations, test sends — across all workers
+ * (SEND_RATE_PER_SECOND, optional SEND_RATE_PER_HOUR). One instance per process, from SendRateModule.
+ */
 @Injectable()
-export class SendRateLimiter implements OnApplicationShutdown {
+export class SendRateLimiter implements BeforeApplicationShutdown, OnApplicationShutdown {
   private redis?: RateRedis;
+  private stopping = false;
   private readonly bucketKey: string;
   private readonly hourKey: string;
   private readonly rate: number;
@@ -101,6 +113,19 @@ export class SendRateLimiter implements OnApplicationShutdown {
       await new Promise((r) => setTimeout(r, Math.min(Math.max(waitMs, 1), 1000)));
       if (waitMs > 1000 && shouldStop && (await shouldStop())) return 0;
     }
+  }
+
+  /**
+   * Waits for one transactional message's turn (a confirmation, a test send). Throws SendRateShutdownError if
+   * the process begins to stop while it waits long (an hourly cap), so a shutdown is not held up for an hour.
+   */
+  async acquireOne(): Promise<void> {
+    const granted = await this.acquire(1, () => Promise.resolve(this.stopping));
+    if (granted === 0) throw new SendRateShutdownError();
+  }
+
+  beforeApplicationShutdown(): void {
+    this.stopping = true;
   }
 
   private client(): RateRedis {

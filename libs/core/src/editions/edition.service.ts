@@ -12,6 +12,7 @@ import {
 } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { type DataSource, type EntityManager, QueryFailedError } from 'typeorm';
+import { SendRateLimiter } from '../deliveries/send-rate.limiter';
 import { PREFERENCES_PATH, UNSUBSCRIBE_PATH } from '../subscriptions/subscriber-links';
 import { DraftParseError, parseDraft } from './draft.parser';
 import { parseMarkdown, toMarkdown } from './edition.markdown';
@@ -74,6 +75,7 @@ export class EditionService {
     @InjectDataSource() private readonly ds: DataSource,
     private readonly config: AppConfig,
     @Inject(MAIL_TRANSPORT) private readonly transport: MailTransport,
+    private readonly sendRate: SendRateLimiter,
   ) {}
 
   /** Parses a draft (plain text or Markdown) and saves it as that month's draft. Nothing is saved on error. */
@@ -162,6 +164,8 @@ export class EditionService {
     const sent: string[] = [];
     const refused: string[] = [];
     for (const address of to) {
+      // Test messages count against the global send rate like every other message.
+      await this.sendRate.acquireOne();
       try {
         await this.transport.send({
           kind: 'compose',

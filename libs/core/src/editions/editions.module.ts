@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { CampaignsModule } from '../campaigns/campaigns.module';
+import { SendRateModule } from '../deliveries/send-rate.module';
 import { EditionService } from './edition.service';
 import { PreSendCheckService } from './pre-send-check.service';
 
@@ -9,7 +10,8 @@ import { PreSendCheckService } from './pre-send-check.service';
  */
 @Module({
   // CampaignsModule: the pre-send check builds the message with the campaign's own factory.
-  imports: [CampaignsModule],
+  // SendRateModule: test sends share the global send rate with every other message.
+  imports: [CampaignsModule, SendRateModule],
   providers: [EditionService, PreSendCheckService],
   exports: [EditionService, PreSendCheckService],
 })

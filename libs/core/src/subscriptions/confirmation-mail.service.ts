@@ -8,6 +8,7 @@ import type { DataSource, Repository } from 'typeorm';
 import { recordEvent } from './subscriber-events';
 import { SubscriberLinks } from './subscriber-links';
 import { retryThroughOutage } from '../common/retry-through-outage';
+import { SendRateLimiter } from '../deliveries/send-rate.limiter';
 
 export type ConfirmationSendOutcome = 'sent' | 'skipped' | 'bounced';
 
@@ -27,6 +28,7 @@ export class ConfirmationMailer {
     private readonly links: SubscriberLinks,
     private readonly config: AppConfig,
     @Inject(MAIL_TRANSPORT) private readonly transport: MailTransport,
+    private readonly sendRate: SendRateLimiter,
   ) {}
 
   async send(subscriberId: number): Promise<ConfirmationSendOutcome> {
@@ -41,6 +43,8 @@ export class ConfirmationMailer {
       recipientEmail: s.email,
       sender: { name: publicationName, address: this.config.env.SENDER_IDENTITY },
     });
+    // Confirmations (sign-ups, opt-in imports) count against the global send rate like campaign messages.
+    await this.sendRate.acquireOne();
     try {
       await this.transport.send({
         kind: 'compose',

@@ -1,6 +1,7 @@
 import { Publication, Subscriber, SubscriberEvent, Suppression } from '@app/database';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { SendRateModule } from '../deliveries/send-rate.module';
 import { TokenService } from '../tokens/token.service';
 import { ConfirmationMailer } from './confirmation-mail.service';
 import { SubscriberAdminService } from './subscriber-admin.service';
@@ -24,7 +25,11 @@ const SERVICES = [
  * and MailerModule (MAIL_TRANSPORT, used by ConfirmationMailer in the worker) from the app module.
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([Subscriber, SubscriberEvent, Suppression, Publication])],
+  // SendRateModule: confirmations share the global send rate with every other message.
+  imports: [
+    TypeOrmModule.forFeature([Subscriber, SubscriberEvent, Suppression, Publication]),
+    SendRateModule,
+  ],
   providers: SERVICES,
   exports: SERVICES,
 })

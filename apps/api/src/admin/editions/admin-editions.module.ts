@@ -1,9 +1,11 @@
 import { EditionsModule } from '@app/core';
 import { Module } from '@nestjs/common';
 import { EditionsController } from './editions.controller';
+import { TestSendThrottle } from './test-send-throttle';
 
 @Module({
   imports: [EditionsModule],
   controllers: [EditionsController],
+  providers: [TestSendThrottle],
 })
 export class AdminEditionsModule {}

@@ -19,6 +19,7 @@ import {
 import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { AdminAuthGuard } from '../../auth/admin-auth.guard';
+import { CurrentPrincipal, type Principal } from '../../auth/principal';
 import {
   EditionContentDto,
   EditionSummaryDto,
@@ -26,6 +27,7 @@ import {
   TestSendDto,
   UpdateEditionDto,
 } from './edition.dto';
+import { TestSendLimitError, TestSendThrottle, TEST_SEND_RECIPIENTS_PER_WINDOW } from './test-send-throttle';
 
 /** Editions: the editors' draft import, structured edits, preview and test sends. */
 @ApiTags('editions')
@@ -37,6 +39,7 @@ export class EditionsController {
     private readonly editions: EditionService,
     private readonly jobs: JobQueue,
     private readonly preSend: PreSendCheckService,
+    private readonly testSends: TestSendThrottle,
   ) {}
 
   @Post('import')
@@ -136,11 +139,23 @@ export class EditionsController {
     summary: 'Send the edition to 1-10 addresses with "[TEST]" in the subject (through the worker)',
   })
   @ApiResponse({ status: 202, description: 'Queued' })
+  @ApiResponse({
+    status: 429,
+    description: `Over ${TEST_SEND_RECIPIENTS_PER_WINDOW} test recipients a minute for this user (see Retry-After)`,
+  })
   async sendTest(
     @Param('id', ParseIntPipe) id: number,
     @Body() dto: TestSendDto,
+    @CurrentPrincipal() principal: Principal | undefined,
+    @Res({ passthrough: true }) res: Response,
   ): Promise<{ queued: true; editionId: number; to: string[] }> {
     await this.editions.get(id); // 404 now rather than a silently dropped job
+    try {
+      await this.testSends.take(principal, dto.to.length);
+    } catch (err) {
+      if (err instanceof TestSendLimitError) res.setHeader('Retry-After', String(err.retryAfter));
+      throw err;
+    }
     await this.jobs.add(JobName.SendTest, { editionId: id, to: dto.to });
     return { queued: true, editionId: id, to: dto.to };
   }

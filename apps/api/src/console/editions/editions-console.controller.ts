@@ -27,6 +27,7 @@ import { plainToInstance } from 'class-transformer';
 import { validate, type ValidationError } from 'class-validator';
 import type { Request, Response } from 'express';
 import { TestSendDto, UpdateEditionDto } from '../../admin/editions/edition.dto';
+import { TestSendLimitError, TestSendThrottle } from '../../admin/editions/test-send-throttle';
 import { AdminAuthGuard } from '../../auth/admin-auth.guard';
 import { Roles } from '../../auth/roles.decorator';
 import { consolePage } from '../console.layout';
@@ -127,6 +128,7 @@ export class EditionsConsoleController {
     private readonly preSend: PreSendCheckService,
     private readonly campaigns: CampaignService,
     private readonly jobs: JobQueue,
+    private readonly testSends: TestSendThrottle,
   ) {}
 
   @Get()
@@ -330,6 +332,13 @@ export class EditionsConsoleController {
     const edition = await this.editions.get(id); // 404 now rather than a silently dropped job
     if (error) {
       return this.renderEdition(req, res, 400, { edition, testTo: raw, testError: error });
+    }
+    try {
+      await this.testSends.take(req.principal, to.length);
+    } catch (err) {
+      if (!(err instanceof TestSendLimitError)) throw err;
+      res.setHeader('Retry-After', String(err.retryAfter));
+      return this.renderEdition(req, res, 429, { edition, testTo: raw, testError: err.message });
     }
     await this.jobs.add(JobName.SendTest, { editionId: id, to });
     res.redirect(303, `/admin/editions/${id}?notice=test-queued#test-send`);

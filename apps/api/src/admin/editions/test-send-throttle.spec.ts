@@ -1,0 +1,47 @@
+import { ThrottlerStorageService } from '@nestjs/throttler';
+import { TEST_SEND_RECIPIENTS_PER_WINDOW, TestSendLimitError, TestSendThrottle } from './test-send-throttle';
+
+/** Against the storage the API uses (@nestjs/throttler's in-memory ThrottlerStorageService). */
+describe('test-send limit per user', () => {
+  let storage: ThrottlerStorageService;
+  let throttle: TestSendThrottle;
+  const editor = { userId: 7, role: 'editor', via: 'session' } as const;
+  const other = { userId: 8, role: 'editor', via: 'session' } as const;
+
+  beforeEach(() => {
+    storage = new ThrottlerStorageService();
+    throttle = new TestSendThrottle(storage);
+  });
+  afterEach(() => storage.onApplicationShutdown());
+
+  it(`counts recipients, not requests: ${TEST_SEND_RECIPIENTS_PER_WINDOW} a minute`, async () => {
+    expect(TEST_SEND_RECIPIENTS_PER_WINDOW).toBe(20);
+    await throttle.take(editor as never, 10);
+    await throttle.take(editor as never, 10);
+    const refused = await throttle.take(editor as never, 1).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(TestSendLimitError);
+    expect((refused as TestSendLimitError).getStatus()).toBe(429);
+    expect((refused as TestSendLimitError).retryAfter).toBeGreaterThanOrEqual(1);
+    expect((refused as TestSendLimitError).retryAfter).toBeLessThanOrEqual(60);
+    expect((refused as Error).message).toMatch(/at most 20 recipients a minute per user/);
+    // per user
+    await expect(throttle.take(other as never, 10)).resolves.toBeUndefined();
+  });
+
+  it('refuses a request that does not fit without charging it, so a smaller one still fits', async () => {
+    await throttle.take(editor as never, 15);
+    await expect(throttle.take(editor as never, 10)).rejects.toBeInstanceOf(TestSendLimitError);
+    await expect(throttle.take(editor as never, 6)).rejects.toBeInstanceOf(TestSendLimitError);
+    await expect(throttle.take(editor as never, 5)).resolves.toBeUndefined();
+    await expect(throttle.take(editor as never, 1)).rejects.toBeInstanceOf(TestSendLimitError);
+  });
+
+  it('gives the bootstrap ADMIN_API_TOKEN (no user) one allowance of its own', async () => {
+    await throttle.take({ role: 'admin', via: 'token' } as never, 10);
+    await throttle.take(undefined, 10);
+    await expect(throttle.take({ role: 'admin', via: 'token' } as never, 1)).rejects.toBeInstanceOf(
+      TestSendLimitError,
+    );
+    await expect(throttle.take(editor as never, 10)).resolves.toBeUndefined();
+  });
+});
