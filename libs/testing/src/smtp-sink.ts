@@ -31,6 +31,14 @@ export class SmtpSink {
    * client's pooled connections) get no reply to MAIL FROM. The client must time out.
    */
   silent = false;
+  /** SMTP connections clients have opened since the sink was created. */
+  connections = 0;
+  /**
+   * When true, each message is read but not answered: the client waits for the reply to its data, with
+   * the message in flight, until `release()` answers it.
+   */
+  hold = false;
+  private held: ((verdict?: { code: number; message: string }) => void)[] = [];
 
   async start(port = 0): Promise<this> {
     this.server = new SMTPServer({
@@ -39,6 +47,7 @@ export class SmtpSink {
       logger: false,
       size: 10 * 1024 * 1024,
       onConnect: (_session, cb) => {
+        this.connections++;
         if (this.silent) return; // never call back: the client sees no greeting
         cb();
       },
@@ -56,10 +65,7 @@ export class SmtpSink {
         cb();
       },
       onData: (stream, session, cb) => {
-        const chunks: Buffer[] = [];
-        stream.on('data', (c: Buffer) => chunks.push(c));
-        stream.on('end', () => {
-          const raw = Buffer.concat(chunks);
+        const accept = (raw: Buffer) => {
           simpleParser(raw)
             .then((parsed) => {
               this.messages.push({
@@ -73,6 +79,18 @@ export class SmtpSink {
               cb(null, `Ok: queued as ${this.messages.length}`);
             })
             .catch((e: Error) => cb(e));
+        };
+        const chunks: Buffer[] = [];
+        stream.on('data', (c: Buffer) => chunks.push(c));
+        stream.on('end', () => {
+          const raw = Buffer.concat(chunks);
+          if (!this.hold) return accept(raw);
+          this.held.push((verdict) => {
+            if (!verdict) return accept(raw);
+            const err = new Error(verdict.message) as Error & { responseCode: number };
+            err.responseCode = verdict.code;
+            cb(err);
+          });
         });
       },
     });
@@ -102,6 +120,22 @@ export class SmtpSink {
 
   clear(): void {
     this.messages.length = 0;
+  }
+
+  /** Messages read and not yet answered while `hold` is on. */
+  get heldCount(): number {
+    return this.held.length;
+  }
+
+  /**
+   * Answers every held message: accepted (and recorded) without a verdict, refused with it. `hold` stays as
+   * it is, so messages arriving later are held in turn. Returns how many were answered.
+   */
+  release(verdict?: { code: number; message: string }): number {
+    const held = this.held;
+    this.held = [];
+    for (const answer of held) answer(verdict);
+    return held.length;
   }
 
   /** Resolves once at least `count` messages have arrived; rejects after `timeoutMs`. */

@@ -5,7 +5,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { abandonedClaimSql } from '../deliveries/worker-registry.service';
 import { jobIds, ORPHAN_SCAN_AFTER_MS, sendLeaseSeconds } from './campaign.constants';
-import { queryRows } from './query-rows';
+import { type Queryable, queryRows } from './query-rows';
 
 export interface DeliveryCounts {
   total: number;
@@ -184,6 +184,32 @@ export class CampaignLedger {
     await this.setEditionStatus(campaignId, EditionStatus.Sent);
     this.logger.log(`campaign ${campaignId} completed`);
     return true;
+  }
+
+  /**
+   * Empties the ledger of a cancelled campaign so that the edition can be sent again, inside the caller's
+   * transaction (which holds the campaign row). Deletes every delivery except those that reached a reader
+   * or may be reaching one now: `sent`, and `sending` claimed by a live worker within its lease (that
+   * message may be with the SMTP server; its outcome is recorded by a conditional UPDATE, so the row must
+   * stay). A `sending` row whose worker is dead or past the lease is deleted like a queued one: crash
+   * recovery would put it back to `queued` and send it again anyway ("at most once more"). The DELETE waits
+   * for row locks, so a claim committing concurrently turns its rows into `sending` before they are judged.
+   * Returns what is left; the caller rolls back unless that is nothing.
+   */
+  async clearUnsent(m: Queryable, campaignId: number): Promise<{ sent: number; inFlight: number }> {
+    await m.query(
+      `DELETE FROM delivery d
+        WHERE d.campaign_id = $1 AND d.status <> 'sent' AND (d.status <> 'sending' OR ${abandonedClaimSql('$2')})`,
+      [campaignId, sendLeaseSeconds(this.config)],
+    );
+    const [left] = await queryRows<{ sent: number; in_flight: number }>(
+      m,
+      `SELECT count(*) FILTER (WHERE status = 'sent')::int AS sent,
+              count(*) FILTER (WHERE status <> 'sent')::int AS in_flight
+         FROM delivery WHERE campaign_id = $1`,
+      [campaignId],
+    );
+    return { sent: left?.sent ?? 0, inFlight: left?.in_flight ?? 0 };
   }
 
   /** Editions follow their campaign: draft → scheduled → sending → sent (and back to draft if never sent). */

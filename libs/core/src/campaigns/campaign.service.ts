@@ -55,6 +55,16 @@ function emailPattern(email: string | undefined): string | null {
   return q ? `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null;
 }
 
+/** A cancelled campaign cannot start over yet: some of its messages were sent or may be in flight. */
+class ReuseRefused extends Error {
+  constructor(
+    readonly sent: number,
+    readonly inFlight: number,
+  ) {
+    super(`cancelled campaign still has ${sent} sent and ${inFlight} in-flight deliveries`);
+  }
+}
+
 /**
  * What an editor does with campaigns: send or schedule an edition (one full send per edition), watch it,
  * pause, resume or cancel it, read the per-recipient log, and later send to those who missed it.
@@ -75,14 +85,22 @@ export class CampaignService {
     const when = this.parseSchedule(scheduledAt);
     const edition = await loadEditionForSend(this.ds, editionId);
 
-    const [existing] = await queryRows<{ id: number; status: CampaignStatus; deliveries: number }>(
+    const [existing] = await queryRows<{ id: number; status: CampaignStatus; sent: boolean }>(
       this.ds,
-      `SELECT c.id, c.status, (SELECT count(*)::int FROM delivery d WHERE d.campaign_id = c.id) AS deliveries
+      `SELECT c.id, c.status,
+              EXISTS (SELECT 1 FROM delivery d WHERE d.campaign_id = c.id AND d.status = 'sent') AS sent
          FROM campaign c WHERE c.edition_id = $1`,
       [editionId],
     );
-    const reusable = existing?.status === CampaignStatus.Cancelled && existing.deliveries === 0;
-    if (existing && !reusable) throw this.alreadyHasCampaign(editionId, existing.id);
+    // A campaign cancelled before anyone received the edition is reused: see reuseCancelled().
+    const reusable = existing?.status === CampaignStatus.Cancelled && !existing.sent;
+    if (existing && !reusable) {
+      if (existing.status === CampaignStatus.Cancelled && edition.status === EditionStatus.Draft) {
+        // Messages in flight at the cancel were accepted after it: the edition did reach readers.
+        await this.ledger.setEditionStatus(existing.id, EditionStatus.Sent);
+      }
+      throw this.alreadyHasCampaign(editionId, existing.id);
+    }
     if (edition.status !== EditionStatus.Draft) {
       throw new ConflictException(`Edition ${editionId} is ${edition.status}; only a draft can be sent`);
     }
@@ -100,16 +118,7 @@ export class CampaignService {
     const scheduledFor = later ?? new Date();
     let id: number;
     if (existing && reusable) {
-      const rows = await queryRows<{ id: number }>(
-        this.ds,
-        `UPDATE campaign SET status = $2, scheduled_at = $3, started_at = NULL, finished_at = NULL,
-                fanned_out_at = NULL, total = 0, pause_reason = NULL, consecutive_failures = 0, updated_at = now()
-          WHERE id = $1 AND status = 'cancelled' AND NOT EXISTS (SELECT 1 FROM delivery WHERE campaign_id = $1)
-          RETURNING id`,
-        [existing.id, status, scheduledFor],
-      );
-      if (!rows[0]) throw this.alreadyHasCampaign(editionId, existing.id);
-      id = rows[0].id;
+      id = await this.reuseCancelled(editionId, existing.id, status, scheduledFor);
     } else {
       const rows = await queryRows<{ id: number }>(
         this.ds,
@@ -211,7 +220,9 @@ export class CampaignService {
 
   /**
    * Cancels a scheduled, running or paused campaign. Queued deliveries stay queued (the log shows who did
-   * not get it). The edition goes back to draft if nobody received it, otherwise it counts as sent.
+   * not get it). The edition goes back to draft if nobody received it, otherwise it counts as sent. Messages
+   * in flight finish and are recorded; should one of them be accepted after this, the edition is marked sent
+   * when someone tries to send it again (see reuseCancelled).
    */
   async cancel(id: number): Promise<CampaignView> {
     const current = await this.get(id);
@@ -292,6 +303,67 @@ export class CampaignService {
     }
     this.logger.log(`campaign ${id}: send-missed added ${added.length}, requeued ${requeued.length}`);
     return { added: added.length, requeued: requeued.length, campaign: await this.get(id) };
+  }
+
+  /**
+   * Sends an edition again whose campaign was cancelled before anyone received it: the cancelled campaign
+   * (unique per edition) starts over with an empty ledger, so the new fan-out takes a fresh snapshot of the
+   * confirmed subscribers and everyone gets exactly one copy. Refused (409, nothing changed) while messages
+   * of the cancelled attempt may still be with the SMTP server: their outcome decides whether the edition
+   * was sent after all.
+   */
+  private async reuseCancelled(
+    editionId: number,
+    campaignId: number,
+    status: CampaignStatus,
+    scheduledFor: Date,
+  ): Promise<number> {
+    // A fan-out still running would carry on from its place in the subscriber list once the campaign runs
+    // again, past the rows deleted below, and its job id would keep the new fan-out from being queued.
+    const fanOut = await this.jobs.queue(QueueName.Campaign).getJob(jobIds.fanOut(campaignId));
+    if (fanOut && (await fanOut.getState()) === 'active') {
+      throw new ConflictException(
+        `Campaign ${campaignId} of edition ${editionId} was cancelled while writing its recipient list and is still stopping; try again in a few seconds`,
+      );
+    }
+    const outcome = await this.ds
+      .transaction(async (m) => {
+        const [c] = await queryRows<{ status: CampaignStatus }>(
+          m,
+          `SELECT status FROM campaign WHERE id = $1 FOR UPDATE`,
+          [campaignId],
+        );
+        if (c?.status !== CampaignStatus.Cancelled) return { conflict: 'taken' as const };
+        const left = await this.ledger.clearUnsent(m, campaignId);
+        if (left.sent > 0 || left.inFlight > 0) {
+          // Throwing rolls the deletions back: the cancelled campaign's log stays whole.
+          throw new ReuseRefused(left.sent, left.inFlight);
+        }
+        await m.query(
+          `UPDATE campaign SET status = $2, scheduled_at = $3, started_at = NULL, finished_at = NULL,
+                fanned_out_at = NULL, total = 0, pause_reason = NULL, consecutive_failures = 0, updated_at = now()
+          WHERE id = $1`,
+          [campaignId, status, scheduledFor],
+        );
+        return { conflict: undefined };
+      })
+      .catch(async (err: unknown) => {
+        if (!(err instanceof ReuseRefused)) throw err;
+        if (err.sent > 0) {
+          // Messages in flight at the cancel were accepted after it: the edition did reach readers.
+          await this.ledger.setEditionStatus(campaignId, EditionStatus.Sent);
+          throw this.alreadyHasCampaign(editionId, campaignId);
+        }
+        throw new ConflictException({
+          message:
+            `Campaign ${campaignId} of edition ${editionId} was cancelled with ${err.inFlight} messages still being ` +
+            `handed to the SMTP server; try again once their outcome is recorded (at most a minute or so)`,
+          campaignId,
+        });
+      });
+    if (outcome.conflict) throw this.alreadyHasCampaign(editionId, campaignId);
+    this.logger.log(`campaign ${campaignId} (cancelled before anyone received it) starts over`);
+    return campaignId;
   }
 
   /** The per-recipient log, keyset-paginated by delivery id. */
