@@ -344,7 +344,7 @@ describe('console: users and API tokens', () => {
       expect((await post(editor, '/admin/tokens/abc/revoke', {})).status).toBe(404);
     });
 
-    it('the bootstrap ADMIN_API_TOKEN sees every token but cannot create one (it belongs to no user)', async () => {
+    it('the bootstrap ADMIN_API_TOKEN sees every token but cannot create one (a bearer token never can)', async () => {
       const page = await api()
         .get('/admin/tokens')
         .auth(h.adminToken, { type: 'bearer' })
@@ -357,8 +357,8 @@ describe('console: users and API tokens', () => {
         .set('Accept', 'text/html')
         .type('form')
         .send({ name: 'bootstrap' });
-      expect(res.status).toBe(400);
-      expect(res.text).toContain('belongs to no user');
+      expect(res.status).toBe(403);
+      expect(res.text).toContain('needs a console session');
     });
   });
   it('answers hostile values in every path and form field with a 2xx/3xx or a clear 4xx', async () => {

@@ -6,6 +6,7 @@ import {
   IsBoolean,
   IsIn,
   IsInt,
+  IsISO8601,
   IsOptional,
   IsString,
   Length,
@@ -70,6 +71,19 @@ export class CreateTokenDto {
   @IsString()
   @Length(1, 100, { message: 'name must be 1 to 100 characters' })
   name!: string;
+
+  @ApiPropertyOptional({
+    example: '2026-12-31T23:59:59Z',
+    description: 'When the token stops working (ISO 8601 date-time, in the future). Left out or null: never.',
+    nullable: true,
+    type: String,
+  })
+  @ValidateIf((_o, v) => v !== undefined && v !== null)
+  @IsISO8601(
+    { strict: true },
+    { message: 'expiresAt must be an ISO 8601 date-time, e.g. 2026-12-31T23:59:59Z' },
+  )
+  expiresAt?: string | null;
 }
 
 export class TokenListQueryDto {
@@ -89,6 +103,8 @@ export class ApiTokenDto {
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) lastUsedAt!: string | null;
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) revokedAt!: string | null;
+  @ApiProperty({ format: 'date-time', nullable: true, type: String, description: 'null: never expires' })
+  expiresAt!: string | null;
 }
 
 export class CreatedApiTokenDto extends ApiTokenDto {

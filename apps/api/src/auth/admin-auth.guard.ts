@@ -10,7 +10,7 @@ import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
 import { assertCsrf } from './csrf';
 import { RequestAuthenticator } from './request-authenticator';
-import { PUBLIC_KEY, ROLES_KEY } from './roles.decorator';
+import { PUBLIC_KEY, ROLES_KEY, SESSION_ONLY_KEY } from './roles.decorator';
 
 const ALL = [UserRole.Admin, UserRole.Editor, UserRole.Ops];
 const WRITERS = [UserRole.Admin, UserRole.Editor];
@@ -90,6 +90,8 @@ export class AdminAuthGuard implements CanActivate {
         `Your role (${principal.role}) may not do this; it needs: ${roles.join(', ')}`,
       );
     }
+    const sessionOnly = this.reflector.getAllAndOverride<string | undefined>(SESSION_ONLY_KEY, targets);
+    if (sessionOnly !== undefined && principal.via !== 'session') throw new ForbiddenException(sessionOnly);
     assertCsrf(req);
     req[AUTHORIZED] = true;
     return true;

@@ -35,8 +35,16 @@ export class RequestAuthenticator {
         return { role: UserRole.Admin, via: 'token' };
       }
       if (token.startsWith(API_TOKEN_PREFIX)) {
-        const owner = await this.accounts.findApiToken(token);
-        if (owner) return { userId: owner.userId, email: owner.email, role: owner.role, via: 'api-token' };
+        const found = await this.accounts.findApiToken(token);
+        if (found.ok) {
+          const { userId, email, role } = found.owner;
+          return { userId, email, role, via: 'api-token' };
+        }
+        if (found.reason === 'expired') {
+          throw new UnauthorizedException(
+            `This API token expired at ${found.expiredAt}: create a new one in the console (/admin/tokens)`,
+          );
+        }
       }
       throw new UnauthorizedException('Invalid or revoked token');
     }

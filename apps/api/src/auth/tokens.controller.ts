@@ -1,7 +1,6 @@
 import { AccountsService } from '@app/core/accounts';
 import { UserRole } from '@app/database';
 import {
-  BadRequestException,
   Body,
   Controller,
   Delete,
@@ -18,8 +17,13 @@ import { rethrowAccountsError } from './accounts-error.mapper';
 import { ApiTokenDto, CreatedApiTokenDto, CreateTokenDto, TokenListQueryDto } from './accounts.dto';
 import { AdminAuthGuard } from './admin-auth.guard';
 import { CurrentPrincipal, type Principal } from './principal';
-import { Roles } from './roles.decorator';
+import { Roles, SessionOnly } from './roles.decorator';
 import { SESSION_COOKIE } from './session-cookie';
+
+/** Why a bearer token cannot create a token (the JSON API and the console say the same). */
+export const TOKEN_NEEDS_SESSION =
+  'Creating an API token needs a console session: sign in at /admin/login. A bearer token (personal or ' +
+  'ADMIN_API_TOKEN) cannot create tokens.';
 
 /** Personal API tokens: everyone manages their own; admins may also list and revoke other users'. */
 @ApiTags('tokens')
@@ -46,15 +50,20 @@ export class TokensController {
   }
 
   @Post()
-  @ApiOperation({ summary: 'Create a token (its value is shown only in this response)' })
+  @ApiOperation({
+    summary: 'Create a token (its value is shown only in this response)',
+    description:
+      'Needs a console session (cookie and CSRF token): a bearer token, personal or ADMIN_API_TOKEN, cannot ' +
+      'create tokens (403), so a leaked token cannot make itself a successor.',
+  })
   @ApiResponse({ status: 201, type: CreatedApiTokenDto })
+  @ApiResponse({ status: 403, description: 'Called with a bearer token rather than a console session' })
+  @SessionOnly(TOKEN_NEEDS_SESSION)
   create(@CurrentPrincipal() p: Principal, @Body() dto: CreateTokenDto): Promise<CreatedApiTokenDto> {
-    if (p.userId === undefined) {
-      throw new BadRequestException(
-        'The bootstrap ADMIN_API_TOKEN belongs to no user: sign in as a user to create personal tokens',
-      );
-    }
-    return this.accounts.createApiToken(p.userId, dto.name).catch(rethrowAccountsError);
+    // SessionOnly has refused bearer tokens already; a session always has a user
+    if (p.via !== 'session' || p.userId === undefined) throw new ForbiddenException(TOKEN_NEEDS_SESSION);
+    const expiresAt = dto.expiresAt == null ? null : new Date(dto.expiresAt);
+    return this.accounts.createApiToken(p.userId, dto.name, expiresAt).catch(rethrowAccountsError);
   }
 
   @Delete(':id')

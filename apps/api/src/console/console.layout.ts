@@ -27,7 +27,7 @@ a{color:var(--accent)}
 table{border-collapse:collapse;width:100%;background:var(--card)}th,td{text-align:left;padding:.45rem .6rem;border-bottom:1px solid var(--border);vertical-align:top}
 th{font-size:.85rem;text-transform:uppercase;letter-spacing:.04em;color:var(--muted)}td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
 label{display:block;font-weight:600;margin:.8rem 0 .25rem}
-input[type=text],input[type=email],input[type=password],input[type=search],input[type=datetime-local],input[type=number],select,textarea{width:100%;padding:.5rem .6rem;font:inherit;border:1px solid var(--border);border-radius:6px;background:var(--bg);color:var(--fg)}
+input[type=text],input[type=email],input[type=password],input[type=search],input[type=datetime-local],input[type=date],input[type=number],select,textarea{width:100%;padding:.5rem .6rem;font:inherit;border:1px solid var(--border);border-radius:6px;background:var(--bg);color:var(--fg)}
 textarea{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.9rem;min-height:12rem}
 button,.button{display:inline-block;margin:.6rem .4rem 0 0;padding:.5rem 1rem;font:600 .95rem system-ui,sans-serif;color:#fff;background:var(--accent);border:0;border-radius:6px;cursor:pointer;text-decoration:none}
 @media (prefers-color-scheme:dark){button,.button{color:#15171a}}

@@ -5,6 +5,7 @@ import { DataSource, type EntityManager, IsNull } from 'typeorm';
 import {
   AccountsError,
   API_TOKEN_PREFIX,
+  type ApiTokenLookup,
   type ApiTokenView,
   type AuthenticatedUser,
   type CreatedApiToken,
@@ -49,6 +50,7 @@ function toTokenView(t: ApiToken): ApiTokenView {
     createdAt: t.createdAt.toISOString(),
     lastUsedAt: t.lastUsedAt?.toISOString() ?? null,
     revokedAt: t.revokedAt?.toISOString() ?? null,
+    expiresAt: t.expiresAt?.toISOString() ?? null,
   };
 }
 
@@ -103,7 +105,9 @@ export class AccountsService {
   }
 
   /**
-   * Changes role, password or disabled state. A password change or disabling ends the user's sessions.
+   * Changes role, password or disabled state. A password change or disabling ends the user's sessions and
+   * revokes every API token they hold: a token made before a password change (perhaps by whoever knew the old
+   * password) must not outlive it, and re-enabling a user does not bring old tokens back.
    * Refuses to leave the service without an active admin.
    */
   async updateUser(
@@ -131,7 +135,12 @@ export class AccountsService {
       if (change.disabled !== undefined) u.disabledAt = change.disabled ? (u.disabledAt ?? new Date()) : null;
       if (passwordHash) u.passwordHash = passwordHash;
       await m.getRepository(User).save(u);
-      if (passwordHash || change.disabled === true) await m.getRepository(Session).delete({ userId: u.id });
+      if (passwordHash || change.disabled === true) {
+        await m.getRepository(Session).delete({ userId: u.id });
+        await m
+          .getRepository(ApiToken)
+          .update({ userId: u.id, revokedAt: IsNull() }, { revokedAt: () => 'now()' });
+      }
       return toUserView(u);
     });
   }
@@ -227,10 +236,24 @@ export class AccountsService {
 
   // ---- personal API tokens ----
 
-  async createApiToken(userId: number, name: string): Promise<CreatedApiToken> {
+  /**
+   * A new token for the user, optionally expiring at `expiresAt` (which must be in the future). Callers
+   * make sure the request comes from a console session: a token cannot mint tokens.
+   */
+  async createApiToken(
+    userId: number,
+    name: string,
+    expiresAt: Date | null = null,
+  ): Promise<CreatedApiToken> {
     const label = name.trim();
     if (!label || label.length > 100)
       throw new AccountsError('Token name must be 1 to 100 characters', 'invalid');
+    if (expiresAt !== null) {
+      if (Number.isNaN(expiresAt.getTime()) || expiresAt.getUTCFullYear() > 9999)
+        throw new AccountsError('expiresAt must be a valid date and time', 'invalid');
+      if (expiresAt.getTime() <= Date.now())
+        throw new AccountsError('expiresAt must be in the future', 'invalid');
+    }
     const user = await this.ds.getRepository(User).findOneBy({ id: userId });
     if (!user || user.disabledAt !== null) throw new AccountsError('User not found', 'not-found');
     const token = API_TOKEN_PREFIX + randomBytes(32).toString('base64url');
@@ -243,6 +266,7 @@ export class AccountsService {
         prefix: token.slice(0, 12),
         lastUsedAt: null,
         revokedAt: null,
+        expiresAt,
       }),
     );
     return { ...toTokenView(saved), token };
@@ -268,23 +292,37 @@ export class AccountsService {
     return toTokenView(t);
   }
 
-  /** The owner of a live (not revoked, user not disabled) API token, or undefined. Records its use. */
-  async findApiToken(token: string): Promise<(AuthenticatedUser & { tokenId: number }) | undefined> {
-    if (!token.startsWith(API_TOKEN_PREFIX) || token.length > 128) return undefined;
+  /**
+   * The owner of a live (not revoked, not expired, user not disabled) API token, and records its use; or
+   * why the token does not work. Only a genuine, unrevoked token of an enabled user is told apart as
+   * expired: anything else is 'unknown'.
+   */
+  async findApiToken(token: string): Promise<ApiTokenLookup> {
+    if (!token.startsWith(API_TOKEN_PREFIX) || token.length > 128) return { ok: false, reason: 'unknown' };
     const row = await this.ds
       .getRepository(ApiToken)
       .createQueryBuilder('t')
       .innerJoin(User, 'u', 'u.id = t.user_id')
-      .select(['t.id AS tid', 'u.id AS uid', 'u.email AS email', 'u.role AS role'])
+      .select(['t.id AS tid', 'u.id AS uid', 'u.email AS email', 'u.role AS role', 't.expires_at AS expires'])
+      // the database clock decides expiry, as it does for sessions
+      .addSelect('t.expires_at IS NOT NULL AND t.expires_at <= now()', 'expired')
       .where('t.token_hash = :h AND t.revoked_at IS NULL AND u.disabled_at IS NULL', { h: sha256Hex(token) })
-      .getRawOne<{ tid: number; uid: number; email: string; role: UserRole }>();
-    if (!row) return undefined;
+      .getRawOne<{
+        tid: number;
+        uid: number;
+        email: string;
+        role: UserRole;
+        expires: Date | null;
+        expired: boolean;
+      }>();
+    if (!row) return { ok: false, reason: 'unknown' };
+    if (row.expired) return { ok: false, reason: 'expired', expiredAt: new Date(row.expires!).toISOString() };
     // at most one write a minute per token: last_used_at is for humans, not an audit log
     await this.ds.query(
       `UPDATE api_token SET last_used_at = now()
         WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')`,
       [row.tid],
     );
-    return { tokenId: row.tid, userId: row.uid, email: row.email, role: row.role };
+    return { ok: true, owner: { tokenId: row.tid, userId: row.uid, email: row.email, role: row.role } };
   }
 }

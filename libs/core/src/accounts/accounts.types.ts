@@ -30,6 +30,8 @@ export interface ApiTokenView {
   createdAt: string;
   lastUsedAt: string | null;
   revokedAt: string | null;
+  /** When the token stops working; null: never (until revoked). */
+  expiresAt: string | null;
 }
 
 export interface CreatedApiToken extends ApiTokenView {
@@ -43,6 +45,12 @@ export interface AuthenticatedUser {
   email: string;
   role: UserRole;
 }
+
+/** What a presented API token is: its owner, or why it does not work. */
+export type ApiTokenLookup =
+  | { ok: true; owner: AuthenticatedUser & { tokenId: number } }
+  | { ok: false; reason: 'unknown' }
+  | { ok: false; reason: 'expired'; expiredAt: string };
 
 export interface SessionInfo extends AuthenticatedUser {
   csrfToken: string;

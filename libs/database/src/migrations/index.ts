@@ -1,6 +1,7 @@
 import { InitialSchema1764270000000 } from './1764270000000-initial-schema';
 import { DeliveryRecovery1764400000000 } from './1764400000000-delivery-recovery';
 import { ConfirmationCap1764500300000 } from './1764500300000-confirmation-cap';
+import { ApiTokenExpiry1764500310000 } from './1764500310000-api-token-expiry';
 import { DeliverySubscriberIndex1764500400000 } from './1764500400000-delivery-subscriber-index';
 
 /** Listed explicitly (not globbed) so the same list works from ts sources under Jest and from dist. */
@@ -8,5 +9,6 @@ export const MIGRATIONS = [
   InitialSchema1764270000000,
   DeliveryRecovery1764400000000,
   ConfirmationCap1764500300000,
+  ApiTokenExpiry1764500310000,
   DeliverySubscriberIndex1764500400000,
 ];

@@ -5,6 +5,7 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { AdminAuthGuard } from '../../auth/admin-auth.guard';
 import type { Principal } from '../../auth/principal';
+import { TOKEN_NEEDS_SESSION } from '../../auth/tokens.controller';
 import { Roles } from '../../auth/roles.decorator';
 import { FormInputError, formField, noticeFrom, parseId, refusalStatus, sendPage } from './account-forms';
 import {
@@ -14,6 +15,24 @@ import {
   tokensPage,
   type TokensView,
 } from './tokens.pages';
+
+class SessionRequiredError extends Error {}
+
+/**
+ * The console's "Valid until" date (YYYY-MM-DD, UTC): the token works through that whole day, so it
+ * expires at the start of the next. Empty: never expires.
+ */
+function endOfDay(value: string): Date | null {
+  if (value === '') return null;
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
+  const day = m ? new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]))) : undefined;
+  if (!day || day.toISOString().slice(0, 10) !== value) {
+    throw new FormInputError('Valid until must be a date like 2026-12-31, or empty for no expiry');
+  }
+  const end = new Date(day.getTime() + 24 * 3600 * 1000);
+  if (end.getTime() <= Date.now()) throw new FormInputError('Valid until must be today or a later day');
+  return end;
+}
 
 /**
  * Console pages for personal API tokens, like the JSON API (TokensController): everyone manages their own;
@@ -39,19 +58,18 @@ export class TokensConsoleController {
   async create(@Req() req: Request, @Res() res: Response): Promise<void> {
     const p = req.principal!;
     let name = '';
+    let validUntil = '';
     try {
       name = formField(req, 'name', 100);
-      if (p.userId === undefined) {
-        throw new FormInputError(
-          'The bootstrap ADMIN_API_TOKEN belongs to no user: sign in as a user to create personal tokens',
-        );
-      }
-      const created = await this.accounts.createApiToken(p.userId, name);
+      validUntil = formField(req, 'validUntil', 10, 'Valid until').trim();
+      // a token must not mint its successor: only a signed-in person creates tokens
+      if (p.via !== 'session' || p.userId === undefined) throw new SessionRequiredError(TOKEN_NEEDS_SESSION);
+      const created = await this.accounts.createApiToken(p.userId, name, endOfDay(validUntil));
       sendPage(res, 201, tokenCreatedPage(req, created));
     } catch (err) {
-      const status = refusalStatus(err);
+      const status = err instanceof SessionRequiredError ? 403 : refusalStatus(err);
       if (status === undefined || !(err instanceof Error)) throw err;
-      sendPage(res, status, tokensPage(req, await this.view(p), { error: err.message, name }));
+      sendPage(res, status, tokensPage(req, await this.view(p), { error: err.message, name, validUntil }));
     }
   }
 
@@ -80,8 +98,9 @@ export class TokensConsoleController {
       // the bootstrap token: no tokens of its own, every token listed (as GET /api/admin/tokens does)
       return { own: await this.accounts.listApiTokens(), canCreate: false };
     }
+    const canCreate = p.via === 'session';
     if (p.role !== UserRole.Admin) {
-      return { own: await this.accounts.listApiTokens(p.userId), canCreate: true };
+      return { own: await this.accounts.listApiTokens(p.userId), canCreate };
     }
     const [all, users] = await Promise.all([this.accounts.listApiTokens(), this.accounts.listUsers()]);
     return {
@@ -90,7 +109,7 @@ export class TokensConsoleController {
         tokens: all.filter((t) => t.userId !== p.userId),
         owners: new Map(users.map((u) => [u.id, u.email])),
       },
-      canCreate: true,
+      canCreate,
     };
   }
 }

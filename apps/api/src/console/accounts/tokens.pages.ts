@@ -9,10 +9,11 @@ export const TOKEN_NOTICES: Record<string, string> = {
   'token-revoked': 'Token revoked: it no longer works.',
 };
 
-function stateBadge(t: ApiTokenView): SafeHtml {
-  return t.revokedAt
-    ? html`<span class="badge status-bad">revoked ${formatTime(t.revokedAt)}</span>`
-    : html`<span class="badge status-ok">active</span>`;
+function stateBadge(t: ApiTokenView, now: number): SafeHtml {
+  if (t.revokedAt) return html`<span class="badge status-bad">revoked ${formatTime(t.revokedAt)}</span>`;
+  if (t.expiresAt && Date.parse(t.expiresAt) <= now)
+    return html`<span class="badge status-bad">expired</span>`;
+  return html`<span class="badge status-ok">active</span>`;
 }
 
 function tokenTable(
@@ -22,6 +23,7 @@ function tokenTable(
   tokens: ApiTokenView[],
   owners?: Map<number, string>,
 ): SafeHtml {
+  const now = Date.now();
   const rows = tokens.map(
     (t) =>
       html`<tr>
@@ -30,7 +32,8 @@ function tokenTable(
         <td><code>${t.prefix}…</code></td>
         <td>${formatTime(t.createdAt)}</td>
         <td>${formatTime(t.lastUsedAt)}</td>
-        <td>${stateBadge(t)}</td>
+        <td>${t.expiresAt ? formatTime(t.expiresAt) : 'never'}</td>
+        <td>${stateBadge(t, now)}</td>
         <td>
           ${
             t.revokedAt
@@ -61,6 +64,7 @@ function tokenTable(
         <th scope="col">Starts with</th>
         <th scope="col">Created</th>
         <th scope="col">Last used</th>
+        <th scope="col">Expires</th>
         <th scope="col">State</th>
         <th scope="col"><span class="sr-only">Actions</span></th>
       </tr>
@@ -70,7 +74,7 @@ function tokenTable(
         rows.length
           ? rows
           : html`<tr>
-              <td colspan="${owners ? 7 : 6}" class="muted">No tokens.</td>
+              <td colspan="${owners ? 8 : 7}" class="muted">No tokens.</td>
             </tr>`
       }
     </tbody>
@@ -88,14 +92,14 @@ export interface TokensView {
 export function tokensPage(
   req: Request,
   v: TokensView,
-  st: { notice?: string; error?: string; name?: string } = {},
+  st: { notice?: string; error?: string; name?: string; validUntil?: string } = {},
 ): string {
   const body = html`${FORM_STYLE}
     <h1>API tokens</h1>
     <p>
       A personal API token lets a script call the admin API (<a href="/api/docs">API docs</a>) as you, with
       your role: send it as <code>Authorization: Bearer &lt;token&gt;</code>. Revoke a token you no longer
-      use.
+      use. A new password, or disabling the account, revokes all of its tokens.
     </p>
     ${
       v.canCreate
@@ -115,10 +119,23 @@ export function tokensPage(
             <p class="hint" id="token-name-hint">
               What it is for, e.g. "deploy script" (1 to 100 characters).
             </p>
+            <label for="token-valid-until">Valid until (optional)</label>
+            <input
+              id="token-valid-until"
+              name="validUntil"
+              type="date"
+              value="${st.validUntil ?? ''}"
+              aria-describedby="token-valid-until-hint"
+            />
+            <p class="hint" id="token-valid-until-hint">
+              The token works through this day (UTC) and is refused after it. Empty: until you revoke it.
+            </p>
             ${formError('token-error', st.error)}
             <button type="submit">Create token</button>
           </form>`
-        : html`<p class="muted">Sign in as a user to create personal tokens.</p>
+        : html`<p class="muted">
+              Sign in to the console as a user to create personal tokens: a bearer token cannot create them.
+            </p>
             ${formError('token-error', st.error)}`
     }
     <h2>${v.others ? 'Your tokens' : 'Tokens'}</h2>
