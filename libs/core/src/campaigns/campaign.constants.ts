@@ -1,6 +1,6 @@
 import type { AppConfig } from '@app/config';
 
-/** How often each worker process beats its heartbeat and looks for campaigns that need a check or a start. */
+/** How often each worker looks for campaigns needing a check or a start (the heartbeat has its own timer). */
 export const WATCHDOG_INTERVAL_MS = 2000;
 
 /** Period of the CheckCampaign job of a running campaign. */
