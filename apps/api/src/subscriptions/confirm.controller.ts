@@ -1,4 +1,4 @@
-import { SubscriberLinks, SubscriptionService, TokenPurpose, type TokenLookup } from '@app/core';
+import { SubscriptionService, TokenPurpose, type TokenLookup } from '@app/core';
 import { SubscriberStatus } from '@app/database';
 import { Body, Controller, Get, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
@@ -20,16 +20,14 @@ import {
 
 /**
  * Double opt-in. GET only shows a button (mail scanners fetch links; only a person's click may confirm);
- * POST confirms. Expired links can ask for a fresh one.
+ * POST confirms. Expired links can ask for a fresh one. No answer carries a preferences link (see
+ * subscription.pages.ts): a confirm link, expired or not, grants confirming and nothing more.
  */
 @ApiTags('subscriptions')
 @Controller('confirm')
 @UseGuards(ThrottlerGuard)
 export class ConfirmController {
-  constructor(
-    private readonly subscriptions: SubscriptionService,
-    private readonly links: SubscriberLinks,
-  ) {}
+  constructor(private readonly subscriptions: SubscriptionService) {}
 
   @Get()
   @ApiOperation({ summary: 'Confirmation page with one "Confirm subscription" button' })
@@ -47,9 +45,8 @@ export class ConfirmController {
     if (this.answeredWithoutAction(found, dto.token, res)) return;
     if (!found.ok) return;
     const outcome = await this.subscriptions.confirm(found.subscriber.id, evidence(req, 'confirm-link'));
-    const prefs = this.links.preferencesUrl(found.subscriber.uid);
-    if (outcome === 'confirmed') return sendPage(res, 200, confirmedPage(prefs));
-    if (outcome === 'already-confirmed') return sendPage(res, 200, alreadyConfirmedPage(prefs));
+    if (outcome === 'confirmed') return sendPage(res, 200, confirmedPage());
+    if (outcome === 'already-confirmed') return sendPage(res, 200, alreadyConfirmedPage());
     sendPage(res, 410, notPendingPage());
   }
 
@@ -62,9 +59,7 @@ export class ConfirmController {
     if (!found.ok && found.reason === 'gone') return sendPage(res, 404, goneLinkPage());
     if (!('subscriber' in found)) return;
     const s = found.subscriber;
-    if (s.status === SubscriberStatus.Confirmed) {
-      return sendPage(res, 200, alreadyConfirmedPage(this.links.preferencesUrl(s.uid)));
-    }
+    if (s.status === SubscriberStatus.Confirmed) return sendPage(res, 200, alreadyConfirmedPage());
     if (s.status !== SubscriberStatus.Pending) return sendPage(res, 410, notPendingPage());
     await this.subscriptions.requestConfirmation(s.id);
     sendPage(res, 200, checkInboxPage());
@@ -76,7 +71,7 @@ export class ConfirmController {
       if (found.reason === 'invalid') sendPage(res, 400, invalidLinkPage());
       else if (found.reason === 'gone') sendPage(res, 404, goneLinkPage());
       else if (found.subscriber.status === SubscriberStatus.Confirmed) {
-        sendPage(res, 200, alreadyConfirmedPage(this.links.preferencesUrl(found.subscriber.uid)));
+        sendPage(res, 200, alreadyConfirmedPage());
       } else if (found.subscriber.status === SubscriberStatus.Pending) {
         sendPage(res, 200, expiredConfirmPage(String(token)));
       } else sendPage(res, 410, notPendingPage());
@@ -84,7 +79,7 @@ export class ConfirmController {
     }
     const s = found.subscriber;
     if (s.status === SubscriberStatus.Confirmed) {
-      sendPage(res, 200, alreadyConfirmedPage(this.links.preferencesUrl(s.uid)));
+      sendPage(res, 200, alreadyConfirmedPage());
       return true;
     }
     if (s.status !== SubscriberStatus.Pending) {

@@ -3,7 +3,14 @@ import { html, type SafeHtml } from '../pages/html';
 import { page } from '../pages/layout';
 import { HONEYPOT_FIELD } from './subscribe.dto';
 
-/** Server-rendered reader pages. Every value is interpolated through `html`, which escapes it. */
+/**
+ * Server-rendered reader pages. Every value is interpolated through `html`, which escapes it.
+ *
+ * Purpose binding: the confirm and unsubscribe pages never carry a preferences link. A preferences link
+ * never expires and can export and erase the reader's data, so it goes only where the reader receives it in
+ * their own mailbox (the foot of every issue), not into the answer to a confirm link (which may be expired,
+ * or fetched by whoever the link was forwarded to) or to an unsubscribe link.
+ */
 
 const PUBLICATION = 'CRANK Call';
 const DESCRIPTION =
@@ -94,21 +101,25 @@ export function confirmPage(token: string, email: string | null): string {
   );
 }
 
-export function confirmedPage(preferencesUrl: string): string {
+/** Where a reader finds their preferences link, said on pages that must not carry one. */
+const PREFERENCES_HINT = html`Every issue has links at its foot to manage your subscription, download or erase
+your data, or unsubscribe.`;
+
+export function confirmedPage(): string {
   return page(
     'Subscription confirmed',
     html`<h1>You are subscribed</h1>
       <p>Thank you. The next issue of ${PUBLICATION} will come to your inbox.</p>
-      <p class="muted">You can <a href="${preferencesUrl}">manage your subscription</a> at any time.</p>`,
+      <p class="muted">${PREFERENCES_HINT}</p>`,
   );
 }
 
-export function alreadyConfirmedPage(preferencesUrl: string): string {
+export function alreadyConfirmedPage(): string {
   return page(
     'Already subscribed',
     html`<h1>You are already subscribed</h1>
       <p>This address is already confirmed: there is nothing more to do.</p>
-      <p class="muted"><a href="${preferencesUrl}">Manage your subscription</a></p>`,
+      <p class="muted">${PREFERENCES_HINT}</p>`,
   );
 }
 
@@ -154,9 +165,8 @@ export function unsubscribePage(opts: {
   token: string;
   email: string | null;
   status: SubscriberStatus;
-  preferencesUrl: string;
 }): string {
-  if (opts.status === SubscriberStatus.Unsubscribed) return unsubscribedPage(opts.preferencesUrl, true);
+  if (opts.status === SubscriberStatus.Unsubscribed) return unsubscribedPage(true);
   return page(
     'Unsubscribe',
     html`<h1>Unsubscribe</h1>
@@ -165,18 +175,18 @@ export function unsubscribePage(opts: {
       </p>
       <form method="post" action="/unsubscribe?token=${encodeURIComponent(opts.token)}">
         <button type="submit">Unsubscribe</button>
-      </form>
-      <p class="muted">Or <a href="${opts.preferencesUrl}">manage your preferences</a> instead.</p>`,
+      </form>`,
   );
 }
 
-export function unsubscribedPage(preferencesUrl: string, already = false): string {
+export function unsubscribedPage(already = false): string {
   return page(
     'Unsubscribed',
     html`<h1>${already ? 'You are unsubscribed' : 'You have been unsubscribed'}</h1>
       <p>You will not receive ${PUBLICATION} any more.</p>
       <p class="muted">
-        Changed your mind? <a href="${preferencesUrl}">Resubscribe or manage your data</a>.
+        Changed your mind? <a href="/">Subscribe again</a> (we will email you a confirmation link). To
+        download or erase your data, use "Manage preferences" at the foot of any issue you received.
       </p>`,
   );
 }

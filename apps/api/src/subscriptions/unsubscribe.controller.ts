@@ -1,4 +1,4 @@
-import { SubscriberLinks, SubscriptionService, TokenPurpose } from '@app/core';
+import { SubscriptionService, TokenPurpose } from '@app/core';
 import { Controller, Get, HttpCode, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { SkipThrottle, ThrottlerGuard } from '@nestjs/throttler';
@@ -11,33 +11,22 @@ import { goneLinkPage, invalidLinkPage, unsubscribedPage, unsubscribePage } from
 /**
  * The List-Unsubscribe target. GET shows a button; POST unsubscribes at once, including RFC 8058 one-click
  * POSTs from mailbox providers (`List-Unsubscribe=One-Click`, urlencoded or multipart): no cookie, no CSRF
- * token, no redirect, 200, idempotent. Unsubscribe tokens never expire.
+ * token, no redirect, 200, idempotent. Unsubscribe tokens never expire, and grant unsubscribing only: the
+ * pages carry no preferences link (see subscription.pages.ts).
  */
 @ApiTags('subscriptions')
 @Controller('unsubscribe')
 @UseGuards(ThrottlerGuard)
 export class UnsubscribeController {
-  constructor(
-    private readonly subscriptions: SubscriptionService,
-    private readonly links: SubscriberLinks,
-  ) {}
+  constructor(private readonly subscriptions: SubscriptionService) {}
 
   @Get()
-  @ApiOperation({ summary: 'Unsubscribe page with an "Unsubscribe" button and a link to preferences' })
+  @ApiOperation({ summary: 'Unsubscribe page with an "Unsubscribe" button' })
   async page(@Query('token') token: unknown, @Res() res: Response): Promise<void> {
     const found = await this.subscriptions.lookup(token, TokenPurpose.Unsubscribe);
     if (!found.ok) return sendPage(res, found.reason === 'gone' ? 404 : 400, this.failure(found.reason));
     const s = found.subscriber;
-    sendPage(
-      res,
-      200,
-      unsubscribePage({
-        token: String(token),
-        email: s.email,
-        status: s.status,
-        preferencesUrl: this.links.preferencesUrl(s.uid),
-      }),
-    );
+    sendPage(res, 200, unsubscribePage({ token: String(token), email: s.email, status: s.status }));
   }
 
   /**
@@ -61,7 +50,7 @@ export class UnsubscribeController {
       s.id,
       evidence(req, oneClick ? 'one-click' : 'unsubscribe-page'),
     );
-    sendPage(res, 200, unsubscribedPage(this.links.preferencesUrl(s.uid), !changed));
+    sendPage(res, 200, unsubscribedPage(!changed));
   }
 
   private failure(reason: 'invalid' | 'gone' | 'expired'): string {
