@@ -235,6 +235,8 @@ describe('hardening: file outbox write failures', () => {
         OUTBOX_DIR: outbox,
         SEND_MAX_CONSECUTIVE_FAILURES: '10',
         THROTTLE_LIMIT: '1000',
+        // readiness sees the outbox fixed at once, not after the mail check's cache expires
+        HEALTH_MAIL_CHECK_CACHE_MS: '0',
       },
       workers: 1,
     });

@@ -68,6 +68,11 @@ export const envSchema = z
     /** Each worker serves its own Prometheus /metrics on HOST:WORKER_METRICS_PORT; 0 turns it off. */
     WORKER_METRICS_PORT: int(0, 65535).default(9465),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /**
+     * How long /health/ready reuses the mail transport's last check (up or down): each check opens an SMTP
+     * connection (and logs in), which relays rate-limit and block on. 0 checks on every call.
+     */
+    HEALTH_MAIL_CHECK_CACHE_MS: int(0, 3600000).default(30000),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production' && !env.SECRET_KEY) {
