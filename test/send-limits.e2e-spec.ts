@@ -76,6 +76,17 @@ describe('mail limits: per-user test sends, and the global send rate for all mai
       expect(res.status).toBe(303);
       await h.smtp.waitFor(TEST_SEND_RECIPIENTS_PER_WINDOW + 1);
     });
+
+    it('refuses a long malformed address in the console form at once (the check does not backtrack)', async () => {
+      const someone = await consoleLogin(h, 'editor');
+      const res = await request(h.baseUrl)
+        .post(`/admin/editions/${editionId}/test`)
+        .set('Cookie', someone.cookie)
+        .type('form')
+        .send({ _csrf: someone.csrf, to: `a@${'.'.repeat(300_000)}<` });
+      expect(res.status).toBe(400);
+      expect(res.text).toContain('Not a valid email address');
+    });
   });
 
   describe('the global send rate', () => {
