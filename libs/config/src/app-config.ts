@@ -5,6 +5,17 @@ import { envSchema, type Env } from './config.schema';
 
 export class ConfigError extends Error {}
 
+/** A service URL as it may be printed: its password replaced. */
+function withoutPassword(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return url.replace(/:[^:@/]*@/, ':***@');
+  }
+}
+
 /** Validated, typed configuration. Built once at boot; a bad value stops the process with a clear message. */
 export class AppConfig {
   readonly env: Env;
@@ -27,7 +38,9 @@ export class AppConfig {
         const name = i.path.join('.') || '(environment)';
         const value = cleaned[name];
         const shown =
-          value === undefined || /SECRET|TOKEN|KEY|PASSWORD/.test(name) ? '' : ` (got "${value}")`;
+          value === undefined || /SECRET|TOKEN|KEY|PASSWORD/.test(name)
+            ? ''
+            : ` (got "${name.endsWith('_URL') ? withoutPassword(value) : value}")`;
         return `  - ${name}: ${i.message}${shown}`;
       });
       throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);

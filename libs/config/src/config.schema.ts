@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { productionSecretProblem, PUBLISHED_SECRET_VALUES, SECRET_VARIABLES } from './published-secrets';
 
 const url = (protocols: string[]) =>
   z
@@ -78,6 +79,25 @@ export const envSchema = z
     if (env.NODE_ENV === 'production' && !env.SECRET_KEY) {
       ctx.addIssue({ code: 'custom', path: ['SECRET_KEY'], message: 'is required when NODE_ENV=production' });
     }
+    if (env.NODE_ENV === 'production') {
+      // A secret everyone can read is no secret: examples from this repository, placeholders, short values.
+      for (const name of SECRET_VARIABLES) {
+        const value = env[name];
+        const problem = value === undefined ? undefined : productionSecretProblem(value);
+        if (problem) ctx.addIssue({ code: 'custom', path: [name], message: problem });
+      }
+      // Passwords inside service URLs are other systems' credentials (no length rule), but never published ones.
+      for (const name of ['DATABASE_URL', 'REDIS_URL', 'SMTP_URL'] as const) {
+        const password = urlPassword(env[name]);
+        if (password !== undefined && PUBLISHED_SECRET_VALUES.includes(password)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [name],
+            message: 'has a password published in this repository: set a random one',
+          });
+        }
+      }
+    }
     const dkim = [env.DKIM_DOMAIN, env.DKIM_SELECTOR, env.DKIM_PRIVATE_KEY].filter(Boolean).length;
     if (dkim !== 0 && dkim !== 3) {
       ctx.addIssue({
@@ -87,5 +107,14 @@ export const envSchema = z
       });
     }
   });
+
+function urlPassword(url: string | undefined): string | undefined {
+  try {
+    const p = url ? decodeURIComponent(new URL(url).password) : '';
+    return p || undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 export type Env = z.infer<typeof envSchema>;
