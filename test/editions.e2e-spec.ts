@@ -91,6 +91,29 @@ describe('editions (admin API, preview, test send, archive)', () => {
     expect(await h.query('SELECT id, updated_at FROM edition ORDER BY id')).toEqual(before);
   });
 
+  // Issue 11, item 2: this subject line took 20 s to parse (a backtracking pattern, quadratic in the spaces)
+  // and the API answered nothing else meanwhile. The test's own timeout is the only clock: the line is
+  // refused by its length before any pattern sees it, and /health/live, asked at the same time, answers.
+  it('refuses a 160,000-space draft line with 400 and its line number while still answering other requests', async () => {
+    const line = `A${' '.repeat(160_000)}B | April 2026`;
+    for (const [body, type, length] of [
+      [`${line}\n${APRIL.split('\n').slice(1).join('\n')}`, 'text/plain', '160,015'],
+      [`# ${line}\n\n## April 2026 Highlights\n`, 'text/markdown', '160,017'],
+    ] as const) {
+      const [imported, live] = await Promise.all([
+        importDraft(body, type),
+        request(h.baseUrl).get('/health/live'),
+      ]);
+      expect(live.status).toBe(200);
+      expect(imported.status).toBe(400);
+      expect(imported.body).toMatchObject({
+        line: 1,
+        expected: `a line of at most 5,000 characters (this one has ${length})`,
+      });
+    }
+    expect(await h.query(`SELECT id FROM edition WHERE slug = '2026-04'`)).toEqual([]);
+  }, 20_000);
+
   it('round-trips through the Markdown export and import', async () => {
     const [row] = await h.query<{ id: number }>(`SELECT id FROM edition WHERE slug = '2025-04'`);
     const md = await request(h.baseUrl)

@@ -1,15 +1,30 @@
 import type { EditionContent } from '@app/email';
 import {
-  EMAIL_RE,
   classifyHighlightLine,
   findIssueMonth,
   parseSubject,
   headingKind,
+  isEmailLike,
   isHighlightsHeading,
+  MAX_DRAFT_LINE_LENGTH,
   sectionHeading,
   splitTrailingGroup,
   type HighlightLineKind,
 } from './draft.parser';
+
+/**
+ * Throws when a line written for `content` would be longer than a draft may have: the structured API takes
+ * longer fields than MAX_DRAFT_LINE_LENGTH, and an export that cannot be imported again would be a trap.
+ */
+export function assertLinesFit(lines: string[]): void {
+  const i = lines.findIndex((l) => l.length > MAX_DRAFT_LINE_LENGTH);
+  if (i >= 0) {
+    throw new Error(
+      `Edition content cannot be written as a draft: line ${i + 1} would have ${lines[i]!.length.toLocaleString('en')} ` +
+        `characters (a draft line has at most ${MAX_DRAFT_LINE_LENGTH.toLocaleString('en')})`,
+    );
+  }
+}
 
 /**
  * Checks that `content` can be written in the draft format and read back unchanged; throws an Error naming
@@ -74,7 +89,7 @@ export function assertRepresentable(content: EditionContent): void {
     line(`masthead[${i}].role`, m.role);
     line(`masthead[${i}].name`, m.name);
     if (m.role.includes(',')) fail(`masthead[${i}].role`, 'contains a comma');
-    if (m.email !== undefined && !EMAIL_RE.test(m.email))
+    if (m.email !== undefined && !isEmailLike(m.email))
       fail(`masthead[${i}].email`, 'is not an email address');
     const g = splitTrailingGroup(m.name);
     if (m.email === undefined && g?.inner.includes('@'))
@@ -129,5 +144,6 @@ export function formatDraft(content: EditionContent): string {
     lines.push(content.mastheadTitle || content.publicationName);
     for (const m of content.masthead) lines.push(`${m.role}, ${m.name}${m.email ? ` (${m.email})` : ''}`);
   }
+  assertLinesFit(lines);
   return `${lines.join('\n')}\n`;
 }

@@ -36,6 +36,64 @@ export interface SourceLine {
 
 export type SectionKind = 'links' | 'analysis' | 'perspectives' | 'masthead';
 
+// ---- Linear text helpers ---------------------------------------------------------------------------------
+// Every regular expression here sees editor input, and a backtracking pattern such as /[\s|:]+$/ retries
+// from every position of a long run: quadratic, and one 80,000-space line held the API for seconds. So
+// patterns stay anchored and non-overlapping, trailing runs are scanned by these loops instead, and no line
+// is longer than MAX_DRAFT_LINE_LENGTH (libs/core/src/editions/regex-linear.spec.ts checks all of it).
+
+/**
+ * The longest line a draft may have, in UTF-16 code units, after trimming. The April 2025 issue's longest
+ * line (a paragraph of about 150 words) has 911; a line this long is a paste gone wrong.
+ */
+export const MAX_DRAFT_LINE_LENGTH = 5000;
+
+/** Line terminators as `.` and `$` know them. */
+export const LINE_TERMINATOR_RE = /[\n\r\u2028\u2029]/;
+
+/** True for one character that `\s` matches (String.prototype.trim removes exactly those). */
+export function isSpace(ch: string | undefined): boolean {
+  return ch !== undefined && ch !== '' && ch.trim() === '';
+}
+
+/** `text` without its trailing characters (UTF-16 code units) for which `drop` holds. */
+export function trimEndWhile(text: string, drop: (ch: string) => boolean): string {
+  let end = text.length;
+  while (end > 0 && drop(text[end - 1]!)) end--;
+  return text.slice(0, end);
+}
+
+/** What may stand between the publication name and the month in a subject: "CRANK Call | April 2025". */
+const SUBJECT_SEPARATORS = '|:–—-';
+
+/** `text` without trailing spaces and separators: what .replace(/[\s|:–—-]+$/u, '') did, in one pass. */
+export function trimSubjectSeparators(text: string): string {
+  return trimEndWhile(text, (c) => isSpace(c) || SUBJECT_SEPARATORS.includes(c));
+}
+const HIGHLIGHTS = 'highlights';
+
+/**
+ * Refuses a line that cannot be part of a draft: longer than MAX_DRAFT_LINE_LENGTH, or holding a control
+ * character or line separator. `line` is the line as typed, `n` its 1-based number.
+ */
+export function checkDraftLine(line: string, n: number): void {
+  if (line.length > MAX_DRAFT_LINE_LENGTH) {
+    throw new DraftParseError(
+      n,
+      `a line of at most ${MAX_DRAFT_LINE_LENGTH.toLocaleString('en')} characters (this one has ${line.length.toLocaleString('en')})`,
+    );
+  }
+  // NUL cannot be stored (PostgreSQL text) and other controls or line separators have no place in a
+  // draft: say which line holds one rather than failing later.
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\u0085\u2028\u2029]/.test(line)) {
+    throw new DraftParseError(
+      n,
+      'text without control characters or line separators (a NUL, escape or similar was found)',
+    );
+  }
+}
+
 export { MONTH_NAMES };
 
 const MONTH_RE =
@@ -68,7 +126,7 @@ export function parseSubject(subject: string, line: number): { publicationName: 
     bar >= 0
       ? subject.slice(0, bar)
       : subject.slice(0, month.index) + subject.slice(month.index + month.match.length);
-  publicationName = publicationName.replace(/[\s|:–—-]+$/u, '').trim();
+  publicationName = trimSubjectSeparators(publicationName).trim();
   if (!publicationName) {
     throw new DraftParseError(
       line,
@@ -98,8 +156,19 @@ export function headingKind(text: string, publicationName: string): SectionKind 
   return null;
 }
 
+/**
+ * "Highlights" as the last word, an optional colon after it: what /^(?:.*\s)?highlights:?$/i said, written
+ * as slices so its cost cannot depend on how the line is built.
+ */
 export function isHighlightsHeading(text: string): boolean {
-  return /^(?:.*\s)?highlights:?$/i.test(text.trim());
+  const t = text.trim();
+  const body = t.endsWith(':') ? t.slice(0, -1) : t;
+  if (!/^highlights$/i.test(body.slice(-HIGHLIGHTS.length))) return false;
+  const before = body.slice(0, -HIGHLIGHTS.length);
+  // `.*` stops at a line terminator, so the text before the last space may hold none
+  return (
+    before === '' || (isSpace(before[before.length - 1]) && !LINE_TERMINATOR_RE.test(before.slice(0, -1)))
+  );
 }
 
 /** Heading written by formatDraft / toMarkdown for each optional section. */
@@ -128,15 +197,38 @@ export function splitTrailingGroup(text: string): { before: string; inner: strin
   return null;
 }
 
-export const EMAIL_RE = /^[^\s@()<>,;:"[\]\\]+@[^\s@()<>,;:"[\]\\]+\.[^\s@()<>,;:"[\]\\]+$/;
+/** A character a masthead address may not hold (space, @ apart from the one separator, brackets, quotes...). */
+const EMAIL_FORBIDDEN_RE = /[\s@()<>,;:"[\]\\]/;
+
+/**
+ * A plausible address for a masthead line: "local@domain" with a dot inside the domain, nothing in
+ * EMAIL_FORBIDDEN_RE. The single regex this replaces (/^[^X]+@[^X]+\.[^X]+$/) tried every dot of the domain
+ * and rescanned the rest each time: quadratic in the number of dots.
+ */
+export function isEmailLike(text: string): boolean {
+  const at = text.indexOf('@');
+  if (at <= 0) return false;
+  const domain = text.slice(at + 1);
+  return (
+    !EMAIL_FORBIDDEN_RE.test(text.slice(0, at)) &&
+    !EMAIL_FORBIDDEN_RE.test(domain) &&
+    domain.slice(1, -1).includes('.')
+  );
+}
 
 // ---- Highlights: headline or paragraph? --------------------------------------------------------------
 
 export type HighlightLineKind = 'headline' | 'paragraph';
 
+/** The last character of `text` before any closing quotes and brackets, or undefined. */
+function finalMark(text: string): string | undefined {
+  const end = trimEndWhile(text, (c) => CLOSING_MARKS.includes(c)).length;
+  return end > 0 ? text[end - 1] : undefined;
+}
+const CLOSING_MARKS = `"'”’»)]`;
 /** A line ends a sentence: . ! ? or … optionally followed by closing quotes/brackets. */
-const SENTENCE_END_RE = /[.!?…]["'”’»)\]]*$/u;
-const QUESTION_END_RE = /\?["'”’»)\]]*$/u;
+export const endsSentence = (text: string): boolean => '.!?…'.includes(finalMark(text) ?? 'x');
+export const endsQuestion = (text: string): boolean => finalMark(text) === '?';
 /** A line without final punctuation longer than this is a paragraph that lost its full stop, not a headline. */
 export const MAX_HEADLINE_LENGTH = 200;
 /** A question that is at most this long and followed by body text is a headline ("Will X happen?"). */
@@ -148,8 +240,8 @@ function isPlainParagraph(text: string): boolean {
   return (
     PARAGRAPH_MARK_RE.test(text) ||
     (!HEADLINE_MARK_RE.test(text) &&
-      SENTENCE_END_RE.test(text) &&
-      !(QUESTION_END_RE.test(text) && text.length <= MAX_QUESTION_HEADLINE_LENGTH))
+      endsSentence(text) &&
+      !(endsQuestion(text) && text.length <= MAX_QUESTION_HEADLINE_LENGTH))
   );
 }
 
@@ -163,12 +255,12 @@ export function classifyHighlightLine(
 ): { kind: HighlightLineKind; text: string } {
   if (HEADLINE_MARK_RE.test(text)) return { kind: 'headline', text: text.replace(HEADLINE_MARK_RE, '') };
   if (PARAGRAPH_MARK_RE.test(text)) return { kind: 'paragraph', text: text.replace(PARAGRAPH_MARK_RE, '') };
-  if (QUESTION_END_RE.test(text)) {
+  if (endsQuestion(text)) {
     const questionHeadline =
       text.length <= MAX_QUESTION_HEADLINE_LENGTH && next !== undefined && isPlainParagraph(next);
     return { kind: questionHeadline ? 'headline' : 'paragraph', text };
   }
-  if (SENTENCE_END_RE.test(text)) return { kind: 'paragraph', text };
+  if (endsSentence(text)) return { kind: 'paragraph', text };
   return { kind: text.length > MAX_HEADLINE_LENGTH ? 'paragraph' : 'headline', text };
 }
 
@@ -244,7 +336,7 @@ export function parseMastheadLine(line: SourceLine): MastheadEntry {
   let email: string | undefined;
   const group = splitTrailingGroup(rest);
   if (group && group.inner.includes('@')) {
-    if (!EMAIL_RE.test(group.inner)) {
+    if (!isEmailLike(group.inner)) {
       throw new DraftParseError(line.n, `${expected}: “${group.inner}” is not an email address`, line.text);
     }
     email = group.inner;
@@ -267,15 +359,7 @@ export function sourceLines(text: string): SourceLine[] {
     .split(/\r\n|\r|\n/)
     .forEach((raw, i) => {
       const t = raw.trim();
-      // NUL cannot be stored (PostgreSQL text) and other controls or line separators have no place in a
-      // draft: say which line holds one rather than failing later.
-      // eslint-disable-next-line no-control-regex
-      if (/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\u0085\u2028\u2029]/.test(t)) {
-        throw new DraftParseError(
-          i + 1,
-          'text without control characters or line separators (a NUL, escape or similar was found)',
-        );
-      }
+      checkDraftLine(t, i + 1);
       if (t) out.push({ n: i + 1, text: t });
     });
   return out;

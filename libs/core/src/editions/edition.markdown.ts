@@ -1,14 +1,17 @@
 import type { EditionContent, Highlight, MastheadEntry } from '@app/email';
-import { assertRepresentable } from './draft.format';
+import { assertLinesFit, assertRepresentable } from './draft.format';
 import {
+  checkDraftLine,
   DraftParseError,
-  EMAIL_RE,
   findIssueMonth,
   headingKind,
+  isEmailLike,
+  isSpace,
   issueLabelFromSlug,
   parseSubject,
   sectionHeading,
   splitTrailingGroup,
+  trimEndWhile,
   type SectionKind,
   type SourceLine,
 } from './draft.parser';
@@ -76,7 +79,8 @@ export function toMarkdown(content: EditionContent): string {
     }
     out.push('');
   }
-  return `${out.join('\n').replace(/\n+$/, '')}\n`;
+  assertLinesFit(out);
+  return `${trimEndWhile(out.join('\n'), (c) => c === '\n')}\n`;
 }
 
 interface Block {
@@ -84,7 +88,39 @@ interface Block {
   text: string;
 }
 
-const MAILTO_RE = /\s*\(\[[^\]]*\]\(mailto:([^()\s]+)\)\)$/;
+/**
+ * The text after `marker` and the spaces that follow it, or null when the line is not `marker`, at least one
+ * space, then the rest: /^marker\s+(.*)$/ without its backtracking (lines hold no line terminator, see
+ * checkDraftLine).
+ */
+export function afterMarker(text: string, marker: string): string | null {
+  if (!text.startsWith(marker) || !isSpace(text[marker.length])) return null;
+  return text.slice(marker.length).trimStart();
+}
+
+/** The content of a list item "- text" ("*" and "+" too), or null. */
+export function listItem(text: string): string | null {
+  return afterMarker(text, '-') ?? afterMarker(text, '*') ?? afterMarker(text, '+');
+}
+
+/**
+ * A masthead item's trailing " ([label](mailto:address))": the address and where the suffix (with the spaces
+ * before it) starts, or null. Read from the end, as the leftmost match of
+ * /\s*\(\[[^\]]*\]\(mailto:([^()\s]+)\)\)$/ would find it, without that pattern's retry at every space.
+ */
+export function trailingMailto(text: string): { email: string; index: number } | null {
+  if (!text.endsWith('))')) return null;
+  const close = text.length - 2;
+  const open = text.lastIndexOf('(', close - 1); // the address holds no "(": this opens "(mailto:"
+  if (open < 1 || text[open - 1] !== ']' || !text.startsWith('mailto:', open + 1)) return null;
+  const email = text.slice(open + 8, close);
+  if (email === '' || email.includes(')') || [...email].some(isSpace)) return null;
+  // the label holds no "]": its "([" comes after the last "]" before the one closing it
+  const labelFloor = text.lastIndexOf(']', open - 2) + 1;
+  const start = text.indexOf('([', labelFloor);
+  if (start < 0 || start + 2 > open - 1) return null;
+  return { email, index: trimEndWhile(text.slice(0, start), isSpace).length };
+}
 
 export function parseMarkdown(md: string): EditionContent {
   const raw = md.replace(/^\uFEFF/, '').split(/\r\n|\r|\n/);
@@ -93,19 +129,20 @@ export function parseMarkdown(md: string): EditionContent {
   let para: Block | null = null;
   raw.forEach((r, i) => {
     const text = r.trim();
+    checkDraftLine(text, i + 1);
     const line = { n: i + 1, text };
     if (!text) {
       para = null;
       return;
     }
-    const isItem = /^[-*+]\s+/.test(text);
+    const isItem = listItem(text) !== null;
     if (/^#{1,6}\s/.test(text) || isItem) {
       para = null;
       blocks.push({ line, text });
       return;
     }
     const prev = blocks[blocks.length - 1];
-    if (!para && prev && /^[-*+]\s+/.test(prev.text) && /^\s/.test(r)) {
+    if (!para && prev && listItem(prev.text) !== null && isSpace(r[0])) {
       prev.text += ` ${text}`; // indented continuation of a list item
       return;
     }
@@ -118,10 +155,10 @@ export function parseMarkdown(md: string): EditionContent {
   });
 
   const first = blocks[0];
-  const h1 = first && /^#\s+(.*)$/.exec(first.text);
-  if (!first || !h1)
+  const h1 = first ? afterMarker(first.text, '#') : null;
+  if (!first || h1 === null)
     throw new DraftParseError(first?.line.n ?? 1, 'a “# Subject” heading first', first?.text);
-  const subject = unescapeMarkdown(stripClosingHashes(h1[1] ?? ''));
+  const subject = unescapeMarkdown(stripClosingHashes(h1));
   const { publicationName, slug } = parseSubject(subject, first.line.n);
 
   const content: EditionContent = {
@@ -143,11 +180,11 @@ export function parseMarkdown(md: string): EditionContent {
   const seen = new Set<string>();
 
   for (const b of blocks.slice(1)) {
-    const h2 = /^##\s+(.*)$/.exec(b.text);
-    const h3 = /^###\s+(.*)$/.exec(b.text);
-    const item = /^[-*+]\s+(.*)$/.exec(b.text);
-    if (h2) {
-      const title = unescapeMarkdown(stripClosingHashes(h2[1] ?? ''));
+    const h2 = afterMarker(b.text, '##');
+    const h3 = afterMarker(b.text, '###');
+    const item = listItem(b.text);
+    if (h2 !== null) {
+      const title = unescapeMarkdown(stripClosingHashes(h2));
       const kind: 'highlights' | SectionKind | null =
         headingKind(title, publicationName) ?? (content.highlightsTitle ? null : 'highlights');
       if (!kind || seen.has(kind)) {
@@ -174,20 +211,21 @@ export function parseMarkdown(md: string): EditionContent {
       continue;
     }
     if (section === 'description') {
-      if (h3 || item) throw new DraftParseError(b.line.n, 'the “## … Highlights” heading', b.text);
+      if (h3 !== null || item !== null)
+        throw new DraftParseError(b.line.n, 'the “## … Highlights” heading', b.text);
       description.push(unescapeMarkdown(b.text));
     } else if (section === 'highlights') {
-      if (h3) {
-        highlight = { headline: unescapeMarkdown(stripClosingHashes(h3[1] ?? '')), paragraphs: [] };
+      if (h3 !== null) {
+        highlight = { headline: unescapeMarkdown(stripClosingHashes(h3)), paragraphs: [] };
         content.highlights.push(highlight);
-      } else if (!highlight || item || /^#/.test(b.text)) {
+      } else if (!highlight || item !== null || b.text.startsWith('#')) {
         throw new DraftParseError(b.line.n, 'a “### Headline” before this paragraph', b.text);
       } else {
         highlight.paragraphs.push(unescapeMarkdown(b.text));
       }
     } else {
-      if (!item) throw new DraftParseError(b.line.n, 'a list item starting with “- ”', b.text);
-      const line = { n: b.line.n, text: item[1] ?? '' };
+      if (item === null) throw new DraftParseError(b.line.n, 'a list item starting with “- ”', b.text);
+      const line = { n: b.line.n, text: item };
       if (section === 'links') content.links.push(parseMdLink(line));
       else if (section === 'masthead') content.masthead.push(parseMdMasthead(line));
       else content[section].push(parseMdAttributed(line));
@@ -202,8 +240,17 @@ export function parseMarkdown(md: string): EditionContent {
   return content;
 }
 
-function stripClosingHashes(text: string): string {
-  return text.replace(/(?:^|\s+)#+\s*$/, '').trim();
+/**
+ * A heading without its optional closing "#"s: "Title ##" -> "Title". The closing run must stand alone
+ * (after a space, or be the whole text); "C#" keeps its "#". Scanned from the end: the pattern this replaces,
+ * /(?:^|\s+)#+\s*$/, retried from every space of a long run.
+ */
+export function stripClosingHashes(text: string): string {
+  const body = trimEndWhile(text, isSpace);
+  const beforeHashes = trimEndWhile(body, (c) => c === '#');
+  if (beforeHashes.length === body.length) return text.trim();
+  if (beforeHashes !== '' && !isSpace(beforeHashes[beforeHashes.length - 1])) return text.trim();
+  return beforeHashes.trim();
 }
 
 function parseMdLink(line: SourceLine) {
@@ -226,9 +273,9 @@ function parseMdAttributed(line: SourceLine) {
 function parseMdMasthead(line: SourceLine): MastheadEntry {
   let rest = line.text;
   let email: string | undefined;
-  const m = MAILTO_RE.exec(rest);
-  if (m && m[1] && EMAIL_RE.test(m[1])) {
-    email = m[1];
+  const m = trailingMailto(rest);
+  if (m && isEmailLike(m.email)) {
+    email = m.email;
     rest = rest.slice(0, m.index);
   }
   const comma = rest.indexOf(',');

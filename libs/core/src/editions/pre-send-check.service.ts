@@ -169,7 +169,7 @@ export class PreSendCheckService {
     const lu = headers.get('list-unsubscribe')?.[0];
     const post = headers.get('list-unsubscribe-post')?.[0];
     const problems: string[] = [];
-    const urls = lu ? [...lu.matchAll(/<([^>]*)>/g)].map((m) => m[1] ?? '') : [];
+    const urls = lu ? angleBracketed(lu) : [];
     const web = urls.find((u) => /^https?:/i.test(u));
     if (!lu) problems.push('List-Unsubscribe header missing');
     else if (!web) problems.push('List-Unsubscribe has no web (https) URL');
@@ -211,9 +211,7 @@ export class PreSendCheckService {
 
   private linksItem(htmlBody: string): PreSendCheckItem {
     const label = 'All links absolute (https, http or mailto)';
-    const targets = [...htmlBody.matchAll(/\s(href|src)\s*=\s*(?:"([^"]*)"|'([^']*)')/gi)].map((m) =>
-      decodeEntities((m[2] ?? m[3] ?? '').trim()),
-    );
+    const targets = linkTargets(htmlBody);
     const bad = targets.filter((t) => !/^(https?:\/\/[^\s/]+|mailto:\S+@)/i.test(t));
     const plainHttp = targets.filter((t) => /^http:\/\//i.test(t));
     const uniq = (xs: string[]) => [...new Set(xs)];
@@ -274,6 +272,28 @@ export class PreSendCheckService {
     }
     return { id: 'sender', label, ok: true, detail: `From: ${shown}` };
   }
+}
+
+/**
+ * The "<...>" parts of a header such as List-Unsubscribe, as /<([^>]*)>/g finds them, by indexOf: that
+ * pattern restarts at every "<" of a run without a ">" and rescans the rest (quadratic).
+ */
+export function angleBracketed(header: string): string[] {
+  const out: string[] = [];
+  for (let from = 0; ;) {
+    const open = header.indexOf('<', from);
+    const close = open < 0 ? -1 : header.indexOf('>', open + 1);
+    if (close < 0) return out;
+    out.push(header.slice(open + 1, close));
+    from = close + 1;
+  }
+}
+
+/** The href and src values of an HTML document, entities decoded, trimmed. */
+export function linkTargets(html: string): string[] {
+  return [...html.matchAll(/\s(href|src)\s*=\s*(?:"([^"]*)"|'([^']*)')/gi)].map((m) =>
+    decodeEntities((m[2] ?? m[3] ?? '').trim()),
+  );
 }
 
 /** The few HTML entities an href can hold after React Email's escaping. */
