@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { EditionService } from '@app/core';
 import { waitUntil } from '@app/testing';
+import { BadRequestException } from '@nestjs/common';
 import { JOB_QUEUE, JobName, redisOptions } from '@app/queue';
 import { Queue } from 'bullmq';
 import request from 'supertest';
@@ -113,6 +115,47 @@ describe('editions (admin API, preview, test send, archive)', () => {
     }
     expect(await h.query(`SELECT id FROM edition WHERE slug = '2026-04'`)).toEqual([]);
   }, 20_000);
+
+  // Issue 11, item 11: edition.subject is varchar(300), and a longer subject was a 500 from PostgreSQL.
+  it('refuses a subject over 300 characters with 400 (the draft line, or the field), and saves nothing', async () => {
+    const before = await h.query('SELECT id, subject, updated_at FROM edition ORDER BY id');
+    const subject = `CRANK Call ${'x'.repeat(277)} | April 2025`;
+    expect(subject).toHaveLength(301);
+    const lines = APRIL.split('\n');
+    for (const [body, type, line] of [
+      [['', ...lines].map((l, i) => (i === 1 ? subject : l)).join('\n'), 'text/plain', 2],
+      [`# ${subject}\n\n## April 2025 Highlights\n`, 'text/markdown', 1],
+    ] as const) {
+      const res = await importDraft(body, type);
+      expect(res.status).toBe(400);
+      expect(res.body).toMatchObject({
+        line,
+        expected: 'a subject of at most 300 characters (this one has 301)',
+      });
+      expect(res.body.message).toMatch(new RegExp(`^Line ${line}: expected a subject of at most 300`));
+    }
+    const [row] = await h.query<{ id: number }>(`SELECT id FROM edition WHERE slug = '2025-04'`);
+    const structured = await request(h.baseUrl)
+      .post('/api/admin/editions')
+      .set('Authorization', auth())
+      .send({ ...crankCallApril2025, subject });
+    expect(structured.status).toBe(400);
+    expect(JSON.stringify(structured.body)).toContain(
+      'subject must be shorter than or equal to 300 characters',
+    );
+    const patched = await request(h.baseUrl)
+      .patch(`/api/admin/editions/${row!.id}`)
+      .set('Authorization', auth())
+      .send({ subject });
+    expect(patched.status).toBe(400);
+    // the service checks too, for callers without a DTO (the seed, other services)
+    const service = await h.app
+      .get(EditionService)
+      .saveDraft({ ...crankCallApril2025, subject })
+      .catch((e: unknown) => e);
+    expect(service).toBeInstanceOf(BadRequestException);
+    expect(await h.query('SELECT id, subject, updated_at FROM edition ORDER BY id')).toEqual(before);
+  });
 
   it('round-trips through the Markdown export and import', async () => {
     const [row] = await h.query<{ id: number }>(`SELECT id FROM edition WHERE slug = '2025-04'`);

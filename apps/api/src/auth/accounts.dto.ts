@@ -1,4 +1,9 @@
-import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, ROLES } from '@app/core/accounts';
+import {
+  API_TOKEN_NAME_MAX_LENGTH,
+  PASSWORD_MAX_LENGTH,
+  PASSWORD_MIN_LENGTH,
+  ROLES,
+} from '@app/core/accounts';
 import { UserRole } from '@app/database';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
@@ -67,9 +72,11 @@ export class UserDto {
 }
 
 export class CreateTokenDto {
-  @ApiProperty({ example: 'deploy script', maxLength: 100 })
+  @ApiProperty({ example: 'deploy script', maxLength: API_TOKEN_NAME_MAX_LENGTH })
   @IsString()
-  @Length(1, 100, { message: 'name must be 1 to 100 characters' })
+  @Length(1, API_TOKEN_NAME_MAX_LENGTH, {
+    message: `name must be 1 to ${API_TOKEN_NAME_MAX_LENGTH} characters`,
+  })
   name!: string;
 
   @ApiPropertyOptional({

@@ -4,6 +4,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { DataSource, type EntityManager, IsNull } from 'typeorm';
 import {
   AccountsError,
+  API_TOKEN_NAME_MAX_LENGTH,
   API_TOKEN_PREFIX,
   type ApiTokenLookup,
   type ApiTokenView,
@@ -246,8 +247,8 @@ export class AccountsService {
     expiresAt: Date | null = null,
   ): Promise<CreatedApiToken> {
     const label = name.trim();
-    if (!label || label.length > 100)
-      throw new AccountsError('Token name must be 1 to 100 characters', 'invalid');
+    if (!label || label.length > API_TOKEN_NAME_MAX_LENGTH)
+      throw new AccountsError(`Token name must be 1 to ${API_TOKEN_NAME_MAX_LENGTH} characters`, 'invalid');
     if (expiresAt !== null) {
       if (Number.isNaN(expiresAt.getTime()) || expiresAt.getUTCFullYear() > 9999)
         throw new AccountsError('expiresAt must be a valid date and time', 'invalid');

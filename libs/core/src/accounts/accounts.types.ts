@@ -10,6 +10,9 @@ export function isRole(v: unknown): v is UserRole {
 /** Console sessions end 12 hours after login, whatever the activity (absolute, not sliding). */
 export const SESSION_TTL_MS = 12 * 3600 * 1000;
 
+/** The size of api_token.name: a longer (trimmed) name is refused. */
+export const API_TOKEN_NAME_MAX_LENGTH = 100;
+
 /** Personal API tokens start with this, so a leaked one is recognisable (secret scanners, logs). */
 export const API_TOKEN_PREFIX = 'nlt_';
 

@@ -1,6 +1,7 @@
 import type { EditionContent } from '@app/email';
 import {
   classifyHighlightLine,
+  EDITION_SUBJECT_MAX_LENGTH,
   findIssueMonth,
   parseSubject,
   headingKind,
@@ -40,6 +41,9 @@ export function assertRepresentable(content: EditionContent): void {
     if (!allowEmpty && !value) fail(field, 'is empty');
   };
   line('subject', content.subject);
+  if (content.subject.length > EDITION_SUBJECT_MAX_LENGTH) {
+    fail('subject', `is longer than ${EDITION_SUBJECT_MAX_LENGTH} characters`);
+  }
   let subject: { publicationName: string; slug: string } | null = null;
   try {
     subject = parseSubject(content.subject, 1);

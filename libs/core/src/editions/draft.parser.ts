@@ -111,8 +111,18 @@ export function findIssueMonth(text: string): { match: string; slug: string; ind
 /** "2025-04" -> "April 2025". */
 export const issueLabelFromSlug = issueLabel;
 
+/** The size of edition.subject (varchar): a longer subject is refused, not cut. */
+export const EDITION_SUBJECT_MAX_LENGTH = 300;
+
 /** Splits "CRANK Call | April 2025" into publication name and month slug; throws at `line` if impossible. */
 export function parseSubject(subject: string, line: number): { publicationName: string; slug: string } {
+  if (subject.length > EDITION_SUBJECT_MAX_LENGTH) {
+    throw new DraftParseError(
+      line,
+      `a subject of at most ${EDITION_SUBJECT_MAX_LENGTH} characters (this one has ${subject.length.toLocaleString('en')})`,
+      subject,
+    );
+  }
   const month = findIssueMonth(subject);
   if (!month) {
     throw new DraftParseError(

@@ -14,10 +14,12 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { type DataSource, type EntityManager, QueryFailedError } from 'typeorm';
 import { SendRateLimiter } from '../deliveries/send-rate.limiter';
 import { PREFERENCES_PATH, UNSUBSCRIBE_PATH } from '../subscriptions/subscriber-links';
-import { DraftParseError, parseDraft } from './draft.parser';
+import { DraftParseError, EDITION_SUBJECT_MAX_LENGTH, parseDraft } from './draft.parser';
 import { parseMarkdown, toMarkdown } from './edition.markdown';
 
 export const EDITION_SLUG_RE = /^\d{4}-(0[1-9]|1[0-2])$/;
+/** Every slug EDITION_SLUG_RE accepts ("YYYY-MM") has this length, the size of edition.slug. */
+export const EDITION_SLUG_LENGTH = 7;
 /** Stands where a reader's signed token goes in a preview, so nobody mistakes a preview link for a real one. */
 export const SAMPLE_TOKEN = 'SAMPLE-TOKEN-preview';
 export const TEST_SUBJECT_PREFIX = '[TEST] ';
@@ -238,6 +240,10 @@ export class EditionService {
     if (!EDITION_SLUG_RE.test(content.slug)) throw new BadRequestException('slug must be a month, YYYY-MM');
     assertHeaderSafe('subject', content.subject);
     if (content.subject.trim() === '') throw new BadRequestException('subject must not be empty');
+    // edition.subject is varchar(300): say so rather than let PostgreSQL fail the statement (a 500)
+    if (content.subject.length > EDITION_SUBJECT_MAX_LENGTH) {
+      throw new BadRequestException(`subject must be at most ${EDITION_SUBJECT_MAX_LENGTH} characters`);
+    }
   }
 
   private async load(id: number): Promise<Edition> {

@@ -336,6 +336,8 @@ const N = 12_500;
 const ENCODER = { n: 2_500, inputs: encoderLines };
 const LINE_ENTRY_POINTS: [string, (line: string) => unknown, typeof ENCODER?][] = [
   ['parseSubject', (l) => parseSubject(l, 1)],
+  // parseSubject refuses a subject over 300 characters first: its trimming loop on its own
+  ['trimSubjectSeparators', trimSubjectSeparators],
   ['findIssueMonth', findIssueMonth],
   ['isHighlightsHeading', isHighlightsHeading],
   ['headingKind', (l) => headingKind(l, 'CRANK Call')],

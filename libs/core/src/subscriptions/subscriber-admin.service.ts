@@ -5,7 +5,7 @@ import type { DataSource, Repository } from 'typeorm';
 import { checkName } from './email-address';
 import { SubscriberNotFoundError, SubscriptionInputError } from './subscription.errors';
 import { SubscriptionService } from './subscription.service';
-import { type ChangeEvidence, recordEvent } from './subscriber-events';
+import { type ChangeEvidence, consentEvidence, recordEvent } from './subscriber-events';
 
 export interface SubscriberFilter {
   /** Exact address, case-insensitive. */
@@ -139,11 +139,11 @@ export class SubscriberAdminService {
              confirmation_window_at = CASE WHEN $2::varchar = 'confirmed' THEN NULL ELSE confirmation_window_at END,
              unsubscribed_at = CASE WHEN $2::varchar = 'unsubscribed' THEN now() ELSE unsubscribed_at END,
              consent_at = CASE WHEN $2::varchar = 'confirmed' THEN now() ELSE consent_at END,
-             consent_source = CASE WHEN $2::varchar = 'confirmed' THEN $3 ELSE consent_source END,
-             consent_ip = CASE WHEN $2::varchar = 'confirmed' THEN $4 ELSE consent_ip END,
-             consent_user_agent = CASE WHEN $2::varchar = 'confirmed' THEN $5 ELSE consent_user_agent END
+             consent_ip = CASE WHEN $2::varchar = 'confirmed' THEN $3 ELSE consent_ip END,
+             consent_user_agent = CASE WHEN $2::varchar = 'confirmed' THEN $4 ELSE consent_user_agent END,
+             consent_source = CASE WHEN $2::varchar = 'confirmed' THEN $5 ELSE consent_source END
            WHERE id = $1`,
-          [id, to, ev.source, ev.ip ?? null, ev.userAgent?.slice(0, 512) ?? null],
+          [id, to, ...consentEvidence(ev)],
         );
         await recordEvent(m, id, 'status_changed', { from: cur.status, to }, ev);
       }

@@ -24,9 +24,28 @@ export type SubscriberEventType =
 
 const clip = (v: string | null | undefined, n: number): string | null => (v ? v.slice(0, n) : null);
 
+/**
+ * Sizes of the evidence columns (subscriber.consent_ip, consent_user_agent, consent_source and
+ * subscriber_event.ip, user_agent, source, detail). Evidence comes from request headers (the user agent, the
+ * client address a proxy forwards), so it is cut to fit rather than refused.
+ */
+export const EVIDENCE_MAX_LENGTH = { ip: 64, userAgent: 512, source: 100, detail: 500 } as const;
+
 /** The evidence columns of subscriber_event (ip, user_agent, source, detail), clipped to their sizes. */
 export function eventEvidence(ev: ChangeEvidence): (string | null)[] {
-  return [clip(ev.ip, 64), clip(ev.userAgent, 512), clip(ev.source, 100), clip(ev.detail, 500)];
+  const max = EVIDENCE_MAX_LENGTH;
+  return [
+    clip(ev.ip, max.ip),
+    clip(ev.userAgent, max.userAgent),
+    clip(ev.source, max.source),
+    clip(ev.detail, max.detail),
+  ];
+}
+
+/** The consent columns of subscriber (consent_ip, consent_user_agent, consent_source), clipped to their sizes. */
+export function consentEvidence(ev: ChangeEvidence): [string | null, string | null, string] {
+  const max = EVIDENCE_MAX_LENGTH;
+  return [clip(ev.ip, max.ip), clip(ev.userAgent, max.userAgent), ev.source.slice(0, max.source)];
 }
 
 /** Appends to the subscriber's history (subscriber_event is append-only, except erasure). */

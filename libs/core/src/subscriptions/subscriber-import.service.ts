@@ -6,7 +6,7 @@ import { PassThrough, pipeline, type Readable, Transform } from 'node:stream';
 import type { DataSource } from 'typeorm';
 import { checkEmail, checkName } from './email-address';
 import { SubscriptionInputError } from './subscription.errors';
-import type { ChangeEvidence } from './subscriber-events';
+import { type ChangeEvidence, consentEvidence } from './subscriber-events';
 import { SuppressionList } from './suppression-list.service';
 
 export interface ImportOptions {
@@ -249,18 +249,7 @@ export class SubscriberImportService {
        SELECT 'new' AS kind, id, NULL::int AS line FROM ins
        UNION ALL
        SELECT 'suppressed', NULL, line FROM input WHERE blocked`,
-        [
-          b.emails,
-          b.names,
-          b.hashes,
-          b.lines,
-          opts.consent,
-          ev.ip ?? null,
-          ev.userAgent?.slice(0, 512) ?? null,
-          ev.source.slice(0, 100),
-          optIn,
-          detail,
-        ],
+        [b.emails, b.names, b.hashes, b.lines, opts.consent, ...consentEvidence(ev), optIn, detail],
       );
     const ids: number[] = [];
     let suppressed = 0;

@@ -6,7 +6,7 @@ import type { DataSource, EntityManager, Repository } from 'typeorm';
 import { TokenPurpose, TokenService } from '../tokens/token.service';
 import { checkEmail, checkName } from './email-address';
 import { SubscriberNotFoundError, SubscriptionInputError } from './subscription.errors';
-import { type ChangeEvidence, eventEvidence, recordEvent } from './subscriber-events';
+import { type ChangeEvidence, consentEvidence, eventEvidence, recordEvent } from './subscriber-events';
 import { updateReturning } from './sql';
 import { SuppressionList } from './suppression-list.service';
 
@@ -175,9 +175,7 @@ export class SubscriptionService {
     const params = [
       email,
       name,
-      ev.ip ?? null,
-      ev.userAgent?.slice(0, 512) ?? null,
-      ev.source.slice(0, 100),
+      ...consentEvidence(ev),
       CONFIRMATION_RESEND_MINUTES,
       ...eventEvidence(ev),
       CONFIRMATION_CAP_HOURS,
@@ -315,7 +313,7 @@ export class SubscriptionService {
            consent_user_agent = $3, consent_source = $4, updated_at = now(),
            confirmation_count = 0, confirmation_window_at = NULL
          WHERE id = $1`,
-        [subscriberId, ev.ip ?? null, ev.userAgent?.slice(0, 512) ?? null, ev.source.slice(0, 100)],
+        [subscriberId, ...consentEvidence(ev)],
       );
       await recordEvent(
         m,

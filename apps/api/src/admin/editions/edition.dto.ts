@@ -1,3 +1,4 @@
+import { EDITION_SUBJECT_MAX_LENGTH } from '@app/core';
 import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
@@ -97,10 +98,10 @@ export class EditionContentDto {
   @Matches(/^\d{4}-(0[1-9]|1[0-2])$/, { message: 'slug must be a month, YYYY-MM' })
   slug!: string;
 
-  @ApiProperty({ example: 'CRANK Call | April 2025' })
+  @ApiProperty({ example: 'CRANK Call | April 2025', maxLength: EDITION_SUBJECT_MAX_LENGTH })
   @IsString()
   @IsNotEmpty()
-  @MaxLength(300)
+  @MaxLength(EDITION_SUBJECT_MAX_LENGTH)
   @Matches(SINGLE_LINE, { message: SINGLE_LINE_MSG('subject') })
   subject!: string;
 

@@ -1,4 +1,4 @@
-import { AccountsService } from '@app/core/accounts';
+import { AccountsService, API_TOKEN_NAME_MAX_LENGTH } from '@app/core/accounts';
 import { UserRole } from '@app/database';
 import { Controller, Get, Param, Post, Req, Res, UseGuards } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
@@ -60,7 +60,7 @@ export class TokensConsoleController {
     let name = '';
     let validUntil = '';
     try {
-      name = formField(req, 'name', 100);
+      name = formField(req, 'name', API_TOKEN_NAME_MAX_LENGTH);
       validUntil = formField(req, 'validUntil', 10, 'Valid until').trim();
       // a token must not mint its successor: only a signed-in person creates tokens
       if (p.via !== 'session' || p.userId === undefined) throw new SessionRequiredError(TOKEN_NEEDS_SESSION);
