@@ -230,7 +230,22 @@ describe('campaign delivery', () => {
       prefix: h.prefix,
     });
     try {
-      const job = await queue.getJob(`c${created.id}-start`);
+      let job = await queue.getJob(`c${created.id}-start`);
+      expect(await job?.getState()).toBe('delayed');
+      // Run early (what "promote" on the queue board does): the start job must not send before the schedule.
+      await job!.promote();
+      await h.waitUntil(async () => (await queue.getJob(`c${created.id}-start`)) === undefined, {
+        timeoutMs: 10000,
+      });
+      expect((await getCampaign(h, created.id)).status).toBe('scheduled');
+      expect(receivedBy(h, 'cancelled').size).toBe(0);
+      // The supervisor re-creates the start job from PostgreSQL when the campaign is nearly due; here, as if.
+      await queue.add(
+        JobName.StartCampaign,
+        { campaignId: created.id },
+        { jobId: `c${created.id}-start`, delay: 3600_000 },
+      );
+      job = await queue.getJob(`c${created.id}-start`);
       expect(await job?.getState()).toBe('delayed');
 
       const res = await adminApi(h).post(`/api/admin/campaigns/${created.id}/cancel`);

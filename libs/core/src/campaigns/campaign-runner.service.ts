@@ -7,6 +7,12 @@ import { CampaignLedger } from './campaign-ledger.service';
 import { CHECK_INTERVAL_MS, FAN_OUT_PAGE_BATCHES, jobIds } from './campaign.constants';
 import { queryRows } from './query-rows';
 
+/**
+ * "Send now" stores the API process's clock as scheduled_at and starts at once against the database's clock;
+ * they may disagree by this much.
+ */
+const START_CLOCK_SKEW_SECONDS = 5;
+
 interface CampaignRow {
   id: number;
   status: CampaignStatus;
@@ -29,12 +35,17 @@ export class CampaignRunner {
     private readonly ledger: CampaignLedger,
   ) {}
 
-  /** scheduled → running; then the fan-out. Returns false if the campaign is not (or no longer) startable. */
+  /**
+   * scheduled → running once due; then the fan-out. Returns false if the campaign is not (or no longer, or
+   * not yet) startable. The due time is checked here, not trusted to the job's delay: a start job run early
+   * (promoted on the queue board, or added by anyone with Redis access) must not send before the schedule;
+   * the supervisor re-creates the start job when the time comes.
+   */
   async start(campaignId: number): Promise<boolean> {
     await this.ds.query(
       `UPDATE campaign SET status = 'running', started_at = coalesce(started_at, now()), updated_at = now()
-        WHERE id = $1 AND status = 'scheduled'`,
-      [campaignId],
+        WHERE id = $1 AND status = 'scheduled' AND scheduled_at <= now() + make_interval(secs => $2)`,
+      [campaignId, START_CLOCK_SKEW_SECONDS],
     );
     const c = await this.load(campaignId);
     if (c?.status !== CampaignStatus.Running) return false;
