@@ -4,3 +4,4 @@ export * from './campaigns';
 export * from './deliveries';
 export { AccountsError, AccountsModule, AccountsService, type UserView, type ApiTokenView } from './accounts';
 export * from './editions';
+export * from './common/domain.errors';

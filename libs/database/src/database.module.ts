@@ -1,9 +1,12 @@
 import { AppConfig } from '@app/config';
-import { Module } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { dataSourceOptions } from './data-source';
 import { ENTITIES } from './entities';
+import { Database } from './sql';
 
+/** The connection pool and `Database`, the one way repositories run SQL; global so every module's repositories get it. */
+@Global()
 @Module({
   imports: [
     TypeOrmModule.forRootAsync({
@@ -17,6 +20,7 @@ import { ENTITIES } from './entities';
     }),
     TypeOrmModule.forFeature(ENTITIES),
   ],
-  exports: [TypeOrmModule],
+  providers: [Database],
+  exports: [TypeOrmModule, Database],
 })
 export class DatabaseModule {}
