@@ -6,6 +6,7 @@ import {
   HttpStatus,
   Logger,
 } from '@nestjs/common';
+import { DOMAIN_ERROR_STATUS, DomainError } from '@app/core';
 import type { Request, Response } from 'express';
 import { QueryFailedError } from 'typeorm';
 
@@ -46,7 +47,16 @@ export class AllExceptionsFilter implements ExceptionFilter {
     let status: number = HttpStatus.INTERNAL_SERVER_ERROR;
     let message: string | string[] = 'Internal server error';
     let extra: Record<string, unknown> = {};
-    if (exception instanceof HttpException) {
+    if (exception instanceof DomainError) {
+      // The one mapping of the domain's errors for the API: status by kind, the message, and the fields a
+      // client can act on (a draft's line, a conflicting campaign's id).
+      status = DOMAIN_ERROR_STATUS[exception.kind];
+      message = exception.message;
+      extra = { ...exception.details };
+      if (exception.retryAfterSeconds !== undefined) {
+        res.setHeader('Retry-After', String(exception.retryAfterSeconds));
+      }
+    } else if (exception instanceof HttpException) {
       status = exception.getStatus();
       const body = exception.getResponse();
       if (typeof body === 'string') message = body;
