@@ -1,6 +1,7 @@
-import { type EditionContent, issueLabel, mastheadHeading, perspectivesTitle } from '@app/content';
+import { issueLabel } from './issue-month';
 import { render } from '@react-email/render';
 import { createElement } from 'react';
+import type { EditionContent } from './edition.types';
 import {
   PLACEHOLDERS,
   fillSplit,
@@ -15,8 +16,7 @@ import {
   confirmationSubject,
   type ConfirmSubscriptionEmailProps,
 } from './templates/confirm-subscription.email';
-import { EditionEmail } from './templates/edition.email';
-import type { SenderIdentity } from './templates/layout';
+import { EditionEmail, type SenderIdentity } from './templates/edition.email';
 
 export { PLACEHOLDERS } from './placeholders';
 
@@ -50,11 +50,6 @@ function editionUrls(opts: RenderEditionOptions): Record<EditionUrlKey, string> 
   };
 }
 
-/** The sender's lines closing every plain-text part, as the HTML footer shows them (no empty identity line). */
-function signature(sender: SenderIdentity): string[] {
-  return sender.address ? [sender.name, sender.address] : [sender.name];
-}
-
 function rule(title: string): string {
   const line = '='.repeat(Math.max(40, Math.min(72, title.length)));
   return `${line}\n${title}\n${line}`;
@@ -85,16 +80,17 @@ export function editionText(content: EditionContent, opts: RenderEditionOptions)
     out.push(rule('Links'), '');
     for (const l of content.links) out.push(`— ${l.text} (${l.sources.join(', ')})`, '');
   }
+  const perspectivesTitle = `${content.publicationName.split(/\s+/)[0] ?? ''} Perspectives`.trim();
   for (const [title, items] of [
     ['Recent Analysis', content.analysis],
-    [perspectivesTitle(content.publicationName), content.perspectives],
+    [perspectivesTitle, content.perspectives],
   ] as const) {
     if (!items.length) continue;
     out.push(rule(title), '');
     for (const a of items) out.push(a.title, `   ${a.attribution}`, '');
   }
   if (content.masthead.length) {
-    out.push(rule(mastheadHeading(content)), '');
+    out.push(rule(content.mastheadTitle || content.publicationName), '');
     for (const m of content.masthead) out.push(`${m.role}, ${m.name}${m.email ? ` <${m.email}>` : ''}`);
     out.push('');
   }
@@ -109,7 +105,7 @@ export function editionText(content: EditionContent, opts: RenderEditionOptions)
   } else if (opts.subscribeUrl) {
     out.push(`Subscribe to ${content.publicationName}: ${opts.subscribeUrl}`);
   }
-  out.push('', ...signature(opts.sender), '');
+  out.push('', opts.sender.name, opts.sender.address, '');
   return out.join('\n');
 }
 
@@ -171,7 +167,8 @@ export async function renderConfirmation(
     'If you did not ask to subscribe, ignore this email: you will not be subscribed and will not hear from us again.',
     '',
     '--',
-    ...signature(opts.sender),
+    opts.sender.name,
+    opts.sender.address,
     '',
   ].join('\n');
   return { subject: confirmationSubject(opts.publicationName), html, text };

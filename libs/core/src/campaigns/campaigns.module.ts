@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { BounceService } from '../deliveries/bounce.service';
+import { BounceModule } from '../subscriptions/bounce.module';
 import { CampaignMessageFactory } from '../deliveries/campaign-message.factory';
 import { DeliveryService } from '../deliveries/delivery.service';
 import { SendRateModule } from '../deliveries/send-rate.module';
@@ -16,16 +16,16 @@ import { CampaignService } from './campaign.service';
  * ConfigModule, TypeORM data source, QueueModule and (for sending) MailerModule.
  */
 @Module({
+  imports: [BounceModule],
   providers: [
     CampaignService,
     CampaignRunner,
     CampaignLedger,
     CampaignMessageFactory,
-    BounceService,
     SubscriberLinks,
     TokenService,
   ],
-  exports: [CampaignService, CampaignRunner, CampaignLedger, CampaignMessageFactory, BounceService],
+  exports: [CampaignService, CampaignRunner, CampaignLedger, CampaignMessageFactory, BounceModule],
 })
 export class CampaignsModule {}
 

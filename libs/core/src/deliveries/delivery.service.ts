@@ -5,7 +5,7 @@ import { type BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nes
 import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { CampaignLedger } from '../campaigns/campaign-ledger.service';
-import { BounceService } from './bounce.service';
+import { BounceService } from '../subscriptions/bounce.service';
 import { type CampaignMessage, CampaignMessageFactory, parseMailFrom } from './campaign-message.factory';
 import { SendRateLimiter } from './send-rate.limiter';
 import { WorkerRegistry } from './worker-registry.service';

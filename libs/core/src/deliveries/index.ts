@@ -1,4 +1,3 @@
-export * from './bounce.service';
 export * from './campaign-message.factory';
 export * from './delivery.service';
 export * from './send-rate.limiter';

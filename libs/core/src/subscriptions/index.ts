@@ -8,3 +8,8 @@ export * from './confirmation-mail.service';
 export * from './subscriber-admin.service';
 export * from './subscriber-import.service';
 export * from './subscriptions.module';
+export * from './bounce.service';
+export * from './bounce.module';
+export * from './subscriber-data.module';
+export * from './subscriber.repository';
+export * from './subscriber-event.repository';

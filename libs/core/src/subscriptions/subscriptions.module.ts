@@ -5,6 +5,7 @@ import { SendRateModule } from '../deliveries/send-rate.module';
 import { TokenService } from '../tokens/token.service';
 import { ConfirmationMailer } from './confirmation-mail.service';
 import { SubscriberAdminService } from './subscriber-admin.service';
+import { SubscriberDataModule } from './subscriber-data.module';
 import { SubscriberImportService } from './subscriber-import.service';
 import { SubscriberLinks } from './subscriber-links';
 import { SubscriptionService } from './subscription.service';
@@ -28,6 +29,7 @@ const SERVICES = [
   // SendRateModule: confirmations share the global send rate with every other message.
   imports: [
     TypeOrmModule.forFeature([Subscriber, SubscriberEvent, Suppression, Publication]),
+    SubscriberDataModule,
     SendRateModule,
   ],
   providers: SERVICES,

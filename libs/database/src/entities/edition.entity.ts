@@ -1,4 +1,4 @@
-import type { EditionContent } from '@app/content';
+import type { EditionContent } from '@app/email';
 import {
   Check,
   Column,

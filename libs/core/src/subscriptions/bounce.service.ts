@@ -1,8 +1,7 @@
-import { SubscriberStatus } from '@app/database';
+import { Database, type Queryable, SubscriberStatus } from '@app/database';
 import { Injectable } from '@nestjs/common';
-import { DataSource, type EntityManager } from 'typeorm';
-import { recordEvent } from '../subscriptions/subscriber-events';
-import { queryRows } from '../campaigns/query-rows';
+import { SubscriberEventRepository } from './subscriber-event.repository';
+import { SubscriberRepository } from './subscriber.repository';
 
 export type BounceType = 'hard' | 'soft' | 'complaint';
 
@@ -29,30 +28,29 @@ const MAILABLE = [SubscriberStatus.Pending, SubscriberStatus.Confirmed];
  */
 @Injectable()
 export class BounceService {
-  constructor(private readonly ds: DataSource) {}
+  constructor(
+    private readonly db: Database,
+    private readonly subscribers: SubscriberRepository,
+    private readonly events: SubscriberEventRepository,
+  ) {}
 
   /** SMTP answered 5xx for these subscribers' addresses during a campaign. */
   async bouncedAtSend(bounces: { subscriberId: number; response: string }[]): Promise<void> {
     if (bounces.length === 0) return;
-    await this.ds.transaction(async (m) => {
-      const changed = await queryRows<{ id: number; from_status: string }>(
-        m,
-        `WITH old AS (
-           SELECT id, status FROM subscriber WHERE id = ANY($1::int[]) AND status = ANY($2::varchar[]) FOR UPDATE
-         )
-         UPDATE subscriber s SET status = 'bounced', updated_at = now() FROM old
-          WHERE s.id = old.id
-         RETURNING s.id, old.status AS from_status`,
-        [bounces.map((b) => b.subscriberId), MAILABLE],
+    await this.db.transaction(async (tx) => {
+      const changed = await this.subscribers.bounceAll(
+        bounces.map((b) => b.subscriberId),
+        MAILABLE,
+        tx,
       );
       const detail = new Map(bounces.map((b) => [b.subscriberId, b.response]));
       for (const row of changed) {
-        await recordEvent(
-          m,
+        await this.events.record(
           row.id,
           'bounced',
-          { from: row.from_status, to: SubscriberStatus.Bounced },
+          { from: row.fromStatus, to: SubscriberStatus.Bounced },
           { source: 'smtp', detail: detail.get(row.id) ?? null },
+          tx,
         );
       }
     });
@@ -60,31 +58,23 @@ export class BounceService {
 
   /** A provider's bounce or complaint report (POST /api/webhooks/bounces). */
   async report(email: string, type: BounceType): Promise<BounceOutcome> {
-    return this.ds.transaction(async (m) => {
-      const rows = await queryRows<{ id: number; status: SubscriberStatus; soft_bounce_count: number }>(
-        m,
-        `SELECT id, status, soft_bounce_count FROM subscriber WHERE lower(email) = lower($1) FOR UPDATE`,
-        [email.trim()],
-      );
-      const sub = rows[0];
+    return this.db.transaction(async (tx) => {
+      const sub = await this.subscribers.lockByEmail(email.trim(), tx);
       if (!sub) return { matched: false };
       const source = `webhook:${type}`;
-      if (type === 'complaint') return this.complaint(m, sub, source);
-      if (type === 'hard') return this.bounce(m, sub, sub.soft_bounce_count, source, 'hard bounce reported');
-      const count = sub.soft_bounce_count + 1;
-      await m.query(`UPDATE subscriber SET soft_bounce_count = $2, updated_at = now() WHERE id = $1`, [
-        sub.id,
-        count,
-      ]);
+      if (type === 'complaint') return this.complaint(tx, sub, source);
+      if (type === 'hard') return this.bounce(tx, sub, sub.softBounceCount, source, 'hard bounce reported');
+      const count = sub.softBounceCount + 1;
+      await this.subscribers.setSoftBounceCount(sub.id, count, tx);
       if (count >= SOFT_BOUNCE_LIMIT) {
-        return this.bounce(m, sub, count, source, `${count} soft bounces reported`);
+        return this.bounce(tx, sub, count, source, `${count} soft bounces reported`);
       }
       return { matched: true, subscriberId: sub.id, status: sub.status, softBounceCount: count };
     });
   }
 
   private async bounce(
-    m: EntityManager,
+    tx: Queryable,
     sub: { id: number; status: SubscriberStatus },
     softBounceCount: number,
     source: string,
@@ -94,42 +84,37 @@ export class BounceService {
       // Already unsubscribed, bounced or complained: a bounce does not undo a reader's choice.
       return { matched: true, subscriberId: sub.id, status: sub.status, softBounceCount };
     }
-    await m.query(`UPDATE subscriber SET status = 'bounced', updated_at = now() WHERE id = $1`, [sub.id]);
-    await recordEvent(
-      m,
+    await this.subscribers.markBounced(sub.id, tx);
+    await this.events.record(
       sub.id,
       'bounced',
       { from: sub.status, to: SubscriberStatus.Bounced },
       { source, detail },
+      tx,
     );
     return { matched: true, subscriberId: sub.id, status: SubscriberStatus.Bounced, softBounceCount };
   }
 
   private async complaint(
-    m: EntityManager,
-    sub: { id: number; status: SubscriberStatus; soft_bounce_count: number },
+    tx: Queryable,
+    sub: { id: number; status: SubscriberStatus; softBounceCount: number },
     source: string,
   ): Promise<BounceOutcome> {
     if (sub.status !== SubscriberStatus.Complained) {
-      await m.query(
-        `UPDATE subscriber SET status = 'complained', updated_at = now(),
-                unsubscribed_at = CASE WHEN status = 'unsubscribed' THEN unsubscribed_at ELSE now() END
-          WHERE id = $1`,
-        [sub.id],
-      );
-      await recordEvent(
-        m,
+      await this.subscribers.markComplained(sub.id, tx);
+      await this.events.record(
         sub.id,
         'complained',
         { from: sub.status, to: SubscriberStatus.Complained },
         { source, detail: 'complaint reported: unsubscribed' },
+        tx,
       );
     }
     return {
       matched: true,
       subscriberId: sub.id,
       status: SubscriberStatus.Complained,
-      softBounceCount: sub.soft_bounce_count,
+      softBounceCount: sub.softBounceCount,
     };
   }
 }
