@@ -11,7 +11,7 @@ const swc = [
   },
 ];
 const aliases = {};
-for (const lib of ['config', 'core', 'database', 'queue', 'mailer', 'email', 'testing']) {
+for (const lib of ['config', 'core', 'database', 'queue', 'mailer', 'email', 'content', 'testing']) {
   aliases[`^@app/${lib}$`] = `<rootDir>/libs/${lib}/src`;
   aliases[`^@app/${lib}/(.*)$`] = `<rootDir>/libs/${lib}/src/$1`;
 }

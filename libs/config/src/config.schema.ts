@@ -43,13 +43,20 @@ export const envSchema = z
     PORT: int(1, 65535).default(3000),
     HOST: z.string().min(1).default('0.0.0.0'),
     SECRET_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
+    /**
+     * The From address of every message, bare (`news@example.org`) or with a display name
+     * (`Name <news@example.org>`). The default names no publication: a publication's name lives in its row.
+     */
     MAIL_FROM: z
       .string()
       .trim()
       .refine((v) => !/[\r\n]/.test(v), 'must not contain line breaks')
-      .default('CRANK Call <newsletter@localhost>'),
-    /** Sender identity printed in every footer (CAN-SPAM/GDPR want a postal or legal identity). */
-    SENDER_IDENTITY: z.string().trim().default('CRANK Call newsletter'),
+      .default('newsletter@localhost'),
+    /**
+     * Sender identity printed under the publication's name in every footer (CAN-SPAM/GDPR want a postal or
+     * legal identity). Empty by default: the footer then shows the publication's name alone.
+     */
+    SENDER_IDENTITY: z.string().trim().default(''),
     ADMIN_API_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
     BOUNCE_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
     THROTTLE_LIMIT: int(1, 1000000).default(30),

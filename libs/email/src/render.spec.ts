@@ -1,5 +1,5 @@
 import { crankCallApril2025 as april } from '../../../test/fixtures/crank-call-2025-04.expected';
-import type { EditionContent } from './edition.types';
+import type { EditionContent } from '@app/content';
 import { escapeHtml } from './placeholders';
 import { PLACEHOLDERS, compilePersonalizer, personalize, renderConfirmation, renderEdition } from './render';
 
@@ -205,5 +205,38 @@ describe('renderConfirmation', () => {
     const out = personalize(c, { confirmUrl: 'https://crank.example.org/c/1' });
     expect(out.html).toContain('href="https://crank.example.org/c/1"');
     expect(out.text).toContain('https://crank.example.org/c/1');
+  });
+});
+
+describe('the layout both emails share (EmailLayout)', () => {
+  /** The document head without its title (the subject differs). */
+  const head = (html: string) => /<head>[\s\S]*<\/head>/.exec(html)![0].replace(/<title>[^<]*<\/title>/, '');
+  /** Everything from the footer's rule to the end of the document. */
+  const footer = (html: string) => html.slice(html.lastIndexOf('<hr'));
+
+  it('gives the edition and the confirmation the same head, card and footer', async () => {
+    // The web variant without a sign-up link has no footer notice of its own, like the confirmation.
+    const edition = await renderEdition(april, { sender, variant: 'web' });
+    const confirmation = await renderConfirmation({ publicationName: april.publicationName, sender });
+    expect(head(confirmation.html)).toBe(head(edition.html));
+    expect(footer(confirmation.html)).toBe(footer(edition.html));
+    expect(footer(edition.html)).toContain(
+      `<strong>${sender.name}</strong><br/>${escapeHtml(sender.address)}`,
+    );
+    const card = (html: string) => /<table[^>]*class="cc-card"[^>]*>/.exec(html)?.[0];
+    expect(card(confirmation.html)).toBeDefined();
+    expect(card(confirmation.html)).toBe(card(edition.html));
+  });
+
+  it('shows the sender’s name alone when no identity line is configured (SENDER_IDENTITY empty)', async () => {
+    const bare = { name: 'CRANK Call', address: '' };
+    const edition = await renderEdition(april, { sender: bare });
+    const confirmation = await renderConfirmation({ publicationName: 'CRANK Call', sender: bare });
+    for (const html of [edition.html, confirmation.html]) {
+      expect(footer(html)).toContain('<strong>CRANK Call</strong></p>');
+      expect(footer(html)).not.toContain('<br/>');
+    }
+    expect(edition.text.endsWith('\n\nCRANK Call\n')).toBe(true);
+    expect(confirmation.text.endsWith('\n--\nCRANK Call\n')).toBe(true);
   });
 });

@@ -1,7 +1,6 @@
-import { issueLabel } from './issue-month';
+import { type EditionContent, issueLabel, mastheadHeading, perspectivesTitle } from '@app/content';
 import { render } from '@react-email/render';
 import { createElement } from 'react';
-import type { EditionContent } from './edition.types';
 import {
   PLACEHOLDERS,
   fillSplit,
@@ -16,7 +15,8 @@ import {
   confirmationSubject,
   type ConfirmSubscriptionEmailProps,
 } from './templates/confirm-subscription.email';
-import { EditionEmail, type SenderIdentity } from './templates/edition.email';
+import { EditionEmail } from './templates/edition.email';
+import type { SenderIdentity } from './templates/layout';
 
 export { PLACEHOLDERS } from './placeholders';
 
@@ -50,6 +50,11 @@ function editionUrls(opts: RenderEditionOptions): Record<EditionUrlKey, string> 
   };
 }
 
+/** The sender's lines closing every plain-text part, as the HTML footer shows them (no empty identity line). */
+function signature(sender: SenderIdentity): string[] {
+  return sender.address ? [sender.name, sender.address] : [sender.name];
+}
+
 function rule(title: string): string {
   const line = '='.repeat(Math.max(40, Math.min(72, title.length)));
   return `${line}\n${title}\n${line}`;
@@ -80,17 +85,16 @@ export function editionText(content: EditionContent, opts: RenderEditionOptions)
     out.push(rule('Links'), '');
     for (const l of content.links) out.push(`— ${l.text} (${l.sources.join(', ')})`, '');
   }
-  const perspectivesTitle = `${content.publicationName.split(/\s+/)[0] ?? ''} Perspectives`.trim();
   for (const [title, items] of [
     ['Recent Analysis', content.analysis],
-    [perspectivesTitle, content.perspectives],
+    [perspectivesTitle(content.publicationName), content.perspectives],
   ] as const) {
     if (!items.length) continue;
     out.push(rule(title), '');
     for (const a of items) out.push(a.title, `   ${a.attribution}`, '');
   }
   if (content.masthead.length) {
-    out.push(rule(content.mastheadTitle || content.publicationName), '');
+    out.push(rule(mastheadHeading(content)), '');
     for (const m of content.masthead) out.push(`${m.role}, ${m.name}${m.email ? ` <${m.email}>` : ''}`);
     out.push('');
   }
@@ -105,7 +109,7 @@ export function editionText(content: EditionContent, opts: RenderEditionOptions)
   } else if (opts.subscribeUrl) {
     out.push(`Subscribe to ${content.publicationName}: ${opts.subscribeUrl}`);
   }
-  out.push('', opts.sender.name, opts.sender.address, '');
+  out.push('', ...signature(opts.sender), '');
   return out.join('\n');
 }
 
@@ -167,8 +171,7 @@ export async function renderConfirmation(
     'If you did not ask to subscribe, ignore this email: you will not be subscribed and will not hear from us again.',
     '',
     '--',
-    opts.sender.name,
-    opts.sender.address,
+    ...signature(opts.sender),
     '',
   ].join('\n');
   return { subject: confirmationSubject(opts.publicationName), html, text };

@@ -1,19 +1,7 @@
-import {
-  Body,
-  Button,
-  Container,
-  Head,
-  Heading,
-  Hr,
-  Html,
-  Link,
-  Preview,
-  Section,
-  Text,
-} from '@react-email/components';
+import { Button, Heading, Link, Section, Text } from '@react-email/components';
 import type { ReactElement } from 'react';
-import type { SenderIdentity } from './edition.email';
-import { headCss, s, safeHref } from './theme';
+import { EmailLayout, type SenderIdentity } from './layout';
+import { s, safeHref } from './theme';
 
 export interface ConfirmSubscriptionEmailProps {
   publicationName: string;
@@ -36,53 +24,35 @@ export function ConfirmSubscriptionEmail(props: ConfirmSubscriptionEmailProps): 
   const href = safeHref(props.confirmUrl);
   const who = props.recipientEmail ? ` at ${props.recipientEmail}` : '';
   return (
-    <Html lang="en" dir="ltr">
-      <Head>
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <meta name="color-scheme" content="light dark" />
-        <meta name="supported-color-schemes" content="light dark" />
-        <title>{confirmationSubject(publicationName)}</title>
-        <style>{headCss}</style>
-      </Head>
-      <Preview>{`One click to start receiving ${publicationName}.`}</Preview>
-      <Body className="cc-page" style={s.body}>
-        <Container className="cc-card" style={s.container}>
-          <Section className="cc-pad" style={s.pad}>
-            <Heading
-              as="h1"
-              className="cc-fg cc-h1"
-              style={{ ...s.mast, fontSize: '30px', lineHeight: '36px' }}
-            >
-              {publicationName}
-            </Heading>
-            <Text className="cc-fg" style={s.para}>
-              {`Please confirm that you want to receive ${publicationName}${who}.`}
-            </Text>
-            <Section style={{ padding: '8px 0 18px' }}>
-              <Button className="cc-button" href={href} style={s.button}>
-                Confirm subscription
-              </Button>
-            </Section>
-            <Text className="cc-muted" style={s.footerText}>
-              {`This link expires in ${days} ${days === 1 ? 'day' : 'days'}. If the button does not work, copy this address into your browser: `}
-              <Link className="cc-accent" href={href} style={{ ...s.link, wordBreak: 'break-all' }}>
-                {props.confirmUrl}
-              </Link>
-            </Text>
-            <Text className="cc-muted" style={s.footerText}>
-              If you did not ask to subscribe, ignore this email: you will not be subscribed and will not hear
-              from us again.
-            </Text>
-            <Hr className="cc-rule" style={s.hr} />
-            <Text className="cc-muted" style={{ ...s.footerText, paddingBottom: '20px' }}>
-              <strong>{sender.name}</strong>
-              <br />
-              {sender.address}
-            </Text>
-          </Section>
-        </Container>
-      </Body>
-    </Html>
+    <EmailLayout
+      title={confirmationSubject(publicationName)}
+      preview={`One click to start receiving ${publicationName}.`}
+      sender={sender}
+    >
+      <Section className="cc-pad" style={s.pad}>
+        <Heading as="h1" className="cc-fg cc-h1" style={{ ...s.mast, fontSize: '30px', lineHeight: '36px' }}>
+          {publicationName}
+        </Heading>
+        <Text className="cc-fg" style={s.para}>
+          {`Please confirm that you want to receive ${publicationName}${who}.`}
+        </Text>
+        <Section style={{ padding: '8px 0 18px' }}>
+          <Button className="cc-button" href={href} style={s.button}>
+            Confirm subscription
+          </Button>
+        </Section>
+        <Text className="cc-muted" style={s.footerText}>
+          {`This link expires in ${days} ${days === 1 ? 'day' : 'days'}. If the button does not work, copy this address into your browser: `}
+          <Link className="cc-accent" href={href} style={{ ...s.link, wordBreak: 'break-all' }}>
+            {props.confirmUrl}
+          </Link>
+        </Text>
+        <Text className="cc-muted" style={s.footerText}>
+          If you did not ask to subscribe, ignore this email: you will not be subscribed and will not hear
+          from us again.
+        </Text>
+      </Section>
+    </EmailLayout>
   );
 }
 

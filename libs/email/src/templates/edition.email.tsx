@@ -1,26 +1,8 @@
-import {
-  Body,
-  Container,
-  Head,
-  Heading,
-  Hr,
-  Html,
-  Link,
-  Preview,
-  Section,
-  Text,
-} from '@react-email/components';
+import { type AttributedItem, type EditionContent, mastheadHeading, perspectivesTitle } from '@app/content';
+import { Heading, Hr, Link, Section, Text } from '@react-email/components';
 import type { ReactElement } from 'react';
-import type { AttributedItem, EditionContent } from '../edition.types';
-import { headCss, mailtoHref, s, safeHref } from './theme';
-
-/** Who sends the newsletter; shown in every footer (name plus postal address or other identity line). */
-export interface SenderIdentity {
-  /** e.g. "CRANK Call, Center for the National Interest" */
-  name: string;
-  /** e.g. "1025 Connecticut Ave NW, Suite 1200, Washington, DC 20036" */
-  address: string;
-}
+import { EmailLayout, type SenderIdentity } from './layout';
+import { mailtoHref, s, safeHref } from './theme';
 
 export interface EditionEmailProps {
   content: EditionContent;
@@ -68,153 +50,134 @@ export function EditionEmail(props: EditionEmailProps): ReactElement {
   const preview =
     props.previewText ??
     (content.highlights.length ? content.highlights.map((h) => h.headline).join(' · ') : content.description);
-  const perspectivesTitle = `${content.publicationName.split(/\s+/)[0] ?? ''} Perspectives`.trim();
+  const notice = isEmail ? (
+    <Text className="cc-muted" style={s.footerText}>
+      {`You are receiving ${content.publicationName} because you subscribed to it. `}
+      <Link className="cc-accent" href={safeHref(props.unsubscribeUrl)} style={s.link}>
+        Unsubscribe
+      </Link>
+      {' · '}
+      <Link className="cc-accent" href={safeHref(props.preferencesUrl)} style={s.link}>
+        Manage preferences
+      </Link>
+      {' · '}
+      <Link className="cc-accent" href={safeHref(props.webUrl)} style={s.link}>
+        View in browser
+      </Link>
+    </Text>
+  ) : props.subscribeUrl ? (
+    <Text className="cc-muted" style={s.footerText}>
+      {`Get ${content.publicationName} in your inbox every month: `}
+      <Link className="cc-accent" href={safeHref(props.subscribeUrl)} style={s.link}>
+        {`Subscribe to ${content.publicationName}`}
+      </Link>
+    </Text>
+  ) : null;
 
   return (
-    <Html lang="en" dir="ltr">
-      <Head>
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <meta name="color-scheme" content="light dark" />
-        <meta name="supported-color-schemes" content="light dark" />
-        <title>{content.subject}</title>
-        <style>{headCss}</style>
-      </Head>
-      <Preview>{preview.length > 140 ? `${preview.slice(0, 137)}...` : preview}</Preview>
-      <Body className="cc-page" style={s.body}>
-        <Container className="cc-card" style={s.container}>
-          {isEmail ? (
-            <Section className="cc-pad" style={s.topbar}>
-              <Text className="cc-muted" style={{ ...s.small, textAlign: 'right' }}>
-                <Link
-                  className="cc-muted"
-                  href={safeHref(props.webUrl)}
-                  style={{ ...s.link, color: s.small.color }}
-                >
-                  View in browser
-                </Link>
-              </Text>
-            </Section>
-          ) : null}
+    <EmailLayout
+      title={content.subject}
+      preview={preview.length > 140 ? `${preview.slice(0, 137)}...` : preview}
+      sender={sender}
+      notice={notice}
+    >
+      {isEmail ? (
+        <Section className="cc-pad" style={s.topbar}>
+          <Text className="cc-muted" style={{ ...s.small, textAlign: 'right' }}>
+            <Link
+              className="cc-muted"
+              href={safeHref(props.webUrl)}
+              style={{ ...s.link, color: s.small.color }}
+            >
+              View in browser
+            </Link>
+          </Text>
+        </Section>
+      ) : null}
 
-          <Section className="cc-pad" style={s.pad}>
-            <Heading as="h1" className="cc-fg cc-h1" style={s.mast}>
-              {content.publicationName}
-            </Heading>
-            <Text className="cc-accent" style={s.issue}>
-              {issueLabel}
-            </Text>
-            {content.description ? (
-              <Text className="cc-muted" style={s.description}>
-                {content.description}
-              </Text>
-            ) : null}
-          </Section>
+      <Section className="cc-pad" style={s.pad}>
+        <Heading as="h1" className="cc-fg cc-h1" style={s.mast}>
+          {content.publicationName}
+        </Heading>
+        <Text className="cc-accent" style={s.issue}>
+          {issueLabel}
+        </Text>
+        {content.description ? (
+          <Text className="cc-muted" style={s.description}>
+            {content.description}
+          </Text>
+        ) : null}
+      </Section>
 
-          {content.highlights.length ? (
-            <Section className="cc-pad" style={s.pad}>
-              <Hr className="cc-rule" style={s.hr} />
-              <Heading as="h2" className="cc-accent" style={s.sectionTitle}>
-                {content.highlightsTitle}
+      {content.highlights.length ? (
+        <Section className="cc-pad" style={s.pad}>
+          <Hr className="cc-rule" style={s.hr} />
+          <Heading as="h2" className="cc-accent" style={s.sectionTitle}>
+            {content.highlightsTitle}
+          </Heading>
+          {content.highlights.map((h, i) => (
+            <Section key={i}>
+              <Heading as="h3" className="cc-fg cc-h3" style={s.headline}>
+                {h.headline}
               </Heading>
-              {content.highlights.map((h, i) => (
-                <Section key={i}>
-                  <Heading as="h3" className="cc-fg cc-h3" style={s.headline}>
-                    {h.headline}
-                  </Heading>
-                  {h.paragraphs.map((p, j) => (
-                    <Text key={j} className="cc-fg" style={s.para}>
-                      {p}
-                    </Text>
-                  ))}
-                </Section>
-              ))}
-            </Section>
-          ) : null}
-
-          {content.links.length ? (
-            <Section className="cc-pad" style={s.pad}>
-              <Hr className="cc-rule" style={s.hr} />
-              <Heading as="h2" className="cc-accent" style={s.sectionTitle}>
-                Links
-              </Heading>
-              {content.links.map((l, i) => (
-                <Text key={i} className="cc-fg" style={s.item}>
-                  <span className="cc-accent" style={s.dash}>
-                    —
-                  </span>
-                  {` ${l.text} `}
-                  <span className="cc-muted" style={s.sources}>
-                    {`(${l.sources.join(', ')})`}
-                  </span>
+              {h.paragraphs.map((p, j) => (
+                <Text key={j} className="cc-fg" style={s.para}>
+                  {p}
                 </Text>
               ))}
             </Section>
-          ) : null}
+          ))}
+        </Section>
+      ) : null}
 
-          <Attributed items={content.analysis} title="Recent Analysis" />
-          <Attributed items={content.perspectives} title={perspectivesTitle} />
-
-          {content.masthead.length ? (
-            <Section className="cc-pad" style={s.pad}>
-              <Hr className="cc-rule" style={s.hr} />
-              <Heading as="h2" className="cc-accent" style={s.sectionTitle}>
-                {content.mastheadTitle || content.publicationName}
-              </Heading>
-              {content.masthead.map((m, i) => {
-                const href = m.email ? mailtoHref(m.email) : undefined;
-                return (
-                  <Text key={i} className="cc-fg" style={s.masthead}>
-                    {`${m.role}, `}
-                    <strong>{m.name}</strong>
-                    {m.email && href ? ' · ' : null}
-                    {m.email && href ? (
-                      <Link className="cc-accent" href={href} style={s.link}>
-                        {m.email}
-                      </Link>
-                    ) : null}
-                    {m.email && !href ? ` · ${m.email}` : null}
-                  </Text>
-                );
-              })}
-            </Section>
-          ) : null}
-
-          <Section className="cc-pad" style={s.pad}>
-            <Hr className="cc-rule" style={s.hr} />
-          </Section>
-          <Section className="cc-pad" style={s.footer}>
-            {isEmail ? (
-              <Text className="cc-muted" style={s.footerText}>
-                {`You are receiving ${content.publicationName} because you subscribed to it. `}
-                <Link className="cc-accent" href={safeHref(props.unsubscribeUrl)} style={s.link}>
-                  Unsubscribe
-                </Link>
-                {' · '}
-                <Link className="cc-accent" href={safeHref(props.preferencesUrl)} style={s.link}>
-                  Manage preferences
-                </Link>
-                {' · '}
-                <Link className="cc-accent" href={safeHref(props.webUrl)} style={s.link}>
-                  View in browser
-                </Link>
-              </Text>
-            ) : props.subscribeUrl ? (
-              <Text className="cc-muted" style={s.footerText}>
-                {`Get ${content.publicationName} in your inbox every month: `}
-                <Link className="cc-accent" href={safeHref(props.subscribeUrl)} style={s.link}>
-                  {`Subscribe to ${content.publicationName}`}
-                </Link>
-              </Text>
-            ) : null}
-            <Text className="cc-muted" style={s.footerText}>
-              <strong>{sender.name}</strong>
-              <br />
-              {sender.address}
+      {content.links.length ? (
+        <Section className="cc-pad" style={s.pad}>
+          <Hr className="cc-rule" style={s.hr} />
+          <Heading as="h2" className="cc-accent" style={s.sectionTitle}>
+            Links
+          </Heading>
+          {content.links.map((l, i) => (
+            <Text key={i} className="cc-fg" style={s.item}>
+              <span className="cc-accent" style={s.dash}>
+                —
+              </span>
+              {` ${l.text} `}
+              <span className="cc-muted" style={s.sources}>
+                {`(${l.sources.join(', ')})`}
+              </span>
             </Text>
-          </Section>
-        </Container>
-      </Body>
-    </Html>
+          ))}
+        </Section>
+      ) : null}
+
+      <Attributed items={content.analysis} title="Recent Analysis" />
+      <Attributed items={content.perspectives} title={perspectivesTitle(content.publicationName)} />
+
+      {content.masthead.length ? (
+        <Section className="cc-pad" style={s.pad}>
+          <Hr className="cc-rule" style={s.hr} />
+          <Heading as="h2" className="cc-accent" style={s.sectionTitle}>
+            {mastheadHeading(content)}
+          </Heading>
+          {content.masthead.map((m, i) => {
+            const href = m.email ? mailtoHref(m.email) : undefined;
+            return (
+              <Text key={i} className="cc-fg" style={s.masthead}>
+                {`${m.role}, `}
+                <strong>{m.name}</strong>
+                {m.email && href ? ' · ' : null}
+                {m.email && href ? (
+                  <Link className="cc-accent" href={href} style={s.link}>
+                    {m.email}
+                  </Link>
+                ) : null}
+                {m.email && !href ? ` · ${m.email}` : null}
+              </Text>
+            );
+          })}
+        </Section>
+      ) : null}
+    </EmailLayout>
   );
 }
 

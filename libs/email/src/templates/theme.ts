@@ -1,7 +1,7 @@
 import type { CSSProperties } from 'react';
 
 /**
- * Shared look of the CRANK Call emails. Light colours are inline (every client gets them); the dark palette
+ * Shared look of the service's emails. Light colours are inline (every client gets them); the dark palette
  * is applied by class through a prefers-color-scheme media query (Apple Mail, iOS, Outlook for Mac, some
  * webmails) and Outlook.com's [data-ogsc] / [data-ogsb] attributes. Clients that force-invert (Gmail apps)
  * start from mid-contrast colours that survive inversion.

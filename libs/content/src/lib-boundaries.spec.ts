@@ -1,0 +1,111 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import * as ts from 'typescript';
+
+/**
+ * What an edition is (@app/content) sits below everything that stores, parses or renders it: libs/content
+ * depends on nothing but itself, and the database's entities describe the schema without pulling in the
+ * email renderer (React, React Email) through @app/email.
+ */
+const ROOT = join(__dirname, '../../..');
+
+function sources(dir: string): string[] {
+  return readdirSync(join(ROOT, dir), { withFileTypes: true, recursive: true })
+    .filter((e) => e.isFile() && /\.tsx?$/.test(e.name))
+    .map((e) => relative(ROOT, join(e.parentPath, e.name)));
+}
+
+/** Every module specifier a file imports, re-exports, requires or loads with import(). */
+function importsOf(file: string): string[] {
+  const sf = ts.createSourceFile(file, readFileSync(join(ROOT, file), 'utf8'), ts.ScriptTarget.Latest, true);
+  const found: string[] = [];
+  const visit = (n: ts.Node): void => {
+    if ((ts.isImportDeclaration(n) || ts.isExportDeclaration(n)) && n.moduleSpecifier) {
+      if (ts.isStringLiteral(n.moduleSpecifier)) found.push(n.moduleSpecifier.text);
+    } else if (ts.isImportEqualsDeclaration(n) && ts.isExternalModuleReference(n.moduleReference)) {
+      const e = n.moduleReference.expression;
+      if (ts.isStringLiteral(e)) found.push(e.text);
+    } else if (
+      ts.isCallExpression(n) &&
+      (n.expression.kind === ts.SyntaxKind.ImportKeyword ||
+        (ts.isIdentifier(n.expression) && n.expression.text === 'require')) &&
+      n.arguments[0] &&
+      ts.isStringLiteralLike(n.arguments[0])
+    ) {
+      found.push(n.arguments[0].text);
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(sf);
+  return found;
+}
+
+describe('library boundaries of @app/content', () => {
+  it('finds the imports it checks (the scan can fail)', () => {
+    expect(importsOf('libs/database/src/entities/edition.entity.ts')).toEqual(
+      expect.arrayContaining(['@app/content', 'typeorm']),
+    );
+    expect(importsOf('libs/email/src/render.ts')).toEqual(expect.arrayContaining(['@app/content', 'react']));
+  });
+
+  it('libs/content imports only its own files (no package, no other lib)', () => {
+    const outside = sources('libs/content/src')
+      .filter((f) => !/\.spec\.tsx?$/.test(f))
+      .flatMap((f) =>
+        importsOf(f)
+          .filter((m) => !m.startsWith('./'))
+          .map((m) => `${f}: ${m}`),
+      );
+    expect(outside).toEqual([]);
+  });
+
+  it('libs/database and libs/content never import @app/email', () => {
+    const renderer = [...sources('libs/database/src'), ...sources('libs/content/src')].flatMap((f) =>
+      importsOf(f)
+        .filter((m) => m === '@app/email' || m.startsWith('@app/email/') || m.includes('libs/email'))
+        .map((m) => `${f}: ${m}`),
+    );
+    expect(renderer).toEqual([]);
+  });
+});
+
+/** Text a file puts into the program (string and template literals, JSX text), comments excluded. */
+function literalsOf(file: string): string[] {
+  const kind = file.endsWith('x') ? ts.ScriptKind.TSX : ts.ScriptKind.TS;
+  const sf = ts.createSourceFile(
+    file,
+    readFileSync(join(ROOT, file), 'utf8'),
+    ts.ScriptTarget.Latest,
+    true,
+    kind,
+  );
+  const found: string[] = [];
+  const visit = (n: ts.Node): void => {
+    if (ts.isStringLiteralLike(n) || ts.isTemplateLiteralToken(n)) found.push(n.text);
+    if (ts.isJsxText(n) && n.text.trim()) found.push(n.text.trim());
+    ts.forEachChild(n, visit);
+  };
+  visit(sf);
+  return found;
+}
+
+describe('the content, email and config libs name no publication', () => {
+  it('finds the literals it checks (the scan can fail)', () => {
+    expect(literalsOf('libs/email/src/templates/edition.email.tsx')).toEqual(
+      expect.arrayContaining(['Recent Analysis', 'View in browser']),
+    );
+    expect(literalsOf('libs/config/src/config.schema.ts')).toContain('newsletter@localhost');
+  });
+
+  it('has no publication name in code: it comes from the publication row (comments may give examples)', () => {
+    const named = ['libs/content/src', 'libs/email/src', 'libs/config/src']
+      .flatMap(sources)
+      .filter((f) => !/\.spec\.tsx?$/.test(f))
+      .flatMap((f) =>
+        literalsOf(f)
+          .filter((t) => /crank call/i.test(t))
+          .map((t) => `${f}: ${t}`),
+      );
+    expect(named).toEqual([]);
+  });
+});
