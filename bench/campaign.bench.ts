@@ -8,7 +8,7 @@
  *    once, URLs spliced per recipient), no queue, no database;
  *  - smtp-source: Postfix's own load generator, same number of messages of the same size and sessions.
  */
-import { CampaignLedger, CampaignMessageFactory, CampaignService } from '@app/core';
+import { CampaignMessageFactory, CampaignService, DeliveryRepository } from '@app/core';
 import { compilePersonalizer, renderEdition } from '@app/email';
 import { createTestDatabase } from '@app/testing';
 import type { ChildProcess } from 'node:child_process';
@@ -100,7 +100,7 @@ export async function runCampaignBench(opts: {
   try {
     await insertSubscribers(pg, 'reader', n);
     const campaigns = ctx.get(CampaignService);
-    const ledger = ctx.get(CampaignLedger);
+    const ledger = ctx.get(DeliveryRepository);
 
     // The exact bytes one recipient gets, for smtp-source's message size.
     const sample = await ctx.get(CampaignMessageFactory).compileEdition(0, {
@@ -131,7 +131,7 @@ export async function runCampaignBench(opts: {
       const t0 = process.hrtime.bigint();
       const c = await campaigns.create(editionId);
       for (;;) {
-        const counts = await ledger.counts(c.id);
+        const counts = await ledger.countsByStatus(c.id);
         if (counts.failed + counts.bounced + counts.skipped > 0)
           throw new Error(`campaign ${c.id} did not send cleanly: ${JSON.stringify(counts)}`);
         if (counts.total === n && counts.sent === n) break;

@@ -1,8 +1,12 @@
-import { CollectorStatus, registerLedgerMetrics, registerQueueMetrics } from '@app/core/metrics';
+import {
+  CollectorStatus,
+  LedgerMetricsRepository,
+  registerLedgerMetrics,
+  registerQueueMetrics,
+} from '@app/core/metrics';
 import { JobQueue } from '@app/queue';
 import { Injectable } from '@nestjs/common';
 import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
-import { DataSource } from 'typeorm';
 
 /**
  * The API's Prometheus registry (one per app instance, never prom-client's global one, so an API and a worker
@@ -14,7 +18,7 @@ export class ApiMetrics {
   readonly registry = new Registry();
   readonly httpDuration: Histogram<'method' | 'route' | 'status_code'>;
 
-  constructor(queues: JobQueue, ds: DataSource) {
+  constructor(queues: JobQueue, ledger: LedgerMetricsRepository) {
     collectDefaultMetrics({ register: this.registry });
     this.httpDuration = new Histogram({
       name: 'http_request_duration_seconds',
@@ -25,7 +29,7 @@ export class ApiMetrics {
     });
     const status = new CollectorStatus();
     registerQueueMetrics(this.registry, () => queues.all(), status);
-    registerLedgerMetrics(this.registry, ds, status);
+    registerLedgerMetrics(this.registry, ledger, status);
     this.registry.registerMetric(status.gauge);
   }
 }

@@ -1,3 +1,4 @@
+import { LedgerMetricsRepository } from '@app/core/metrics';
 import { type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
 import { ApiMetrics } from './api-metrics.service';
 import { HttpMetricsMiddleware } from './http-metrics.middleware';
@@ -5,7 +6,7 @@ import { MetricsController } from './metrics.controller';
 
 @Module({
   controllers: [MetricsController],
-  providers: [ApiMetrics],
+  providers: [ApiMetrics, LedgerMetricsRepository],
   exports: [ApiMetrics],
 })
 export class MetricsModule implements NestModule {

@@ -2,9 +2,9 @@ import { AppConfig, envSchema } from '@app/config';
 import { SmtpMailTransport } from '@app/mailer';
 import { SmtpSink } from '@app/testing';
 import { createHash, createPublicKey, generateKeyPairSync, verify } from 'node:crypto';
-import type { DataSource } from 'typeorm';
 import { crankCallApril2025 } from '../../../../test/fixtures/crank-call-2025-04.expected';
-import { CampaignMessageFactory, listIdHeader, parseMailFrom } from '../deliveries/campaign-message.factory';
+import type { CampaignEditionRepository } from './campaign-edition.repository';
+import { CampaignMessageFactory, listIdHeader, parseMailFrom } from './campaign-message.factory';
 import { SubscriberLinks } from '../subscriptions/subscriber-links';
 import { TokenPurpose, TokenService } from '../tokens/token.service';
 
@@ -29,7 +29,11 @@ function config(extra: Record<string, string> = {}): AppConfig {
 
 function factory(cfg: AppConfig): CampaignMessageFactory {
   // compileEdition reads nothing from the database.
-  return new CampaignMessageFactory({} as DataSource, cfg, new SubscriberLinks(cfg, new TokenService(cfg)));
+  return new CampaignMessageFactory(
+    {} as CampaignEditionRepository,
+    cfg,
+    new SubscriberLinks(cfg, new TokenService(cfg)),
+  );
 }
 
 /** Unfolded header fields in order, as [name, raw "Name: value" with its folding]. */

@@ -2,22 +2,16 @@ import { AppConfig } from '@app/config';
 import { CampaignStatus, EditionStatus } from '@app/database';
 import { JobName, JobQueue } from '@app/queue';
 import { Injectable, Logger } from '@nestjs/common';
-import { DataSource } from 'typeorm';
-import { CampaignLedger } from './campaign-ledger.service';
+import { CampaignRepository } from './campaign.repository';
+import { CampaignScheduler } from './campaign-scheduler.service';
 import { CHECK_INTERVAL_MS, FAN_OUT_PAGE_BATCHES, jobIds } from './campaign.constants';
-import { queryRows } from './query-rows';
+import { DeliveryRepository } from './delivery.repository';
 
 /**
  * "Send now" stores the API process's clock as scheduled_at and starts at once against the database's clock;
  * they may disagree by this much.
  */
 const START_CLOCK_SKEW_SECONDS = 5;
-
-interface CampaignRow {
-  id: number;
-  status: CampaignStatus;
-  fanned_out_at: Date | null;
-}
 
 /**
  * The campaign jobs: StartCampaign (scheduled → running), FanOutCampaign (snapshot the recipients into the
@@ -29,10 +23,11 @@ export class CampaignRunner {
   private readonly logger = new Logger(CampaignRunner.name);
 
   constructor(
-    private readonly ds: DataSource,
     private readonly jobs: JobQueue,
     private readonly config: AppConfig,
-    private readonly ledger: CampaignLedger,
+    private readonly scheduler: CampaignScheduler,
+    private readonly campaigns: CampaignRepository,
+    private readonly deliveries: DeliveryRepository,
   ) {}
 
   /**
@@ -42,14 +37,10 @@ export class CampaignRunner {
    * the supervisor re-creates the start job when the time comes.
    */
   async start(campaignId: number): Promise<boolean> {
-    await this.ds.query(
-      `UPDATE campaign SET status = 'running', started_at = coalesce(started_at, now()), updated_at = now()
-        WHERE id = $1 AND status = 'scheduled' AND scheduled_at <= now() + make_interval(secs => $2)`,
-      [campaignId, START_CLOCK_SKEW_SECONDS],
-    );
-    const c = await this.load(campaignId);
+    await this.campaigns.startIfDue(campaignId, START_CLOCK_SKEW_SECONDS);
+    const c = await this.campaigns.findProgress(campaignId);
     if (c?.status !== CampaignStatus.Running) return false;
-    await this.ledger.setEditionStatus(campaignId, EditionStatus.Sending);
+    await this.scheduler.setEditionStatus(campaignId, EditionStatus.Sending);
     if (!c.fanned_out_at) await this.enqueueFanOut(campaignId);
     await this.enqueueCheck(campaignId, CHECK_INTERVAL_MS);
     return true;
@@ -80,25 +71,20 @@ export class CampaignRunner {
   }
 
   /**
-   * Pages through confirmed subscribers by id and writes one queued delivery per subscriber
-   * (INSERT ... SELECT ... ON CONFLICT DO NOTHING RETURNING), enqueueing the new rows as batches with
+   * Pages through confirmed subscribers by id and writes one queued delivery per subscriber (one
+   * insert-select statement per page, skipping subscribers already in the ledger), enqueueing the new rows as batches with
    * deterministic job ids. Resumable: a re-run continues after the highest subscriber already in the
    * ledger, first enqueueing rows that a crashed run wrote but never enqueued.
    */
   async fanOut(campaignId: number): Promise<{ written: number }> {
-    const c = await this.load(campaignId);
+    const c = await this.campaigns.findProgress(campaignId);
     if (!c || c.fanned_out_at || ![CampaignStatus.Running, CampaignStatus.Paused].includes(c.status)) {
       return { written: 0 };
     }
-    const [start] = await queryRows<{ after: number }>(
-      this.ds,
-      `SELECT coalesce(max(subscriber_id), 0) AS after FROM delivery WHERE campaign_id = $1`,
-      [campaignId],
-    );
-    let after = start?.after ?? 0;
+    let after = await this.deliveries.lastSubscriberId(campaignId);
     if (after > 0) {
       this.logger.warn(`campaign ${campaignId}: resuming an interrupted fan-out after subscriber ${after}`);
-      await this.ledger.requeueOrphans(campaignId, true);
+      await this.scheduler.requeueOrphans(campaignId, true);
     }
     const pageSize = this.config.env.SEND_BATCH_SIZE * FAN_OUT_PAGE_BATCHES;
     let written = 0;
@@ -106,30 +92,16 @@ export class CampaignRunner {
     // crash in between leaves written-but-unenqueued rows, which the resume above picks up as before.
     let enqueueing: Promise<unknown> | undefined;
     for (;;) {
-      const status = await this.ledger.status(campaignId);
+      const status = await this.campaigns.status(campaignId);
       if (status !== CampaignStatus.Running && status !== CampaignStatus.Paused) {
         await enqueueing;
         return { written };
       }
-      const [page] = await queryRows<{ last: number | null; n: number; ids: (number | string)[] }>(
-        this.ds,
-        `WITH page AS (
-           SELECT id FROM subscriber WHERE status = 'confirmed' AND id > $2 ORDER BY id LIMIT $3
-         ), ins AS (
-           INSERT INTO delivery (campaign_id, subscriber_id)
-           SELECT $1, id FROM page ORDER BY id
-           ON CONFLICT (campaign_id, subscriber_id) DO NOTHING
-           RETURNING id
-         )
-         SELECT (SELECT max(id) FROM page) AS last, (SELECT count(*)::int FROM page) AS n,
-                coalesce((SELECT array_agg(id ORDER BY id) FROM ins), '{}') AS ids`,
-        [campaignId, after, pageSize],
-      );
+      const page = await this.deliveries.insertFanOutPage(campaignId, after, pageSize);
       if (!page) break;
       if (page.ids.length) {
         await enqueueing;
-        // bigint[] arrives as strings (only scalar int8 has a number parser)
-        enqueueing = this.ledger.enqueue(campaignId, page.ids.map(Number), { kind: 'fan-out' });
+        enqueueing = this.scheduler.enqueue(campaignId, page.ids, { kind: 'fan-out' });
         enqueueing.catch(() => undefined); // awaited (and rethrown) before the next page or below
         written += page.ids.length;
       }
@@ -137,15 +109,10 @@ export class CampaignRunner {
       after = page.last;
     }
     await enqueueing;
-    await this.ds.query(
-      `UPDATE campaign SET fanned_out_at = now(), updated_at = now(),
-              total = (SELECT count(*) FROM delivery WHERE campaign_id = $1)
-        WHERE id = $1 AND fanned_out_at IS NULL`,
-      [campaignId],
-    );
+    await this.campaigns.markFannedOut(campaignId);
     this.logger.log(`campaign ${campaignId}: fan-out done (${written} deliveries written by this run)`);
     // A list with nobody on it (or all handled already) is complete now.
-    await this.ledger.tryFinalize(campaignId);
+    await this.scheduler.tryFinalize(campaignId);
     return { written };
   }
 
@@ -154,23 +121,14 @@ export class CampaignRunner {
    * workers, re-creates a lost fan-out job or lost delivery jobs, and completes the campaign when done.
    */
   async check(campaignId: number): Promise<void> {
-    const c = await this.load(campaignId);
+    const c = await this.campaigns.findProgress(campaignId);
     if (c?.status !== CampaignStatus.Running) return;
-    await this.ledger.releaseAbandoned(campaignId);
+    await this.scheduler.releaseAbandoned(campaignId);
     if (!c.fanned_out_at) {
       await this.enqueueFanOut(campaignId); // no-op while the fan-out job is waiting or active
       return;
     }
-    await this.ledger.requeueOrphans(campaignId);
-    await this.ledger.tryFinalize(campaignId);
-  }
-
-  private async load(campaignId: number): Promise<CampaignRow | undefined> {
-    const rows = await queryRows<CampaignRow>(
-      this.ds,
-      `SELECT id, status, fanned_out_at FROM campaign WHERE id = $1`,
-      [campaignId],
-    );
-    return rows[0];
+    await this.scheduler.requeueOrphans(campaignId);
+    await this.scheduler.tryFinalize(campaignId);
   }
 }

@@ -16,6 +16,9 @@ export const ORPHAN_SCAN_AFTER_MS = 10000;
 /** Fan-out writes this many delivery jobs' worth of rows per statement. */
 export const FAN_OUT_PAGE_BATCHES = 4;
 
+/** A worker whose heartbeat is older than this is taken for dead and its in-flight sends are released. */
+export const WORKER_DEAD_AFTER_SECONDS = 15;
+
 /**
  * A claim older than this is released even if its worker still beats: one chunk of sends cannot take longer
  * than a few SMTP timeouts (connection, greeting and socket), so the worker is stuck.

@@ -8,52 +8,26 @@ import {
   NotFoundException,
   UnprocessableEntityException,
 } from '@nestjs/common';
-import { DataSource } from 'typeorm';
-import { CampaignMessageFactory } from '../deliveries/campaign-message.factory';
-import { CampaignLedger, type DeliveryCounts } from './campaign-ledger.service';
+import { Database } from '@app/database';
+import { CampaignEditionRepository } from './campaign-edition.repository';
+import { CampaignMessageFactory } from './campaign-message.factory';
+import { CampaignRepository, type CampaignRow } from './campaign.repository';
 import { CampaignRunner } from './campaign-runner.service';
+import { CampaignScheduler } from './campaign-scheduler.service';
 import { jobIds } from './campaign.constants';
 import type {
   CampaignPage,
   CampaignView,
-  DeliveryLogEntry,
+  DeliveryCounts,
   DeliveryPage,
   SendMissedResult,
 } from './campaign.types';
-import { queryRows } from './query-rows';
-import { loadEditionForSend } from './edition-for-send';
-
-interface CampaignRow {
-  id: number;
-  edition_id: number;
-  edition_slug: string;
-  subject: string;
-  status: CampaignStatus;
-  scheduled_at: Date | null;
-  started_at: Date | null;
-  fanned_out_at: Date | null;
-  finished_at: Date | null;
-  pause_reason: string | null;
-  consecutive_failures: number;
-  created_at: Date;
-  updated_at: Date;
-}
-
-const CAMPAIGN_SELECT = `
-  SELECT c.id, c.edition_id, e.slug AS edition_slug, e.subject, c.status, c.scheduled_at, c.started_at,
-         c.fanned_out_at, c.finished_at, c.pause_reason, c.consecutive_failures, c.created_at, c.updated_at
-    FROM campaign c JOIN edition e ON e.id = c.edition_id`;
+import { DeliveryRepository, emptyCounts } from './delivery.repository';
 
 /** A scheduledAt this far in the past is a mistake, not "now" (clock skew between client and server is less). */
 const PAST_TOLERANCE_MS = 60_000;
 
 const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
-
-/** `email` filter of the delivery log: a case-insensitive substring of the address (LIKE wildcards taken literally). */
-function emailPattern(email: string | undefined): string | null {
-  const q = email?.trim();
-  return q ? `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null;
-}
 
 /** A cancelled campaign cannot start over yet: some of its messages were sent or may be in flight. */
 class ReuseRefused extends Error {
@@ -74,30 +48,27 @@ export class CampaignService {
   private readonly logger = new Logger(CampaignService.name);
 
   constructor(
-    private readonly ds: DataSource,
+    private readonly db: Database,
     private readonly jobs: JobQueue,
-    private readonly ledger: CampaignLedger,
+    private readonly scheduler: CampaignScheduler,
     private readonly runner: CampaignRunner,
     private readonly messages: CampaignMessageFactory,
+    private readonly campaigns: CampaignRepository,
+    private readonly deliveryLedger: DeliveryRepository,
+    private readonly editions: CampaignEditionRepository,
   ) {}
 
   async create(editionId: number, scheduledAt?: string): Promise<CampaignView> {
     const when = this.parseSchedule(scheduledAt);
-    const edition = await loadEditionForSend(this.ds, editionId);
-
-    const [existing] = await queryRows<{ id: number; status: CampaignStatus; sent: boolean }>(
-      this.ds,
-      `SELECT c.id, c.status,
-              EXISTS (SELECT 1 FROM delivery d WHERE d.campaign_id = c.id AND d.status = 'sent') AS sent
-         FROM campaign c WHERE c.edition_id = $1`,
-      [editionId],
-    );
+    const edition = await this.editions.findForSend(editionId);
+    if (!edition) throw new NotFoundException(`Edition ${editionId} does not exist`);
+    const existing = await this.campaigns.findForEdition(editionId);
     // A campaign cancelled before anyone received the edition is reused: see reuseCancelled().
     const reusable = existing?.status === CampaignStatus.Cancelled && !existing.sent;
     if (existing && !reusable) {
       if (existing.status === CampaignStatus.Cancelled && edition.status === EditionStatus.Draft) {
         // Messages in flight at the cancel were accepted after it: the edition did reach readers.
-        await this.ledger.setEditionStatus(existing.id, EditionStatus.Sent);
+        await this.scheduler.setEditionStatus(existing.id, EditionStatus.Sent);
       }
       throw this.alreadyHasCampaign(editionId, existing.id);
     }
@@ -120,25 +91,15 @@ export class CampaignService {
     if (existing && reusable) {
       id = await this.reuseCancelled(editionId, existing.id, status, scheduledFor);
     } else {
-      const rows = await queryRows<{ id: number }>(
-        this.ds,
-        `INSERT INTO campaign (edition_id, status, scheduled_at) VALUES ($1, $2, $3)
-         ON CONFLICT (edition_id) DO NOTHING RETURNING id`,
-        [editionId, status, scheduledFor],
-      );
-      if (!rows[0]) {
-        const [raced] = await queryRows<{ id: number }>(
-          this.ds,
-          `SELECT id FROM campaign WHERE edition_id = $1`,
-          [editionId],
-        );
-        throw this.alreadyHasCampaign(editionId, raced?.id);
+      const created = await this.campaigns.insertForEdition(editionId, status, scheduledFor);
+      if (created === undefined) {
+        throw this.alreadyHasCampaign(editionId, await this.campaigns.idForEdition(editionId));
       }
-      id = rows[0].id;
+      id = created;
     }
 
     if (later) {
-      await this.ledger.setEditionStatus(id, EditionStatus.Scheduled);
+      await this.scheduler.setEditionStatus(id, EditionStatus.Scheduled);
       await this.jobs.add(
         JobName.StartCampaign,
         { campaignId: id },
@@ -158,22 +119,18 @@ export class CampaignService {
   }
 
   async get(id: number): Promise<CampaignView> {
-    const [row] = await queryRows<CampaignRow>(this.ds, `${CAMPAIGN_SELECT} WHERE c.id = $1`, [id]);
+    const row = await this.campaigns.findRow(id);
     if (!row) throw new NotFoundException(`Campaign ${id} does not exist`);
-    return this.view(row, await this.ledger.counts(id));
+    return this.view(row, await this.deliveryLedger.countsByStatus(id));
   }
 
   /** Newest first, keyset-paginated by id. */
   async list(opts: { cursor?: string; limit?: number } = {}): Promise<CampaignPage> {
     const limit = Math.min(Math.max(opts.limit ?? 50, 1), 200);
     const before = opts.cursor === undefined ? null : this.parseCursor(opts.cursor);
-    const rows = await queryRows<CampaignRow>(
-      this.ds,
-      `${CAMPAIGN_SELECT} WHERE ($1::int IS NULL OR c.id < $1) ORDER BY c.id DESC LIMIT $2`,
-      [before, limit + 1],
-    );
+    const rows = await this.campaigns.listRows(before, limit + 1);
     const page = rows.slice(0, limit);
-    const counts = await this.countsFor(page.map((r) => r.id));
+    const counts = await this.deliveryLedger.countsByCampaign(page.map((r) => r.id));
     return {
       items: page.map((r) => this.view(r, counts.get(r.id))),
       nextCursor: rows.length > limit ? String(page[page.length - 1]!.id) : null,
@@ -184,13 +141,7 @@ export class CampaignService {
   async pause(id: number, reason = 'Paused by an administrator'): Promise<CampaignView> {
     const current = await this.get(id);
     if (current.status === CampaignStatus.Paused) return current;
-    const rows = await queryRows<{ id: number }>(
-      this.ds,
-      `UPDATE campaign SET status = 'paused', pause_reason = left($2, 500), updated_at = now()
-        WHERE id = $1 AND status = 'running' RETURNING id`,
-      [id, reason],
-    );
-    if (!rows[0]) throw this.cannot('pause', current.status);
+    if (!(await this.campaigns.pauseRunning(id, reason))) throw this.cannot('pause', current.status);
     this.logger.log(`campaign ${id} paused: ${reason}`);
     return this.get(id);
   }
@@ -202,18 +153,13 @@ export class CampaignService {
   async resume(id: number): Promise<CampaignView> {
     const current = await this.get(id);
     if (current.status === CampaignStatus.Running) return current;
-    const rows = await queryRows<{ fanned_out_at: Date | null }>(
-      this.ds,
-      `UPDATE campaign SET status = 'running', pause_reason = NULL, consecutive_failures = 0, updated_at = now()
-        WHERE id = $1 AND status = 'paused' RETURNING fanned_out_at`,
-      [id],
-    );
-    if (!rows[0]) throw this.cannot('resume', current.status);
-    await this.ledger.releaseAbandoned(id);
-    if (!rows[0].fanned_out_at) await this.runner.enqueueFanOut(id);
-    const n = await this.ledger.enqueueAllQueued(id, 'p');
+    const resumed = await this.campaigns.resumePaused(id);
+    if (!resumed) throw this.cannot('resume', current.status);
+    await this.scheduler.releaseAbandoned(id);
+    if (!resumed.fanned_out_at) await this.runner.enqueueFanOut(id);
+    const n = await this.scheduler.enqueueAllQueued(id, 'p');
     await this.runner.enqueueCheck(id);
-    await this.ledger.tryFinalize(id);
+    await this.scheduler.tryFinalize(id);
     this.logger.log(`campaign ${id} resumed (${n} deliveries queued)`);
     return this.get(id);
   }
@@ -227,25 +173,15 @@ export class CampaignService {
   async cancel(id: number): Promise<CampaignView> {
     const current = await this.get(id);
     if (current.status === CampaignStatus.Cancelled) return current;
-    const rows = await queryRows<{ id: number }>(
-      this.ds,
-      `UPDATE campaign SET status = 'cancelled', finished_at = now(), updated_at = now()
-        WHERE id = $1 AND status IN ('scheduled', 'running', 'paused') RETURNING id`,
-      [id],
-    );
-    if (!rows[0]) throw this.cannot('cancel', current.status);
+    if (!(await this.campaigns.cancelActive(id))) throw this.cannot('cancel', current.status);
     try {
       await this.jobs.queue(QueueName.Campaign).remove(jobIds.start(id));
     } catch (err) {
       // Already running: StartCampaign only starts a campaign that is still scheduled.
       this.logger.debug(`start job of campaign ${id} not removed: ${(err as Error).message}`);
     }
-    const [sent] = await queryRows<{ any: boolean }>(
-      this.ds,
-      `SELECT EXISTS (SELECT 1 FROM delivery WHERE campaign_id = $1 AND status = 'sent') AS any`,
-      [id],
-    );
-    await this.ledger.setEditionStatus(id, sent?.any ? EditionStatus.Sent : EditionStatus.Draft);
+    const sent = await this.deliveryLedger.anySent(id);
+    await this.scheduler.setEditionStatus(id, sent ? EditionStatus.Sent : EditionStatus.Draft);
     this.logger.log(`campaign ${id} cancelled`);
     return this.get(id);
   }
@@ -264,41 +200,14 @@ export class CampaignService {
         'The campaign is still writing its recipient list; try again when it is done',
       );
     }
-    const { added, requeued } = await this.ds.transaction(async (m) => {
-      const re = await queryRows<{ id: number }>(
-        m,
-        `UPDATE delivery d
-            SET status = 'queued', attempts = 0, next_attempt_at = NULL, claimed_by = NULL, updated_at = now(),
-                last_response = left('queued again by send-missed; before: ' || coalesce(d.last_response, ''), 1000)
-           FROM subscriber s
-          WHERE d.campaign_id = $1 AND d.status IN ('failed', 'skipped')
-            AND s.id = d.subscriber_id AND s.status = 'confirmed' AND s.email IS NOT NULL
-          RETURNING d.id`,
-        [id],
-      );
-      const ins = await queryRows<{ id: number }>(
-        m,
-        `INSERT INTO delivery (campaign_id, subscriber_id)
-         SELECT $1, s.id FROM subscriber s
-          WHERE s.status = 'confirmed'
-            AND NOT EXISTS (SELECT 1 FROM delivery d WHERE d.campaign_id = $1 AND d.subscriber_id = s.id)
-          ORDER BY s.id
-         ON CONFLICT (campaign_id, subscriber_id) DO NOTHING
-         RETURNING id`,
-        [id],
-      );
-      if (re.length + ins.length > 0) {
-        await m.query(
-          `UPDATE campaign SET status = 'running', finished_at = NULL, updated_at = now(),
-                  total = (SELECT count(*) FROM delivery WHERE campaign_id = $1)
-            WHERE id = $1 AND status = 'completed'`,
-          [id],
-        );
-      }
-      return { added: ins.map((r) => r.id), requeued: re.map((r) => r.id) };
+    const { added, requeued } = await this.db.transaction(async (tx) => {
+      const again = await this.deliveryLedger.requeueFailedForConfirmed(id, tx);
+      const missing = await this.deliveryLedger.insertForConfirmedWithout(id, tx);
+      if (again.length + missing.length > 0) await this.campaigns.reopenCompleted(id, tx);
+      return { added: missing, requeued: again };
     });
-    if ((await this.ledger.status(id)) === CampaignStatus.Running && added.length + requeued.length > 0) {
-      await this.ledger.enqueue(id, [...requeued, ...added], { kind: 'requeue', tag: 'm' });
+    if ((await this.campaigns.status(id)) === CampaignStatus.Running && added.length + requeued.length > 0) {
+      await this.scheduler.enqueue(id, [...requeued, ...added], { kind: 'requeue', tag: 'm' });
       await this.runner.enqueueCheck(id);
     }
     this.logger.log(`campaign ${id}: send-missed added ${added.length}, requeued ${requeued.length}`);
@@ -326,32 +235,24 @@ export class CampaignService {
         `Campaign ${campaignId} of edition ${editionId} was cancelled while writing its recipient list and is still stopping; try again in a few seconds`,
       );
     }
-    const outcome = await this.ds
-      .transaction(async (m) => {
-        const [c] = await queryRows<{ status: CampaignStatus }>(
-          m,
-          `SELECT status FROM campaign WHERE id = $1 FOR UPDATE`,
-          [campaignId],
-        );
-        if (c?.status !== CampaignStatus.Cancelled) return { conflict: 'taken' as const };
-        const left = await this.ledger.clearUnsent(m, campaignId);
+    const outcome = await this.db
+      .transaction(async (tx) => {
+        if ((await this.campaigns.lockStatus(campaignId, tx)) !== CampaignStatus.Cancelled) {
+          return { conflict: 'taken' as const };
+        }
+        const left = await this.scheduler.clearUnsent(tx, campaignId);
         if (left.sent > 0 || left.inFlight > 0) {
           // Throwing rolls the deletions back: the cancelled campaign's log stays whole.
           throw new ReuseRefused(left.sent, left.inFlight);
         }
-        await m.query(
-          `UPDATE campaign SET status = $2, scheduled_at = $3, started_at = NULL, finished_at = NULL,
-                fanned_out_at = NULL, total = 0, pause_reason = NULL, consecutive_failures = 0, updated_at = now()
-          WHERE id = $1`,
-          [campaignId, status, scheduledFor],
-        );
+        await this.campaigns.restart(campaignId, status, scheduledFor, tx);
         return { conflict: undefined };
       })
       .catch(async (err: unknown) => {
         if (!(err instanceof ReuseRefused)) throw err;
         if (err.sent > 0) {
           // Messages in flight at the cancel were accepted after it: the edition did reach readers.
-          await this.ledger.setEditionStatus(campaignId, EditionStatus.Sent);
+          await this.scheduler.setEditionStatus(campaignId, EditionStatus.Sent);
           throw this.alreadyHasCampaign(editionId, campaignId);
         }
         throw new ConflictException({
@@ -371,47 +272,21 @@ export class CampaignService {
     id: number,
     opts: { status?: DeliveryStatus; email?: string; cursor?: string; limit?: number } = {},
   ): Promise<DeliveryPage> {
-    const [exists] = await queryRows<{ id: number }>(this.ds, `SELECT id FROM campaign WHERE id = $1`, [id]);
-    if (!exists) throw new NotFoundException(`Campaign ${id} does not exist`);
+    if (!(await this.campaigns.exists(id))) throw new NotFoundException(`Campaign ${id} does not exist`);
     const limit = Math.min(Math.max(opts.limit ?? 100, 1), 1000);
     const after = opts.cursor === undefined ? 0 : this.parseCursor(opts.cursor);
-    const rows = await queryRows<{
-      id: number;
-      subscriber_id: number;
-      email: string | null;
-      status: DeliveryStatus;
-      attempts: number;
-      last_response: string | null;
-      message_id: string | null;
-      sent_at: Date | null;
-      updated_at: Date;
-    }>(
-      this.ds,
-      `SELECT d.id, d.subscriber_id, s.email, d.status, d.attempts, d.last_response, d.message_id, d.sent_at,
-              d.updated_at
-         FROM delivery d JOIN subscriber s ON s.id = d.subscriber_id
-        WHERE d.campaign_id = $1 AND ($2::varchar IS NULL OR d.status = $2) AND d.id > $3
-          AND ($5::varchar IS NULL OR s.email ILIKE $5 ESCAPE '\\')
-        ORDER BY d.id LIMIT $4`,
-      [id, opts.status ?? null, after, limit + 1, emailPattern(opts.email)],
-    );
-    const page = rows.slice(0, limit);
-    const items: DeliveryLogEntry[] = page.map((r) => ({
-      id: r.id,
-      subscriberId: r.subscriber_id,
-      email: r.email,
-      status: r.status,
-      attempts: r.attempts,
-      lastResponse: r.last_response,
-      messageId: r.message_id,
-      sentAt: iso(r.sent_at),
-      updatedAt: r.updated_at.toISOString(),
-    }));
-    return { items, nextCursor: rows.length > limit ? String(page[page.length - 1]!.id) : null };
+    const rows = await this.deliveryLedger.logPage(id, {
+      status: opts.status,
+      email: opts.email,
+      afterId: after,
+      limit: limit + 1,
+    });
+    const items = rows.slice(0, limit);
+    return { items, nextCursor: rows.length > limit ? String(items[items.length - 1]!.id) : null };
   }
 
   private view(row: CampaignRow, counts?: DeliveryCounts): CampaignView {
-    const c = counts ?? { total: 0, queued: 0, sending: 0, sent: 0, failed: 0, bounced: 0, skipped: 0 };
+    const c = counts ?? emptyCounts();
     return {
       id: row.id,
       editionId: row.edition_id,
@@ -435,32 +310,6 @@ export class CampaignService {
       createdAt: row.created_at.toISOString(),
       updatedAt: row.updated_at.toISOString(),
     };
-  }
-
-  private async countsFor(ids: number[]): Promise<Map<number, DeliveryCounts>> {
-    const out = new Map<number, DeliveryCounts>();
-    if (ids.length === 0) return out;
-    const rows = await queryRows<{ campaign_id: number; status: DeliveryStatus; n: number }>(
-      this.ds,
-      `SELECT campaign_id, status, count(*)::int AS n FROM delivery WHERE campaign_id = ANY($1::int[])
-        GROUP BY campaign_id, status`,
-      [ids],
-    );
-    for (const r of rows) {
-      const c = out.get(r.campaign_id) ?? {
-        total: 0,
-        queued: 0,
-        sending: 0,
-        sent: 0,
-        failed: 0,
-        bounced: 0,
-        skipped: 0,
-      };
-      c[r.status] = r.n;
-      c.total += r.n;
-      out.set(r.campaign_id, c);
-    }
-    return out;
   }
 
   private parseSchedule(value: string | undefined): Date | undefined {

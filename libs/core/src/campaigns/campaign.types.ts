@@ -27,6 +27,17 @@ export interface CampaignView {
   updatedAt: string;
 }
 
+/** Deliveries of one campaign by status. */
+export interface DeliveryCounts {
+  total: number;
+  queued: number;
+  sending: number;
+  sent: number;
+  failed: number;
+  bounced: number;
+  skipped: number;
+}
+
 export interface DeliveryLogEntry {
   id: number;
   subscriberId: number;

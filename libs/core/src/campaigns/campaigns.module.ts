@@ -1,38 +1,40 @@
 import { Module } from '@nestjs/common';
 import { BounceModule } from '../subscriptions/bounce.module';
-import { CampaignMessageFactory } from '../deliveries/campaign-message.factory';
-import { DeliveryService } from '../deliveries/delivery.service';
-import { SendRateModule } from '../deliveries/send-rate.module';
-import { WorkerRegistry } from '../deliveries/worker-registry.service';
 import { SubscriberLinks } from '../subscriptions/subscriber-links';
 import { TokenService } from '../tokens/token.service';
-import { CampaignLedger } from './campaign-ledger.service';
+import { CampaignEditionRepository } from './campaign-edition.repository';
+import { CampaignMessageFactory } from './campaign-message.factory';
+import { CampaignRepository } from './campaign.repository';
 import { CampaignRunner } from './campaign-runner.service';
-import { CampaignSupervisor } from './campaign-supervisor.service';
+import { CampaignScheduler } from './campaign-scheduler.service';
 import { CampaignService } from './campaign.service';
+import { DeliveryRepository } from './delivery.repository';
+
+const REPOSITORIES = [CampaignRepository, DeliveryRepository, CampaignEditionRepository];
 
 /**
  * Campaign services for any process (the API uses CampaignService and BounceService). Needs the global
- * ConfigModule, TypeORM data source, QueueModule and (for sending) MailerModule.
+ * ConfigModule, DatabaseModule, QueueModule and (for sending) MailerModule. What only workers run is
+ * CampaignWorkerModule (./sending), which builds on this one; nothing here depends on it.
  */
 @Module({
   imports: [BounceModule],
   providers: [
+    ...REPOSITORIES,
     CampaignService,
     CampaignRunner,
-    CampaignLedger,
+    CampaignScheduler,
     CampaignMessageFactory,
     SubscriberLinks,
     TokenService,
   ],
-  exports: [CampaignService, CampaignRunner, CampaignLedger, CampaignMessageFactory, BounceModule],
+  exports: [
+    ...REPOSITORIES,
+    CampaignService,
+    CampaignRunner,
+    CampaignScheduler,
+    CampaignMessageFactory,
+    BounceModule,
+  ],
 })
 export class CampaignsModule {}
-
-/** What only worker processes run: the sender, the shared rate limiter, the heartbeat and the watchdog. */
-@Module({
-  imports: [CampaignsModule, SendRateModule],
-  providers: [DeliveryService, WorkerRegistry, CampaignSupervisor],
-  exports: [CampaignsModule, SendRateModule, DeliveryService, WorkerRegistry],
-})
-export class CampaignWorkerModule {}

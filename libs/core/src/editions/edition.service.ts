@@ -12,7 +12,7 @@ import {
 } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { type DataSource, type EntityManager, QueryFailedError } from 'typeorm';
-import { SendRateLimiter } from '../deliveries/send-rate.limiter';
+import { SendRateLimiter } from '../send-rate/send-rate.limiter';
 import { PREFERENCES_PATH, UNSUBSCRIBE_PATH } from '../subscriptions/subscriber-links';
 import { DraftParseError, EDITION_SUBJECT_MAX_LENGTH, parseDraft } from './draft.parser';
 import { parseMarkdown, toMarkdown } from './edition.markdown';

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { CampaignsModule } from '../campaigns/campaigns.module';
-import { SendRateModule } from '../deliveries/send-rate.module';
+import { SendRateModule } from '../send-rate/send-rate.module';
 import { EditionService } from './edition.service';
 import { PreSendCheckService } from './pre-send-check.service';
 

@@ -1,11 +1,10 @@
 import { AppConfig } from '@app/config';
-import { EditionStatus } from '@app/database';
+import { EditionStatus, queryRows } from '@app/database';
 
-import { Injectable } from '@nestjs/common';
+import { Injectable, NotFoundException } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { queryRows } from '../campaigns/query-rows';
-import { CampaignMessageFactory, parseMailFrom } from '../deliveries/campaign-message.factory';
-import { loadEditionForSend } from '../campaigns/edition-for-send';
+import { CampaignEditionRepository } from '../campaigns/campaign-edition.repository';
+import { CampaignMessageFactory, parseMailFrom } from '../campaigns/campaign-message.factory';
 
 /** Gmail hides everything after the first 102 kB of a message's HTML behind "[Message clipped]". */
 export const GMAIL_CLIP_BYTES = 102 * 1024;
@@ -59,6 +58,7 @@ export class PreSendCheckService {
     private readonly ds: DataSource,
     private readonly config: AppConfig,
     private readonly messages: CampaignMessageFactory,
+    private readonly campaignEditions: CampaignEditionRepository,
   ) {}
 
   /** Confirmed subscribers: the same criterion the campaign fan-out writes deliveries for. */
@@ -71,7 +71,8 @@ export class PreSendCheckService {
   }
 
   async check(editionId: number): Promise<PreSendCheck> {
-    const edition = await loadEditionForSend(this.ds, editionId);
+    const edition = await this.campaignEditions.findForSend(editionId);
+    if (!edition) throw new NotFoundException(`Edition ${editionId} does not exist`);
     const [campaign] = await queryRows<{ id: number; status: string }>(
       this.ds,
       `SELECT id, status FROM campaign WHERE edition_id = $1 ORDER BY id DESC LIMIT 1`,

@@ -1,6 +1,6 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { CollectorStatus } from './collector-status';
-import type { DataSource } from 'typeorm';
+import type { LedgerMetricsRepository } from './ledger-metrics.repository';
 
 /** Scrapes closer together than this share one set of queries. */
 const CACHE_MS = 10_000;
@@ -19,12 +19,16 @@ interface LedgerSnapshot {
  * confirmations, unsubscribes, ...) and subscribers by status. Being read from the database, they are the same
  * on every API instance (aggregate with max, not sum) and survive restarts.
  */
-export function registerLedgerMetrics(registry: Registry, ds: DataSource, status: CollectorStatus): void {
+export function registerLedgerMetrics(
+  registry: Registry,
+  ledger: LedgerMetricsRepository,
+  status: CollectorStatus,
+): void {
   let cached: { at: number; snapshot: Promise<LedgerSnapshot> } | undefined;
 
   const snapshot = (): Promise<LedgerSnapshot> => {
     if (!cached || Date.now() - cached.at > CACHE_MS) {
-      const p = load(ds);
+      const p = load(ledger);
       cached = { at: Date.now(), snapshot: p };
       // a failure is not cached: the next scrape tries again
       p.catch(() => (cached = undefined));
@@ -78,19 +82,11 @@ export function registerLedgerMetrics(registry: Registry, ds: DataSource, status
   });
 }
 
-async function load(ds: DataSource): Promise<LedgerSnapshot> {
+async function load(ledger: LedgerMetricsRepository): Promise<LedgerSnapshot> {
   const [deliveries, events, subscribers] = await Promise.all([
-    ds.query<LedgerSnapshot['deliveries']>(
-      `SELECT d.campaign_id, d.status, count(*)::int AS n
-         FROM delivery d
-        WHERE d.campaign_id IN (SELECT id FROM campaign WHERE created_at > now() - make_interval(days => $1))
-        GROUP BY d.campaign_id, d.status`,
-      [CAMPAIGN_WINDOW_DAYS],
-    ),
-    ds.query<LedgerSnapshot['events']>(`SELECT type, count(*)::int AS n FROM subscriber_event GROUP BY type`),
-    ds.query<LedgerSnapshot['subscribers']>(
-      `SELECT status, count(*)::int AS n FROM subscriber GROUP BY status`,
-    ),
+    ledger.deliveriesByCampaignAndStatus(CAMPAIGN_WINDOW_DAYS),
+    ledger.subscriberEventsByType(),
+    ledger.subscribersByStatus(),
   ]);
   return { deliveries, events, subscribers };
 }

@@ -8,7 +8,7 @@ import type { DataSource, Repository } from 'typeorm';
 import { recordEvent } from './subscriber-events';
 import { SubscriberLinks } from './subscriber-links';
 import { retryThroughOutage } from '../common/retry-through-outage';
-import { SendRateLimiter } from '../deliveries/send-rate.limiter';
+import { SendRateLimiter } from '../send-rate/send-rate.limiter';
 
 export type ConfirmationSendOutcome = 'sent' | 'skipped' | 'bounced';
 

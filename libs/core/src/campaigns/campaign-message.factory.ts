@@ -1,10 +1,9 @@
 import { AppConfig } from '@app/config';
-import { compileMimeTemplate, type EditionContent, type MimeTemplate, renderEdition } from '@app/email';
+import { compileMimeTemplate, type MimeTemplate, renderEdition } from '@app/email';
 import { Injectable } from '@nestjs/common';
 import addressparser from 'nodemailer/lib/addressparser';
-import { DataSource } from 'typeorm';
 import { SubscriberLinks } from '../subscriptions/subscriber-links';
-import { queryRows } from '../campaigns/query-rows';
+import { CampaignEditionRepository, type EditionToCompile } from './campaign-edition.repository';
 
 export interface CampaignRecipient {
   email: string;
@@ -54,7 +53,7 @@ export class CampaignMessageFactory {
   private readonly cache = new Map<number, Promise<CampaignMessage>>();
 
   constructor(
-    private readonly ds: DataSource,
+    private readonly editions: CampaignEditionRepository,
     private readonly config: AppConfig,
     private readonly links: SubscriberLinks,
   ) {}
@@ -71,29 +70,13 @@ export class CampaignMessageFactory {
   }
 
   private async compile(campaignId: number): Promise<CampaignMessage> {
-    const rows = await queryRows<{
-      slug: string;
-      subject: string;
-      content: EditionContent;
-      pub_name: string;
-      pub_slug: string;
-    }>(
-      this.ds,
-      `SELECT e.slug, e.subject, e.content, p.name AS pub_name, p.slug AS pub_slug
-         FROM campaign c JOIN edition e ON e.id = c.edition_id JOIN publication p ON p.id = e.publication_id
-        WHERE c.id = $1`,
-      [campaignId],
-    );
-    const row = rows[0];
+    const row = await this.editions.findForCampaign(campaignId);
     if (!row) throw new Error(`campaign ${campaignId} or its edition does not exist`);
     return this.compileEdition(campaignId, row);
   }
 
   /** Exposed for the API's pre-flight check: a campaign is refused if its edition cannot be built. */
-  async compileEdition(
-    campaignId: number,
-    edition: { slug: string; subject: string; content: EditionContent; pub_name: string; pub_slug: string },
-  ): Promise<CampaignMessage> {
+  async compileEdition(campaignId: number, edition: EditionToCompile): Promise<CampaignMessage> {
     const env = this.config.env;
     const from = parseMailFrom(env.MAIL_FROM);
     const rendered = await renderEdition(edition.content, {

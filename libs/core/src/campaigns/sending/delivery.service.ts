@@ -3,15 +3,15 @@ import { CampaignStatus } from '@app/database';
 import { classifySmtpError, MAIL_TRANSPORT, MailSendError, type MailTransport } from '@app/mailer';
 import { type BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
-import { DataSource } from 'typeorm';
-import { CampaignLedger } from '../campaigns/campaign-ledger.service';
-import { BounceService } from '../subscriptions/bounce.service';
-import { type CampaignMessage, CampaignMessageFactory, parseMailFrom } from './campaign-message.factory';
-import { SendRateLimiter } from './send-rate.limiter';
+import { retryThroughOutage } from '../../common/retry-through-outage';
+import { SendRateLimiter } from '../../send-rate/send-rate.limiter';
+import { BounceService } from '../../subscriptions/bounce.service';
+import { type CampaignMessage, CampaignMessageFactory, parseMailFrom } from '../campaign-message.factory';
+import { CampaignRepository } from '../campaign.repository';
+import { CampaignScheduler } from '../campaign-scheduler.service';
+import { sendLeaseSeconds } from '../campaign.constants';
+import { type ClaimedDelivery, DeliveryRepository } from '../delivery.repository';
 import { WorkerRegistry } from './worker-registry.service';
-import { queryRows } from '../campaigns/query-rows';
-import { sendLeaseSeconds } from '../campaigns/campaign.constants';
-import { retryThroughOutage } from '../common/retry-through-outage';
 
 export interface BatchResult {
   claimed: number;
@@ -24,20 +24,10 @@ export interface BatchResult {
   stoppedBecause?: string;
 }
 
-interface ClaimedRow {
-  id: number;
-  subscriber_id: number;
-  status: 'sending' | 'skipped';
-  attempts: number;
-  message_id: string;
-  email: string | null;
-  uid: string;
-}
-
 type SendOutcome =
-  | { row: ClaimedRow; kind: 'sent'; response: string; order: number }
-  | { row: ClaimedRow; kind: 'transient' | 'permanent'; response: string; order: number }
-  | { row: ClaimedRow; kind: 'unbuildable'; response: string; order: number };
+  | { row: ClaimedDelivery; kind: 'sent'; response: string; order: number }
+  | { row: ClaimedDelivery; kind: 'transient' | 'permanent'; response: string; order: number }
+  | { row: ClaimedDelivery; kind: 'unbuildable'; response: string; order: number };
 
 /** Longest wait between two attempts of one delivery. */
 const MAX_BACKOFF_MS = 3600_000;
@@ -67,13 +57,14 @@ export class DeliveryService implements BeforeApplicationShutdown {
   private stopping = false;
 
   constructor(
-    private readonly ds: DataSource,
     private readonly config: AppConfig,
     @Inject(MAIL_TRANSPORT) private readonly transport: MailTransport,
     private readonly messages: CampaignMessageFactory,
     private readonly limiter: SendRateLimiter,
     private readonly registry: WorkerRegistry,
-    private readonly ledger: CampaignLedger,
+    private readonly scheduler: CampaignScheduler,
+    private readonly campaigns: CampaignRepository,
+    private readonly deliveries: DeliveryRepository,
     private readonly bounces: BounceService,
   ) {
     const domain = parseMailFrom(config.env.MAIL_FROM).address.split('@')[1] ?? '';
@@ -90,22 +81,16 @@ export class DeliveryService implements BeforeApplicationShutdown {
     const result: BatchResult = { claimed: 0, sent: 0, retrying: 0, failed: 0, bounced: 0, skipped: 0 };
     await this.registry.ensureRegistered();
     // A re-run of this batch (stalled job, duplicate job) finds what its crashed predecessor left in `sending`.
-    await this.ledger.releaseAbandoned(campaignId, deliveryIds);
+    await this.scheduler.releaseAbandoned(campaignId, deliveryIds);
     // Only rows still queued need rate tokens: a re-run or duplicate job must not spend the send rate on
     // deliveries that are done (the claim below stays the guard against sending twice).
-    const ids = (
-      await queryRows<{ id: number }>(
-        this.ds,
-        `SELECT id FROM delivery WHERE id = ANY($1::bigint[]) AND campaign_id = $2 AND status = 'queued' ORDER BY id`,
-        [deliveryIds, campaignId],
-      )
-    ).map((r) => r.id);
+    const ids = await this.deliveries.stillQueued(campaignId, deliveryIds);
     if (ids.length === 0) {
-      await this.ledger.tryFinalize(campaignId);
+      await this.scheduler.tryFinalize(campaignId);
       return result;
     }
 
-    const status = await this.ledger.status(campaignId);
+    const status = await this.campaigns.status(campaignId);
     if (status !== CampaignStatus.Running) {
       result.stoppedBecause = `campaign is ${status ?? 'gone'}`;
       return result;
@@ -113,13 +98,13 @@ export class DeliveryService implements BeforeApplicationShutdown {
     const message = await this.messages.forCampaign(campaignId);
     const chunk = Math.max(1, this.config.env.SMTP_POOL_SIZE * CLAIM_PER_CONNECTION);
     const notRunning = async () =>
-      this.stopping || (await this.ledger.status(campaignId)) !== CampaignStatus.Running;
+      this.stopping || (await this.campaigns.status(campaignId)) !== CampaignStatus.Running;
 
     let i = 0;
     while (i < ids.length) {
       if (this.stopping) {
         result.stoppedBecause = 'worker is shutting down';
-        await this.ledger.enqueue(campaignId, ids.slice(i), { kind: 'requeue', tag: 's' });
+        await this.scheduler.enqueue(campaignId, ids.slice(i), { kind: 'requeue', tag: 's' });
         break;
       }
       const granted = await this.limiter.acquire(Math.min(chunk, ids.length - i), notRunning);
@@ -128,7 +113,7 @@ export class DeliveryService implements BeforeApplicationShutdown {
       i += granted;
       const claimed = await this.claim(campaignId, slice);
       if (claimed.length === 0) {
-        const now = await this.ledger.status(campaignId);
+        const now = await this.campaigns.status(campaignId);
         if (now !== CampaignStatus.Running) {
           result.stoppedBecause = `campaign is ${now ?? 'gone'}`;
           break;
@@ -144,7 +129,7 @@ export class DeliveryService implements BeforeApplicationShutdown {
         break;
       }
     }
-    await this.ledger.tryFinalize(campaignId);
+    await this.scheduler.tryFinalize(campaignId);
     return result;
   }
 
@@ -153,38 +138,30 @@ export class DeliveryService implements BeforeApplicationShutdown {
    * when the subscriber is no longer confirmed) with this worker as owner, an attempt counted and a
    * Message-ID fixed for good (a resend after a crash reuses it, so receivers can spot the duplicate).
    */
-  private async claim(campaignId: number, ids: number[]): Promise<ClaimedRow[]> {
-    return queryRows<ClaimedRow>(
-      this.ds,
-      `UPDATE delivery d
-          SET status = CASE WHEN s.status = 'confirmed' AND s.email IS NOT NULL THEN 'sending' ELSE 'skipped' END,
-              attempts = d.attempts + CASE WHEN s.status = 'confirmed' AND s.email IS NOT NULL THEN 1 ELSE 0 END,
-              claimed_at = now(), claimed_by = $3, next_attempt_at = NULL, updated_at = now(),
-              message_id = coalesce(d.message_id, '<c' || d.campaign_id || '.d' || d.id || '.' || $4 || '@' || $5 || '>'),
-              last_response = CASE WHEN s.status = 'confirmed' AND s.email IS NOT NULL THEN d.last_response
-                                   ELSE 'skipped: subscriber is ' || s.status || ' at send time' END
-         FROM campaign c, subscriber s
-        WHERE d.id = ANY($1::bigint[]) AND d.campaign_id = $2 AND d.status = 'queued'
-          AND c.id = d.campaign_id AND c.status = 'running' AND s.id = d.subscriber_id
-       RETURNING d.id, d.subscriber_id, d.status, d.attempts, d.message_id, s.email, s.uid`,
-      [ids, campaignId, this.registry.id, randomBytes(4).toString('hex'), this.messageIdDomain],
+  private claim(campaignId: number, ids: number[]): Promise<ClaimedDelivery[]> {
+    return this.deliveries.claimQueued(
+      campaignId,
+      ids,
+      this.registry.id,
+      randomBytes(4).toString('hex'),
+      this.messageIdDomain,
     );
   }
 
   /**
    * Sends the chunk in parallel (the pool spreads it over its connections) and hands outcomes to `record` as
-   * the SMTP replies come in, coalesced: while one UPDATE is running the next replies gather for the one
+   * the SMTP replies come in, coalesced: while one write is running the next replies gather for the one
    * after. So a message is marked sent about one round trip after its 250, which is what bounds the
    * resends after a crash to the messages really in flight.
    */
   private async sendAll(
     message: CampaignMessage,
-    rows: ClaimedRow[],
+    rows: ClaimedDelivery[],
     record: (outcomes: SendOutcome[]) => Promise<void>,
   ): Promise<SendOutcome[]> {
     const recorder = new CoalescingWriter(record);
     let order = 0;
-    const send = async (row: ClaimedRow): Promise<SendOutcome> => {
+    const send = async (row: ClaimedDelivery): Promise<SendOutcome> => {
       let raw: Buffer;
       try {
         raw = message.build({ email: row.email!, subscriberUid: row.uid, messageId: row.message_id });
@@ -259,19 +236,7 @@ export class DeliveryService implements BeforeApplicationShutdown {
     // These messages are already with the SMTP server: a lost write would mean sending them again after the
     // lease, so a database outage is retried here for most of the lease (our claims stay ours meanwhile).
     const written = await retryThroughOutage(
-      () =>
-        queryRows<{ id: number }>(
-          this.ds,
-          `UPDATE delivery d
-          SET status = v.status, last_response = left(v.response, 1000), updated_at = now(),
-              sent_at = CASE WHEN v.status = 'sent' THEN now() ELSE d.sent_at END,
-              next_attempt_at = CASE WHEN v.delay_ms IS NULL THEN NULL
-                                     ELSE now() + make_interval(secs => v.delay_ms / 1000.0) END
-         FROM unnest($1::bigint[], $2::text[], $3::text[], $4::int[]) AS v(id, status, response, delay_ms)
-        WHERE d.id = v.id AND d.status = 'sending' AND d.claimed_by = $5
-       RETURNING d.id`,
-          [ids, statuses, responses, delays, this.registry.id],
-        ),
+      () => this.deliveries.recordOutcomes(this.registry.id, { ids, statuses, responses, delays }),
       this.outcomeWriteBudgetMs,
       (err, elapsedMs) =>
         this.logger.warn(
@@ -285,11 +250,11 @@ export class DeliveryService implements BeforeApplicationShutdown {
         `campaign ${campaignId}: ${ids.length - written.length} outcomes arrived after the claim was released`,
       );
     }
-    const mine = new Set(written.map((r) => r.id));
+    const mine = new Set(written);
     for (const [delay, retryIds] of retries) {
       const ours = retryIds.filter((id) => mine.has(id));
       if (ours.length)
-        await this.ledger.enqueue(campaignId, ours, { kind: 'requeue', tag: 'r', delayMs: delay });
+        await this.scheduler.enqueue(campaignId, ours, { kind: 'requeue', tag: 'r', delayMs: delay });
     }
     await this.bounces.bouncedAtSend(
       outcomes
@@ -308,31 +273,18 @@ export class DeliveryService implements BeforeApplicationShutdown {
     const lastSuccess = smtp.map((o) => o.kind).lastIndexOf('sent');
     const failures = smtp.length - 1 - lastSuccess;
     if (failures === 0) {
-      await this.ds.query(
-        `UPDATE campaign SET consecutive_failures = 0 WHERE id = $1 AND consecutive_failures <> 0`,
-        [campaignId],
-      );
+      await this.campaigns.clearConsecutiveFailures(campaignId);
       return false;
     }
-    const [row] = await queryRows<{ consecutive_failures: number }>(
-      this.ds,
-      `UPDATE campaign SET consecutive_failures = CASE WHEN $2::boolean THEN $3::int ELSE consecutive_failures + $3::int END
-        WHERE id = $1 RETURNING consecutive_failures`,
-      [campaignId, lastSuccess >= 0, failures],
-    );
+    const count = await this.campaigns.addConsecutiveFailures(campaignId, lastSuccess >= 0, failures);
     const max = this.config.env.SEND_MAX_CONSECUTIVE_FAILURES;
-    if (!row || row.consecutive_failures < max) return false;
+    if (count === undefined || count < max) return false;
     const last = smtp[smtp.length - 1]!.response.slice(0, 300);
     const reason =
-      `Paused automatically after ${row.consecutive_failures} consecutive failed sends ` +
+      `Paused automatically after ${count} consecutive failed sends ` +
       `(SEND_MAX_CONSECUTIVE_FAILURES=${max}); last SMTP error: ${last}. Fix the cause, then resume.`;
-    const paused = await queryRows<{ id: number }>(
-      this.ds,
-      `UPDATE campaign SET status = 'paused', pause_reason = left($2, 500), updated_at = now()
-        WHERE id = $1 AND status = 'running' RETURNING id`,
-      [campaignId, reason],
-    );
-    if (paused.length) this.logger.error(`campaign ${campaignId}: ${reason}`);
+    if (await this.campaigns.pauseRunning(campaignId, reason))
+      this.logger.error(`campaign ${campaignId}: ${reason}`);
     return true;
   }
 }

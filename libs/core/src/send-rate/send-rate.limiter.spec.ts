@@ -1,7 +1,7 @@
 import { AppConfig, envSchema } from '@app/config';
 import { deleteRedisPrefix, testRedisPrefix } from '@app/testing';
 import { Redis } from 'ioredis';
-import { SendRateLimiter, SendRateShutdownError } from '../deliveries/send-rate.limiter';
+import { SendRateLimiter, SendRateShutdownError } from './send-rate.limiter';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 

@@ -6,11 +6,10 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { DataSource } from 'typeorm';
-import { WorkerRegistry } from '../deliveries/worker-registry.service';
-import { CampaignRunner } from './campaign-runner.service';
-import { jobIds, WATCHDOG_INTERVAL_MS } from './campaign.constants';
-import { queryRows } from './query-rows';
+import { CampaignRunner } from '../campaign-runner.service';
+import { CampaignRepository } from '../campaign.repository';
+import { jobIds, WATCHDOG_INTERVAL_MS } from '../campaign.constants';
+import { WorkerRegistry } from './worker-registry.service';
 
 /** Scheduled campaigns due within this window get their StartCampaign job (re)created. */
 const START_LOOKAHEAD_MS = 10_000;
@@ -43,8 +42,8 @@ export class CampaignSupervisor
   private beats = 0;
 
   constructor(
-    private readonly ds: DataSource,
     private readonly jobs: JobQueue,
+    private readonly campaigns: CampaignRepository,
     private readonly runner: CampaignRunner,
     private readonly registry: WorkerRegistry,
   ) {}
@@ -96,14 +95,7 @@ export class CampaignSupervisor
   /** One watchdog pass: reads PostgreSQL, enqueues in Redis (and may wait as long as Redis is away). */
   async tick(): Promise<void> {
     if (this.stopping) return;
-    const rows = await queryRows<{ id: number; status: string; due_in_ms: number | null }>(
-      this.ds,
-      `SELECT id, status, ceil(extract(epoch FROM scheduled_at - now()) * 1000)::int AS due_in_ms
-         FROM campaign
-        WHERE status = 'running'
-           OR (status = 'scheduled' AND scheduled_at < now() + make_interval(secs => $1))`,
-      [START_LOOKAHEAD_MS / 1000],
-    );
+    const rows = await this.campaigns.runningOrDueWithin(START_LOOKAHEAD_MS / 1000);
     for (const c of rows) {
       if (c.status === 'running') {
         await this.runner.enqueueCheck(c.id);

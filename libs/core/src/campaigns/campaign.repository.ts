@@ -1,0 +1,240 @@
+import { type CampaignStatus, Database, type Queryable } from '@app/database';
+import { Injectable } from '@nestjs/common';
+
+/** A campaign with its edition's slug and subject, as the API shows it (counts come from the ledger). */
+export interface CampaignRow {
+  id: number;
+  edition_id: number;
+  edition_slug: string;
+  subject: string;
+  status: CampaignStatus;
+  scheduled_at: Date | null;
+  started_at: Date | null;
+  fanned_out_at: Date | null;
+  finished_at: Date | null;
+  pause_reason: string | null;
+  consecutive_failures: number;
+  created_at: Date;
+  updated_at: Date;
+}
+
+/** What the campaign jobs decide on: the status and whether the fan-out finished. */
+export interface CampaignProgressRow {
+  id: number;
+  status: CampaignStatus;
+  fanned_out_at: Date | null;
+}
+
+/** The campaign of an edition, and whether any of its messages was sent. */
+export interface EditionCampaignRow {
+  id: number;
+  status: CampaignStatus;
+  sent: boolean;
+}
+
+/** A campaign the watchdog looks after: running, or scheduled and due in `due_in_ms`. */
+export interface WatchedCampaignRow {
+  id: number;
+  status: string;
+  due_in_ms: number | null;
+}
+
+const CAMPAIGN_SELECT = `
+  SELECT c.id, c.edition_id, e.slug AS edition_slug, e.subject, c.status, c.scheduled_at, c.started_at,
+         c.fanned_out_at, c.finished_at, c.pause_reason, c.consecutive_failures, c.created_at, c.updated_at
+    FROM campaign c JOIN edition e ON e.id = c.edition_id`;
+
+/**
+ * The `campaign` table. Status changes are conditional statements on the status they leave (`running →
+ * paused` only from running, ...): each returns whether it happened, and the caller decides what follows.
+ */
+@Injectable()
+export class CampaignRepository {
+  constructor(private readonly db: Database) {}
+
+  findRow(id: number): Promise<CampaignRow | undefined> {
+    return this.db.one<CampaignRow>(`${CAMPAIGN_SELECT} WHERE c.id = $1`, [id]);
+  }
+
+  /** Newest first: up to `limit` campaigns with an id below `beforeId` (null: from the newest). */
+  listRows(beforeId: number | null, limit: number): Promise<CampaignRow[]> {
+    return this.db.rows<CampaignRow>(
+      `${CAMPAIGN_SELECT} WHERE ($1::int IS NULL OR c.id < $1) ORDER BY c.id DESC LIMIT $2`,
+      [beforeId, limit],
+    );
+  }
+
+  async exists(id: number): Promise<boolean> {
+    return (await this.db.one<{ id: number }>(`SELECT id FROM campaign WHERE id = $1`, [id])) !== undefined;
+  }
+
+  async status(id: number): Promise<CampaignStatus | undefined> {
+    const row = await this.db.one<{ status: CampaignStatus }>(`SELECT status FROM campaign WHERE id = $1`, [
+      id,
+    ]);
+    return row?.status;
+  }
+
+  findProgress(id: number): Promise<CampaignProgressRow | undefined> {
+    return this.db.one<CampaignProgressRow>(`SELECT id, status, fanned_out_at FROM campaign WHERE id = $1`, [
+      id,
+    ]);
+  }
+
+  /** The edition's campaign (one per edition) and whether any of its deliveries was sent. */
+  findForEdition(editionId: number): Promise<EditionCampaignRow | undefined> {
+    return this.db.one<EditionCampaignRow>(
+      `SELECT c.id, c.status,
+              EXISTS (SELECT 1 FROM delivery d WHERE d.campaign_id = c.id AND d.status = 'sent') AS sent
+         FROM campaign c WHERE c.edition_id = $1`,
+      [editionId],
+    );
+  }
+
+  async idForEdition(editionId: number): Promise<number | undefined> {
+    return (await this.db.one<{ id: number }>(`SELECT id FROM campaign WHERE edition_id = $1`, [editionId]))
+      ?.id;
+  }
+
+  /** Creates the edition's campaign; undefined if it already has one (created concurrently). */
+  async insertForEdition(
+    editionId: number,
+    status: CampaignStatus,
+    scheduledAt: Date,
+  ): Promise<number | undefined> {
+    const row = await this.db.one<{ id: number }>(
+      `INSERT INTO campaign (edition_id, status, scheduled_at) VALUES ($1, $2, $3)
+         ON CONFLICT (edition_id) DO NOTHING RETURNING id`,
+      [editionId, status, scheduledAt],
+    );
+    return row?.id;
+  }
+
+  /** Locks the campaign row for the caller's transaction and returns its status. */
+  async lockStatus(id: number, tx: Queryable): Promise<CampaignStatus | undefined> {
+    const row = await this.db.one<{ status: CampaignStatus }>(
+      `SELECT status FROM campaign WHERE id = $1 FOR UPDATE`,
+      [id],
+      tx,
+    );
+    return row?.status;
+  }
+
+  /** A cancelled campaign starts over as new, inside the caller's transaction (which holds its row). */
+  async restart(id: number, status: CampaignStatus, scheduledAt: Date, tx: Queryable): Promise<void> {
+    await this.db.rows(
+      `UPDATE campaign SET status = $2, scheduled_at = $3, started_at = NULL, finished_at = NULL,
+                fanned_out_at = NULL, total = 0, pause_reason = NULL, consecutive_failures = 0, updated_at = now()
+          WHERE id = $1`,
+      [id, status, scheduledAt],
+      tx,
+    );
+  }
+
+  /** scheduled → running, once `scheduled_at` is due by the database's clock (give or take `skewSeconds`). */
+  async startIfDue(id: number, skewSeconds: number): Promise<void> {
+    await this.db.rows(
+      `UPDATE campaign SET status = 'running', started_at = coalesce(started_at, now()), updated_at = now()
+        WHERE id = $1 AND status = 'scheduled' AND scheduled_at <= now() + make_interval(secs => $2)`,
+      [id, skewSeconds],
+    );
+  }
+
+  /** running → paused with the reason (cut to 500 characters); false if it was not running. */
+  async pauseRunning(id: number, reason: string): Promise<boolean> {
+    const rows = await this.db.rows<{ id: number }>(
+      `UPDATE campaign SET status = 'paused', pause_reason = left($2, 500), updated_at = now()
+        WHERE id = $1 AND status = 'running' RETURNING id`,
+      [id, reason],
+    );
+    return rows.length > 0;
+  }
+
+  /** paused → running with its failure count cleared; undefined if it was not paused. */
+  resumePaused(id: number): Promise<{ fanned_out_at: Date | null } | undefined> {
+    return this.db.one<{ fanned_out_at: Date | null }>(
+      `UPDATE campaign SET status = 'running', pause_reason = NULL, consecutive_failures = 0, updated_at = now()
+        WHERE id = $1 AND status = 'paused' RETURNING fanned_out_at`,
+      [id],
+    );
+  }
+
+  /** scheduled, running or paused → cancelled; false if it was in none of those. */
+  async cancelActive(id: number): Promise<boolean> {
+    const rows = await this.db.rows<{ id: number }>(
+      `UPDATE campaign SET status = 'cancelled', finished_at = now(), updated_at = now()
+        WHERE id = $1 AND status IN ('scheduled', 'running', 'paused') RETURNING id`,
+      [id],
+    );
+    return rows.length > 0;
+  }
+
+  /** completed → running again (send-missed added work), inside the caller's transaction. */
+  async reopenCompleted(id: number, tx: Queryable): Promise<void> {
+    await this.db.rows(
+      `UPDATE campaign SET status = 'running', finished_at = NULL, updated_at = now(),
+                  total = (SELECT count(*) FROM delivery WHERE campaign_id = $1)
+            WHERE id = $1 AND status = 'completed'`,
+      [id],
+      tx,
+    );
+  }
+
+  /** Records the end of the fan-out (once) and the ledger's size. */
+  async markFannedOut(id: number): Promise<void> {
+    await this.db.rows(
+      `UPDATE campaign SET fanned_out_at = now(), updated_at = now(),
+              total = (SELECT count(*) FROM delivery WHERE campaign_id = $1)
+        WHERE id = $1 AND fanned_out_at IS NULL`,
+      [id],
+    );
+  }
+
+  /**
+   * running → completed in one conditional statement, once the fan-out is done and no delivery is queued or
+   * sending (two checkers cannot both finish it; a late retry keeps it open). True if this call completed it.
+   */
+  async completeIfDelivered(id: number): Promise<boolean> {
+    const rows = await this.db.rows<{ id: number }>(
+      `UPDATE campaign c SET status = 'completed', finished_at = now(), updated_at = now(),
+              total = (SELECT count(*) FROM delivery WHERE campaign_id = c.id)
+        WHERE c.id = $1 AND c.status = 'running' AND c.fanned_out_at IS NOT NULL
+          AND NOT EXISTS (SELECT 1 FROM delivery d WHERE d.campaign_id = c.id AND d.status IN ('queued', 'sending'))
+        RETURNING c.id`,
+      [id],
+    );
+    return rows.length > 0;
+  }
+
+  /** Campaigns running, or scheduled to start within `lookaheadSeconds` (with how long until they are due). */
+  runningOrDueWithin(lookaheadSeconds: number): Promise<WatchedCampaignRow[]> {
+    return this.db.rows<WatchedCampaignRow>(
+      `SELECT id, status, ceil(extract(epoch FROM scheduled_at - now()) * 1000)::int AS due_in_ms
+         FROM campaign
+        WHERE status = 'running'
+           OR (status = 'scheduled' AND scheduled_at < now() + make_interval(secs => $1))`,
+      [lookaheadSeconds],
+    );
+  }
+
+  /** An accepted message ends a run of failures. */
+  async clearConsecutiveFailures(id: number): Promise<void> {
+    await this.db.rows(
+      `UPDATE campaign SET consecutive_failures = 0 WHERE id = $1 AND consecutive_failures <> 0`,
+      [id],
+    );
+  }
+
+  /**
+   * Adds `failures` SMTP failures to the run since the last accepted message; `restart` (a message in this
+   * chunk was accepted before them) starts the run over at `failures`. Returns the new count.
+   */
+  async addConsecutiveFailures(id: number, restart: boolean, failures: number): Promise<number | undefined> {
+    const row = await this.db.one<{ consecutive_failures: number }>(
+      `UPDATE campaign SET consecutive_failures = CASE WHEN $2::boolean THEN $3::int ELSE consecutive_failures + $3::int END
+        WHERE id = $1 RETURNING consecutive_failures`,
+      [id, restart, failures],
+    );
+    return row?.consecutive_failures;
+  }
+}

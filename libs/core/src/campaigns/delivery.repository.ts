@@ -1,0 +1,343 @@
+import { Database, type DeliveryStatus, type Queryable } from '@app/database';
+import { Injectable } from '@nestjs/common';
+import { WORKER_DEAD_AFTER_SECONDS } from './campaign.constants';
+import type { DeliveryCounts, DeliveryLogEntry } from './campaign.types';
+
+/** A delivery claimed for sending (or skipped at claim time because its subscriber left). */
+export interface ClaimedDelivery {
+  id: number;
+  subscriber_id: number;
+  status: 'sending' | 'skipped';
+  attempts: number;
+  message_id: string;
+  /** Null once the subscriber was erased. */
+  email: string | null;
+  uid: string;
+}
+
+/** A queued delivery and how long until its next attempt is due (0 or less: now). */
+export interface QueuedDelivery {
+  id: number;
+  due_in_ms: number;
+}
+
+/** The SMTP outcomes of claimed deliveries, one array entry per delivery (in the same order). */
+export interface DeliveryOutcomes {
+  ids: number[];
+  statuses: string[];
+  responses: string[];
+  /** Milliseconds until the retry of a delivery queued again, null for a final status. */
+  delays: (number | null)[];
+}
+
+/** Keyset page size when reading queued delivery ids (re-enqueueing). */
+const QUEUED_PAGE = 10000;
+
+export function emptyCounts(): DeliveryCounts {
+  return { total: 0, queued: 0, sending: 0, sent: 0, failed: 0, bounced: 0, skipped: 0 };
+}
+
+/**
+ * SQL condition (on a `delivery d` row in `sending`) that its sender is gone: the owning worker's heartbeat
+ * is stale or missing, or the claim is older than the lease whatever the owner (a live but stuck worker).
+ * $lease is a parameter holding the lease in seconds.
+ */
+function abandonedClaimSql(leaseParam: string): string {
+  return `(d.claimed_at < now() - make_interval(secs => ${leaseParam})
+    OR NOT EXISTS (SELECT 1 FROM worker_heartbeat w
+                   WHERE w.id = d.claimed_by AND w.seen_at > now() - interval '${WORKER_DEAD_AFTER_SECONDS} seconds'))`;
+}
+
+/** `email` filter of the delivery log: a case-insensitive substring of the address (LIKE wildcards taken literally). */
+function emailPattern(email: string | undefined): string | null {
+  const q = email?.trim();
+  return q ? `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null;
+}
+
+/**
+ * The delivery ledger: one `delivery` row per campaign and subscriber. Rows change state only by
+ * conditional statements (`queued → sending` by a claim, `sending → outcome` only by the claim's owner), so
+ * every method is safe to run twice and from several processes at once.
+ */
+@Injectable()
+export class DeliveryRepository {
+  constructor(private readonly db: Database) {}
+
+  /** Deliveries of one campaign by status. */
+  async countsByStatus(campaignId: number): Promise<DeliveryCounts> {
+    const rows = await this.db.rows<{ status: DeliveryStatus; n: number }>(
+      `SELECT status, count(*)::int AS n FROM delivery WHERE campaign_id = $1 GROUP BY status`,
+      [campaignId],
+    );
+    const c = emptyCounts();
+    for (const r of rows) {
+      c[r.status] = r.n;
+      c.total += r.n;
+    }
+    return c;
+  }
+
+  /** Deliveries of several campaigns by status; a campaign without any is absent from the map. */
+  async countsByCampaign(campaignIds: number[]): Promise<Map<number, DeliveryCounts>> {
+    const out = new Map<number, DeliveryCounts>();
+    if (campaignIds.length === 0) return out;
+    const rows = await this.db.rows<{ campaign_id: number; status: DeliveryStatus; n: number }>(
+      `SELECT campaign_id, status, count(*)::int AS n FROM delivery WHERE campaign_id = ANY($1::int[])
+        GROUP BY campaign_id, status`,
+      [campaignIds],
+    );
+    for (const r of rows) {
+      const c = out.get(r.campaign_id) ?? emptyCounts();
+      c[r.status] = r.n;
+      c.total += r.n;
+      out.set(r.campaign_id, c);
+    }
+    return out;
+  }
+
+  /** Whether any message of the campaign reached the SMTP server. */
+  async anySent(campaignId: number): Promise<boolean> {
+    const row = await this.db.one<{ any: boolean }>(
+      `SELECT EXISTS (SELECT 1 FROM delivery WHERE campaign_id = $1 AND status = 'sent') AS any`,
+      [campaignId],
+    );
+    return row?.any ?? false;
+  }
+
+  /** True when no delivery of the campaign changed for `seconds` (or it has none). */
+  async idleFor(campaignId: number, seconds: number): Promise<boolean> {
+    const row = await this.db.one<{ idle: boolean }>(
+      `SELECT coalesce(max(updated_at) < now() - make_interval(secs => $2), true) AS idle
+           FROM delivery WHERE campaign_id = $1`,
+      [campaignId, seconds],
+    );
+    return row?.idle ?? false;
+  }
+
+  /** Every queued delivery of the campaign, by id, in pages of QUEUED_PAGE. */
+  async *queuedPages(campaignId: number): AsyncGenerator<QueuedDelivery[]> {
+    let after = 0;
+    for (;;) {
+      const page = await this.db.rows<QueuedDelivery>(
+        `SELECT id, coalesce(ceil(extract(epoch FROM next_attempt_at - now()) * 1000), 0)::int AS due_in_ms
+           FROM delivery WHERE campaign_id = $1 AND status = 'queued' AND id > $2 ORDER BY id LIMIT $3`,
+        [campaignId, after, QUEUED_PAGE],
+      );
+      if (page.length === 0) return;
+      yield page;
+      after = page[page.length - 1]!.id;
+      if (page.length < QUEUED_PAGE) return;
+    }
+  }
+
+  /** Which of these deliveries of the campaign are still queued, by id. */
+  async stillQueued(campaignId: number, deliveryIds: number[]): Promise<number[]> {
+    const rows = await this.db.rows<{ id: number }>(
+      `SELECT id FROM delivery WHERE id = ANY($1::bigint[]) AND campaign_id = $2 AND status = 'queued' ORDER BY id`,
+      [deliveryIds, campaignId],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  /**
+   * Claims deliveries in one statement: rows still queued, of a running campaign, become `sending` (or
+   * `skipped` when the subscriber is no longer confirmed) with `workerId` as owner, an attempt counted and a
+   * Message-ID fixed for good (`<c{campaign}.d{delivery}.{nonce}@{domain}>`; a resend after a crash reuses it).
+   */
+  claimQueued(
+    campaignId: number,
+    deliveryIds: number[],
+    workerId: string,
+    messageIdNonce: string,
+    messageIdDomain: string,
+  ): Promise<ClaimedDelivery[]> {
+    return this.db.rows<ClaimedDelivery>(
+      `UPDATE delivery d
+          SET status = CASE WHEN s.status = 'confirmed' AND s.email IS NOT NULL THEN 'sending' ELSE 'skipped' END,
+              attempts = d.attempts + CASE WHEN s.status = 'confirmed' AND s.email IS NOT NULL THEN 1 ELSE 0 END,
+              claimed_at = now(), claimed_by = $3, next_attempt_at = NULL, updated_at = now(),
+              message_id = coalesce(d.message_id, '<c' || d.campaign_id || '.d' || d.id || '.' || $4 || '@' || $5 || '>'),
+              last_response = CASE WHEN s.status = 'confirmed' AND s.email IS NOT NULL THEN d.last_response
+                                   ELSE 'skipped: subscriber is ' || s.status || ' at send time' END
+         FROM campaign c, subscriber s
+        WHERE d.id = ANY($1::bigint[]) AND d.campaign_id = $2 AND d.status = 'queued'
+          AND c.id = d.campaign_id AND c.status = 'running' AND s.id = d.subscriber_id
+       RETURNING d.id, d.subscriber_id, d.status, d.attempts, d.message_id, s.email, s.uid`,
+      [deliveryIds, campaignId, workerId, messageIdNonce, messageIdDomain],
+    );
+  }
+
+  /**
+   * Records SMTP outcomes in one statement, only on rows still `sending` and claimed by `workerId` (a claim
+   * released meanwhile belongs to someone else). Returns the ids written.
+   */
+  async recordOutcomes(workerId: string, o: DeliveryOutcomes): Promise<number[]> {
+    const rows = await this.db.rows<{ id: number }>(
+      `UPDATE delivery d
+          SET status = v.status, last_response = left(v.response, 1000), updated_at = now(),
+              sent_at = CASE WHEN v.status = 'sent' THEN now() ELSE d.sent_at END,
+              next_attempt_at = CASE WHEN v.delay_ms IS NULL THEN NULL
+                                     ELSE now() + make_interval(secs => v.delay_ms / 1000.0) END
+         FROM unnest($1::bigint[], $2::text[], $3::text[], $4::int[]) AS v(id, status, response, delay_ms)
+        WHERE d.id = v.id AND d.status = 'sending' AND d.claimed_by = $5
+       RETURNING d.id`,
+      [o.ids, o.statuses, o.responses, o.delays, workerId],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  /**
+   * Puts deliveries stuck in `sending` whose worker died (stale heartbeat) or that outlived the lease back to
+   * `queued`, noting why in their last response. `onlyIds` limits this to those deliveries. Returns their ids.
+   */
+  async releaseAbandoned(campaignId: number, leaseSeconds: number, onlyIds?: number[]): Promise<number[]> {
+    const rows = await this.db.rows<{ id: number }>(
+      `UPDATE delivery d
+          SET status = 'queued', claimed_by = NULL, next_attempt_at = now(), updated_at = now(),
+              last_response = left('sending interrupted (worker stopped); queued again. '
+                                   || coalesce(d.last_response, ''), 1000)
+        WHERE d.campaign_id = $1 AND d.status = 'sending' AND ($3::bigint[] IS NULL OR d.id = ANY($3::bigint[]))
+          AND ${abandonedClaimSql('$2')}
+        RETURNING d.id`,
+      [campaignId, leaseSeconds, onlyIds ?? null],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  /**
+   * Deletes every delivery of the campaign except `sent` ones and `sending` ones claimed by a live worker
+   * within the lease, inside the caller's transaction. Waits for row locks, so a claim committing
+   * concurrently turns its rows into `sending` before they are judged.
+   */
+  async deleteUnsent(campaignId: number, leaseSeconds: number, tx: Queryable): Promise<void> {
+    await this.db.rows(
+      `DELETE FROM delivery d
+        WHERE d.campaign_id = $1 AND d.status <> 'sent' AND (d.status <> 'sending' OR ${abandonedClaimSql('$2')})`,
+      [campaignId, leaseSeconds],
+      tx,
+    );
+  }
+
+  /** Deliveries of the campaign that were sent, and those in any other status (in flight after deleteUnsent). */
+  async countSentAndOthers(campaignId: number, tx: Queryable): Promise<{ sent: number; inFlight: number }> {
+    const row = await this.db.one<{ sent: number; in_flight: number }>(
+      `SELECT count(*) FILTER (WHERE status = 'sent')::int AS sent,
+              count(*) FILTER (WHERE status <> 'sent')::int AS in_flight
+         FROM delivery WHERE campaign_id = $1`,
+      [campaignId],
+      tx,
+    );
+    return { sent: row?.sent ?? 0, inFlight: row?.in_flight ?? 0 };
+  }
+
+  /** The highest subscriber id already in the campaign's ledger (0 if none): where a fan-out resumes. */
+  async lastSubscriberId(campaignId: number): Promise<number> {
+    const row = await this.db.one<{ after: number }>(
+      `SELECT coalesce(max(subscriber_id), 0) AS after FROM delivery WHERE campaign_id = $1`,
+      [campaignId],
+    );
+    return row?.after ?? 0;
+  }
+
+  /**
+   * Writes one fan-out page in one statement: a queued delivery for each of the next `pageSize` confirmed
+   * subscribers after `afterSubscriberId` that has none yet. Returns the page's last subscriber id, how many
+   * subscribers it held and the ids of the deliveries written.
+   */
+  async insertFanOutPage(
+    campaignId: number,
+    afterSubscriberId: number,
+    pageSize: number,
+  ): Promise<{ last: number | null; n: number; ids: number[] } | undefined> {
+    const page = await this.db.one<{ last: number | null; n: number; ids: (number | string)[] }>(
+      `WITH page AS (
+           SELECT id FROM subscriber WHERE status = 'confirmed' AND id > $2 ORDER BY id LIMIT $3
+         ), ins AS (
+           INSERT INTO delivery (campaign_id, subscriber_id)
+           SELECT $1, id FROM page ORDER BY id
+           ON CONFLICT (campaign_id, subscriber_id) DO NOTHING
+           RETURNING id
+         )
+         SELECT (SELECT max(id) FROM page) AS last, (SELECT count(*)::int FROM page) AS n,
+                coalesce((SELECT array_agg(id ORDER BY id) FROM ins), '{}') AS ids`,
+      [campaignId, afterSubscriberId, pageSize],
+    );
+    // bigint[] arrives as strings (only scalar int8 has a number parser)
+    return page && { last: page.last, n: page.n, ids: page.ids.map(Number) };
+  }
+
+  /**
+   * Send-missed, inside the caller's transaction: failed and skipped deliveries whose subscriber is confirmed
+   * (with an address) go back to `queued` with a fresh attempt count. Returns their ids.
+   */
+  async requeueFailedForConfirmed(campaignId: number, tx: Queryable): Promise<number[]> {
+    const rows = await this.db.rows<{ id: number }>(
+      `UPDATE delivery d
+            SET status = 'queued', attempts = 0, next_attempt_at = NULL, claimed_by = NULL, updated_at = now(),
+                last_response = left('queued again by send-missed; before: ' || coalesce(d.last_response, ''), 1000)
+           FROM subscriber s
+          WHERE d.campaign_id = $1 AND d.status IN ('failed', 'skipped')
+            AND s.id = d.subscriber_id AND s.status = 'confirmed' AND s.email IS NOT NULL
+          RETURNING d.id`,
+      [campaignId],
+      tx,
+    );
+    return rows.map((r) => r.id);
+  }
+
+  /** Send-missed, inside the caller's transaction: a delivery for each confirmed subscriber without one. */
+  async insertForConfirmedWithout(campaignId: number, tx: Queryable): Promise<number[]> {
+    const rows = await this.db.rows<{ id: number }>(
+      `INSERT INTO delivery (campaign_id, subscriber_id)
+         SELECT $1, s.id FROM subscriber s
+          WHERE s.status = 'confirmed'
+            AND NOT EXISTS (SELECT 1 FROM delivery d WHERE d.campaign_id = $1 AND d.subscriber_id = s.id)
+          ORDER BY s.id
+         ON CONFLICT (campaign_id, subscriber_id) DO NOTHING
+         RETURNING id`,
+      [campaignId],
+      tx,
+    );
+    return rows.map((r) => r.id);
+  }
+
+  /**
+   * One page of the per-recipient log, by delivery id after `afterId`, optionally of one status and of
+   * addresses containing `email` (case-insensitive, wildcards taken literally).
+   */
+  async logPage(
+    campaignId: number,
+    opts: { status?: DeliveryStatus; email?: string; afterId: number; limit: number },
+  ): Promise<DeliveryLogEntry[]> {
+    const rows = await this.db.rows<{
+      id: number;
+      subscriber_id: number;
+      email: string | null;
+      status: DeliveryStatus;
+      attempts: number;
+      last_response: string | null;
+      message_id: string | null;
+      sent_at: Date | null;
+      updated_at: Date;
+    }>(
+      `SELECT d.id, d.subscriber_id, s.email, d.status, d.attempts, d.last_response, d.message_id, d.sent_at,
+              d.updated_at
+         FROM delivery d JOIN subscriber s ON s.id = d.subscriber_id
+        WHERE d.campaign_id = $1 AND ($2::varchar IS NULL OR d.status = $2) AND d.id > $3
+          AND ($5::varchar IS NULL OR s.email ILIKE $5 ESCAPE '\\')
+        ORDER BY d.id LIMIT $4`,
+      [campaignId, opts.status ?? null, opts.afterId, opts.limit, emailPattern(opts.email)],
+    );
+    return rows.map((r) => ({
+      id: r.id,
+      subscriberId: r.subscriber_id,
+      email: r.email,
+      status: r.status,
+      attempts: r.attempts,
+      lastResponse: r.last_response,
+      messageId: r.message_id,
+      sentAt: r.sent_at ? r.sent_at.toISOString() : null,
+      updatedAt: r.updated_at.toISOString(),
+    }));
+  }
+}

@@ -1,0 +1,29 @@
+import { Database } from '@app/database';
+import { Injectable } from '@nestjs/common';
+
+/** The counts behind the ledger metrics, read at scrape time. */
+@Injectable()
+export class LedgerMetricsRepository {
+  constructor(private readonly db: Database) {}
+
+  /** Deliveries by campaign and status, of campaigns created in the last `windowDays` days. */
+  deliveriesByCampaignAndStatus(
+    windowDays: number,
+  ): Promise<{ campaign_id: number; status: string; n: number }[]> {
+    return this.db.rows(
+      `SELECT d.campaign_id, d.status, count(*)::int AS n
+         FROM delivery d
+        WHERE d.campaign_id IN (SELECT id FROM campaign WHERE created_at > now() - make_interval(days => $1))
+        GROUP BY d.campaign_id, d.status`,
+      [windowDays],
+    );
+  }
+
+  subscriberEventsByType(): Promise<{ type: string; n: number }[]> {
+    return this.db.rows(`SELECT type, count(*)::int AS n FROM subscriber_event GROUP BY type`);
+  }
+
+  subscribersByStatus(): Promise<{ status: string; n: number }[]> {
+    return this.db.rows(`SELECT status, count(*)::int AS n FROM subscriber GROUP BY status`);
+  }
+}
