@@ -1,7 +1,7 @@
 import { Publication, Subscriber, SubscriberEvent, Suppression } from '@app/database';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { SendRateModule } from '../deliveries/send-rate.module';
+import { SendRateModule } from '../send-rate/send-rate.module';
 import { TokenService } from '../tokens/token.service';
 import { ConfirmationMailer } from './confirmation-mail.service';
 import { SubscriberAdminService } from './subscriber-admin.service';
