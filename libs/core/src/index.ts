@@ -5,3 +5,4 @@ export * from './send-rate';
 export { AccountsError, AccountsModule, AccountsService, type UserView, type ApiTokenView } from './accounts';
 export * from './editions';
 export * from './common/domain.errors';
+export * from './publication';

@@ -1,0 +1,3 @@
+export * from './publication.repository';
+export * from './publication.service';
+export * from './publication.module';

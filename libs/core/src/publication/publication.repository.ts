@@ -1,0 +1,21 @@
+import { Database } from '@app/database';
+import { Injectable } from '@nestjs/common';
+
+/** A row of `publication`. */
+export interface PublicationRecord {
+  id: number;
+  slug: string;
+  name: string;
+  description: string;
+}
+
+/** The publications a deployment sends (one today: the initial migration writes it). */
+@Injectable()
+export class PublicationRepository {
+  constructor(private readonly db: Database) {}
+
+  /** Every publication, oldest first: the first is the one pages and confirmations speak for. */
+  all(): Promise<PublicationRecord[]> {
+    return this.db.rows<PublicationRecord>(`SELECT id, slug, name, description FROM publication ORDER BY id`);
+  }
+}
