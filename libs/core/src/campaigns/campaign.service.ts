@@ -1,14 +1,8 @@
 import { CampaignStatus, DeliveryStatus, EditionStatus } from '@app/database';
 import { JobName, JobQueue, QueueName } from '@app/queue';
-import {
-  BadRequestException,
-  ConflictException,
-  Injectable,
-  Logger,
-  NotFoundException,
-  UnprocessableEntityException,
-} from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { Database } from '@app/database';
+import { ConflictError, InvalidInputError, NotFoundError, UnprocessableError } from '../common/domain.errors';
 import { CampaignEditionRepository } from './campaign-edition.repository';
 import { CampaignMessageFactory } from './campaign-message.factory';
 import { CampaignRepository, type CampaignRow } from './campaign.repository';
@@ -61,7 +55,7 @@ export class CampaignService {
   async create(editionId: number, scheduledAt?: string): Promise<CampaignView> {
     const when = this.parseSchedule(scheduledAt);
     const edition = await this.editions.findForSend(editionId);
-    if (!edition) throw new NotFoundException(`Edition ${editionId} does not exist`);
+    if (!edition) throw new NotFoundError(`Edition ${editionId} does not exist`);
     const existing = await this.campaigns.findForEdition(editionId);
     // A campaign cancelled before anyone received the edition is reused: see reuseCancelled().
     const reusable = existing?.status === CampaignStatus.Cancelled && !existing.sent;
@@ -73,15 +67,13 @@ export class CampaignService {
       throw this.alreadyHasCampaign(editionId, existing.id);
     }
     if (edition.status !== EditionStatus.Draft) {
-      throw new ConflictException(`Edition ${editionId} is ${edition.status}; only a draft can be sent`);
+      throw new ConflictError(`Edition ${editionId} is ${edition.status}; only a draft can be sent`);
     }
     // Refuse now, with the reason, rather than fail every delivery later.
     try {
       await this.messages.compileEdition(0, edition);
     } catch (err) {
-      throw new UnprocessableEntityException(
-        `Edition ${editionId} cannot be sent: ${(err as Error).message}`,
-      );
+      throw new UnprocessableError(`Edition ${editionId} cannot be sent: ${(err as Error).message}`);
     }
 
     const later = when !== undefined && when.getTime() > Date.now() ? when : undefined;
@@ -120,7 +112,7 @@ export class CampaignService {
 
   async get(id: number): Promise<CampaignView> {
     const row = await this.campaigns.findRow(id);
-    if (!row) throw new NotFoundException(`Campaign ${id} does not exist`);
+    if (!row) throw new NotFoundError(`Campaign ${id} does not exist`);
     return this.view(row, await this.deliveryLedger.countsByStatus(id));
   }
 
@@ -196,9 +188,7 @@ export class CampaignService {
     const allowed = [CampaignStatus.Running, CampaignStatus.Paused, CampaignStatus.Completed];
     if (!allowed.includes(current.status)) throw this.cannot('send to missed subscribers of', current.status);
     if (!current.fannedOutAt) {
-      throw new ConflictException(
-        'The campaign is still writing its recipient list; try again when it is done',
-      );
+      throw new ConflictError('The campaign is still writing its recipient list; try again when it is done');
     }
     const { added, requeued } = await this.db.transaction(async (tx) => {
       const again = await this.deliveryLedger.requeueFailedForConfirmed(id, tx);
@@ -231,7 +221,7 @@ export class CampaignService {
     // again, past the rows deleted below, and its job id would keep the new fan-out from being queued.
     const fanOut = await this.jobs.queue(QueueName.Campaign).getJob(jobIds.fanOut(campaignId));
     if (fanOut && (await fanOut.getState()) === 'active') {
-      throw new ConflictException(
+      throw new ConflictError(
         `Campaign ${campaignId} of edition ${editionId} was cancelled while writing its recipient list and is still stopping; try again in a few seconds`,
       );
     }
@@ -255,12 +245,11 @@ export class CampaignService {
           await this.scheduler.setEditionStatus(campaignId, EditionStatus.Sent);
           throw this.alreadyHasCampaign(editionId, campaignId);
         }
-        throw new ConflictException({
-          message:
-            `Campaign ${campaignId} of edition ${editionId} was cancelled with ${err.inFlight} messages still being ` +
+        throw new ConflictError(
+          `Campaign ${campaignId} of edition ${editionId} was cancelled with ${err.inFlight} messages still being ` +
             `handed to the SMTP server; try again once their outcome is recorded (at most a minute or so)`,
-          campaignId,
-        });
+          { campaignId },
+        );
       });
     if (outcome.conflict) throw this.alreadyHasCampaign(editionId, campaignId);
     this.logger.log(`campaign ${campaignId} (cancelled before anyone received it) starts over`);
@@ -272,7 +261,7 @@ export class CampaignService {
     id: number,
     opts: { status?: DeliveryStatus; email?: string; cursor?: string; limit?: number } = {},
   ): Promise<DeliveryPage> {
-    if (!(await this.campaigns.exists(id))) throw new NotFoundException(`Campaign ${id} does not exist`);
+    if (!(await this.campaigns.exists(id))) throw new NotFoundError(`Campaign ${id} does not exist`);
     const limit = Math.min(Math.max(opts.limit ?? 100, 1), 1000);
     const after = opts.cursor === undefined ? 0 : this.parseCursor(opts.cursor);
     const rows = await this.deliveryLedger.logPage(id, {
@@ -316,27 +305,27 @@ export class CampaignService {
     if (value === undefined) return undefined;
     const when = new Date(value);
     if (Number.isNaN(when.getTime()))
-      throw new BadRequestException('scheduledAt must be an ISO 8601 date-time');
+      throw new InvalidInputError('scheduledAt must be an ISO 8601 date-time');
     if (when.getTime() < Date.now() - PAST_TOLERANCE_MS) {
-      throw new BadRequestException('scheduledAt is in the past; leave it out to send now');
+      throw new InvalidInputError('scheduledAt is in the past; leave it out to send now');
     }
     return when;
   }
 
   private parseCursor(cursor: string): number {
     if (!/^[1-9][0-9]{0,15}$/.test(cursor))
-      throw new BadRequestException('cursor must be a value returned as nextCursor');
+      throw new InvalidInputError('cursor must be a value returned as nextCursor');
     return Number(cursor);
   }
 
-  private alreadyHasCampaign(editionId: number, campaignId: number | undefined): ConflictException {
-    return new ConflictException({
-      message: `Edition ${editionId} already has a campaign${campaignId ? ` (${campaignId})` : ''}: one full send per edition`,
-      campaignId,
-    });
+  private alreadyHasCampaign(editionId: number, campaignId: number | undefined): ConflictError {
+    return new ConflictError(
+      `Edition ${editionId} already has a campaign${campaignId ? ` (${campaignId})` : ''}: one full send per edition`,
+      { campaignId },
+    );
   }
 
-  private cannot(action: string, status: CampaignStatus): ConflictException {
-    return new ConflictException(`Cannot ${action} a campaign that is ${status}`);
+  private cannot(action: string, status: CampaignStatus): ConflictError {
+    return new ConflictError(`Cannot ${action} a campaign that is ${status}`);
   }
 }

@@ -1,9 +1,10 @@
 import { AppConfig } from '@app/config';
 import { EditionStatus, queryRows } from '@app/database';
 
-import { Injectable, NotFoundException } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { CampaignEditionRepository } from '../campaigns/campaign-edition.repository';
+import { NotFoundError } from '../common/domain.errors';
 import { CampaignMessageFactory, parseMailFrom } from '../campaigns/campaign-message.factory';
 
 /** Gmail hides everything after the first 102 kB of a message's HTML behind "[Message clipped]". */
@@ -72,7 +73,7 @@ export class PreSendCheckService {
 
   async check(editionId: number): Promise<PreSendCheck> {
     const edition = await this.campaignEditions.findForSend(editionId);
-    if (!edition) throw new NotFoundException(`Edition ${editionId} does not exist`);
+    if (!edition) throw new NotFoundError(`Edition ${editionId} does not exist`);
     const [campaign] = await queryRows<{ id: number; status: string }>(
       this.ds,
       `SELECT id, status FROM campaign WHERE edition_id = $1 ORDER BY id DESC LIMIT 1`,
