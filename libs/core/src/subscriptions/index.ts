@@ -13,3 +13,7 @@ export * from './bounce.module';
 export * from './subscriber-data.module';
 export * from './subscriber.repository';
 export * from './subscriber-event.repository';
+export * from './subscriber-search.repository';
+export * from './subscriber-import.repository';
+export * from './subscriber-delivery.repository';
+export * from './suppression.repository';

@@ -1,19 +1,12 @@
-import { Subscriber, SubscriberEvent, SubscriberStatus } from '@app/database';
+import { Database, SubscriberStatus } from '@app/database';
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import type { DataSource, Repository } from 'typeorm';
 import { checkName } from './email-address';
 import { SubscriberNotFoundError, SubscriptionInputError } from './subscription.errors';
 import { SubscriptionService } from './subscription.service';
-import { type ChangeEvidence, consentEvidence, recordEvent } from './subscriber-events';
-
-export interface SubscriberFilter {
-  /** Exact address, case-insensitive. */
-  email?: string;
-  status?: SubscriberStatus;
-  /** Substring of the address or the name, case-insensitive. */
-  search?: string;
-}
+import { type SubscriberEventRecord, SubscriberEventRepository } from './subscriber-event.repository';
+import { type ChangeEvidence, consentEvidence } from './subscriber-events';
+import { type SubscriberFilter, SubscriberSearchRepository } from './subscriber-search.repository';
+import { type SubscriberRecord, SubscriberRepository } from './subscriber.repository';
 
 export interface SubscriberListQuery extends SubscriberFilter {
   cursor?: string;
@@ -23,6 +16,8 @@ export interface SubscriberListQuery extends SubscriberFilter {
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 500;
 const EXPORT_BATCH = 2000;
+/** The admin's view of one subscriber shows the latest events of its history. */
+const HISTORY_SHOWN = 100;
 
 /** Keyset pages, newest first: the cursor is the last id seen, so a page costs the same at any depth. */
 export function encodeCursor(id: number): string {
@@ -34,10 +29,6 @@ export function decodeCursor(cursor: string): number {
   const id = m ? Number(m[1]) : NaN;
   if (!Number.isSafeInteger(id)) throw new SubscriptionInputError('cursor is invalid');
   return id;
-}
-
-function escapeLike(s: string): string {
-  return s.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
 const EXPORT_COLUMNS = [
@@ -67,19 +58,17 @@ export function csvField(v: string | number | Date | null | undefined): string {
 @Injectable()
 export class SubscriberAdminService {
   constructor(
-    @InjectDataSource() private readonly ds: DataSource,
-    @InjectRepository(Subscriber) private readonly subscribers: Repository<Subscriber>,
-    @InjectRepository(SubscriberEvent) private readonly events: Repository<SubscriberEvent>,
+    private readonly db: Database,
+    private readonly subscribers: SubscriberRepository,
+    private readonly search: SubscriberSearchRepository,
+    private readonly events: SubscriberEventRepository,
     private readonly subscriptions: SubscriptionService,
   ) {}
 
-  async list(q: SubscriberListQuery): Promise<{ items: Subscriber[]; nextCursor: string | null }> {
+  async list(q: SubscriberListQuery): Promise<{ items: SubscriberRecord[]; nextCursor: string | null }> {
     const limit = Math.min(Math.max(q.limit ?? DEFAULT_PAGE_SIZE, 1), MAX_PAGE_SIZE);
-    const qb = this.filtered(q)
-      .orderBy('s.id', 'DESC')
-      .limit(limit + 1);
-    if (q.cursor) qb.andWhere('s.id < :after', { after: decodeCursor(q.cursor) });
-    const rows = await qb.getMany();
+    const before = q.cursor ? decodeCursor(q.cursor) : undefined;
+    const rows = await this.search.page(q, before, limit + 1);
     const more = rows.length > limit;
     const items = more ? rows.slice(0, limit) : rows;
     const last = items[items.length - 1];
@@ -88,9 +77,7 @@ export class SubscriberAdminService {
 
   /** How many (not erased) subscribers are in each status; every status is present, zero if none. */
   async countByStatus(): Promise<Record<SubscriberStatus, number>> {
-    const rows: { status: SubscriberStatus; n: number }[] = await this.ds.query(
-      `SELECT status, count(*)::int AS n FROM subscriber WHERE erased_at IS NULL GROUP BY status`,
-    );
+    const rows = await this.search.countByStatus();
     const out = Object.fromEntries(Object.values(SubscriberStatus).map((s) => [s, 0])) as Record<
       SubscriberStatus,
       number
@@ -99,10 +86,10 @@ export class SubscriberAdminService {
     return out;
   }
 
-  async get(id: number): Promise<{ subscriber: Subscriber; events: SubscriberEvent[] }> {
-    const subscriber = await this.subscribers.findOneBy({ id });
+  async get(id: number): Promise<{ subscriber: SubscriberRecord; events: SubscriberEventRecord[] }> {
+    const subscriber = await this.subscribers.findById(id);
     if (!subscriber || subscriber.erasedAt) throw new SubscriberNotFoundError(id);
-    const events = await this.events.find({ where: { subscriberId: id }, order: { id: 'DESC' }, take: 100 });
+    const events = await this.events.latest(id, HISTORY_SHOWN);
     return { subscriber, events };
   }
 
@@ -114,38 +101,22 @@ export class SubscriberAdminService {
     id: number,
     changes: { name?: string | null; status?: SubscriberStatus },
     ev: ChangeEvidence,
-  ): Promise<Subscriber> {
-    await this.ds.transaction(async (m) => {
-      const rows: { status: SubscriberStatus; name: string | null }[] = await m.query(
-        `SELECT status, name FROM subscriber WHERE id = $1 AND erased_at IS NULL FOR UPDATE`,
-        [id],
-      );
-      const cur = rows[0];
+  ): Promise<SubscriberRecord> {
+    await this.db.transaction(async (tx) => {
+      const cur = await this.subscribers.lock(id, tx);
       if (!cur) throw new SubscriberNotFoundError(id);
       if (changes.name !== undefined) {
         const name = checkName(changes.name);
         if (!name.ok) throw new SubscriptionInputError(name.reason);
         if (name.name !== cur.name) {
-          await m.query(`UPDATE subscriber SET name = $2, updated_at = now() WHERE id = $1`, [id, name.name]);
-          await recordEvent(m, id, 'name_changed', {}, ev);
+          await this.subscribers.setName(id, name.name, tx);
+          await this.events.record(id, 'name_changed', {}, ev, tx);
         }
       }
       if (changes.status !== undefined && changes.status !== cur.status) {
         const to = changes.status;
-        await m.query(
-          `UPDATE subscriber SET status = $2::varchar, updated_at = now(),
-             confirmed_at = CASE WHEN $2::varchar = 'confirmed' THEN now() ELSE confirmed_at END,
-             confirmation_count = CASE WHEN $2::varchar = 'confirmed' THEN 0 ELSE confirmation_count END,
-             confirmation_window_at = CASE WHEN $2::varchar = 'confirmed' THEN NULL ELSE confirmation_window_at END,
-             unsubscribed_at = CASE WHEN $2::varchar = 'unsubscribed' THEN now() ELSE unsubscribed_at END,
-             consent_at = CASE WHEN $2::varchar = 'confirmed' THEN now() ELSE consent_at END,
-             consent_ip = CASE WHEN $2::varchar = 'confirmed' THEN $3 ELSE consent_ip END,
-             consent_user_agent = CASE WHEN $2::varchar = 'confirmed' THEN $4 ELSE consent_user_agent END,
-             consent_source = CASE WHEN $2::varchar = 'confirmed' THEN $5 ELSE consent_source END
-           WHERE id = $1`,
-          [id, to, ...consentEvidence(ev)],
-        );
-        await recordEvent(m, id, 'status_changed', { from: cur.status, to }, ev);
+        await this.subscribers.setStatusByAdmin(id, to, consentEvidence(ev), tx);
+        await this.events.record(id, 'status_changed', { from: cur.status, to }, ev, tx);
       }
     });
     return (await this.get(id)).subscriber;
@@ -163,11 +134,7 @@ export class SubscriberAdminService {
     yield `${EXPORT_COLUMNS.join(',')}\r\n`;
     let after = 0;
     for (;;) {
-      const rows = await this.filtered(filter)
-        .andWhere('s.id > :after', { after })
-        .orderBy('s.id', 'ASC')
-        .limit(EXPORT_BATCH)
-        .getMany();
+      const rows = await this.search.batchAfter(filter, after, EXPORT_BATCH);
       if (rows.length === 0) return;
       let chunk = '';
       for (const s of rows) {
@@ -189,17 +156,5 @@ export class SubscriberAdminService {
       after = rows[rows.length - 1]!.id;
       if (rows.length < EXPORT_BATCH) return;
     }
-  }
-
-  private filtered(f: SubscriberFilter) {
-    const qb = this.subscribers.createQueryBuilder('s').where('s.erasedAt IS NULL');
-    if (f.email) qb.andWhere('lower(s.email) = lower(:email)', { email: f.email.trim() });
-    if (f.status) qb.andWhere('s.status = :status', { status: f.status });
-    if (f.search) {
-      qb.andWhere(`(s.email ILIKE :pattern ESCAPE '\\' OR s.name ILIKE :pattern ESCAPE '\\')`, {
-        pattern: `%${escapeLike(f.search.trim())}%`,
-      });
-    }
-    return qb;
   }
 }

@@ -1,7 +1,7 @@
 import { createDataSource } from '@app/database';
 import { createTestDatabase } from '@app/testing';
 import type { DataSource } from 'typeorm';
-import { ERASE_DELIVERY_RESPONSES_SQL, SUBSCRIBER_DELIVERIES_SQL } from './subscription.service';
+import { ERASE_DELIVERY_RESPONSES_SQL, SUBSCRIBER_DELIVERIES_SQL } from './subscriber-delivery.repository';
 
 interface PlanNode {
   'Node Type': string;

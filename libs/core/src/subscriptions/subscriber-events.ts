@@ -1,5 +1,3 @@
-import type { EntityManager } from 'typeorm';
-
 /** Who asked for a change, from where and through which form: the consent evidence kept with each event. */
 export interface ChangeEvidence {
   ip?: string | null;
@@ -46,19 +44,4 @@ export function eventEvidence(ev: ChangeEvidence): (string | null)[] {
 export function consentEvidence(ev: ChangeEvidence): [string | null, string | null, string] {
   const max = EVIDENCE_MAX_LENGTH;
   return [clip(ev.ip, max.ip), clip(ev.userAgent, max.userAgent), ev.source.slice(0, max.source)];
-}
-
-/** Appends to the subscriber's history (subscriber_event is append-only, except erasure). */
-export async function recordEvent(
-  m: EntityManager,
-  subscriberId: number,
-  type: SubscriberEventType,
-  change: { from?: string | null; to?: string | null },
-  ev: ChangeEvidence,
-): Promise<void> {
-  await m.query(
-    `INSERT INTO subscriber_event (subscriber_id, type, from_status, to_status, ip, user_agent, source, detail)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-    [subscriberId, type, change.from ?? null, change.to ?? null, ...eventEvidence(ev)],
-  );
 }

@@ -1,10 +1,9 @@
 import { JobName, JobQueue } from '@app/queue';
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { CsvError, parse } from 'csv-parse';
 import { PassThrough, pipeline, type Readable, Transform } from 'node:stream';
-import type { DataSource } from 'typeorm';
 import { checkEmail, checkName } from './email-address';
+import { type ImportBatch, SubscriberImportRepository } from './subscriber-import.repository';
 import { SubscriptionInputError } from './subscription.errors';
 import { type ChangeEvidence, consentEvidence } from './subscriber-events';
 import { SuppressionList } from './suppression-list.service';
@@ -35,12 +34,13 @@ export interface ImportReport {
   rejectedTruncated: boolean;
 }
 
+/** A CSV that cannot be imported (400): the message, and the report of what was read until then. */
 export class CsvImportError extends SubscriptionInputError {
   constructor(
     message: string,
     readonly report: ImportReport,
   ) {
-    super(message);
+    super(message, { report });
   }
 }
 
@@ -48,14 +48,7 @@ export const IMPORT_BATCH_SIZE = 5000;
 export const MAX_REPORTED_ROWS = 1000;
 const SUPPRESSED_REASON = 'address was erased at its owner’s request and is not re-added';
 
-interface Batch {
-  emails: string[];
-  names: (string | null)[];
-  hashes: string[];
-  lines: number[];
-}
-
-const emptyBatch = (): Batch => ({ emails: [], names: [], hashes: [], lines: [] });
+const emptyBatch = (): ImportBatch => ({ emails: [], names: [], hashes: [], lines: [] });
 
 /**
  * CR LF to LF, across chunk boundaries. csv-parse counts a CR LF inside a quoted field as two lines, which
@@ -97,7 +90,7 @@ function startLine(record: string[], endLine: number): number {
 @Injectable()
 export class SubscriberImportService {
   constructor(
-    @InjectDataSource() private readonly ds: DataSource,
+    private readonly imports: SubscriberImportRepository,
     private readonly suppression: SuppressionList,
     private readonly jobs: JobQueue,
   ) {}
@@ -150,7 +143,7 @@ export class SubscriberImportService {
     let batch = emptyBatch();
     // One batch is written while the next is parsed: PostgreSQL and this process work at the same time.
     let writing: Promise<void> | undefined;
-    const write = async (b: Batch) => {
+    const write = async (b: ImportBatch) => {
       if (writing) await writing;
       writing = this.flush(b, opts, report, reject);
       writing.catch(() => undefined); // awaited (and rethrown) before the next write or at the end
@@ -215,7 +208,7 @@ export class SubscriberImportService {
   }
 
   private async flush(
-    b: Batch,
+    b: ImportBatch,
     opts: ImportOptions,
     report: ImportReport,
     reject: (line: number, reason: string) => void,
@@ -225,32 +218,7 @@ export class SubscriberImportService {
     const optIn = opts.sendOptIn && opts.consent === 'pending';
     const detail =
       opts.consent === 'confirmed' ? 'consent asserted by admin' : 'imported pending: double opt-in';
-    const rows: { kind: 'new' | 'suppressed'; id: number | null; line: number | null }[] =
-      await this.ds.query(
-        // Each row's suppression lookup is made once, in `input`, and used both to skip the row and to report it.
-        `WITH input AS MATERIALIZED (
-         SELECT t.*, EXISTS (SELECT 1 FROM suppression s WHERE s.email_hash = t.hash) AS blocked
-         FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::int[]) AS t(email, name, hash, line)
-       ), ins AS (
-         INSERT INTO subscriber (email, name, status, consent_at, consent_ip, consent_user_agent, consent_source,
-                                 confirmed_at, confirmation_sent_at, confirmation_count, confirmation_window_at)
-         SELECT i.email, i.name, $5::varchar, now(), $6, $7, $8,
-                CASE WHEN $5::varchar = 'confirmed' THEN now() END, CASE WHEN $9::boolean THEN now() END,
-                CASE WHEN $9::boolean THEN 1 ELSE 0 END, CASE WHEN $9::boolean THEN now() END
-         FROM input i
-         WHERE NOT i.blocked
-         ORDER BY i.line
-         ON CONFLICT (lower(email)) DO NOTHING
-         RETURNING id
-       ), ev AS (
-         INSERT INTO subscriber_event (subscriber_id, type, to_status, ip, user_agent, source, detail)
-         SELECT id, 'imported', $5::varchar, $6, $7, $8, $10 FROM ins
-       )
-       SELECT 'new' AS kind, id, NULL::int AS line FROM ins
-       UNION ALL
-       SELECT 'suppressed', NULL, line FROM input WHERE blocked`,
-        [b.emails, b.names, b.hashes, b.lines, opts.consent, ...consentEvidence(ev), optIn, detail],
-      );
+    const rows = await this.imports.insertBatch(b, opts.consent, consentEvidence(ev), optIn, detail);
     const ids: number[] = [];
     let suppressed = 0;
     for (const r of rows) {
@@ -272,11 +240,7 @@ export class SubscriberImportService {
         );
       } catch (err) {
         // Without their jobs these would sit inside the resend window with no email on the way.
-        await this.ds.query(
-          `UPDATE subscriber SET confirmation_sent_at = NULL, confirmation_count = 0, confirmation_window_at = NULL
-           WHERE id = ANY($1::int[])`,
-          [ids],
-        );
+        await this.imports.releaseConfirmations(ids);
         throw err;
       }
       report.optInQueued += ids.length;

@@ -1,15 +1,11 @@
-/** Input a reader or admin can fix: the HTTP layer answers it with 400 and this message. */
-export class SubscriptionInputError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'SubscriptionInputError';
-  }
-}
+import { InvalidInputError, NotFoundError } from '../common/domain.errors';
+
+/** Input a reader or admin can fix (400 with this message). */
+export class SubscriptionInputError extends InvalidInputError {}
 
 /** The subscriber does not exist (or was erased). */
-export class SubscriberNotFoundError extends Error {
+export class SubscriberNotFoundError extends NotFoundError {
   constructor(id: number | string) {
     super(`Subscriber ${id} not found`);
-    this.name = 'SubscriberNotFoundError';
   }
 }

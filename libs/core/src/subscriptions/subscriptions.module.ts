@@ -1,6 +1,5 @@
-import { Publication, Subscriber, SubscriberEvent, Suppression } from '@app/database';
 import { Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
+import { PublicationModule } from '../publication/publication.module';
 import { SendRateModule } from '../send-rate/send-rate.module';
 import { TokenService } from '../tokens/token.service';
 import { ConfirmationMailer } from './confirmation-mail.service';
@@ -22,16 +21,13 @@ const SERVICES = [
 ];
 
 /**
- * The subscriber lifecycle. Needs the root TypeORM connection, AppConfig, the global QueueModule (JobQueue)
- * and MailerModule (MAIL_TRANSPORT, used by ConfirmationMailer in the worker) from the app module.
+ * The subscriber lifecycle. Needs the global DatabaseModule, ConfigModule, QueueModule (JobQueue) and
+ * MailerModule (MAIL_TRANSPORT, used by ConfirmationMailer in the worker) from the app module.
  */
 @Module({
   // SendRateModule: confirmations share the global send rate with every other message.
-  imports: [
-    TypeOrmModule.forFeature([Subscriber, SubscriberEvent, Suppression, Publication]),
-    SubscriberDataModule,
-    SendRateModule,
-  ],
+  // PublicationModule: a confirmation speaks for the publication (its name, its sender).
+  imports: [SubscriberDataModule, PublicationModule, SendRateModule],
   providers: SERVICES,
   exports: SERVICES,
 })

@@ -1,7 +1,8 @@
 import { AppConfig } from '@app/config';
+import type { Queryable } from '@app/database';
 import { Injectable } from '@nestjs/common';
 import { createHmac } from 'node:crypto';
-import type { EntityManager } from 'typeorm';
+import { SuppressionRepository } from './suppression.repository';
 
 /**
  * Addresses erased at their owner's request, kept only as an HMAC keyed with SECRET_KEY: enough to refuse
@@ -12,7 +13,10 @@ import type { EntityManager } from 'typeorm';
 export class SuppressionList {
   private readonly key: Buffer;
 
-  constructor(config: AppConfig) {
+  constructor(
+    config: AppConfig,
+    private readonly suppressions: SuppressionRepository,
+  ) {
     this.key = createHmac('sha256', config.secretKey).update('suppression-list').digest();
   }
 
@@ -21,10 +25,7 @@ export class SuppressionList {
     return createHmac('sha256', this.key).update(normalizedEmail.toLowerCase()).digest('hex');
   }
 
-  async add(m: EntityManager, normalizedEmail: string, reason: string): Promise<void> {
-    await m.query(
-      `INSERT INTO suppression (email_hash, reason) VALUES ($1, $2) ON CONFLICT (email_hash) DO NOTHING`,
-      [this.hash(normalizedEmail), reason],
-    );
+  async add(normalizedEmail: string, reason: string, tx?: Queryable): Promise<void> {
+    await this.suppressions.add(this.hash(normalizedEmail), reason, tx);
   }
 }
