@@ -12,8 +12,11 @@ import type { CampaignView } from '@app/core';
 /** What GET /api/admin/campaigns/:id answers: the API's CampaignView as JSON (its status a plain string). */
 export type CampaignBody = Omit<CampaignView, 'status'> & { status: string };
 
+/** What the data builders below need: SQL on the test database (a Harness, or a ServiceWorld). */
+type Queries = Pick<Harness, 'query'>;
+
 /** A draft edition with the real April 2025 content, under its own month slug. */
-export async function createEdition(h: Harness, slug: string): Promise<number> {
+export async function createEdition(h: Queries, slug: string): Promise<number> {
   const content = { ...crankCallApril2025, slug };
   const [row] = await h.query<{ id: number }>(
     `INSERT INTO edition (publication_id, slug, subject, content, status)
@@ -27,7 +30,7 @@ export async function createEdition(h: Harness, slug: string): Promise<number> {
  * Makes `n` confirmed subscribers `<tag>-<i>@example.test` the only confirmed ones (earlier tests' readers
  * are retired, so each campaign goes to its own audience). One generate_series INSERT.
  */
-export async function seedAudience(h: Harness, tag: string, n: number): Promise<void> {
+export async function seedAudience(h: Queries, tag: string, n: number): Promise<void> {
   await h.query(
     `UPDATE subscriber SET status = 'unsubscribed', unsubscribed_at = now() WHERE status = 'confirmed'`,
   );

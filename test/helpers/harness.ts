@@ -1,4 +1,5 @@
 import { createTestDatabase, deleteRedisPrefix, SmtpSink, testRedisPrefix, waitUntil } from '@app/testing';
+import { testEnv } from '@app/testing/test-env';
 import type { INestApplication, INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
@@ -53,18 +54,14 @@ export class Harness {
 
   env(): Record<string, string> {
     return {
-      NODE_ENV: 'test',
-      DATABASE_URL: this.db.url,
-      REDIS_URL: this.redisUrl,
-      REDIS_PREFIX: this.prefix,
-      SMTP_URL: this.smtp.url,
-      SMTP_TIMEOUT_MS: '5000',
-      SECRET_KEY: this.secretKey,
+      ...testEnv({
+        databaseUrl: this.db.url,
+        redisUrl: this.redisUrl,
+        redisPrefix: this.prefix,
+        smtpUrl: this.smtp.url,
+        secretKey: this.secretKey,
+      }),
       ADMIN_API_TOKEN: this.adminToken,
-      PUBLIC_URL: 'https://news.example.test',
-      MAIL_FROM: 'CRANK Call <crank@example.test>',
-      LOG_LEVEL: 'warn',
-      SEND_BACKOFF_MS: '200',
       ...this.extraEnv,
     };
   }
