@@ -1,6 +1,15 @@
 import type { AppConfig } from '@app/config';
-import { AccountsError, AccountsService, isRole, passwordProblem, ROLES } from '@app/core/accounts';
-import { createDataSource, migrate } from '@app/database';
+import {
+  AccountsError,
+  AccountsService,
+  ApiTokenRepository,
+  isRole,
+  passwordProblem,
+  ROLES,
+  SessionRepository,
+  UserRepository,
+} from '@app/core/accounts';
+import { createDataSource, Database, migrate } from '@app/database';
 import { parseArgs } from 'node:util';
 import { type CliIo, promptHidden, readFirstLine } from './prompt';
 
@@ -57,7 +66,14 @@ export async function userCreate(args: string[], config: AppConfig, io: CliIo): 
   const ds = createDataSource(config.env.DATABASE_URL, 2);
   await ds.initialize();
   try {
-    const user = await new AccountsService(ds).createUser({ email, role, password });
+    const db = new Database(ds);
+    const accounts = new AccountsService(
+      db,
+      new UserRepository(db),
+      new SessionRepository(db),
+      new ApiTokenRepository(db),
+    );
+    const user = await accounts.createUser({ email, role, password });
     io.stdout.write(
       `Created ${user.role} ${user.email} (id ${user.id}). Sign in at ${config.url('/admin/login')}\n`,
     );

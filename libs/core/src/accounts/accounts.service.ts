@@ -1,7 +1,6 @@
-import { ApiToken, Session, User, UserRole } from '@app/database';
+import { Database, type Queryable, UserRole } from '@app/database';
 import { Injectable } from '@nestjs/common';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { DataSource, type EntityManager, IsNull } from 'typeorm';
 import {
   AccountsError,
   API_TOKEN_NAME_MAX_LENGTH,
@@ -17,7 +16,10 @@ import {
   type UserView,
 } from './accounts.types';
 import { checkEmail } from '../subscriptions/email-address';
+import { type ApiTokenRecord, ApiTokenRepository } from './api-token.repository';
 import { hashPassword, needsRehash, passwordProblem, verifyPasswordHash } from './password.hasher';
+import { SessionRepository } from './session.repository';
+import { type UserRecord, UserRepository } from './user.repository';
 
 export function sha256Hex(value: string): string {
   return createHash('sha256').update(value).digest('hex');
@@ -32,7 +34,7 @@ export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
 }
 
-function toUserView(u: User): UserView {
+function toUserView(u: UserRecord): UserView {
   return {
     id: u.id,
     email: u.email,
@@ -42,7 +44,7 @@ function toUserView(u: User): UserView {
   };
 }
 
-function toTokenView(t: ApiToken): ApiTokenView {
+function toTokenView(t: ApiTokenRecord): ApiTokenView {
   return {
     id: t.id,
     userId: t.userId,
@@ -58,14 +60,19 @@ function toTokenView(t: ApiToken): ApiTokenView {
 /**
  * Console users, their login sessions and personal API tokens.
  * Secrets (session cookies, API tokens) are 32 random bytes; only their SHA-256 is stored, so a database
- * leak does not hand out working credentials. Constructed by Nest, or directly with a DataSource (CLI).
+ * leak does not hand out working credentials. Constructed by Nest, or directly with its repositories (CLI).
  */
 @Injectable()
 export class AccountsService {
   /** A real hash of a random password, so a login for an unknown email costs the same as a wrong password. */
   private dummyHash?: Promise<string>;
 
-  constructor(private readonly ds: DataSource) {}
+  constructor(
+    private readonly db: Database,
+    private readonly users: UserRepository,
+    private readonly sessions: SessionRepository,
+    private readonly tokens: ApiTokenRepository,
+  ) {}
 
   // ---- users ----
 
@@ -80,12 +87,7 @@ export class AccountsService {
     if (problem) throw new AccountsError(problem, 'invalid');
     const passwordHash = await hashPassword(input.password);
     try {
-      const saved = await this.ds
-        .getRepository(User)
-        .save(
-          this.ds.getRepository(User).create({ email, role: input.role, passwordHash, disabledAt: null }),
-        );
-      return toUserView(saved);
+      return toUserView(await this.users.insert({ email, role: input.role, passwordHash }));
     } catch (e) {
       if ((e as { code?: string }).code === '23505') {
         throw new AccountsError('A user with this email address already exists', 'conflict');
@@ -95,12 +97,11 @@ export class AccountsService {
   }
 
   async listUsers(): Promise<UserView[]> {
-    const users = await this.ds.getRepository(User).find({ order: { id: 'ASC' } });
-    return users.map(toUserView);
+    return (await this.users.all()).map(toUserView);
   }
 
   async getUser(id: number): Promise<UserView> {
-    const u = await this.ds.getRepository(User).findOneBy({ id });
+    const u = await this.users.findById(id);
     if (!u) throw new AccountsError('User not found', 'not-found');
     return toUserView(u);
   }
@@ -124,50 +125,40 @@ export class AccountsService {
       if (problem) throw new AccountsError(problem, 'invalid');
     }
     const passwordHash = change.password !== undefined ? await hashPassword(change.password) : undefined;
-    return this.ds.transaction(async (m) => {
-      const u = await m.getRepository(User).findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
+    return this.db.transaction(async (tx) => {
+      const u = await this.users.lock(id, tx);
       if (!u) throw new AccountsError('User not found', 'not-found');
       const losesAdmin =
         u.role === UserRole.Admin &&
         u.disabledAt === null &&
         ((newRole !== undefined && newRole !== UserRole.Admin) || change.disabled === true);
-      if (losesAdmin) await this.assertAnotherActiveAdmin(m, u.id);
-      if (newRole !== undefined) u.role = newRole;
-      if (change.disabled !== undefined) u.disabledAt = change.disabled ? (u.disabledAt ?? new Date()) : null;
-      if (passwordHash) u.passwordHash = passwordHash;
-      await m.getRepository(User).save(u);
+      if (losesAdmin) await this.assertAnotherActiveAdmin(u.id, tx);
+      const updated = await this.users.update(
+        id,
+        { role: newRole, passwordHash, disabled: change.disabled },
+        tx,
+      );
       if (passwordHash || change.disabled === true) {
-        await m.getRepository(Session).delete({ userId: u.id });
-        await m
-          .getRepository(ApiToken)
-          .update({ userId: u.id, revokedAt: IsNull() }, { revokedAt: () => 'now()' });
+        await this.sessions.deleteAllOf(u.id, tx);
+        await this.tokens.revokeAllOf(u.id, tx);
       }
-      return toUserView(u);
+      return toUserView(updated);
     });
   }
 
   /** Deletes the user with their sessions and tokens (ON DELETE CASCADE). */
   async deleteUser(id: number): Promise<void> {
-    await this.ds.transaction(async (m) => {
-      const u = await m.getRepository(User).findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
+    await this.db.transaction(async (tx) => {
+      const u = await this.users.lock(id, tx);
       if (!u) throw new AccountsError('User not found', 'not-found');
-      if (u.role === UserRole.Admin && u.disabledAt === null) await this.assertAnotherActiveAdmin(m, u.id);
-      await m.getRepository(User).delete({ id });
+      if (u.role === UserRole.Admin && u.disabledAt === null) await this.assertAnotherActiveAdmin(u.id, tx);
+      await this.users.delete(id, tx);
     });
   }
 
-  private async assertAnotherActiveAdmin(m: EntityManager, exceptId: number): Promise<void> {
-    // lock every active admin row so two concurrent demotions cannot both pass this check
-    const admins = await m
-      .getRepository(User)
-      .createQueryBuilder('u')
-      .setLock('pessimistic_write')
-      .where('u.role = :role AND u.disabled_at IS NULL AND u.id <> :id', {
-        role: UserRole.Admin,
-        id: exceptId,
-      })
-      .getMany();
-    if (admins.length === 0)
+  private async assertAnotherActiveAdmin(exceptId: number, tx: Queryable): Promise<void> {
+    // every other active admin row is locked, so two concurrent demotions cannot both pass this check
+    if ((await this.users.lockOtherActiveAdmins(exceptId, tx)) === 0)
       throw new AccountsError('The last active admin cannot be removed, disabled or demoted', 'conflict');
   }
 
@@ -177,14 +168,14 @@ export class AccountsService {
    */
   async verifyPassword(email: string, password: string): Promise<AuthenticatedUser | undefined> {
     if (typeof email !== 'string' || typeof password !== 'string' || password.length > 1024) return undefined;
-    const u = await this.ds.getRepository(User).findOneBy({ email: normalizeEmail(email).slice(0, 254) });
+    const u = await this.users.findByEmail(normalizeEmail(email).slice(0, 254));
     if (!u || u.disabledAt !== null) {
       await verifyPasswordHash(password, await this.getDummyHash());
       return undefined;
     }
     if (!(await verifyPasswordHash(password, u.passwordHash))) return undefined;
     if (needsRehash(u.passwordHash)) {
-      await this.ds.getRepository(User).update({ id: u.id }, { passwordHash: await hashPassword(password) });
+      await this.users.setPasswordHash(u.id, await hashPassword(password));
     }
     return { userId: u.id, email: u.email, role: u.role };
   }
@@ -197,42 +188,26 @@ export class AccountsService {
   // ---- sessions ----
 
   async createSession(userId: number, now = new Date()): Promise<NewSession> {
-    const user = await this.ds.getRepository(User).findOneBy({ id: userId });
+    const user = await this.users.findById(userId);
     if (!user || user.disabledAt !== null) throw new AccountsError('User not found', 'not-found');
     const token = randomBytes(32).toString('base64url');
     const csrfToken = randomBytes(32).toString('base64url');
     const expiresAt = new Date(now.getTime() + SESSION_TTL_MS);
-    await this.ds
-      .getRepository(Session)
-      .insert({ tokenHash: sha256Hex(token), userId, csrfToken, expiresAt });
+    await this.sessions.insert({ tokenHash: sha256Hex(token), userId, csrfToken, expiresAt });
     // housekeeping piggybacks on logins: expired rows are useless and logins are rare
-    await this.ds.getRepository(Session).createQueryBuilder().delete().where('expires_at < now()').execute();
+    await this.sessions.deleteExpired();
     return { token, csrfToken, expiresAt, userId, email: user.email, role: user.role };
   }
 
   /** The live session for a cookie value, or undefined (unknown, expired, or its user disabled). */
   async findSession(token: string): Promise<SessionInfo | undefined> {
     if (!token || token.length > 128) return undefined;
-    const row = await this.ds
-      .getRepository(Session)
-      .createQueryBuilder('s')
-      .innerJoin(User, 'u', 'u.id = s.user_id')
-      .select([
-        's.csrf_token AS csrf',
-        's.expires_at AS expires',
-        'u.id AS uid',
-        'u.email AS email',
-        'u.role AS role',
-      ])
-      .where('s.token_hash = :h AND s.expires_at > now() AND u.disabled_at IS NULL', { h: sha256Hex(token) })
-      .getRawOne<{ csrf: string; expires: Date; uid: number; email: string; role: UserRole }>();
-    if (!row) return undefined;
-    return { userId: row.uid, email: row.email, role: row.role, csrfToken: row.csrf, expiresAt: row.expires };
+    return this.sessions.findLive(sha256Hex(token));
   }
 
   async deleteSession(token: string): Promise<void> {
     if (!token) return;
-    await this.ds.getRepository(Session).delete({ tokenHash: sha256Hex(token) });
+    await this.sessions.delete(sha256Hex(token));
   }
 
   // ---- personal API tokens ----
@@ -255,42 +230,33 @@ export class AccountsService {
       if (expiresAt.getTime() <= Date.now())
         throw new AccountsError('expiresAt must be in the future', 'invalid');
     }
-    const user = await this.ds.getRepository(User).findOneBy({ id: userId });
+    const user = await this.users.findById(userId);
     if (!user || user.disabledAt !== null) throw new AccountsError('User not found', 'not-found');
     const token = API_TOKEN_PREFIX + randomBytes(32).toString('base64url');
-    const repo = this.ds.getRepository(ApiToken);
-    const saved = await repo.save(
-      repo.create({
-        userId,
-        name: label,
-        tokenHash: sha256Hex(token),
-        prefix: token.slice(0, 12),
-        lastUsedAt: null,
-        revokedAt: null,
-        expiresAt,
-      }),
-    );
+    const saved = await this.tokens.insert({
+      userId,
+      name: label,
+      tokenHash: sha256Hex(token),
+      prefix: token.slice(0, 12),
+      expiresAt,
+    });
     return { ...toTokenView(saved), token };
   }
 
   /** One user's tokens, or everyone's when userId is undefined (admins). */
   async listApiTokens(userId?: number): Promise<ApiTokenView[]> {
-    const rows = await this.ds
-      .getRepository(ApiToken)
-      .find({ where: userId === undefined ? {} : { userId }, order: { id: 'ASC' } });
-    return rows.map(toTokenView);
+    return (await this.tokens.list(userId)).map(toTokenView);
   }
 
   /** Revokes a token; with `ownerId`, only if it belongs to that user (otherwise it "does not exist"). */
   async revokeApiToken(id: number, ownerId?: number): Promise<ApiTokenView> {
-    const repo = this.ds.getRepository(ApiToken);
-    const t = await repo.findOneBy(ownerId === undefined ? { id } : { id, userId: ownerId });
+    const t = await this.tokens.find(id, ownerId);
     if (!t) throw new AccountsError('Token not found', 'not-found');
-    if (t.revokedAt === null) {
-      await repo.update({ id, revokedAt: IsNull() }, { revokedAt: new Date() });
-      t.revokedAt = (await repo.findOneByOrFail({ id })).revokedAt;
-    }
-    return toTokenView(t);
+    if (t.revokedAt !== null) return toTokenView(t);
+    // Deleted with its user in the meantime: it does not exist any more.
+    const revoked = await this.tokens.revoke(id);
+    if (!revoked) throw new AccountsError('Token not found', 'not-found');
+    return toTokenView(revoked);
   }
 
   /**
@@ -300,30 +266,13 @@ export class AccountsService {
    */
   async findApiToken(token: string): Promise<ApiTokenLookup> {
     if (!token.startsWith(API_TOKEN_PREFIX) || token.length > 128) return { ok: false, reason: 'unknown' };
-    const row = await this.ds
-      .getRepository(ApiToken)
-      .createQueryBuilder('t')
-      .innerJoin(User, 'u', 'u.id = t.user_id')
-      .select(['t.id AS tid', 'u.id AS uid', 'u.email AS email', 'u.role AS role', 't.expires_at AS expires'])
-      // the database clock decides expiry, as it does for sessions
-      .addSelect('t.expires_at IS NOT NULL AND t.expires_at <= now()', 'expired')
-      .where('t.token_hash = :h AND t.revoked_at IS NULL AND u.disabled_at IS NULL', { h: sha256Hex(token) })
-      .getRawOne<{
-        tid: number;
-        uid: number;
-        email: string;
-        role: UserRole;
-        expires: Date | null;
-        expired: boolean;
-      }>();
+    const row = await this.tokens.findActive(sha256Hex(token));
     if (!row) return { ok: false, reason: 'unknown' };
-    if (row.expired) return { ok: false, reason: 'expired', expiredAt: new Date(row.expires!).toISOString() };
-    // at most one write a minute per token: last_used_at is for humans, not an audit log
-    await this.ds.query(
-      `UPDATE api_token SET last_used_at = now()
-        WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')`,
-      [row.tid],
-    );
-    return { ok: true, owner: { tokenId: row.tid, userId: row.uid, email: row.email, role: row.role } };
+    if (row.expired) return { ok: false, reason: 'expired', expiredAt: row.expiresAt!.toISOString() };
+    await this.tokens.touch(row.tokenId);
+    return {
+      ok: true,
+      owner: { tokenId: row.tokenId, userId: row.userId, email: row.email, role: row.role },
+    };
   }
 }

@@ -1,4 +1,5 @@
 import { UserRole } from '@app/database';
+import { DomainError, type DomainErrorKind } from '../common/domain.errors';
 
 export { UserRole };
 export const ROLES: readonly UserRole[] = [UserRole.Admin, UserRole.Editor, UserRole.Ops];
@@ -65,15 +66,14 @@ export interface NewSession extends SessionInfo {
   token: string;
 }
 
-export type AccountsErrorKind = 'invalid' | 'conflict' | 'not-found' | 'forbidden';
+export type AccountsErrorKind = Extract<DomainErrorKind, 'invalid' | 'conflict' | 'not-found' | 'forbidden'>;
 
-/** A refusal the caller can show as it is (the HTTP layer maps `kind` to a status code). */
-export class AccountsError extends Error {
+/** A refusal the caller can show as it is (each surface maps `kind` to its status, like every DomainError). */
+export class AccountsError extends DomainError {
   constructor(
     message: string,
     readonly kind: AccountsErrorKind,
   ) {
     super(message);
-    this.name = 'AccountsError';
   }
 }
