@@ -1,40 +1,23 @@
-import {
-  audience,
-  CAMPAIGN_TEST_ENV,
-  createEdition,
-  getCampaign,
-  receivedBy,
-  seedAudience,
-  showWorkerLogs,
-  startCampaign,
-  stopProcess,
-  waitForCampaign,
-} from './campaign.fixtures';
-import { Harness } from './helpers/harness';
+import { stopProcess } from '@app/testing';
+import { audience } from './campaign.fixtures';
+import { campaignWorld } from './helpers/scenarios';
 
 /**
  * kill -9 of a real worker process in the middle of a send, then another worker: every recipient gets the
  * edition, and the only duplicates are messages that were in flight (claimed, `sending`) at the kill.
  */
 describe('campaign delivery survives a killed worker', () => {
-  let h: Harness;
+  // Full speed: the sink (which parses every message) is the bottleneck, so each of the worker's batches
+  // has a chunk of messages waiting for their 250 at any moment, and the kill catches them in flight.
+  const world = campaignWorld();
+  const { h } = world;
   const N = 1200;
 
-  beforeAll(async () => {
-    // Full speed: the sink (which parses every message) is the bottleneck, so each of the worker's batches
-    // has a chunk of messages waiting for their 250 at any moment, and the kill catches them in flight.
-    h = await Harness.start({ env: CAMPAIGN_TEST_ENV });
-  });
-  afterAll(async () => {
-    await h?.stop();
-  });
-
   it('loses no one and duplicates at most the messages in flight at the kill', async () => {
-    await seedAudience(h, 'crash', N);
-    const editionId = await createEdition(h, '2025-04');
-    const doomed = await h.spawnWorker();
-    showWorkerLogs(h);
-    const campaign = await startCampaign(h, editionId);
+    await world.seedAudience('crash', N);
+    const editionId = await world.createEdition('2025-04');
+    const doomed = await world.spawnWorker();
+    const campaign = await world.startCampaign(editionId);
 
     await h.smtp.waitFor(250, 60000);
     await stopProcess(doomed, 'SIGKILL');
@@ -44,16 +27,20 @@ describe('campaign delivery survives a killed worker', () => {
         WHERE d.campaign_id = $1 AND d.status = 'sending'`,
       [campaign.id],
     );
-    const atKill = await getCampaign(h, campaign.id);
+    const atKill = await world.getCampaign(campaign.id);
     const receivedAtKill = h.smtp.messages.length;
     expect(atKill.status).toBe('running');
     expect(atKill.pending).toBeGreaterThan(0); // really in the middle of the send
 
-    await h.spawnWorker();
-    showWorkerLogs(h);
-    const done = await waitForCampaign(h, campaign.id, (c) => c.status === 'completed', 'completed', 120000);
+    await world.spawnWorker();
+    const done = await world.waitForCampaign(
+      campaign.id,
+      (c) => c.status === 'completed',
+      'completed',
+      120000,
+    );
 
-    const got = receivedBy(h, 'crash');
+    const got = world.receivedBy('crash');
     const missing = audience('crash', N).filter((a) => !got.has(a));
     const duplicated = [...got].filter(([, ms]) => ms.length > 1).map(([addr]) => addr);
     const extra = [...got.values()].reduce((n, ms) => n + ms.length - 1, 0);

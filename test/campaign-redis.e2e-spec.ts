@@ -1,18 +1,5 @@
-import type { ChildProcess } from 'node:child_process';
-import {
-  audience,
-  CAMPAIGN_TEST_ENV,
-  createEdition,
-  getCampaign,
-  receivedBy,
-  seedAudience,
-  showWorkerLogs,
-  startCampaign,
-  stopProcess,
-  waitForCampaign,
-} from './campaign.fixtures';
-import { Harness } from './helpers/harness';
-import { freePort, startRedisServer } from '@app/testing';
+import { audience } from './campaign.fixtures';
+import { campaignWorld } from './helpers/scenarios';
 
 /**
  * Redis restarted in the middle of a send, losing every queued job: the ledger in PostgreSQL is the truth,
@@ -20,40 +7,24 @@ import { freePort, startRedisServer } from '@app/testing';
  * Uses its own redis-server (the shared one on 6379 is left alone).
  */
 describe('campaign delivery survives a Redis restart', () => {
-  let h: Harness;
-  let redis: ChildProcess;
-  let port: number;
+  // Small batches: most of them are still waiting in Redis (and lost with it) at the restart.
+  const world = campaignWorld({ redis: 'private', workers: 1, env: { SEND_BATCH_SIZE: '100' } });
+  const { h } = world;
   const N = 1500;
 
-  beforeAll(async () => {
-    port = await freePort();
-    redis = await startRedisServer(port);
-    // Small batches: most of them are still waiting in Redis (and lost with it) at the restart.
-    h = await Harness.start({
-      redisUrl: `redis://127.0.0.1:${port}`,
-      env: { ...CAMPAIGN_TEST_ENV, SEND_BATCH_SIZE: '100' },
-      workers: 1,
-    });
-    showWorkerLogs(h);
-  });
-  afterAll(async () => {
-    await h?.stop();
-    if (redis) await stopProcess(redis);
-  });
-
   it('completes the send, everyone exactly once', async () => {
-    await seedAudience(h, 'redis', N);
-    const c = await startCampaign(h, await createEdition(h, '2025-04'));
+    await world.seedAudience('redis', N);
+    const c = await world.startCampaign(await world.createEdition('2025-04'));
     await h.smtp.waitFor(300, 60000);
 
-    await stopProcess(redis, 'SIGKILL');
-    redis = await startRedisServer(port);
-    const atRestart = await getCampaign(h, c.id);
+    await world.redis.kill();
+    await world.redis.startAgain();
+    const atRestart = await world.getCampaign(c.id);
     expect(atRestart.pending).toBeGreaterThan(0);
 
-    const done = await waitForCampaign(h, c.id, (x) => x.status === 'completed', 'completed', 120000);
+    const done = await world.waitForCampaign(c.id, (x) => x.status === 'completed', 'completed', 120000);
     expect(done).toMatchObject({ total: N, sent: N, failed: 0, pending: 0 });
-    const got = receivedBy(h, 'redis');
+    const got = world.receivedBy('redis');
     expect(audience('redis', N).filter((a) => got.get(a)?.length !== 1)).toEqual([]);
     console.log(
       `[redis] restarted after ${N - atRestart.pending} of ${N} were sent; all ${N} delivered once`,

@@ -2,47 +2,38 @@ import { JOB_QUEUE, JobName, redisOptions } from '@app/queue';
 import { Queue } from 'bullmq';
 import request from 'supertest';
 import {
-  adminApi,
   audience,
   CAMPAIGN_TEST_ENV,
-  createEdition,
-  getCampaign,
   header,
-  receivedBy,
-  seedAudience,
-  showWorkerLogs,
-  startCampaign,
   uidOfUnsubscribeUrl,
   unsubscribeUrlOf,
-  waitForCampaign,
 } from './campaign.fixtures';
-import { Harness, REDIS_URL } from './helpers/harness';
+import { REDIS_URL } from './helpers/harness';
+import { campaignWorld } from './helpers/scenarios';
 
 /**
  * The main send: the real April 2025 edition to 3,000 confirmed subscribers through two real worker
  * processes at once, plus the campaign API's contract, scheduling and the bounce webhook.
  */
 describe('campaign delivery', () => {
-  let h: Harness;
+  const world = campaignWorld({ workers: 2, env: { SEND_BATCH_SIZE: '250' } });
+  const { h } = world;
   const N = 3000;
 
-  beforeAll(async () => {
-    h = await Harness.start({ workers: 2, env: { ...CAMPAIGN_TEST_ENV, SEND_BATCH_SIZE: '250' } });
-    showWorkerLogs(h);
-  });
-  afterAll(async () => {
-    await h?.stop();
-  });
-
   it('sends the April edition to 3,000 subscribers exactly once each, with two workers at once', async () => {
-    await seedAudience(h, 'main', N);
-    const editionId = await createEdition(h, '2025-04');
+    await world.seedAudience('main', N);
+    const editionId = await world.createEdition('2025-04');
 
     const startedAt = Date.now();
-    const created = await startCampaign(h, editionId);
+    const created = await world.startCampaign(editionId);
     expect(created.status).toBe('running');
     expect(created.editionId).toBe(editionId);
-    const done = await waitForCampaign(h, created.id, (c) => c.status === 'completed', 'completed', 120000);
+    const done = await world.waitForCampaign(
+      created.id,
+      (c) => c.status === 'completed',
+      'completed',
+      120000,
+    );
     const seconds = (Date.now() - startedAt) / 1000;
     // Reported, not asserted: the figure depends on the machine.
     console.log(
@@ -51,7 +42,7 @@ describe('campaign delivery', () => {
     );
 
     // Exactly once each.
-    const got = receivedBy(h, 'main');
+    const got = world.receivedBy('main');
     expect(got.size).toBe(N);
     const dupes = [...got.values()].filter((ms) => ms.length > 1).length;
     expect(dupes).toBe(0);
@@ -116,7 +107,7 @@ describe('campaign delivery', () => {
     const seen = new Set<number>();
     let cursor: string | null = null;
     do {
-      const page = await adminApi(h).get(
+      const page = await world.api.get(
         `/api/admin/campaigns/${created.id}/deliveries?status=sent&limit=1000${cursor ? `&cursor=${cursor}` : ''}`,
       );
       expect(page.status).toBe(200);
@@ -128,7 +119,7 @@ describe('campaign delivery', () => {
       cursor = page.body.nextCursor as string | null;
     } while (cursor);
     expect(seen.size).toBe(N);
-    const one = await adminApi(h).get(`/api/admin/campaigns/${created.id}/deliveries?limit=1`);
+    const one = await world.api.get(`/api/admin/campaigns/${created.id}/deliveries?limit=1`);
     expect(one.body.items[0]).toMatchObject({
       subscriberId: expect.any(Number),
       email: expect.stringMatching(/^main-\d+@example\.test$/),
@@ -140,7 +131,7 @@ describe('campaign delivery', () => {
     });
 
     // Listed.
-    const list = await adminApi(h).get('/api/admin/campaigns');
+    const list = await world.api.get('/api/admin/campaigns');
     expect(list.status).toBe(200);
     expect(list.body.items.map((c: { id: number }) => c.id)).toContain(created.id);
     h.smtp.clear();
@@ -151,36 +142,34 @@ describe('campaign delivery', () => {
       `SELECT id, edition_id FROM campaign ORDER BY id LIMIT 1`,
     );
     const { id: campaignId, edition_id: editionId } = rows[0]!;
-    const again = await adminApi(h).post('/api/admin/campaigns', { editionId });
+    const again = await world.api.post('/api/admin/campaigns', { editionId });
     expect(again.status).toBe(409);
     expect(again.body.campaignId).toBe(campaignId);
 
-    expect((await adminApi(h).post('/api/admin/campaigns', { editionId: 999999 })).status).toBe(404);
+    expect((await world.api.post('/api/admin/campaigns', { editionId: 999999 })).status).toBe(404);
     for (const bad of [
       {},
       { editionId: 'x' },
       { editionId: 1, extra: 1 },
       { editionId: 1, scheduledAt: 'soon' },
     ]) {
-      const res = await adminApi(h).post('/api/admin/campaigns', bad);
+      const res = await world.api.post('/api/admin/campaigns', bad);
       expect(res.status).toBe(400);
       expect(JSON.stringify(res.body)).not.toMatch(/at .*\.js/);
     }
-    const past = await adminApi(h).post('/api/admin/campaigns', {
-      editionId: await createEdition(h, '2025-01'),
+    const past = await world.api.post('/api/admin/campaigns', {
+      editionId: await world.createEdition('2025-01'),
       scheduledAt: '2020-01-01T00:00:00Z',
     });
     expect(past.status).toBe(400);
     expect((await request(h.baseUrl).post('/api/admin/campaigns').send({ editionId })).status).toBe(401);
     expect((await request(h.baseUrl).get(`/api/admin/campaigns/${campaignId}`)).status).toBe(401);
-    expect((await adminApi(h).get('/api/admin/campaigns/424242')).status).toBe(404);
-    expect((await adminApi(h).get('/api/admin/campaigns/abc')).status).toBe(400);
-    expect((await adminApi(h).get(`/api/admin/campaigns/${campaignId}/deliveries?status=bogus`)).status).toBe(
+    expect((await world.api.get('/api/admin/campaigns/424242')).status).toBe(404);
+    expect((await world.api.get('/api/admin/campaigns/abc')).status).toBe(400);
+    expect((await world.api.get(`/api/admin/campaigns/${campaignId}/deliveries?status=bogus`)).status).toBe(
       400,
     );
-    expect((await adminApi(h).get(`/api/admin/campaigns/${campaignId}/deliveries?cursor=-1`)).status).toBe(
-      400,
-    );
+    expect((await world.api.get(`/api/admin/campaigns/${campaignId}/deliveries?cursor=-1`)).status).toBe(400);
     // Documented in the OpenAPI description.
     const docs = await request(h.baseUrl).get('/api/docs-json');
     expect(docs.status).toBe(200);
@@ -196,33 +185,33 @@ describe('campaign delivery', () => {
     expect(paths['/api/admin/campaigns/{id}/send-missed']?.post).toBeDefined();
     expect(paths['/api/webhooks/bounces']?.post).toBeDefined();
     // A completed campaign cannot be paused or cancelled; resuming it is refused too.
-    expect((await adminApi(h).post(`/api/admin/campaigns/${campaignId}/pause`)).status).toBe(409);
-    expect((await adminApi(h).post(`/api/admin/campaigns/${campaignId}/cancel`)).status).toBe(409);
-    expect((await adminApi(h).post(`/api/admin/campaigns/${campaignId}/resume`)).status).toBe(409);
+    expect((await world.api.post(`/api/admin/campaigns/${campaignId}/pause`)).status).toBe(409);
+    expect((await world.api.post(`/api/admin/campaigns/${campaignId}/cancel`)).status).toBe(409);
+    expect((await world.api.post(`/api/admin/campaigns/${campaignId}/resume`)).status).toBe(409);
   });
 
   it('starts a scheduled campaign when it is due', async () => {
-    await seedAudience(h, 'sched', 25);
-    const editionId = await createEdition(h, '2025-02');
+    await world.seedAudience('sched', 25);
+    const editionId = await world.createEdition('2025-02');
     const at = new Date(Date.now() + 2500).toISOString();
-    const created = await startCampaign(h, editionId, at);
+    const created = await world.startCampaign(editionId, at);
     expect(created.status).toBe('scheduled');
     expect(created.scheduledAt).toBe(at);
     const [ed] = await h.query<{ status: string }>('SELECT status FROM edition WHERE id = $1', [editionId]);
     expect(ed!.status).toBe('scheduled');
 
-    const done = await waitForCampaign(h, created.id, (c) => c.status === 'completed', 'completed');
+    const done = await world.waitForCampaign(created.id, (c) => c.status === 'completed', 'completed');
     expect(done.sent).toBe(25);
     expect(new Date(done.startedAt!).getTime()).toBeGreaterThanOrEqual(new Date(at).getTime());
-    const got = receivedBy(h, 'sched');
+    const got = world.receivedBy('sched');
     expect(got.size).toBe(25);
     expect([...got.values()].every((ms) => ms.length === 1)).toBe(true);
   });
 
   it('cancels a scheduled campaign: its start job is removed and the edition is a draft again', async () => {
-    await seedAudience(h, 'cancelled', 10);
-    const editionId = await createEdition(h, '2025-03');
-    const created = await startCampaign(h, editionId, new Date(Date.now() + 3600_000).toISOString());
+    await world.seedAudience('cancelled', 10);
+    const editionId = await world.createEdition('2025-03');
+    const created = await world.startCampaign(editionId, new Date(Date.now() + 3600_000).toISOString());
     expect(created.status).toBe('scheduled');
 
     const queue = new Queue(JOB_QUEUE[JobName.StartCampaign], {
@@ -237,8 +226,8 @@ describe('campaign delivery', () => {
       await h.waitUntil(async () => (await queue.getJob(`c${created.id}-start`)) === undefined, {
         timeoutMs: 10000,
       });
-      expect((await getCampaign(h, created.id)).status).toBe('scheduled');
-      expect(receivedBy(h, 'cancelled').size).toBe(0);
+      expect((await world.getCampaign(created.id)).status).toBe('scheduled');
+      expect(world.receivedBy('cancelled').size).toBe(0);
       // The supervisor re-creates the start job from PostgreSQL when the campaign is nearly due; here, as if.
       await queue.add(
         JobName.StartCampaign,
@@ -248,7 +237,7 @@ describe('campaign delivery', () => {
       job = await queue.getJob(`c${created.id}-start`);
       expect(await job?.getState()).toBe('delayed');
 
-      const res = await adminApi(h).post(`/api/admin/campaigns/${created.id}/cancel`);
+      const res = await world.api.post(`/api/admin/campaigns/${created.id}/cancel`);
       expect(res.status).toBe(200);
       expect(res.body).toMatchObject({ status: 'cancelled', total: 0 });
       expect(await queue.getJob(`c${created.id}-start`)).toBeUndefined();
@@ -257,19 +246,19 @@ describe('campaign delivery', () => {
     }
     const [ed] = await h.query<{ status: string }>('SELECT status FROM edition WHERE id = $1', [editionId]);
     expect(ed!.status).toBe('draft');
-    expect((await adminApi(h).post(`/api/admin/campaigns/${created.id}/resume`)).status).toBe(409);
+    expect((await world.api.post(`/api/admin/campaigns/${created.id}/resume`)).status).toBe(409);
 
     // Never started, so the edition can still get its one full send (the same campaign, started now).
-    const again = await startCampaign(h, editionId);
+    const again = await world.startCampaign(editionId);
     expect(again.id).toBe(created.id);
     expect(again.status).toBe('running');
-    const done = await waitForCampaign(h, created.id, (c) => c.status === 'completed', 'completed');
+    const done = await world.waitForCampaign(created.id, (c) => c.status === 'completed', 'completed');
     expect(done.sent).toBe(10);
-    expect(receivedBy(h, 'cancelled').size).toBe(10);
+    expect(world.receivedBy('cancelled').size).toBe(10);
   });
 
   it('takes bounce and complaint reports on the webhook', async () => {
-    await seedAudience(h, 'hook', 4);
+    await world.seedAudience('hook', 4);
     const hook = (body: object, secret: string | null = CAMPAIGN_TEST_ENV.BOUNCE_WEBHOOK_SECRET!) => {
       const r = request(h.baseUrl).post('/api/webhooks/bounces');
       return (secret === null ? r : r.set('X-Webhook-Secret', secret)).send(body);
@@ -321,7 +310,7 @@ describe('campaign delivery', () => {
       { email: 'hook-2@example.test', type: 'complained', source: 'webhook:complaint' },
       { email: 'hook-3@example.test', type: 'bounced', source: 'webhook:soft' },
     ]);
-    const c = await getCampaign(h, 1);
+    const c = await world.getCampaign(1);
     expect(c.status).toBe('completed');
   });
 });

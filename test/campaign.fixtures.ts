@@ -130,13 +130,6 @@ export function uidOfUnsubscribeUrl(h: Harness, url: URL): string | undefined {
   return check.ok ? check.subscriberUid : undefined;
 }
 
-export async function stopProcess(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill(signal);
-  await exited;
-}
-
 /** Environment every campaign test worker gets: no metrics port (several workers share one machine). */
 export const CAMPAIGN_TEST_ENV: Record<string, string> = {
   WORKER_METRICS_PORT: '0',

@@ -1,7 +1,6 @@
 import { TokenPurpose } from '@app/core';
-import request from 'supertest';
-import { Harness } from './helpers/harness';
-import { confirmLinks, MailQueueWatch, subscriberRow, tokenFor } from './subscriptions.helpers';
+import { readerWorld } from './helpers/scenarios';
+import { confirmLinks, subscriberRow, tokenFor } from './subscriptions.helpers';
 
 /**
  * The total cap on confirmation emails (issue 11): someone who keeps submitting another person's address
@@ -9,18 +8,7 @@ import { confirmLinks, MailQueueWatch, subscriberRow, tokenFor } from './subscri
  * respected. The clock is moved in the database, never waited for.
  */
 describe('confirmation emails: at most 3 per pending address a day', () => {
-  let h: Harness;
-  let mail: MailQueueWatch;
-  const api = () => request(h.baseUrl);
-
-  beforeAll(async () => {
-    h = await Harness.start({ workers: 1, env: { THROTTLE_LIMIT: '100000' } });
-    mail = new MailQueueWatch(h);
-  });
-  afterAll(async () => {
-    await mail?.close();
-    await h?.stop();
-  });
+  const { h, mail, api } = readerWorld();
 
   /** Signs the address up through the JSON API and waits until every queued email has gone out. */
   async function signUp(email: string): Promise<{ status: number; body: unknown }> {

@@ -1,24 +1,13 @@
 import { QueueName, redisOptions } from '@app/queue';
+import { stopProcess } from '@app/testing';
 import { Queue } from 'bullmq';
 import type { ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
-import {
-  adminApi,
-  audience,
-  CAMPAIGN_TEST_ENV,
-  createEdition,
-  getCampaign,
-  receivedBy,
-  seedAudience,
-  showWorkerLogs,
-  startCampaign,
-  stopProcess,
-  waitForCampaign,
-} from './campaign.fixtures';
-import { Harness } from './helpers/harness';
+import { audience } from './campaign.fixtures';
+import { campaignWorld } from './helpers/scenarios';
 
 /**
  * Infrastructure failures during a send, each with real worker processes (issue 7, "Failure"). Covered
@@ -27,43 +16,35 @@ import { Harness } from './helpers/harness';
  * a PostgreSQL restart mid-send and mid-subscription (hardening-postgres).
  */
 describe('hardening: SMTP server that stops answering, and workers killed repeatedly', () => {
-  let h: Harness;
-  let month = 0;
-  const nextEdition = () => createEdition(h, `2023-${String(++month).padStart(2, '0')}`);
+  const world = campaignWorld();
+  const { h } = world;
 
-  beforeAll(async () => {
-    h = await Harness.start({ env: CAMPAIGN_TEST_ENV });
-  });
   afterEach(async () => {
     h.smtp.silent = false;
     for (const w of h.workers) await stopProcess(w);
-  });
-  afterAll(async () => {
-    await h?.stop();
   });
 
   it('times out on a server that accepts connections and never answers, retries, and is not stuck', async () => {
     const n = 400;
     const timeoutMs = 1000;
-    await seedAudience(h, 'silent', n);
-    await h.spawnWorker({
+    await world.seedAudience('silent', n);
+    await world.spawnWorker({
       SMTP_TIMEOUT_MS: String(timeoutMs),
       SEND_MAX_ATTEMPTS: '20',
       SEND_MAX_CONSECUTIVE_FAILURES: '100000',
       SEND_RATE_PER_SECOND: '150',
     });
-    showWorkerLogs(h);
-    const c = await startCampaign(h, await nextEdition());
+    const c = await world.startCampaign(await world.createEdition());
     // Mid-send, the server goes quiet: pooled sessions get no reply to MAIL FROM, new ones no greeting.
     await h.smtp.waitFor(h.smtp.messages.length + 100, 60000);
     h.smtp.silent = true;
     const silentAt = Date.now();
     // Transactions past MAIL FROM when the server fell silent may still finish (at most one per pooled
     // connection): take the baseline once the count has stopped moving.
-    let receivedAtSilence = receivedBy(h, 'silent').size;
+    let receivedAtSilence = world.receivedBy('silent').size;
     for (let stable = 0; stable < 3;) {
       await new Promise((r) => setTimeout(r, 200));
-      const now = receivedBy(h, 'silent').size;
+      const now = world.receivedBy('silent').size;
       stable = now === receivedAtSilence ? stable + 1 : 0;
       receivedAtSilence = now;
     }
@@ -83,19 +64,19 @@ describe('hardening: SMTP server that stops answering, and workers killed repeat
     );
     const firstTimeoutMs = Date.now() - silentAt;
     await new Promise((r) => setTimeout(r, 3000));
-    const during = await getCampaign(h, c.id);
+    const during = await world.getCampaign(c.id);
     expect(during.status).toBe('running');
     expect(during.failed).toBe(0);
-    expect(receivedBy(h, 'silent').size).toBe(receivedAtSilence); // nothing got through meanwhile
+    expect(world.receivedBy('silent').size).toBe(receivedAtSilence); // nothing got through meanwhile
 
     h.smtp.silent = false;
     const backAt = Date.now();
-    const done = await waitForCampaign(h, c.id, (x) => x.status === 'completed', 'completed', 60000);
+    const done = await world.waitForCampaign(c.id, (x) => x.status === 'completed', 'completed', 60000);
     const drainMs = Date.now() - backAt;
     // Not stuck: the same worker finishes well before a claim lease (60 s) could have rescued its work.
     expect(drainMs).toBeLessThan(30000);
     expect(done).toMatchObject({ total: n, sent: n, failed: 0, bounced: 0, pending: 0 });
-    const got = receivedBy(h, 'silent');
+    const got = world.receivedBy('silent');
     const missing = audience('silent', n).filter((a) => !got.has(a));
     expect(missing).toEqual([]);
     // A timeout after the message's final dot leaves its fate unknown (the server may have taken it): that
@@ -132,8 +113,8 @@ describe('hardening: SMTP server that stops answering, and workers killed repeat
         `all ${n} delivered, ${twice.length} twice (timed out after the final dot, then retried)`,
     );
     // And the worker takes new work: a test send of another edition goes out at once.
-    const editionId = await nextEdition();
-    const test = await adminApi(h).post(`/api/admin/editions/${editionId}/test`, {
+    const editionId = await world.createEdition();
+    const test = await world.api.post(`/api/admin/editions/${editionId}/test`, {
       to: ['after-silence@example.test'],
     });
     expect(test.status).toBeLessThan(300);
@@ -145,13 +126,12 @@ describe('hardening: SMTP server that stops answering, and workers killed repeat
 
   it('survives three SIGKILLs of its worker in one send: nobody lost, duplicates only among in-flight', async () => {
     const N = 1500;
-    await seedAudience(h, 'kill3', N);
-    const c = await startCampaign(h, await nextEdition());
+    await world.seedAudience('kill3', N);
+    const c = await world.startCampaign(await world.createEdition());
     const killedInFlight: { pid: number; ids: number[]; emails: string[]; receivedAtKill: number }[] = [];
     // Small batches: a killed worker's active batches wait for BullMQ's stalled check, the rest go on at once.
     const env = { SEND_BATCH_SIZE: '100' };
-    let worker: ChildProcess = await h.spawnWorker(env);
-    showWorkerLogs(h);
+    let worker: ChildProcess = await world.spawnWorker(env);
     const base = h.smtp.messages.length;
     for (const threshold of [200, 550, 900]) {
       await h.smtp.waitFor(base + threshold, 90000);
@@ -167,15 +147,14 @@ describe('hardening: SMTP server that stops answering, and workers killed repeat
         pid,
         ids: inFlight.map((r) => r.id),
         emails: inFlight.map((r) => r.email),
-        receivedAtKill: receivedBy(h, 'kill3').size,
+        receivedAtKill: world.receivedBy('kill3').size,
       });
-      expect((await getCampaign(h, c.id)).status).toBe('running');
-      worker = await h.spawnWorker(env);
-      showWorkerLogs(h);
+      expect((await world.getCampaign(c.id)).status).toBe('running');
+      worker = await world.spawnWorker(env);
     }
-    const done = await waitForCampaign(h, c.id, (x) => x.status === 'completed', 'completed', 120000);
+    const done = await world.waitForCampaign(c.id, (x) => x.status === 'completed', 'completed', 120000);
 
-    const got = receivedBy(h, 'kill3');
+    const got = world.receivedBy('kill3');
     const missing = audience('kill3', N).filter((a) => !got.has(a));
     const extra = [...got.values()].reduce((n, ms) => n + ms.length - 1, 0);
     const inFlightTotal = killedInFlight.reduce((n, k) => n + k.ids.length, 0);
@@ -218,7 +197,6 @@ describe('hardening: SMTP server that stops answering, and workers killed repeat
  * that is retried, not a silent drop and never `sent`; a confirmation email waits for the outbox too.
  */
 describe('hardening: file outbox write failures', () => {
-  let h: Harness;
   let dir: string;
   let outbox: string;
 
@@ -228,22 +206,20 @@ describe('hardening: file outbox write failures', () => {
     // even for root (permissions would not stop root).
     await writeFile(join(dir, 'var'), 'not a directory');
     outbox = join(dir, 'var', 'outbox');
-    h = await Harness.start({
-      env: {
-        ...CAMPAIGN_TEST_ENV,
-        SMTP_URL: '',
-        OUTBOX_DIR: outbox,
-        SEND_MAX_CONSECUTIVE_FAILURES: '10',
-        THROTTLE_LIMIT: '1000',
-        // readiness sees the outbox fixed at once, not after the mail check's cache expires
-        HEALTH_MAIL_CHECK_CACHE_MS: '0',
-      },
-      workers: 1,
-    });
-    showWorkerLogs(h);
   });
+  const world = campaignWorld({
+    workers: 1,
+    env: () => ({
+      SMTP_URL: '',
+      OUTBOX_DIR: outbox,
+      SEND_MAX_CONSECUTIVE_FAILURES: '10',
+      THROTTLE_LIMIT: '1000',
+      // readiness sees the outbox fixed at once, not after the mail check's cache expires
+      HEALTH_MAIL_CHECK_CACHE_MS: '0',
+    }),
+  });
+  const { h } = world;
   afterAll(async () => {
-    await h?.stop();
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -257,7 +233,7 @@ describe('hardening: file outbox write failures', () => {
 
   it('fails the send (retried, paused, never sent) while the outbox cannot be written; delivers after the fix', async () => {
     const n = 30;
-    await seedAudience(h, 'outbox', n);
+    await world.seedAudience('outbox', n);
     const ready = await request(h.baseUrl).get('/health/ready');
     expect(ready.status).toBe(503);
     expect(ready.body.details?.mail?.status).toBe('down');
@@ -266,13 +242,13 @@ describe('hardening: file outbox write failures', () => {
       .post('/api/subscriptions')
       .send({ email: 'outbox-reader@example.test' });
     expect(sub.status).toBe(202);
-    const c = await startCampaign(h, await createEdition(h, '2022-01'));
-    const paused = await waitForCampaign(h, c.id, (x) => x.status === 'paused', 'auto-paused', 30000);
+    const c = await world.startCampaign(await world.createEdition('2022-01'));
+    const paused = await world.waitForCampaign(c.id, (x) => x.status === 'paused', 'auto-paused', 30000);
     expect(paused.pauseReason).toMatch(/outbox write failed/);
     expect(paused.pauseReason).toMatch(/ENOTDIR/);
     const settled = await h.waitUntil(
       async () => {
-        const x = await getCampaign(h, c.id);
+        const x = await world.getCampaign(c.id);
         return x.sending === 0 ? x : undefined;
       },
       { timeoutMs: 20000, what: 'nothing in flight' },
@@ -311,8 +287,8 @@ describe('hardening: file outbox write failures', () => {
     await rm(join(dir, 'var'));
     await mkdir(outbox, { recursive: true });
     expect((await request(h.baseUrl).get('/health/ready')).status).toBe(200);
-    expect((await adminApi(h).post(`/api/admin/campaigns/${c.id}/resume`)).status).toBe(200);
-    const done = await waitForCampaign(h, c.id, (x) => x.status === 'completed', 'completed', 60000);
+    expect((await world.api.post(`/api/admin/campaigns/${c.id}/resume`)).status).toBe(200);
+    const done = await world.waitForCampaign(c.id, (x) => x.status === 'completed', 'completed', 60000);
     expect(done).toMatchObject({ total: n, sent: n, failed: 0, pending: 0 });
 
     // Exactly one .eml per reader, plus the confirmation email (its job was retried, not dropped).

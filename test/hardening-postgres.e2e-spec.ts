@@ -1,17 +1,6 @@
-import { PrivatePostgres } from '@app/testing';
 import request from 'supertest';
-import {
-  adminApi,
-  audience,
-  CAMPAIGN_TEST_ENV,
-  createEdition,
-  receivedBy,
-  seedAudience,
-  showWorkerLogs,
-  startCampaign,
-  waitForCampaign,
-} from './campaign.fixtures';
-import { Harness } from './helpers/harness';
+import { audience } from './campaign.fixtures';
+import { campaignWorld } from './helpers/scenarios';
 
 /** A request during the outage must fail fast (pool connect is refused at once), not hang. */
 const FAIL_FAST_MS = 6000;
@@ -25,27 +14,15 @@ const OUTAGE_MS = 20000;
  * beyond the messages in flight when the database went away.
  */
 describe('hardening: PostgreSQL restarted during a send and during subscriptions', () => {
-  let pg: PrivatePostgres;
-  let h: Harness;
-  const N = 1000;
-
-  beforeAll(async () => {
-    pg = await new PrivatePostgres().start();
-    h = await Harness.start({
-      postgresUrl: pg.url,
-      // A paced send (at most 200/s) so the outage lands in the middle of it.
-      env: { ...CAMPAIGN_TEST_ENV, THROTTLE_LIMIT: '100000', SEND_RATE_PER_SECOND: '200' },
-      workers: 1,
-    });
-    showWorkerLogs(h);
-  }, 60000);
-  afterAll(async () => {
-    try {
-      await h?.stop();
-    } finally {
-      await pg?.destroy(); // never leave a private server running, even after a failed test
-    }
+  const world = campaignWorld({
+    postgres: 'private',
+    workers: 1,
+    // A paced send (at most 200/s) so the outage lands in the middle of it.
+    env: { THROTTLE_LIMIT: '100000', SEND_RATE_PER_SECOND: '200' },
   });
+  const { h } = world;
+  const pg = world.postgres;
+  const N = 1000;
 
   const subscribe = (email: string) =>
     request(h.baseUrl)
@@ -54,8 +31,8 @@ describe('hardening: PostgreSQL restarted during a send and during subscriptions
       .timeout(FAIL_FAST_MS * 2);
 
   it('answers 503 while it is down, then recovers: subscriptions work, the send completes, nobody lost', async () => {
-    await seedAudience(h, 'pgr', N);
-    const c = await startCampaign(h, await createEdition(h, '2025-04'));
+    await world.seedAudience('pgr', N);
+    const c = await world.startCampaign(await world.createEdition('2025-04'));
     expect((await subscribe('pg-before@example.test')).status).toBe(202);
     await h.smtp.waitFor(300, 60000);
 
@@ -113,7 +90,7 @@ describe('hardening: PostgreSQL restarted during a send and during subscriptions
     expect(form.res.text).not.toMatch(/at \w+ \(|node_modules|ECONNREFUSED/); // no stack, no internals
     expect(form.ms).toBeLessThan(FAIL_FAST_MS);
 
-    const admin = await timed(adminApi(h).get(`/api/admin/campaigns/${c.id}`));
+    const admin = await timed(world.api.get(`/api/admin/campaigns/${c.id}`));
     expect(admin.res.status).toBe(503);
     expect(admin.ms).toBeLessThan(FAIL_FAST_MS);
 
@@ -153,7 +130,7 @@ describe('hardening: PostgreSQL restarted during a send and during subscriptions
     expect(subs.filter((r) => r.status === 202).length).toBeGreaterThan(0);
     for (const r of refused) expect((await subscribe(r.email)).status).toBe(202);
 
-    const done = await waitForCampaign(h, c.id, (x) => x.status === 'completed', 'completed', 120000);
+    const done = await world.waitForCampaign(c.id, (x) => x.status === 'completed', 'completed', 120000);
     await h.waitUntil(() => h.smtp.to('pg-after@example.test').length >= 1, {
       timeoutMs: 60000,
       what: 'the confirmation email of the subscription after the outage',
@@ -171,7 +148,7 @@ describe('hardening: PostgreSQL restarted during a send and during subscriptions
     expect(h.smtp.to('pg-before@example.test')).toHaveLength(1);
     expect(h.smtp.to('pg-after@example.test')).toHaveLength(1);
 
-    const got = receivedBy(h, 'pgr');
+    const got = world.receivedBy('pgr');
     const missing = audience('pgr', N).filter((a) => !got.has(a));
     const duplicated = [...got].filter(([, ms]) => ms.length > 1).map(([a]) => a);
     const extra = [...got.values()].reduce((n, ms) => n + ms.length - 1, 0);

@@ -1,19 +1,6 @@
 import { WORKER_DEAD_AFTER_SECONDS } from '@app/core';
-import { freePort, startRedisServer } from '@app/testing';
-import type { ChildProcess } from 'node:child_process';
-import {
-  audience,
-  CAMPAIGN_TEST_ENV,
-  createEdition,
-  getCampaign,
-  receivedBy,
-  seedAudience,
-  showWorkerLogs,
-  startCampaign,
-  stopProcess,
-  waitForCampaign,
-} from './campaign.fixtures';
-import { Harness } from './helpers/harness';
+import { audience } from './campaign.fixtures';
+import { campaignWorld } from './helpers/scenarios';
 
 const OUTAGE_MS = 30_000;
 const SAMPLE_EVERY_MS = 5_000;
@@ -25,26 +12,14 @@ const SAMPLE_EVERY_MS = 5_000;
  * reader receiving the edition exactly once. Uses its own redis-server (the shared one is left alone).
  */
 describe('worker heartbeat during a Redis outage', () => {
-  let h: Harness;
-  let redis: ChildProcess;
-  let port: number;
+  const world = campaignWorld({
+    redis: 'private',
+    workers: 1,
+    // Slow enough that the send is still going when Redis stops.
+    env: { SEND_BATCH_SIZE: '100', SEND_RATE_PER_SECOND: '100' },
+  });
+  const { h } = world;
   const N = 1200;
-
-  beforeAll(async () => {
-    port = await freePort();
-    redis = await startRedisServer(port);
-    h = await Harness.start({
-      redisUrl: `redis://127.0.0.1:${port}`,
-      // Slow enough that the send is still going when Redis stops.
-      env: { ...CAMPAIGN_TEST_ENV, SEND_BATCH_SIZE: '100', SEND_RATE_PER_SECOND: '100' },
-      workers: 1,
-    });
-    showWorkerLogs(h);
-  });
-  afterAll(async () => {
-    await h?.stop();
-    if (redis) await stopProcess(redis);
-  });
 
   const heartbeats = () =>
     h.query<{ id: string; seen_at: Date; age_s: number }>(
@@ -52,11 +27,11 @@ describe('worker heartbeat during a Redis outage', () => {
     );
 
   it('keeps beating while Redis is down, and the send completes once Redis is back, everyone exactly once', async () => {
-    await seedAudience(h, 'outage', N);
-    const c = await startCampaign(h, await createEdition(h, '2025-04'));
+    await world.seedAudience('outage', N);
+    const c = await world.startCampaign(await world.createEdition('2025-04'));
     await h.smtp.waitFor(150, 60000);
 
-    await stopProcess(redis, 'SIGKILL');
+    await world.redis.kill();
     const [worker] = await heartbeats();
     expect(worker).toBeDefined();
     const samples: { seenAt: number; age: number }[] = [];
@@ -66,8 +41,8 @@ describe('worker heartbeat during a Redis outage', () => {
       expect(rows.map((r) => r.id)).toEqual([worker!.id]);
       samples.push({ seenAt: rows[0]!.seen_at.getTime(), age: rows[0]!.age_s });
     }
-    const duringOutage = await getCampaign(h, c.id);
-    redis = await startRedisServer(port);
+    const duringOutage = await world.getCampaign(c.id);
+    await world.redis.startAgain();
 
     // Every sample is a newer beat than the one before (the heartbeat did not stop), and none is old enough
     // for the worker to be taken for dead.
@@ -78,9 +53,9 @@ describe('worker heartbeat during a Redis outage', () => {
     expect(duringOutage.status).toBe('running');
     expect(duringOutage.pending).toBeGreaterThan(0);
 
-    const done = await waitForCampaign(h, c.id, (x) => x.status === 'completed', 'completed', 120000);
+    const done = await world.waitForCampaign(c.id, (x) => x.status === 'completed', 'completed', 120000);
     expect(done).toMatchObject({ total: N, sent: N, failed: 0, pending: 0 });
-    const got = receivedBy(h, 'outage');
+    const got = world.receivedBy('outage');
     const notOnce = audience('outage', N).filter((a) => got.get(a)?.length !== 1);
     expect(notOnce.map((a) => [a, got.get(a)?.length ?? 0])).toEqual([]);
     console.log(

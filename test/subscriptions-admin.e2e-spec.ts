@@ -1,25 +1,14 @@
 import { TokenPurpose } from '@app/core';
 import request from 'supertest';
-import { Harness } from './helpers/harness';
-import { confirmLinks, MailQueueWatch, subscriberRow, tokenFor } from './subscriptions.helpers';
+import { readerWorld } from './helpers/scenarios';
+import { confirmLinks, subscriberRow, tokenFor } from './subscriptions.helpers';
 
 /** The subscriber admin API: list/get/patch/erase, CSV import and export, behind the admin bearer token. */
 describe('subscriptions (admin API)', () => {
-  let h: Harness;
-  let mail: MailQueueWatch;
+  const { h, mail, api } = readerWorld();
   const auth = () => ({ Authorization: `Bearer ${h.adminToken}` });
-  const api = () => request(h.baseUrl);
   const importCsv = (csv: string, query = '') =>
     api().post(`/api/admin/subscribers/import${query}`).set(auth()).set('Content-Type', 'text/csv').send(csv);
-
-  beforeAll(async () => {
-    h = await Harness.start({ workers: 1, env: { THROTTLE_LIMIT: '100000' } });
-    mail = new MailQueueWatch(h);
-  });
-  afterAll(async () => {
-    await mail?.close();
-    await h?.stop();
-  });
 
   it('every route answers 401 without the bearer token', async () => {
     for (const res of [

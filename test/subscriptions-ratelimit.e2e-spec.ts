@@ -1,19 +1,10 @@
 import { TokenPurpose } from '@app/core';
-import request from 'supertest';
-import { Harness } from './helpers/harness';
-import { subscriberRow, tokenFor } from './subscriptions.helpers';
+import { readerWorld } from './helpers/scenarios';
+import { oneClickUnsubscribe, subscriberRow, tokenFor } from './subscriptions.helpers';
 
 /** Public endpoints are limited per client (THROTTLE_LIMIT per THROTTLE_TTL_MS), answering 429. */
 describe('subscriptions (rate limiting)', () => {
-  let h: Harness;
-  const api = () => request(h.baseUrl);
-
-  beforeAll(async () => {
-    h = await Harness.start({ env: { THROTTLE_LIMIT: '3', THROTTLE_TTL_MS: '3600000' } });
-  });
-  afterAll(async () => {
-    await h?.stop();
-  });
+  const { h, api } = readerWorld({ workers: 0, env: { THROTTLE_LIMIT: '3', THROTTLE_TTL_MS: '3600000' } });
 
   it('POST /api/subscriptions: the 4th request from one client within the window gets 429 and is not acted on', async () => {
     const statuses: number[] = [];
@@ -60,10 +51,7 @@ describe('subscriptions (rate limiting)', () => {
     }
     for (const email of emails) {
       const token = await tokenFor(h, email, TokenPurpose.Unsubscribe);
-      const res = await api()
-        .post(`/unsubscribe?token=${token}`)
-        .type('form')
-        .send('List-Unsubscribe=One-Click');
+      const res = await oneClickUnsubscribe(h, token);
       expect(res.status).toBe(200);
       expect((await subscriberRow(h, email))!.status).toBe('unsubscribed');
     }

@@ -1,10 +1,9 @@
 import { TokenPurpose } from '@app/core';
-import request from 'supertest';
-import { Harness } from './helpers/harness';
+import { readerWorld } from './helpers/scenarios';
 import {
   confirmLinks,
   localPath,
-  MailQueueWatch,
+  oneClickUnsubscribe,
   PUBLIC,
   subscriberRow,
   tokenFor,
@@ -16,19 +15,8 @@ import {
  * subscribe, confirmation email, confirm page and POST, one-click unsubscribe, preferences, erasure.
  */
 describe('subscriptions (reader flows)', () => {
-  let h: Harness;
-  let mail: MailQueueWatch;
-  const api = () => request(h.baseUrl);
-
-  beforeAll(async () => {
-    // Rate limiting has its own test file; here many requests come from one client.
-    h = await Harness.start({ workers: 1, env: { THROTTLE_LIMIT: '100000' } });
-    mail = new MailQueueWatch(h);
-  });
-  afterAll(async () => {
-    await mail?.close();
-    await h?.stop();
-  });
+  // Rate limiting has its own test file; here many requests come from one client.
+  const { h, mail, api } = readerWorld();
 
   async function subscribeApi(email: string, name?: string) {
     const res = await api()
@@ -156,10 +144,7 @@ describe('subscriptions (reader flows)', () => {
 
     it('RFC 8058 one-click POST (urlencoded, no cookies) → 200, unsubscribed, no redirect, no cookie', async () => {
       const token = await tokenFor(h, stored, TokenPurpose.Unsubscribe);
-      const res = await api()
-        .post(`/unsubscribe?token=${token}`)
-        .type('form')
-        .send('List-Unsubscribe=One-Click');
+      const res = await oneClickUnsubscribe(h, token);
       expect(res.status).toBe(200);
       expect(res.headers.location).toBeUndefined();
       expect(res.headers['set-cookie']).toBeUndefined();
@@ -213,10 +198,7 @@ describe('subscriptions (reader flows)', () => {
     ]);
     const twoYearsAgo = Math.floor(Date.now() / 1000) - 2 * 365 * 24 * 3600;
     const token = await tokenFor(h, email, TokenPurpose.Unsubscribe, twoYearsAgo);
-    const res = await api()
-      .post(`/unsubscribe?token=${token}`)
-      .type('form')
-      .send('List-Unsubscribe=One-Click');
+    const res = await oneClickUnsubscribe(h, token);
     expect(res.status).toBe(200);
     expect((await subscriberRow(h, email))!.status).toBe('unsubscribed');
   });
@@ -394,7 +376,7 @@ describe('subscriptions (reader flows)', () => {
         await api().get(`/confirm?token=${confirm}`),
         await api().post('/confirm').type('form').send({ token: confirm }),
         await api().get(`/unsubscribe?token=${unsub}`),
-        await api().post(`/unsubscribe?token=${unsub}`).type('form').send('List-Unsubscribe=One-Click'),
+        await oneClickUnsubscribe(h, unsub),
         await api().get(`/preferences?token=${prefs}`),
         await api().post('/preferences/erase').type('form').send({ token: prefs, confirm: 'yes' }),
         await api().get('/unsubscribe?token=garbage'),
@@ -411,10 +393,7 @@ describe('subscriptions (reader flows)', () => {
       const s = await subscriberRow(h, email);
       const signer = tokenSigner(h);
       const fromId = signer.sign(TokenPurpose.Unsubscribe, String(s!.id).padStart(32, '0'));
-      const res = await api()
-        .post(`/unsubscribe?token=${fromId}`)
-        .type('form')
-        .send('List-Unsubscribe=One-Click');
+      const res = await oneClickUnsubscribe(h, fromId);
       expect(res.status).toBe(404);
       expect((await subscriberRow(h, email))!.status).toBe('confirmed');
     });
@@ -424,8 +403,8 @@ describe('subscriptions (reader flows)', () => {
       const unsub = await tokenFor(h, email, TokenPurpose.Unsubscribe);
       const prefs = await tokenFor(h, email, TokenPurpose.Preferences);
       const refused = [
-        await api().post(`/unsubscribe?token=${confirm}`).type('form').send('List-Unsubscribe=One-Click'),
-        await api().post(`/unsubscribe?token=${prefs}`).type('form').send('List-Unsubscribe=One-Click'),
+        await oneClickUnsubscribe(h, confirm),
+        await oneClickUnsubscribe(h, prefs),
         await api().get(`/confirm?token=${unsub}`),
         await api().post('/confirm').type('form').send({ token: prefs }),
         await api().get(`/preferences?token=${unsub}`),
@@ -616,7 +595,7 @@ describe('subscriptions (reader flows)', () => {
       for (const dead of [
         await api().get(`/preferences?token=${token}`),
         await api().get(`/unsubscribe?token=${unsub}`),
-        await api().post(`/unsubscribe?token=${unsub}`).type('form').send('List-Unsubscribe=One-Click'),
+        await oneClickUnsubscribe(h, unsub),
       ]) {
         expect(dead.status).toBe(404);
         expect(dead.text).toContain('no longer works');

@@ -3,6 +3,7 @@ import { TokenPurpose, TokenService } from '@app/core';
 import { QueueName, redisOptions } from '@app/queue';
 import type { ReceivedMail } from '@app/testing';
 import { Queue } from 'bullmq';
+import request from 'supertest';
 import { type Harness, REDIS_URL } from './helpers/harness';
 
 /** Helpers shared by the subscription e2e tests (owned by the subscriptions tests). */
@@ -60,6 +61,14 @@ export function confirmLinks(mail: ReceivedMail): { html: string | undefined; te
   };
 }
 
+/** The RFC 8058 one-click unsubscribe a mailbox provider sends: a urlencoded POST, no cookies. */
+export function oneClickUnsubscribe(h: Harness, token: string): request.Test {
+  return request(h.baseUrl)
+    .post(`/unsubscribe?token=${token}`)
+    .type('form')
+    .send('List-Unsubscribe=One-Click');
+}
+
 /** Path and query of an absolute PUBLIC_URL link, to request it from the API under test. */
 export function localPath(link: string): string {
   const u = new URL(link);
@@ -71,10 +80,14 @@ export function localPath(link: string): string {
  * job queued before the call has finished, so "no further email" can be asserted without sleeping.
  */
 export class MailQueueWatch {
-  private readonly queue: Queue;
+  private opened?: Queue;
 
-  constructor(h: Harness) {
-    this.queue = new Queue(QueueName.Mail, { connection: redisOptions(REDIS_URL), prefix: h.prefix });
+  /** The harness may not be started yet (see helpers/scenarios.ts): the queue is opened at first use. */
+  constructor(private readonly h: Harness) {}
+
+  private get queue(): Queue {
+    this.opened ??= new Queue(QueueName.Mail, { connection: redisOptions(REDIS_URL), prefix: this.h.prefix });
+    return this.opened;
   }
 
   async idle(h: Harness): Promise<void> {
@@ -98,6 +111,6 @@ export class MailQueueWatch {
   }
 
   async close(): Promise<void> {
-    await this.queue.close();
+    await this.opened?.close();
   }
 }

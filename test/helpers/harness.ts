@@ -66,7 +66,12 @@ export class Harness {
     };
   }
 
-  private async init(opts: HarnessOptions): Promise<void> {
+  /**
+   * Starts this world. `Harness.start(opts)` is `new Harness()` then `init(opts)`; the fixture builders
+   * (helpers/scenarios.ts) construct the harness while Jest collects the tests and init it in beforeAll, so a
+   * test file can name its harness at once.
+   */
+  async init(opts: HarnessOptions): Promise<void> {
     this.extraEnv = opts.env ?? {};
     this.redisUrl = opts.redisUrl ?? REDIS_URL;
     await this.smtp.start();

@@ -15,29 +15,36 @@ function sources(dir: string): string[] {
     .map((e) => relative(ROOT, join(e.parentPath, e.name)));
 }
 
-/** Every module specifier a file imports, re-exports, requires or loads with import(). */
-function importsOf(file: string): string[] {
+/** What `pick` finds on each node of a file's syntax tree (the script kind follows the file's extension). */
+function collect(file: string, pick: (n: ts.Node) => string | undefined): string[] {
   const sf = ts.createSourceFile(file, readFileSync(join(ROOT, file), 'utf8'), ts.ScriptTarget.Latest, true);
   const found: string[] = [];
   const visit = (n: ts.Node): void => {
-    if ((ts.isImportDeclaration(n) || ts.isExportDeclaration(n)) && n.moduleSpecifier) {
-      if (ts.isStringLiteral(n.moduleSpecifier)) found.push(n.moduleSpecifier.text);
-    } else if (ts.isImportEqualsDeclaration(n) && ts.isExternalModuleReference(n.moduleReference)) {
-      const e = n.moduleReference.expression;
-      if (ts.isStringLiteral(e)) found.push(e.text);
-    } else if (
-      ts.isCallExpression(n) &&
-      (n.expression.kind === ts.SyntaxKind.ImportKeyword ||
-        (ts.isIdentifier(n.expression) && n.expression.text === 'require')) &&
-      n.arguments[0] &&
-      ts.isStringLiteralLike(n.arguments[0])
-    ) {
-      found.push(n.arguments[0].text);
-    }
+    const hit = pick(n);
+    if (hit !== undefined) found.push(hit);
     ts.forEachChild(n, visit);
   };
   visit(sf);
   return found;
+}
+
+/** Every module specifier a file imports, re-exports, requires or loads with import(). */
+function importsOf(file: string): string[] {
+  return collect(file, (n) => {
+    if ((ts.isImportDeclaration(n) || ts.isExportDeclaration(n)) && n.moduleSpecifier) {
+      return ts.isStringLiteral(n.moduleSpecifier) ? n.moduleSpecifier.text : undefined;
+    }
+    if (ts.isImportEqualsDeclaration(n) && ts.isExternalModuleReference(n.moduleReference)) {
+      const e = n.moduleReference.expression;
+      return ts.isStringLiteral(e) ? e.text : undefined;
+    }
+    const loads =
+      ts.isCallExpression(n) &&
+      (n.expression.kind === ts.SyntaxKind.ImportKeyword ||
+        (ts.isIdentifier(n.expression) && n.expression.text === 'require'));
+    const arg = loads ? n.arguments[0] : undefined;
+    return arg && ts.isStringLiteralLike(arg) ? arg.text : undefined;
+  });
 }
 
 describe('library boundaries of @app/content', () => {
@@ -71,22 +78,10 @@ describe('library boundaries of @app/content', () => {
 
 /** Text a file puts into the program (string and template literals, JSX text), comments excluded. */
 function literalsOf(file: string): string[] {
-  const kind = file.endsWith('x') ? ts.ScriptKind.TSX : ts.ScriptKind.TS;
-  const sf = ts.createSourceFile(
-    file,
-    readFileSync(join(ROOT, file), 'utf8'),
-    ts.ScriptTarget.Latest,
-    true,
-    kind,
-  );
-  const found: string[] = [];
-  const visit = (n: ts.Node): void => {
-    if (ts.isStringLiteralLike(n) || ts.isTemplateLiteralToken(n)) found.push(n.text);
-    if (ts.isJsxText(n) && n.text.trim()) found.push(n.text.trim());
-    ts.forEachChild(n, visit);
-  };
-  visit(sf);
-  return found;
+  return collect(file, (n) => {
+    if (ts.isStringLiteralLike(n) || ts.isTemplateLiteralToken(n)) return n.text;
+    return ts.isJsxText(n) && n.text.trim() ? n.text.trim() : undefined;
+  });
 }
 
 describe('the content, email and config libs name no publication', () => {

@@ -5,3 +5,4 @@ export * from './wait';
 export * from './private-postgres';
 export * from './net';
 export * from './private-redis';
+export * from './process';
