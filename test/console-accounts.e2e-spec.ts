@@ -233,7 +233,7 @@ describe('console: users and API tokens', () => {
       expect(await h.query('SELECT 1 FROM app_user WHERE id = $1', [id])).toEqual([]);
       expect((await get(admin, `/admin/users/${id}`)).status).toBe(404);
       expect((await post(admin, `/admin/users/${id}/role`, { role: 'ops' })).status).toBe(404);
-      expect((await get(admin, '/admin/users/not-a-number')).status).toBe(404);
+      expect((await get(admin, '/admin/users/not-a-number')).status).toBe(400);
     });
 
     it('will not demote, disable or delete the last active admin (409)', async () => {
@@ -341,7 +341,7 @@ describe('console: users and API tokens', () => {
       expect(noCsrf.status).toBe(403);
       expect(await h.query("SELECT 1 FROM api_token WHERE name IN ('no csrf', '   ')")).toEqual([]);
       expect((await post(editor, '/admin/tokens/999999/revoke', {})).status).toBe(404);
-      expect((await post(editor, '/admin/tokens/abc/revoke', {})).status).toBe(404);
+      expect((await post(editor, '/admin/tokens/abc/revoke', {})).status).toBe(400);
     });
 
     it('the bootstrap ADMIN_API_TOKEN sees every token but cannot create one (a bearer token never can)', async () => {

@@ -83,12 +83,22 @@ describe('console: campaigns and dashboard', () => {
     await h?.stop();
   });
 
-  it('serves the live script as JavaScript', async () => {
-    const res = await api().get('/admin/assets/campaign-live.js');
-    expect(res.status).toBe(200);
-    expect(res.headers['content-type']).toMatch(/^application\/javascript/);
-    expect(res.text).toContain("getElementById('campaign-live')");
-    expect(res.text).toContain('count-');
+  it('serves the live scripts as JavaScript, from the URLs the campaign page links', async () => {
+    const page = await get(sessions.ops, `/admin/campaigns/${doneId}`);
+    const scripts = [...page.text.matchAll(/<script src="([^"]+)" defer><\/script>/g)].map((m) => m[1]!);
+    // the shared figures first, then the script that uses them
+    expect(scripts).toEqual([
+      expect.stringMatching(/^\/assets\/campaign-progress\.[0-9a-f]{12}\.js$/),
+      expect.stringMatching(/^\/assets\/campaign-live\.[0-9a-f]{12}\.js$/),
+    ]);
+    const [progress, live] = await Promise.all(scripts.map((src) => api().get(src)));
+    for (const res of [progress!, live!]) {
+      expect(res.status).toBe(200);
+      expect(res.headers['content-type']).toMatch(/^application\/javascript/);
+    }
+    expect(progress!.text).toContain('root.CampaignProgress = factory()');
+    expect(live!.text).toContain("getElementById('campaign-live')");
+    expect(live!.text).toContain('CP.progressOf(');
   });
 
   it('sends browsers without a session to the login page', async () => {
@@ -162,7 +172,7 @@ describe('console: campaigns and dashboard', () => {
     expect(res.text).toContain('<label for="campaign-progress">');
     expect(res.text).toContain('aria-live="polite"');
     expect(res.text).toContain(`data-poll-url="/api/admin/campaigns/${doneId}"`);
-    expect(res.text).toContain('<script src="/admin/assets/campaign-live.js" defer></script>');
+    expect(res.text).toMatch(/<script src="\/assets\/campaign-live\.[0-9a-f]{12}\.js" defer><\/script>/);
     expect(formShown(res.text, `/admin/campaigns/${doneId}/pause`)).toBe(false);
     expect(formShown(res.text, `/admin/campaigns/${doneId}/resume`)).toBe(false);
     expect(formShown(res.text, `/admin/campaigns/${doneId}/cancel`)).toBe(false);
@@ -177,12 +187,19 @@ describe('console: campaigns and dashboard', () => {
     expect(json.body).toMatchObject({ status: 'completed', sent: 120, pending: 0, total: 120 });
   });
 
-  it('answers unknown or malformed campaign ids with a 404 page', async () => {
-    for (const path of ['/admin/campaigns/999999', '/admin/campaigns/abc', '/admin/campaigns/99999999999']) {
+  it('answers unknown campaign ids with a 404 page and malformed ones with a 400 page, in the console', async () => {
+    for (const [path, status] of [
+      ['/admin/campaigns/999999', 404],
+      ['/admin/campaigns/99999999999', 404],
+      ['/admin/campaigns/abc', 400],
+    ] as const) {
       const res = await get(sessions.editor, path);
-      expect(res.status).toBe(404);
+      expect({ path, status: res.status }).toEqual({ path, status });
       expect(res.text).toContain('role="alert"');
       expect(res.text).toContain('CRANK Call console');
+      // a full console page: the navigation, and a way back to the section
+      expect(res.text).toContain('<nav aria-label="Console">');
+      expect(res.text).toContain('<a href="/admin/campaigns">Back to Campaigns</a>');
     }
   });
 

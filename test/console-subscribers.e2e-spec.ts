@@ -142,16 +142,15 @@ describe('console: subscribers', () => {
       expect(ops.text).not.toContain('/erase"');
     });
 
-    it('answers 404 for an unknown or malformed id', async () => {
-      for (const path of [
-        '/admin/subscribers/999999',
-        '/admin/subscribers/abc',
-        '/admin/subscribers/99999999999',
-      ]) {
+    it('answers 404 for an unknown id, 400 for a malformed one', async () => {
+      for (const path of ['/admin/subscribers/999999', '/admin/subscribers/99999999999']) {
         const res = await get(sessions.ops, path);
         expect(res.status).toBe(404);
         expect(res.text).toContain('not found');
       }
+      const malformed = await get(sessions.ops, '/admin/subscribers/abc');
+      expect(malformed.status).toBe(400);
+      expect(malformed.text).toContain('numeric string is expected');
     });
 
     it('changes the status (editor), recorded with the admin as source', async () => {

@@ -60,7 +60,7 @@ describe('Bull Board permissions and job payload validation', () => {
     it('sees the queues, read-only', async () => {
       const page = await asOps('get', '').set('Accept', 'text/html');
       expect(page.status).toBe(200);
-      expect(page.text).toContain('<title>CRANK Call queues</title>');
+      expect(page.text).toContain('<title>Newsletter queues</title>');
       const queues = await asOps('get', '/api/queues');
       expect(queues.status).toBe(200);
       expect(queues.body.queues).toHaveLength(3);

@@ -238,7 +238,7 @@ describe('operators: health, metrics, queues, docs, logs, shutdown', () => {
 
       const board = await api().get('/admin/queues').set('Cookie', cookie).set('Accept', 'text/html');
       expect(board.status).toBe(200);
-      expect(board.text).toContain('<title>CRANK Call queues</title>');
+      expect(board.text).toContain('<title>Newsletter queues</title>');
       const queues = await api().get('/admin/queues/api/queues').set('Cookie', cookie);
       expect(queues.status).toBe(200);
       expect(queues.body.queues.map((q: { name: string }) => q.name).sort()).toEqual([

@@ -16,6 +16,7 @@ import { SubscriptionsHttpModule } from './subscriptions/subscriptions-http.modu
 import { AdminEditionsModule } from './admin/editions/admin-editions.module';
 import { ArchiveModule } from './archive/archive.module';
 import { ConsoleModule } from './console/console.module';
+import { PagesModule } from './pages/pages.module';
 
 /** Public (reader) controllers opt in to rate limiting with @UseGuards(ThrottlerGuard). */
 @Module({
@@ -41,6 +42,7 @@ import { ConsoleModule } from './console/console.module';
     AdminEditionsModule,
     ArchiveModule,
     ConsoleModule,
+    PagesModule,
   ],
 })
 export class AppModule {}

@@ -1,5 +1,5 @@
 import { AppConfig } from '@app/config';
-import { type INestApplication, ValidationPipe } from '@nestjs/common';
+import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import cookieParser from 'cookie-parser';
@@ -9,6 +9,7 @@ import { AppModule } from './app.module';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { answerClientErrors } from './common/client-error';
 import { rejectDeepJson } from './common/json-depth';
+import { validationPipe } from './common/validation';
 import { setupOpenApi } from './ops/openapi';
 
 export const BODY_LIMIT = '1mb';
@@ -43,14 +44,7 @@ export function configureApp(app: NestExpressApplication): void {
   app.useBodyParser('json', jsonOptions);
   app.useBodyParser('urlencoded', { limit: BODY_LIMIT, extended: false });
   app.useBodyParser('text', { limit: BODY_LIMIT, type: ['text/plain', 'text/markdown'] });
-  app.useGlobalPipes(
-    new ValidationPipe({
-      whitelist: true,
-      forbidNonWhitelisted: true,
-      transform: true,
-      stopAtFirstError: false,
-    }),
-  );
+  app.useGlobalPipes(validationPipe());
   app.useGlobalFilters(new AllExceptionsFilter());
   setupOpenApi(app);
   app.enableShutdownHooks();

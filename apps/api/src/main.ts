@@ -7,7 +7,7 @@ async function main(): Promise<void> {
   const app = await createApiApp();
   const config = app.get(AppConfig);
   await app.listen(config.env.PORT, config.env.HOST);
-  console.log(`CRANK Call newsletter API listening on ${config.env.PUBLIC_URL} (port ${config.env.PORT})`);
+  console.log(`Newsletter API listening on ${config.env.PUBLIC_URL} (port ${config.env.PORT})`);
 }
 
 main().catch((err: unknown) => {

@@ -6,7 +6,9 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import { ThrottlerGuard } from '@nestjs/throttler';
 import type { Response } from 'express';
 import { html } from '../pages/html';
-import { page } from '../pages/layout';
+import { readerPage } from '../pages/layout';
+import { publicationOf } from '../pages/publication';
+import { sendPage } from '../pages/send-page';
 
 /** XML 1.0 text and attribute escaping; characters XML cannot carry at all are dropped. */
 export function escapeXml(s: string): string {
@@ -32,8 +34,7 @@ export class ArchiveController {
   ) {}
 
   @Get()
-  @Header('Content-Type', 'text/html; charset=utf-8')
-  async index(): Promise<string> {
+  async index(@Res() res: Response): Promise<void> {
     const sent = await this.editions.listSent();
     const items = sent.map(
       (e) =>
@@ -49,19 +50,23 @@ export class ArchiveController {
             <ul>
               ${items}
             </ul>`;
-    return page(
-      'Archive',
-      html`${body}
-        <p class="muted"><a href="/archive/feed.xml">Atom feed</a></p>`,
+    sendPage(
+      res,
+      200,
+      readerPage(
+        'Archive',
+        html`${body}
+          <p class="muted"><a href="/archive/feed.xml">Atom feed</a></p>`,
+      ),
     );
   }
 
   @Get('feed.xml')
   @Header('Content-Type', 'application/atom+xml; charset=utf-8')
-  async feed(): Promise<string> {
+  async feed(@Res({ passthrough: true }) res: Response): Promise<string> {
     const sent = await this.editions.listSent();
     const updated = sent[0] ? this.published(sent[0]) : new Date(0).toISOString();
-    const title = sent[0]?.content.publicationName ?? 'CRANK Call';
+    const title = sent[0]?.content.publicationName ?? publicationOf(res).name;
     const entries = sent.map((e) => {
       const url = this.editions.archiveUrl(e.slug);
       const summary = e.content.highlights.map((h) => h.headline).join(' · ') || e.content.description;
@@ -94,18 +99,12 @@ export class ArchiveController {
   @Get(':slug')
   async show(@Param('slug') slug: string, @Res() res: Response): Promise<void> {
     const found = await this.editions.renderArchived(slug);
-    res.type('text/html; charset=utf-8');
     if (!found) {
-      res.status(404).send(
-        page(
-          'Not found',
-          html`<h1>No such issue</h1>
-            <p><a href="/archive">See all published issues</a></p>`,
-        ),
-      );
-      return;
+      const body = html`<h1>No such issue</h1>
+        <p><a href="/archive">See all published issues</a></p>`;
+      return sendPage(res, 404, readerPage('Not found', body));
     }
-    res.send(found.html);
+    sendPage(res, 200, { layout: 'document', html: found.html });
   }
 
   private published(e: EditionView): string {

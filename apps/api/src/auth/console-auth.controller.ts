@@ -1,34 +1,20 @@
 import { AppConfig } from '@app/config';
 import { AccountsService, safeEqual } from '@app/core/accounts';
-import { Body, Controller, Get, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
-import { ApiExcludeController } from '@nestjs/swagger';
+import { Get, Post, Query, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { randomBytes } from 'node:crypto';
+import { answerFor, messageText } from '../common/error-answer';
+import { ConsoleController } from '../console/console-controller.decorator';
+import { FormText, readForm } from '../console/console-forms';
 import { html } from '../pages/html';
-import { page } from '../pages/layout';
-import { AdminAuthGuard } from './admin-auth.guard';
+import { readerPage } from '../pages/layout';
+import { sendPage } from '../pages/send-page';
 import { LoginThrottle } from './login-throttle';
 import { Public, Roles } from './roles.decorator';
 import { RequestAuthenticator } from './request-authenticator';
 import { cookieOptions, CSRF_FIELD, LOGIN_CSRF_COOKIE, SESSION_COOKIE } from './session-cookie';
 
 const GENERIC_FAILURE = 'Invalid email or password.';
-
-const FORM_STYLE = html`<style>
-  input[type='password'] {
-    width: 100%;
-    padding: 0.65rem 0.75rem;
-    font-size: 1rem;
-    border: 1px solid var(--border);
-    border-radius: 6px;
-    background: var(--bg);
-    color: var(--fg);
-  }
-  .error {
-    color: var(--accent);
-    font-weight: 600;
-  }
-</style>`;
 
 /** Only paths inside the console: never an absolute or protocol-relative URL (open redirect). */
 export function safeNext(next: unknown): string {
@@ -38,8 +24,25 @@ export function safeNext(next: unknown): string {
   return next;
 }
 
-function str(v: unknown, max: number): string {
-  return typeof v === 'string' ? v.slice(0, max) : '';
+/** GET /admin/login */
+export class LoginQuery {
+  @FormText('next', 2000)
+  next?: string;
+}
+
+/** POST /admin/login: the double-submit token, where to go next, and the credentials. */
+export class LoginForm {
+  @FormText(CSRF_FIELD, 100)
+  [CSRF_FIELD]?: string;
+
+  @FormText('next', 2000)
+  next?: string;
+
+  @FormText('email', 254)
+  email?: string;
+
+  @FormText('password', 1024, { secret: true })
+  password?: string;
 }
 
 /**
@@ -47,9 +50,7 @@ function str(v: unknown, max: number): string {
  * because there is no session yet; every later form uses the session's token. Failures answer with the same
  * page whatever went wrong, so the form does not reveal which emails have accounts.
  */
-@ApiExcludeController()
-@Controller('admin')
-@UseGuards(AdminAuthGuard)
+@ConsoleController('admin')
 export class ConsoleAuthController {
   constructor(
     private readonly config: AppConfig,
@@ -60,22 +61,28 @@ export class ConsoleAuthController {
 
   @Get('login')
   @Public()
-  async loginForm(@Req() req: Request, @Res() res: Response, @Query('next') next?: string): Promise<void> {
+  async loginForm(@Req() req: Request, @Res() res: Response, @Query() q: LoginQuery): Promise<void> {
     const signedIn = await this.authenticator.authenticate(req).catch(() => undefined);
     if (signedIn?.via === 'session') {
-      res.redirect(303, safeNext(next));
+      res.redirect(303, safeNext(q.next));
       return;
     }
-    this.renderForm(req, res, 200, safeNext(next));
+    this.renderForm(req, res, 200, safeNext(q.next));
   }
 
   @Post('login')
   @Public()
-  async login(@Req() req: Request, @Res() res: Response, @Body() raw: unknown): Promise<void> {
-    const body = (raw !== null && typeof raw === 'object' ? raw : {}) as Record<string, unknown>;
-    const next = safeNext(body.next);
+  async login(@Req() req: Request, @Res() res: Response): Promise<void> {
+    let form: LoginForm;
+    try {
+      form = await readForm(LoginForm, req.body);
+    } catch (err) {
+      this.renderForm(req, res, 400, '/admin', messageText(answerFor(err)));
+      return;
+    }
+    const next = safeNext(form.next);
     const cookieToken = (req.cookies as Record<string, unknown>)[LOGIN_CSRF_COOKIE];
-    const formToken = body[CSRF_FIELD];
+    const formToken = form[CSRF_FIELD];
     if (
       typeof cookieToken !== 'string' ||
       typeof formToken !== 'string' ||
@@ -84,8 +91,8 @@ export class ConsoleAuthController {
       this.renderForm(req, res, 403, next, 'This form has expired. Please sign in again.', true);
       return;
     }
-    const email = str(body.email, 254);
-    const password = str(body.password, 1024);
+    const email = form.email ?? '';
+    const password = form.password ?? '';
     const outcome = await this.throttle.attempt(
       req.ip ?? req.socket.remoteAddress ?? 'unknown',
       email,
@@ -139,26 +146,23 @@ export class ConsoleAuthController {
       token = randomBytes(32).toString('base64url');
       res.cookie(LOGIN_CSRF_COOKIE, token, cookieOptions(this.config));
     }
-    res.setHeader('Cache-Control', 'no-store');
-    res
-      .status(status)
-      .type('html')
-      .send(
-        page(
-          'Sign in',
-          html`${FORM_STYLE}
-            <h1>Sign in to the console</h1>
-            ${error ? html`<p class="error" role="alert">${error}</p>` : ''}
-            <form method="post" action="/admin/login" class="card">
-              <input type="hidden" name="${CSRF_FIELD}" value="${token}" />
-              <input type="hidden" name="next" value="${next}" />
-              <label for="email">Email</label>
-              <input id="email" name="email" type="email" autocomplete="username" required maxlength="254" />
-              <label for="password">Password</label>
-              <input id="password" name="password" type="password" autocomplete="current-password" required />
-              <button type="submit">Sign in</button>
-            </form>`,
-        ),
-      );
+    sendPage(
+      res,
+      status,
+      readerPage(
+        'Sign in',
+        html`<h1>Sign in to the console</h1>
+          ${error ? html`<p class="error" role="alert">${error}</p>` : ''}
+          <form method="post" action="/admin/login" class="card">
+            <input type="hidden" name="${CSRF_FIELD}" value="${token}" />
+            <input type="hidden" name="next" value="${next}" />
+            <label for="email">Email</label>
+            <input id="email" name="email" type="email" autocomplete="username" required maxlength="254" />
+            <label for="password">Password</label>
+            <input id="password" name="password" type="password" autocomplete="current-password" required />
+            <button type="submit">Sign in</button>
+          </form>`,
+      ),
+    );
   }
 }

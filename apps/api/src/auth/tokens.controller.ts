@@ -7,18 +7,17 @@ import {
   ForbiddenException,
   Get,
   Param,
-  ParseIntPipe,
   Post,
   Query,
   UseGuards,
 } from '@nestjs/common';
 import { ApiBearerAuth, ApiCookieAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { rethrowAccountsError } from './accounts-error.mapper';
 import { ApiTokenDto, CreatedApiTokenDto, CreateTokenDto, TokenListQueryDto } from './accounts.dto';
 import { AdminAuthGuard } from './admin-auth.guard';
 import { CurrentPrincipal, type Principal } from './principal';
 import { Roles, SessionOnly } from './roles.decorator';
 import { SESSION_COOKIE } from './session-cookie';
+import { ParseIdPipe } from '../common/parse-id.pipe';
 
 /** Why a bearer token cannot create a token (the JSON API and the console say the same). */
 export const TOKEN_NEEDS_SESSION =
@@ -63,15 +62,15 @@ export class TokensController {
     // SessionOnly has refused bearer tokens already; a session always has a user
     if (p.via !== 'session' || p.userId === undefined) throw new ForbiddenException(TOKEN_NEEDS_SESSION);
     const expiresAt = dto.expiresAt == null ? null : new Date(dto.expiresAt);
-    return this.accounts.createApiToken(p.userId, dto.name, expiresAt).catch(rethrowAccountsError);
+    return this.accounts.createApiToken(p.userId, dto.name, expiresAt);
   }
 
   @Delete(':id')
   @ApiOperation({ summary: "Revoke a token (yours; admins: anyone's)" })
   @ApiResponse({ status: 200, type: ApiTokenDto })
-  revoke(@CurrentPrincipal() p: Principal, @Param('id', ParseIntPipe) id: number): Promise<ApiTokenDto> {
+  revoke(@CurrentPrincipal() p: Principal, @Param('id', ParseIdPipe) id: number): Promise<ApiTokenDto> {
     // non-admins are always users (session or personal token); a token of someone else is "not found" to them
     const owner = p.role === UserRole.Admin ? undefined : p.userId;
-    return this.accounts.revokeApiToken(id, owner).catch(rethrowAccountsError);
+    return this.accounts.revokeApiToken(id, owner);
   }
 }

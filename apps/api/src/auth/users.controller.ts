@@ -1,22 +1,11 @@
 import { AccountsService } from '@app/core/accounts';
-import {
-  Body,
-  Controller,
-  Delete,
-  Get,
-  HttpCode,
-  Param,
-  ParseIntPipe,
-  Patch,
-  Post,
-  UseGuards,
-} from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiCookieAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { rethrowAccountsError } from './accounts-error.mapper';
 import { CreateUserDto, UpdateUserDto, UserDto } from './accounts.dto';
 import { AdminAuthGuard } from './admin-auth.guard';
 import { SESSION_COOKIE } from './session-cookie';
 import { Roles } from './roles.decorator';
+import { ParseIdPipe } from '../common/parse-id.pipe';
 
 /** Console users. Admins only. */
 @ApiTags('users')
@@ -40,14 +29,14 @@ export class UsersController {
   @ApiResponse({ status: 201, type: UserDto })
   @ApiResponse({ status: 409, description: 'A user with this email address already exists' })
   create(@Body() dto: CreateUserDto): Promise<UserDto> {
-    return this.accounts.createUser(dto).catch(rethrowAccountsError);
+    return this.accounts.createUser(dto);
   }
 
   @Get(':id')
   @ApiOperation({ summary: 'One user' })
   @ApiResponse({ status: 200, type: UserDto })
-  get(@Param('id', ParseIntPipe) id: number): Promise<UserDto> {
-    return this.accounts.getUser(id).catch(rethrowAccountsError);
+  get(@Param('id', ParseIdPipe) id: number): Promise<UserDto> {
+    return this.accounts.getUser(id);
   }
 
   @Patch(':id')
@@ -57,14 +46,14 @@ export class UsersController {
       "A new password or disabling ends the user's sessions. The last active admin cannot be demoted or disabled.",
   })
   @ApiResponse({ status: 200, type: UserDto })
-  update(@Param('id', ParseIntPipe) id: number, @Body() dto: UpdateUserDto): Promise<UserDto> {
-    return this.accounts.updateUser(id, dto).catch(rethrowAccountsError);
+  update(@Param('id', ParseIdPipe) id: number, @Body() dto: UpdateUserDto): Promise<UserDto> {
+    return this.accounts.updateUser(id, dto);
   }
 
   @Delete(':id')
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete a user with their sessions and tokens' })
-  async remove(@Param('id', ParseIntPipe) id: number): Promise<void> {
-    await this.accounts.deleteUser(id).catch(rethrowAccountsError);
+  async remove(@Param('id', ParseIdPipe) id: number): Promise<void> {
+    await this.accounts.deleteUser(id);
   }
 }

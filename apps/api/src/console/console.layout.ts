@@ -1,49 +1,14 @@
 import { UserRole } from '@app/database';
 import type { Request } from 'express';
 import { csrfField } from '../auth/csrf';
+import { formatTime, statusClass } from '../../assets/js/campaign-progress';
+import { ASSETS, type ScriptName } from '../pages/assets';
 import { html, raw, type SafeHtml } from '../pages/html';
 import { documentHead } from '../pages/layout';
 
-export type ConsoleSection = 'home' | 'editions' | 'campaigns' | 'subscribers' | 'users' | 'tokens';
+export { formatTime };
 
-/**
- * The console's own look: denser than the reader pages (tables, side-by-side previews), system fonts,
- * the same colour variables so light and dark both keep WCAG AA contrast.
- */
-const STYLE = `
-:root{color-scheme:light dark;--fg:#1a1a1a;--bg:#f6f6f3;--muted:#555;--accent:#8b1e1e;--card:#fff;--border:#cfccc2;--ok:#1b6e35;--warn:#8a5a00;--bad:#a11d1d;--focus:#1f6feb}
-@media (prefers-color-scheme:dark){:root{--fg:#eee;--bg:#15171a;--muted:#b5b5b5;--accent:#ff8a80;--card:#1e2125;--border:#3a3d42;--ok:#6fd08c;--warn:#f3c360;--bad:#ff8a80}}
-*{box-sizing:border-box}body{margin:0;font:15px/1.5 system-ui,-apple-system,'Segoe UI',sans-serif;color:var(--fg);background:var(--bg)}
-header.top{display:flex;flex-wrap:wrap;align-items:center;gap:.25rem 1.25rem;padding:.6rem 1.25rem;border-bottom:1px solid var(--border);background:var(--card)}
-header.top .brand{font-weight:700;letter-spacing:.1em;text-transform:uppercase;color:var(--accent);margin-right:.5rem}
-header.top nav ul{display:flex;flex-wrap:wrap;gap:.25rem 1rem;list-style:none;margin:0;padding:0}
-header.top nav a{color:var(--fg);text-decoration:none;padding:.2rem .1rem;border-bottom:2px solid transparent}
-header.top nav a[aria-current=page]{border-bottom-color:var(--accent);font-weight:600}
-header.top .who{margin-left:auto;color:var(--muted);font-size:.9rem}
-main{max-width:80rem;margin:0 auto;padding:1.25rem}
-h1{font-size:1.5rem;margin:.3rem 0 1rem}h2{font-size:1.15rem;margin:1.5rem 0 .6rem}
-a{color:var(--accent)}
-.card{background:var(--card);border:1px solid var(--border);border-radius:8px;padding:1rem 1.1rem;margin:0 0 1rem}
-table{border-collapse:collapse;width:100%;background:var(--card)}th,td{text-align:left;padding:.45rem .6rem;border-bottom:1px solid var(--border);vertical-align:top}
-th{font-size:.85rem;text-transform:uppercase;letter-spacing:.04em;color:var(--muted)}td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
-label{display:block;font-weight:600;margin:.8rem 0 .25rem}
-input[type=text],input[type=email],input[type=password],input[type=search],input[type=datetime-local],input[type=date],input[type=number],select,textarea{width:100%;padding:.5rem .6rem;font:inherit;border:1px solid var(--border);border-radius:6px;background:var(--bg);color:var(--fg)}
-textarea{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.9rem;min-height:12rem}
-button,.button{display:inline-block;margin:.6rem .4rem 0 0;padding:.5rem 1rem;font:600 .95rem system-ui,sans-serif;color:#fff;background:var(--accent);border:0;border-radius:6px;cursor:pointer;text-decoration:none}
-@media (prefers-color-scheme:dark){button,.button{color:#15171a}}
-button.secondary,.button.secondary{background:transparent;color:var(--accent);border:1px solid var(--accent)}
-button.danger{background:var(--bad)}
-button:focus-visible,a:focus-visible,input:focus-visible,select:focus-visible,textarea:focus-visible,iframe:focus-visible{outline:3px solid var(--focus);outline-offset:2px}
-.muted{color:var(--muted)}.small{font-size:.88rem}form.inline{display:inline}
-.flash{padding:.6rem .8rem;border-radius:6px;border:1px solid var(--ok);color:var(--ok);background:var(--card);margin:0 0 1rem}
-.error{padding:.6rem .8rem;border-radius:6px;border:1px solid var(--bad);color:var(--bad);background:var(--card);margin:0 0 1rem}
-.badge{display:inline-block;padding:.05rem .45rem;border-radius:999px;border:1px solid currentColor;font-size:.8rem;font-weight:600}
-.status-ok{color:var(--ok)}.status-warn{color:var(--warn)}.status-bad{color:var(--bad)}
-.grid{display:grid;gap:1rem;grid-template-columns:repeat(auto-fit,minmax(18rem,1fr))}
-.filters{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:flex-end}.filters label{margin:0 0 .2rem}
-.sr-only{position:absolute;width:1px;height:1px;padding:0;margin:-1px;overflow:hidden;clip:rect(0,0,0,0);border:0}
-pre{white-space:pre-wrap;word-break:break-word}
-`;
+export type ConsoleSection = 'home' | 'editions' | 'campaigns' | 'subscribers' | 'users' | 'tokens';
 
 interface NavItem {
   section: ConsoleSection | 'queues' | 'docs';
@@ -64,14 +29,31 @@ const NAV: NavItem[] = [
   { section: 'docs', href: '/api/docs', label: 'API docs', roles: ALL },
 ];
 
-export interface ConsolePageOptions {
+/** A console page: the body in the layout with the navigation for the principal's role. */
+export interface ConsolePage {
+  layout: 'console';
+  req: Request;
+  title: string;
+  body: SafeHtml;
+  /** The navigation entry marked as current. */
   section?: ConsoleSection;
   /** A success message (role=status). */
   notice?: string;
   /** An error message (role=alert). */
   error?: string;
-  /** Extra scripts served by ConsoleAssetsController, e.g. '/admin/assets/campaign-live.js'. */
-  scripts?: string[];
+  /** Scripts from apps/api/assets/js, in order (campaign-live.js needs campaign-progress.js first). */
+  scripts?: ScriptName[];
+}
+
+export type ConsolePageOptions = Pick<ConsolePage, 'section' | 'notice' | 'error' | 'scripts'>;
+
+export function consolePage(
+  req: Request,
+  title: string,
+  body: SafeHtml,
+  opts: ConsolePageOptions = {},
+): ConsolePage {
+  return { layout: 'console', req, title, body, ...opts };
 }
 
 /** Whether the signed-in principal may see something meant for these roles (pages hide what the API refuses). */
@@ -80,30 +62,31 @@ export function canRole(req: Request, ...roles: `${UserRole}`[]): boolean {
   return role !== undefined && (roles as string[]).includes(role);
 }
 
+/** The console's sections this request's principal may open, as the navigation lists them. */
+export function sectionsFor(req: Request): { section: NavItem['section']; href: string; label: string }[] {
+  const p = req.principal;
+  return NAV.filter((n) => p && n.roles.includes(p.role));
+}
+
 /**
  * A full console page: navigation for the principal's role, flash/error messages, the body. Every value is
  * escaped by `html`; only `body` (already SafeHtml) is trusted.
  */
-export function consolePage(
-  req: Request,
-  title: string,
-  body: SafeHtml,
-  opts: ConsolePageOptions = {},
-): string {
+export function consoleLayout(page: ConsolePage, publication: string): SafeHtml {
+  const { req } = page;
   const p = req.principal;
-  const items = NAV.filter((n) => p && n.roles.includes(p.role));
   return html`<!doctype html>
     <html lang="en">
-      ${documentHead(`${title} · CRANK Call console`, STYLE)}
+      ${documentHead(`${page.title} · ${publication} console`, 'console.css')}
       <body>
         <header class="top">
-          <span class="brand">CRANK Call</span>
+          <span class="brand">${publication}</span>
           <nav aria-label="Console">
             <ul>
-              ${items.map(
+              ${sectionsFor(req).map(
                 (n) =>
                   html`<li>
-                    <a href="${n.href}" ${n.section === opts.section ? raw('aria-current="page"') : ''}
+                    <a href="${n.href}" ${n.section === page.section ? raw('aria-current="page"') : ''}
                       >${n.label}</a
                     >
                   </li>`,
@@ -111,33 +94,58 @@ export function consolePage(
             </ul>
           </nav>
           <span class="who"
-            >${p?.email ?? 'bootstrap token'} (${p?.role ?? '?'})
+            >${p?.email ?? (p ? 'bootstrap token' : 'not signed in')} ${p ? `(${p.role})` : ''}
             ${
               p?.via === 'session'
                 ? html`<form method="post" action="/admin/logout" class="inline">
-                    ${csrfField(req)}<button type="submit" class="secondary" style="margin:0 0 0 .5rem">
-                      Sign out
-                    </button>
+                    ${csrfField(req)}<button type="submit" class="secondary">Sign out</button>
                   </form>`
                 : ''
             }</span
           >
         </header>
         <main id="main">
-          ${opts.notice ? html`<p class="flash" role="status">${opts.notice}</p>` : ''}
-          ${opts.error ? html`<p class="error" role="alert">${opts.error}</p>` : ''} ${body}
+          ${page.notice ? html`<p class="flash" role="status">${page.notice}</p>` : ''}
+          ${page.error ? html`<p class="error" role="alert">${page.error}</p>` : ''} ${page.body}
         </main>
-        ${(opts.scripts ?? []).map((src) => html`<script src="${src}" defer></script>`)}
+        ${(page.scripts ?? []).map((name) => html`<script src="${ASSETS.url(name)}" defer></script>`)}
       </body>
-    </html>`.value;
+    </html>`;
 }
 
-/** Human date-time in UTC (the console shows UTC everywhere so editors and operators agree). */
-export function formatTime(d: Date | string | null | undefined): string {
-  if (!d) return '—';
-  const date = typeof d === 'string' ? new Date(d) : d;
-  if (Number.isNaN(date.getTime())) return '—';
-  return `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+/** Each kind of thing with a status, and the colour its badge takes for each (the text says the status too). */
+const BADGE_CLASS = {
+  campaign: statusClass,
+  edition: (s: string) =>
+    ({ draft: 'status-warn', scheduled: 'status-warn', sending: 'status-warn', sent: 'status-ok' })[s],
+  subscriber: (s: string) =>
+    ({
+      confirmed: 'status-ok',
+      pending: 'status-warn',
+      unsubscribed: 'muted',
+      bounced: 'status-bad',
+      complained: 'status-bad',
+    })[s],
+  delivery: (s: string) =>
+    ({ sent: 'status-ok', failed: 'status-bad', bounced: 'status-bad', skipped: 'status-warn' })[s],
+  /** users and API tokens */
+  account: (s: string) =>
+    ({ active: 'status-ok', disabled: 'status-bad', expired: 'status-bad', revoked: 'status-bad' })[s],
+} satisfies Record<string, (status: string) => string | undefined>;
+
+export type BadgeKind = keyof typeof BADGE_CLASS;
+
+/**
+ * The one status badge of the console. `id` lets a script update it (the live campaign page); `text` replaces
+ * the status as the badge's words (e.g. "revoked 2026-01-02 10:00 UTC").
+ */
+export function statusBadge(
+  kind: BadgeKind,
+  status: string,
+  opts: { id?: string; text?: string } = {},
+): SafeHtml {
+  const id = opts.id ? html`id="${opts.id}" ` : '';
+  return html`<span ${id}class="badge ${BADGE_CLASS[kind](status) ?? ''}">${opts.text ?? status}</span>`;
 }
 
 export interface TableColumn {
@@ -172,4 +180,20 @@ export function dataTable(opts: {
       ${opts.rows}
     </tbody>
   </table>`;
+}
+
+/** A form field's own error under it (role=alert), or nothing. */
+export function fieldError(id: string, message: string | undefined): SafeHtml | string {
+  return message ? html`<p class="field-error" id="${id}" role="alert">${message}</p>` : '';
+}
+
+/** Label and value pairs as a definition list; an empty value shows as a dash. */
+export function fieldList(rows: [string, unknown][]): SafeHtml {
+  return html`<dl class="fields">
+    ${rows.map(
+      ([label, value]) =>
+        html`<dt>${label}</dt>
+          <dd>${value === null || value === undefined || value === '' ? '—' : value}</dd>`,
+    )}
+  </dl>`;
 }

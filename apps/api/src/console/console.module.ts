@@ -5,19 +5,17 @@ import { UsersConsoleController } from './accounts/users-console.controller';
 import { TokensConsoleController } from './accounts/tokens-console.controller';
 import { CampaignsConsoleController } from './campaigns/campaigns-console.controller';
 import { ConsoleHomeController } from './campaigns/console-home.controller';
-import { ConsoleAssetsController } from './console-assets.controller';
 import { EditionsConsoleController } from './editions/editions-console.controller';
 import { SubscribersConsoleController } from './subscribers/subscribers-console.controller';
 
 /**
  * The editors' and operators' console under /admin: server-rendered pages over the same domain services as
  * the admin API, behind the same AdminAuthGuard (session cookie + CSRF). No client build step: the few
- * scripts are plain JS served by ConsoleAssetsController.
+ * scripts are plain files in apps/api/assets, served by AssetsController (pages/).
  */
 @Module({
   imports: [EditionsModule, CampaignsModule, SubscriptionsModule],
   controllers: [
-    ConsoleAssetsController,
     ConsoleHomeController,
     EditionsConsoleController,
     CampaignsConsoleController,

@@ -15,7 +15,7 @@ function documented(path: string): boolean {
  */
 export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   const config = new DocumentBuilder()
-    .setTitle('CRANK Call newsletter API')
+    .setTitle('Newsletter API')
     .setDescription(
       'Admin API (`/api/admin/*`): `Authorization: Bearer <token>` with the bootstrap ADMIN_API_TOKEN or a personal ' +
         'API token (create one with POST /api/admin/tokens), or the console session cookie plus an `X-CSRF-Token` ' +
@@ -47,7 +47,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
 
 export function setupOpenApi(app: INestApplication): void {
   SwaggerModule.setup(DOCS_PATH, app, () => buildOpenApiDocument(app), {
-    customSiteTitle: 'CRANK Call API',
+    customSiteTitle: 'Newsletter API',
     jsonDocumentUrl: 'api/docs-json',
   });
 }

@@ -4,7 +4,7 @@ import { QueueName } from '@app/queue';
 
 export const QUEUES_ROUTE = '/admin/queues';
 
-export const BOARD_OPTIONS: BoardOptions = { uiConfig: { boardTitle: 'CRANK Call queues' } };
+export const BOARD_OPTIONS: BoardOptions = { uiConfig: { boardTitle: 'Newsletter queues' } };
 
 const QUEUES = new Set<string>(Object.values(QueueName));
 /**

@@ -5,7 +5,8 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ThrottlerGuard } from '@nestjs/throttler';
 import type { Request, Response } from 'express';
 import { evidence } from './request-evidence';
-import { sendPage } from './send-page';
+import { sendPage } from '../pages/send-page';
+import { publicationOf } from '../pages/publication';
 import { TokenFormDto } from './subscribe.dto';
 import {
   alreadyConfirmedPage,
@@ -35,7 +36,7 @@ export class ConfirmController {
     const found = await this.subscriptions.lookup(token, TokenPurpose.Confirm);
     if (this.answeredWithoutAction(found, token, res)) return;
     if (!found.ok) return;
-    sendPage(res, 200, confirmPage(String(token), found.subscriber.email));
+    sendPage(res, 200, confirmPage(publicationOf(res), String(token), found.subscriber.email));
   }
 
   @Post()
@@ -45,9 +46,10 @@ export class ConfirmController {
     if (this.answeredWithoutAction(found, dto.token, res)) return;
     if (!found.ok) return;
     const outcome = await this.subscriptions.confirm(found.subscriber.id, evidence(req, 'confirm-link'));
-    if (outcome === 'confirmed') return sendPage(res, 200, confirmedPage());
+    const pub = publicationOf(res);
+    if (outcome === 'confirmed') return sendPage(res, 200, confirmedPage(pub));
     if (outcome === 'already-confirmed') return sendPage(res, 200, alreadyConfirmedPage());
-    sendPage(res, 410, notPendingPage());
+    sendPage(res, 410, notPendingPage(pub));
   }
 
   /** From the "link expired" page: the expired token still names the subscriber, so send a fresh link. */
@@ -55,26 +57,28 @@ export class ConfirmController {
   @ApiOperation({ summary: 'Send a new confirmation link (form field "token", may be expired)' })
   async resend(@Body() dto: TokenFormDto, @Res() res: Response): Promise<void> {
     const found = await this.subscriptions.lookup(dto.token, TokenPurpose.Confirm);
-    if (!found.ok && found.reason === 'invalid') return sendPage(res, 400, invalidLinkPage());
-    if (!found.ok && found.reason === 'gone') return sendPage(res, 404, goneLinkPage());
+    const pub = publicationOf(res);
+    if (!found.ok && found.reason === 'invalid') return sendPage(res, 400, invalidLinkPage(pub));
+    if (!found.ok && found.reason === 'gone') return sendPage(res, 404, goneLinkPage(pub));
     if (!('subscriber' in found)) return;
     const s = found.subscriber;
     if (s.status === SubscriberStatus.Confirmed) return sendPage(res, 200, alreadyConfirmedPage());
-    if (s.status !== SubscriberStatus.Pending) return sendPage(res, 410, notPendingPage());
+    if (s.status !== SubscriberStatus.Pending) return sendPage(res, 410, notPendingPage(pub));
     await this.subscriptions.requestConfirmation(s.id);
-    sendPage(res, 200, checkInboxPage());
+    sendPage(res, 200, checkInboxPage(pub));
   }
 
   /** Answers every case where the link cannot (or need not) confirm; returns whether it did. */
   private answeredWithoutAction(found: TokenLookup, token: unknown, res: Response): boolean {
+    const pub = publicationOf(res);
     if (!found.ok) {
-      if (found.reason === 'invalid') sendPage(res, 400, invalidLinkPage());
-      else if (found.reason === 'gone') sendPage(res, 404, goneLinkPage());
+      if (found.reason === 'invalid') sendPage(res, 400, invalidLinkPage(pub));
+      else if (found.reason === 'gone') sendPage(res, 404, goneLinkPage(pub));
       else if (found.subscriber.status === SubscriberStatus.Confirmed) {
         sendPage(res, 200, alreadyConfirmedPage());
       } else if (found.subscriber.status === SubscriberStatus.Pending) {
         sendPage(res, 200, expiredConfirmPage(String(token)));
-      } else sendPage(res, 410, notPendingPage());
+      } else sendPage(res, 410, notPendingPage(pub));
       return true;
     }
     const s = found.subscriber;
@@ -83,7 +87,7 @@ export class ConfirmController {
       return true;
     }
     if (s.status !== SubscriberStatus.Pending) {
-      sendPage(res, 410, notPendingPage());
+      sendPage(res, 410, notPendingPage(pub));
       return true;
     }
     return false;

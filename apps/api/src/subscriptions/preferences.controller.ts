@@ -5,7 +5,8 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ThrottlerGuard } from '@nestjs/throttler';
 import type { Request, Response } from 'express';
 import { evidence } from './request-evidence';
-import { sendPage } from './send-page';
+import { publicationOf } from '../pages/publication';
+import { sendPage } from '../pages/send-page';
 import { EraseFormDto, NameFormDto, TokenFormDto } from './subscribe.dto';
 import { erasedPage, goneLinkPage, invalidLinkPage, preferencesPage } from './subscription.pages';
 
@@ -69,7 +70,7 @@ export class PreferencesController {
     res
       .status(200)
       .setHeader('Cache-Control', 'no-store')
-      .setHeader('Content-Disposition', 'attachment; filename="crank-call-my-data.json"')
+      .setHeader('Content-Disposition', `attachment; filename="${publicationOf(res).slug}-my-data.json"`)
       .type('application/json')
       .send(JSON.stringify(data, null, 2));
   }
@@ -84,20 +85,20 @@ export class PreferencesController {
       return this.show(res, 400, dto.token, s, { error: 'Tick "I understand" to confirm the erasure.' });
     }
     await this.subscriptions.erase(s.id, { source: 'preferences' });
-    sendPage(res, 200, erasedPage());
+    sendPage(res, 200, erasedPage(publicationOf(res)));
   }
 
   private async resolve(token: unknown, res: Response): Promise<Subscriber | undefined> {
     const found = await this.subscriptions.lookup(token, TokenPurpose.Preferences);
     if (found.ok) return found.subscriber;
-    if (found.reason === 'gone') sendPage(res, 404, goneLinkPage());
-    else sendPage(res, 400, invalidLinkPage());
+    if (found.reason === 'gone') sendPage(res, 404, goneLinkPage(publicationOf(res)));
+    else sendPage(res, 400, invalidLinkPage(publicationOf(res)));
     return undefined;
   }
 
   private async reshow(res: Response, token: string, id: number, notice: string): Promise<void> {
     const found = await this.subscriptions.lookup(token, TokenPurpose.Preferences);
-    if (!found.ok || found.subscriber.id !== id) return sendPage(res, 404, goneLinkPage());
+    if (!found.ok || found.subscriber.id !== id) return sendPage(res, 404, goneLinkPage(publicationOf(res)));
     this.show(res, 200, token, found.subscriber, { notice });
   }
 

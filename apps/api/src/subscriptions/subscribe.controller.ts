@@ -1,14 +1,14 @@
 import { AppConfig } from '@app/config';
 import { SubscriptionInputError, SubscriptionService } from '@app/core';
-import { Body, Controller, Get, HttpCode, Post, Req, Res, UseGuards, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, Req, Res, UseGuards } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ThrottlerGuard } from '@nestjs/throttler';
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import type { Request, Response } from 'express';
-import { DomainErrorsInterceptor } from './domain-errors.interceptor';
 import { evidence, formEvidence } from './request-evidence';
-import { sendPage } from './send-page';
+import { publicationOf } from '../pages/publication';
+import { sendPage } from '../pages/send-page';
 import { SubscribeDto } from './subscribe.dto';
 import { checkInboxPage, subscribePage } from './subscription.pages';
 
@@ -43,7 +43,6 @@ class SignupPace {
 @ApiTags('subscriptions')
 @Controller()
 @UseGuards(ThrottlerGuard)
-@UseInterceptors(DomainErrorsInterceptor)
 export class SubscribeController {
   private readonly pace = new SignupPace();
 
@@ -61,7 +60,7 @@ export class SubscribeController {
   @Get()
   @ApiOperation({ summary: 'Hosted subscribe page' })
   page(@Res() res: Response): void {
-    sendPage(res, 200, subscribePage());
+    sendPage(res, 200, subscribePage(publicationOf(res)));
   }
 
   /**
@@ -80,15 +79,15 @@ export class SubscribeController {
     // Lenient about extra fields: embedding sites add their own hidden inputs.
     const errors = await validate(dto, { whitelist: true });
     const first = errors.flatMap((e) => Object.values(e.constraints ?? {}))[0];
-    if (first) return sendPage(res, 400, subscribePage({ error: first, ...shown }));
+    if (first) return sendPage(res, 400, subscribePage(publicationOf(res), { error: first, ...shown }));
     try {
       await this.accept(dto, formEvidence(req, this.config));
     } catch (err) {
       if (err instanceof SubscriptionInputError)
-        return sendPage(res, 400, subscribePage({ error: err.message, ...shown }));
+        return sendPage(res, 400, subscribePage(publicationOf(res), { error: err.message, ...shown }));
       throw err;
     }
-    sendPage(res, 200, checkInboxPage());
+    sendPage(res, 200, checkInboxPage(publicationOf(res)));
   }
 
   @Post('api/subscriptions')

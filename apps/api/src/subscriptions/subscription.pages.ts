@@ -1,6 +1,7 @@
 import { SubscriberStatus } from '@app/database';
 import { html, type SafeHtml } from '../pages/html';
-import { page } from '../pages/layout';
+import { type ReaderPage, readerPage } from '../pages/layout';
+import type { PagePublication } from '../pages/publication';
 import { HONEYPOT_FIELD } from './subscribe.dto';
 
 /**
@@ -12,17 +13,11 @@ import { HONEYPOT_FIELD } from './subscribe.dto';
  * or fetched by whoever the link was forwarded to) or to an unsubscribe link.
  */
 
-const PUBLICATION = 'CRANK Call';
-const DESCRIPTION =
-  'A monthly review of cooperation, and at times contention, among China, Russia, Iran and North Korea.';
-
 const alert = (message?: string): SafeHtml | '' =>
-  message
-    ? html`<p role="alert" id="form-error" style="color:var(--accent);font-weight:600">${message}</p>`
-    : '';
+  message ? html`<p role="alert" id="form-error" class="error">${message}</p>` : '';
 
 const notice = (message?: string): SafeHtml | '' =>
-  message ? html`<p role="status" class="card" style="margin-bottom:1rem">${message}</p>` : '';
+  message ? html`<p role="status" class="card notice">${message}</p>` : '';
 
 /** The optional name field, on the subscribe form and the preferences page. */
 function nameField(value: string | null | undefined): SafeHtml {
@@ -30,12 +25,15 @@ function nameField(value: string | null | undefined): SafeHtml {
     <input type="text" id="name" name="name" autocomplete="name" maxlength="200" value="${value ?? ''}" />`;
 }
 
-export function subscribePage(opts: { error?: string; email?: string; name?: string } = {}): string {
+export function subscribePage(
+  pub: PagePublication,
+  opts: { error?: string; email?: string; name?: string } = {},
+): ReaderPage {
   const described = opts.error ? 'form-error email-help' : 'email-help';
-  return page(
-    `Subscribe to ${PUBLICATION}`,
-    html`<h1>Subscribe to ${PUBLICATION}</h1>
-      <p>${DESCRIPTION}</p>
+  return readerPage(
+    `Subscribe to ${pub.name}`,
+    html`<h1>Subscribe to ${pub.name}</h1>
+      <p>${pub.description}</p>
       <form class="card" method="post" action="/subscribe">
         ${alert(opts.error)}
         <label for="email">Email address</label>
@@ -71,13 +69,13 @@ export function subscribePage(opts: { error?: string; email?: string; name?: str
 }
 
 /** The same page for every address, known or not (no enumeration). */
-export function checkInboxPage(): string {
-  return page(
+export function checkInboxPage(pub: PagePublication): ReaderPage {
+  return readerPage(
     'Check your inbox',
     html`<h1>Check your inbox</h1>
       <p>
         If the address can receive mail, a message with a confirmation link is on its way. Click the link in
-        it to start receiving ${PUBLICATION}.
+        it to start receiving ${pub.name}.
       </p>
       <p class="muted">
         Nothing arrived after a few minutes? Look in your spam folder, or <a href="/">try again</a>. If you
@@ -86,13 +84,13 @@ export function checkInboxPage(): string {
   );
 }
 
-export function confirmPage(token: string, email: string | null): string {
-  return page(
+export function confirmPage(pub: PagePublication, token: string, email: string | null): ReaderPage {
+  return readerPage(
     'Confirm your subscription',
     html`<h1>Confirm your subscription</h1>
       <p>
         Please confirm that ${email ? html`<strong>${email}</strong>` : 'this address'} should receive
-        ${PUBLICATION}.
+        ${pub.name}.
       </p>
       <form method="post" action="/confirm">
         <input type="hidden" name="token" value="${token}" />
@@ -105,17 +103,17 @@ export function confirmPage(token: string, email: string | null): string {
 const PREFERENCES_HINT = html`Every issue has links at its foot to manage your subscription, download or erase
 your data, or unsubscribe.`;
 
-export function confirmedPage(): string {
-  return page(
+export function confirmedPage(pub: PagePublication): ReaderPage {
+  return readerPage(
     'Subscription confirmed',
     html`<h1>You are subscribed</h1>
-      <p>Thank you. The next issue of ${PUBLICATION} will come to your inbox.</p>
+      <p>Thank you. The next issue of ${pub.name} will come to your inbox.</p>
       <p class="muted">${PREFERENCES_HINT}</p>`,
   );
 }
 
-export function alreadyConfirmedPage(): string {
-  return page(
+export function alreadyConfirmedPage(): ReaderPage {
+  return readerPage(
     'Already subscribed',
     html`<h1>You are already subscribed</h1>
       <p>This address is already confirmed: there is nothing more to do.</p>
@@ -123,8 +121,8 @@ export function alreadyConfirmedPage(): string {
   );
 }
 
-export function expiredConfirmPage(token: string): string {
-  return page(
+export function expiredConfirmPage(token: string): ReaderPage {
+  return readerPage(
     'Link expired',
     html`<h1>This confirmation link has expired</h1>
       <p>Confirmation links work for 7 days. We can send you a new one.</p>
@@ -136,42 +134,48 @@ export function expiredConfirmPage(token: string): string {
 }
 
 export function invalidLinkPage(
+  pub: PagePublication,
   title = 'This link is not valid',
   message = 'The link is incomplete or was changed. Please use the link exactly as it appears in the email.',
-): string {
-  return page(
+): ReaderPage {
+  return readerPage(
     title,
     html`<h1>${title}</h1>
       <p>${message}</p>
-      <p class="muted"><a href="/">Subscribe to ${PUBLICATION}</a></p>`,
+      <p class="muted"><a href="/">Subscribe to ${pub.name}</a></p>`,
   );
 }
 
-export function goneLinkPage(): string {
+export function goneLinkPage(pub: PagePublication): ReaderPage {
   return invalidLinkPage(
+    pub,
     'This link no longer works',
     'The subscription it belonged to no longer exists (for example, its data was erased). You can subscribe again at any time.',
   );
 }
 
-export function notPendingPage(): string {
+export function notPendingPage(pub: PagePublication): ReaderPage {
   return invalidLinkPage(
+    pub,
     'This link is no longer valid',
     'This confirmation link belongs to a subscription that has since ended. To receive the newsletter again, subscribe once more.',
   );
 }
 
-export function unsubscribePage(opts: {
-  token: string;
-  email: string | null;
-  status: SubscriberStatus;
-}): string {
-  if (opts.status === SubscriberStatus.Unsubscribed) return unsubscribedPage(true);
-  return page(
+export function unsubscribePage(
+  pub: PagePublication,
+  opts: {
+    token: string;
+    email: string | null;
+    status: SubscriberStatus;
+  },
+): ReaderPage {
+  if (opts.status === SubscriberStatus.Unsubscribed) return unsubscribedPage(pub, true);
+  return readerPage(
     'Unsubscribe',
     html`<h1>Unsubscribe</h1>
       <p>
-        Stop sending ${PUBLICATION} to ${opts.email ? html`<strong>${opts.email}</strong>` : 'this address'}?
+        Stop sending ${pub.name} to ${opts.email ? html`<strong>${opts.email}</strong>` : 'this address'}?
       </p>
       <form method="post" action="/unsubscribe?token=${encodeURIComponent(opts.token)}">
         <button type="submit">Unsubscribe</button>
@@ -179,11 +183,11 @@ export function unsubscribePage(opts: {
   );
 }
 
-export function unsubscribedPage(already = false): string {
-  return page(
+export function unsubscribedPage(pub: PagePublication, already = false): ReaderPage {
+  return readerPage(
     'Unsubscribed',
     html`<h1>${already ? 'You are unsubscribed' : 'You have been unsubscribed'}</h1>
-      <p>You will not receive ${PUBLICATION} any more.</p>
+      <p>You will not receive ${pub.name} any more.</p>
       <p class="muted">
         Changed your mind? <a href="/">Subscribe again</a> (we will email you a confirmation link). To
         download or erase your data, use "Manage preferences" at the foot of any issue you received.
@@ -206,10 +210,10 @@ export function preferencesPage(opts: {
   status: SubscriberStatus;
   notice?: string;
   error?: string;
-}): string {
+}): ReaderPage {
   const subscribed = opts.status === SubscriberStatus.Confirmed;
   const hidden = html`<input type="hidden" name="token" value="${opts.token}" />`;
-  return page(
+  return readerPage(
     'Your subscription',
     html`<h1>Your subscription</h1>
       ${notice(opts.notice)}
@@ -253,13 +257,13 @@ export function preferencesPage(opts: {
   );
 }
 
-export function erasedPage(): string {
-  return page(
+export function erasedPage(pub: PagePublication): ReaderPage {
+  return readerPage(
     'Your data has been erased',
     html`<h1>Your data has been erased</h1>
       <p>
         Your address, your name and the history of your subscription have been deleted, and you will not
-        receive ${PUBLICATION} any more.
+        receive ${pub.name} any more.
       </p>
       <p>
         What we keep: a one-way, keyed fingerprint of your address (not the address itself), only so that it

@@ -5,7 +5,8 @@ import { SkipThrottle, ThrottlerGuard } from '@nestjs/throttler';
 import type { Request, Response } from 'express';
 import { isOneClickPost } from './one-click.body';
 import { evidence } from './request-evidence';
-import { sendPage } from './send-page';
+import { publicationOf } from '../pages/publication';
+import { sendPage } from '../pages/send-page';
 import { goneLinkPage, invalidLinkPage, unsubscribedPage, unsubscribePage } from './subscription.pages';
 
 /**
@@ -24,9 +25,13 @@ export class UnsubscribeController {
   @ApiOperation({ summary: 'Unsubscribe page with an "Unsubscribe" button' })
   async page(@Query('token') token: unknown, @Res() res: Response): Promise<void> {
     const found = await this.subscriptions.lookup(token, TokenPurpose.Unsubscribe);
-    if (!found.ok) return sendPage(res, found.reason === 'gone' ? 404 : 400, this.failure(found.reason));
+    if (!found.ok) return this.failure(res, found.reason);
     const s = found.subscriber;
-    sendPage(res, 200, unsubscribePage({ token: String(token), email: s.email, status: s.status }));
+    sendPage(
+      res,
+      200,
+      unsubscribePage(publicationOf(res), { token: String(token), email: s.email, status: s.status }),
+    );
   }
 
   /**
@@ -44,16 +49,18 @@ export class UnsubscribeController {
   ): Promise<void> {
     const oneClick = await isOneClickPost(req);
     const found = await this.subscriptions.lookup(token, TokenPurpose.Unsubscribe);
-    if (!found.ok) return sendPage(res, found.reason === 'gone' ? 404 : 400, this.failure(found.reason));
+    if (!found.ok) return this.failure(res, found.reason);
     const s = found.subscriber;
     const changed = await this.subscriptions.unsubscribe(
       s.id,
       evidence(req, oneClick ? 'one-click' : 'unsubscribe-page'),
     );
-    sendPage(res, 200, unsubscribedPage(!changed));
+    sendPage(res, 200, unsubscribedPage(publicationOf(res), !changed));
   }
 
-  private failure(reason: 'invalid' | 'gone' | 'expired'): string {
-    return reason === 'gone' ? goneLinkPage() : invalidLinkPage();
+  private failure(res: Response, reason: 'invalid' | 'gone' | 'expired'): void {
+    const pub = publicationOf(res);
+    if (reason === 'gone') sendPage(res, 404, goneLinkPage(pub));
+    else sendPage(res, 400, invalidLinkPage(pub));
   }
 }

@@ -1,10 +1,10 @@
-import { EditionsModule } from '@app/core';
+import { EditionsModule, PublicationModule } from '@app/core';
 import { Module } from '@nestjs/common';
 import { EditionsController } from './editions.controller';
 import { TestSendThrottle } from './test-send-throttle';
 
 @Module({
-  imports: [EditionsModule],
+  imports: [EditionsModule, PublicationModule],
   controllers: [EditionsController],
   providers: [TestSendThrottle],
 })

@@ -86,7 +86,7 @@ export class MastheadEntryDto {
 
 /** The structured edition (the same shape the draft parser produces). */
 export class EditionContentDto {
-  @ApiProperty({ example: 'CRANK Call' })
+  @ApiProperty({ example: 'The Example Review' })
   @IsString()
   @IsNotEmpty()
   @MaxLength(200)
@@ -98,7 +98,7 @@ export class EditionContentDto {
   @Matches(/^\d{4}-(0[1-9]|1[0-2])$/, { message: 'slug must be a month, YYYY-MM' })
   slug!: string;
 
-  @ApiProperty({ example: 'CRANK Call | April 2025', maxLength: EDITION_SUBJECT_MAX_LENGTH })
+  @ApiProperty({ example: 'The Example Review | April 2025', maxLength: EDITION_SUBJECT_MAX_LENGTH })
   @IsString()
   @IsNotEmpty()
   @MaxLength(EDITION_SUBJECT_MAX_LENGTH)
@@ -144,7 +144,7 @@ export class EditionContentDto {
   @Type(() => AttributedItemDto)
   perspectives!: AttributedItemDto[];
 
-  @ApiProperty({ example: 'CRANK Call' })
+  @ApiProperty({ example: 'The Example Review' })
   @IsString()
   @MaxLength(200)
   mastheadTitle!: string;

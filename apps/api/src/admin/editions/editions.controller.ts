@@ -1,4 +1,4 @@
-import { EditionService, type PreSendCheck, PreSendCheckService } from '@app/core';
+import { EditionService, type PreSendCheck, PreSendCheckService, PublicationService } from '@app/core';
 import { JobName, JobQueue } from '@app/queue';
 import {
   BadRequestException,
@@ -8,7 +8,6 @@ import {
   Header,
   HttpCode,
   Param,
-  ParseIntPipe,
   Patch,
   Post,
   Req,
@@ -27,7 +26,9 @@ import {
   TestSendDto,
   UpdateEditionDto,
 } from './edition.dto';
-import { TestSendLimitError, TestSendThrottle, TEST_SEND_RECIPIENTS_PER_WINDOW } from './test-send-throttle';
+import { TestSendThrottle, TEST_SEND_RECIPIENTS_PER_WINDOW } from './test-send-throttle';
+import { ParseIdPipe } from '../../common/parse-id.pipe';
+import { sendPage } from '../../pages/send-page';
 
 /** Editions: the editors' draft import, structured edits, preview and test sends. */
 @ApiTags('editions')
@@ -40,6 +41,7 @@ export class EditionsController {
     private readonly jobs: JobQueue,
     private readonly preSend: PreSendCheckService,
     private readonly testSends: TestSendThrottle,
+    private readonly publication: PublicationService,
   ) {}
 
   @Post('import')
@@ -76,7 +78,7 @@ export class EditionsController {
   @ApiOperation({ summary: 'Change a draft (any subset of the content fields)' })
   @ApiResponse({ status: 200, type: EditionViewDto })
   @ApiResponse({ status: 409, description: 'The edition is not a draft, or the new month is taken' })
-  update(@Param('id', ParseIntPipe) id: number, @Body() dto: UpdateEditionDto): Promise<EditionViewDto> {
+  update(@Param('id', ParseIdPipe) id: number, @Body() dto: UpdateEditionDto): Promise<EditionViewDto> {
     return this.editions.update(id, dto);
   }
 
@@ -89,13 +91,13 @@ export class EditionsController {
 
   @Get(':id')
   @ApiResponse({ status: 200, type: EditionViewDto })
-  get(@Param('id', ParseIntPipe) id: number): Promise<EditionViewDto> {
+  get(@Param('id', ParseIdPipe) id: number): Promise<EditionViewDto> {
     return this.editions.get(id);
   }
 
   @Get(':id/export.md')
   @ApiOperation({ summary: 'The edition as Markdown (importable again with Content-Type: text/markdown)' })
-  async exportMarkdown(@Param('id', ParseIntPipe) id: number, @Res() res: Response): Promise<void> {
+  async exportMarkdown(@Param('id', ParseIdPipe) id: number, @Res() res: Response): Promise<void> {
     const { slug, markdown } = await this.editions.exportMarkdown(id).catch((err: unknown) => {
       // Structured edits may hold what the draft format cannot express (e.g. a subject that does not start
       // with the publication name): say so instead of answering 500.
@@ -106,21 +108,23 @@ export class EditionsController {
     });
     res
       .type('text/markdown; charset=utf-8')
-      .setHeader('Content-Disposition', `attachment; filename="crank-call-${slug}.md"`);
+      .setHeader(
+        'Content-Disposition',
+        `attachment; filename="${(await this.publication.current()).slug}-${slug}.md"`,
+      );
     res.send(markdown);
   }
 
   @Get(':id/preview.html')
-  @Header('Content-Type', 'text/html; charset=utf-8')
   @ApiOperation({ summary: 'The HTML a reader gets, with sample unsubscribe/preferences links' })
-  async previewHtml(@Param('id', ParseIntPipe) id: number): Promise<string> {
-    return (await this.editions.preview(id)).html;
+  async previewHtml(@Param('id', ParseIdPipe) id: number, @Res() res: Response): Promise<void> {
+    sendPage(res, 200, { layout: 'document', html: (await this.editions.preview(id)).html });
   }
 
   @Get(':id/preview.txt')
   @Header('Content-Type', 'text/plain; charset=utf-8')
   @ApiOperation({ summary: 'The plain-text part a reader gets, with sample links' })
-  async previewText(@Param('id', ParseIntPipe) id: number): Promise<string> {
+  async previewText(@Param('id', ParseIdPipe) id: number): Promise<string> {
     return (await this.editions.preview(id)).text;
   }
 
@@ -129,7 +133,7 @@ export class EditionsController {
     summary:
       'Pre-send check: the message as a campaign would send it (size, headers, links, DKIM, recipients)',
   })
-  check(@Param('id', ParseIntPipe) id: number): Promise<PreSendCheck> {
+  check(@Param('id', ParseIdPipe) id: number): Promise<PreSendCheck> {
     return this.preSend.check(id);
   }
 
@@ -144,18 +148,12 @@ export class EditionsController {
     description: `Over ${TEST_SEND_RECIPIENTS_PER_WINDOW} test recipients a minute for this user (see Retry-After)`,
   })
   async sendTest(
-    @Param('id', ParseIntPipe) id: number,
+    @Param('id', ParseIdPipe) id: number,
     @Body() dto: TestSendDto,
     @CurrentPrincipal() principal: Principal | undefined,
-    @Res({ passthrough: true }) res: Response,
   ): Promise<{ queued: true; editionId: number; to: string[] }> {
     await this.editions.get(id); // 404 now rather than a silently dropped job
-    try {
-      await this.testSends.take(principal, dto.to.length);
-    } catch (err) {
-      if (err instanceof TestSendLimitError) res.setHeader('Retry-After', String(err.retryAfter));
-      throw err;
-    }
+    await this.testSends.take(principal, dto.to.length);
     await this.jobs.add(JobName.SendTest, { editionId: id, to: dto.to });
     return { queued: true, editionId: id, to: dto.to };
   }

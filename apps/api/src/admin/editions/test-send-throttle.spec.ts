@@ -20,9 +20,9 @@ describe('test-send limit per user', () => {
     await throttle.take(editor as never, 10);
     const refused = await throttle.take(editor as never, 1).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(TestSendLimitError);
-    expect((refused as TestSendLimitError).getStatus()).toBe(429);
-    expect((refused as TestSendLimitError).retryAfter).toBeGreaterThanOrEqual(1);
-    expect((refused as TestSendLimitError).retryAfter).toBeLessThanOrEqual(60);
+    expect((refused as TestSendLimitError).kind).toBe('rate-limited'); // 429 with Retry-After
+    expect((refused as TestSendLimitError).retryAfterSeconds).toBeGreaterThanOrEqual(1);
+    expect((refused as TestSendLimitError).retryAfterSeconds).toBeLessThanOrEqual(60);
     expect((refused as Error).message).toMatch(/at most 20 recipients a minute per user/);
     // per user
     await expect(throttle.take(other as never, 10)).resolves.toBeUndefined();

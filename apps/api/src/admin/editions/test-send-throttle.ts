@@ -1,4 +1,5 @@
-import { HttpException, HttpStatus, Injectable } from '@nestjs/common';
+import { RateLimitedError } from '@app/core';
+import { Injectable } from '@nestjs/common';
 import { InjectThrottlerStorage, type ThrottlerStorage } from '@nestjs/throttler';
 import type { Principal } from '../../auth/principal';
 
@@ -7,16 +8,13 @@ export const TEST_SEND_RECIPIENTS_PER_WINDOW = 20;
 export const TEST_SEND_WINDOW_MS = 60_000;
 const THROTTLER = 'test-send';
 
-/** A test send refused because its user is over TEST_SEND_RECIPIENTS_PER_WINDOW; `retryAfter` in seconds. */
-export class TestSendLimitError extends HttpException {
-  constructor(
-    readonly retryAfter: number,
-    recipients: number,
-  ) {
+/** A test send refused because its user is over TEST_SEND_RECIPIENTS_PER_WINDOW (429 with Retry-After). */
+export class TestSendLimitError extends RateLimitedError {
+  constructor(retryAfter: number, recipients: number) {
     super(
       `Too many test sends: at most ${TEST_SEND_RECIPIENTS_PER_WINDOW} recipients a minute per user, and this ` +
         `one has ${recipients}. Try again in ${retryAfter} seconds.`,
-      HttpStatus.TOO_MANY_REQUESTS,
+      retryAfter,
     );
   }
 }

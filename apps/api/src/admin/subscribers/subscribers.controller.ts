@@ -5,9 +5,7 @@ import {
   Delete,
   Get,
   HttpCode,
-  NotFoundException,
   Param,
-  ParseIntPipe,
   Patch,
   Post,
   Query,
@@ -15,12 +13,10 @@ import {
   Res,
   UnsupportedMediaTypeException,
   UseGuards,
-  UseInterceptors,
 } from '@nestjs/common';
 import { ApiBearerAuth, ApiConsumes, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { AdminAuthGuard } from '../../auth/admin-auth.guard';
-import { DomainErrorsInterceptor } from '../../subscriptions/domain-errors.interceptor';
 import { evidence } from '../../subscriptions/request-evidence';
 import {
   ImportQueryDto,
@@ -33,19 +29,12 @@ import {
   SubscriberPageDto,
 } from './subscriber.dto';
 import { sendSubscribersCsv } from '../../common/csv-download';
-
-const MAX_INT4 = 2147483647;
-
-function subscriberId(id: number): number {
-  if (id < 1 || id > MAX_INT4) throw new NotFoundException(`Subscriber ${id} not found`);
-  return id;
-}
+import { ParseIdPipe } from '../../common/parse-id.pipe';
 
 @ApiTags('subscribers')
 @ApiBearerAuth()
 @Controller('api/admin/subscribers')
 @UseGuards(AdminAuthGuard)
-@UseInterceptors(DomainErrorsInterceptor)
 export class SubscribersAdminController {
   constructor(
     private readonly admin: SubscriberAdminService,
@@ -92,8 +81,8 @@ export class SubscribersAdminController {
   @Get(':id')
   @ApiOperation({ summary: 'One subscriber with consent evidence and history' })
   @ApiOkResponse({ type: SubscriberDetailDto })
-  async get(@Param('id', ParseIntPipe) id: number): Promise<SubscriberDetailDto> {
-    const { subscriber, events } = await this.admin.get(subscriberId(id));
+  async get(@Param('id', ParseIdPipe) id: number): Promise<SubscriberDetailDto> {
+    const { subscriber, events } = await this.admin.get(id);
     return SubscriberDetailDto.detail(subscriber, events);
   }
 
@@ -101,11 +90,11 @@ export class SubscribersAdminController {
   @ApiOperation({ summary: 'Change name and/or status' })
   @ApiOkResponse({ type: SubscriberDto })
   async patch(
-    @Param('id', ParseIntPipe) id: number,
+    @Param('id', ParseIdPipe) id: number,
     @Body() dto: PatchSubscriberDto,
     @Req() req: Request,
   ): Promise<SubscriberDto> {
-    const s = await this.admin.patch(subscriberId(id), dto, evidence(req, 'admin'));
+    const s = await this.admin.patch(id, dto, evidence(req, 'admin'));
     return SubscriberDto.from(s);
   }
 
@@ -114,7 +103,7 @@ export class SubscribersAdminController {
   @ApiOperation({
     summary: 'Erase the subscriber (personal data removed; address kept only as a keyed hash)',
   })
-  async erase(@Param('id', ParseIntPipe) id: number): Promise<void> {
-    await this.admin.erase(subscriberId(id), { source: 'admin' });
+  async erase(@Param('id', ParseIdPipe) id: number): Promise<void> {
+    await this.admin.erase(id, { source: 'admin' });
   }
 }

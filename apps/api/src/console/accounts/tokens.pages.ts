@@ -2,18 +2,15 @@ import type { ApiTokenView, CreatedApiToken } from '@app/core/accounts';
 import type { Request } from 'express';
 import { csrfField } from '../../auth/csrf';
 import { html, type SafeHtml } from '../../pages/html';
-import { consolePage, formatTime } from '../console.layout';
-import { FORM_STYLE, formError } from './account-forms';
+import { type ConsolePage, consolePage, fieldError, formatTime, statusBadge } from '../console.layout';
 
 export const TOKEN_NOTICES: Record<string, string> = {
   'token-revoked': 'Token revoked: it no longer works.',
 };
 
 function stateBadge(t: ApiTokenView, now: number): SafeHtml {
-  if (t.revokedAt) return html`<span class="badge status-bad">revoked ${formatTime(t.revokedAt)}</span>`;
-  if (t.expiresAt && Date.parse(t.expiresAt) <= now)
-    return html`<span class="badge status-bad">expired</span>`;
-  return html`<span class="badge status-ok">active</span>`;
+  if (t.revokedAt) return statusBadge('account', 'revoked', { text: `revoked ${formatTime(t.revokedAt)}` });
+  return statusBadge('account', t.expiresAt && Date.parse(t.expiresAt) <= now ? 'expired' : 'active');
 }
 
 function tokenTable(
@@ -40,12 +37,7 @@ function tokenTable(
               ? ''
               : html`<form method="post" action="/admin/tokens/${t.id}/revoke" class="inline">
                   ${csrfField(req)}
-                  <button
-                    type="submit"
-                    class="secondary"
-                    style="margin:0"
-                    aria-label="Revoke token ${t.name}"
-                  >
+                  <button type="submit" class="secondary flat" aria-label="Revoke token ${t.name}">
                     Revoke
                   </button>
                 </form>`
@@ -93,9 +85,8 @@ export function tokensPage(
   req: Request,
   v: TokensView,
   st: { notice?: string; error?: string; name?: string; validUntil?: string } = {},
-): string {
-  const body = html`${FORM_STYLE}
-    <h1>API tokens</h1>
+): ConsolePage {
+  const body = html`<h1>API tokens</h1>
     <p>
       A personal API token lets a script call the admin API (<a href="/api/docs">API docs</a>) as you, with
       your role: send it as <code>Authorization: Bearer &lt;token&gt;</code>. Revoke a token you no longer
@@ -105,7 +96,7 @@ export function tokensPage(
       v.canCreate
         ? html`<form method="post" action="/admin/tokens" class="card">
             ${csrfField(req)}
-            <h2 style="margin-top:0">Create a token</h2>
+            <h2 class="flush">Create a token</h2>
             <label for="token-name">Name</label>
             <input
               id="token-name"
@@ -130,13 +121,13 @@ export function tokensPage(
             <p class="hint" id="token-valid-until-hint">
               The token works through this day (UTC) and is refused after it. Empty: until you revoke it.
             </p>
-            ${formError('token-error', st.error)}
+            ${fieldError('token-error', st.error)}
             <button type="submit">Create token</button>
           </form>`
         : html`<p class="muted">
               Sign in to the console as a user to create personal tokens: a bearer token cannot create them.
             </p>
-            ${formError('token-error', st.error)}`
+            ${fieldError('token-error', st.error)}`
     }
     <h2>${v.others ? 'Your tokens' : 'Tokens'}</h2>
     ${tokenTable(req, 'own-tokens', 'Your API tokens', v.own)}
@@ -150,9 +141,8 @@ export function tokensPage(
 }
 
 /** The only time the token itself is on a page. */
-export function tokenCreatedPage(req: Request, t: CreatedApiToken): string {
-  const body = html`${FORM_STYLE}
-    <h1>Token created</h1>
+export function tokenCreatedPage(req: Request, t: CreatedApiToken): ConsolePage {
+  const body = html`<h1>Token created</h1>
     <div class="card">
       <p role="alert">
         <strong>Copy this token now: it will not be shown again.</strong> Only a hash is kept.
@@ -171,15 +161,4 @@ export function tokenCreatedPage(req: Request, t: CreatedApiToken): string {
     </div>
     <p><a class="button" href="/admin/tokens">Done</a></p>`;
   return consolePage(req, 'Token created', body, { section: 'tokens' });
-}
-
-export function tokenNotFoundPage(req: Request, message: string): string {
-  return consolePage(
-    req,
-    'Not found',
-    html`<h1>Not found</h1>
-      <p>${message}</p>
-      <p><a href="/admin/tokens">API tokens</a></p>`,
-    { section: 'tokens' },
-  );
 }

@@ -2,8 +2,15 @@ import { PASSWORD_MIN_LENGTH, ROLES, type UserView } from '@app/core/accounts';
 import type { Request } from 'express';
 import { csrfField } from '../../auth/csrf';
 import { html, raw, type SafeHtml } from '../../pages/html';
-import { consolePage, formatTime, dataTable } from '../console.layout';
-import { FORM_STYLE, formError } from './account-forms';
+import {
+  type ConsolePage,
+  consolePage,
+  dataTable,
+  fieldError,
+  fieldList,
+  formatTime,
+  statusBadge,
+} from '../console.layout';
 
 export const USER_NOTICES: Record<string, string> = {
   'user-created': 'User created. They can sign in now.',
@@ -24,9 +31,7 @@ function roleOptions(selected: string): SafeHtml[] {
 }
 
 function stateBadge(u: UserView): SafeHtml {
-  return u.disabled
-    ? html`<span class="badge status-bad">disabled</span>`
-    : html`<span class="badge status-ok">active</span>`;
+  return statusBadge('account', u.disabled ? 'disabled' : 'active');
 }
 
 export interface CreateUserState {
@@ -63,7 +68,7 @@ export function usersPage(
   req: Request,
   users: UserView[],
   st: CreateUserState & { notice?: string } = {},
-): string {
+): ConsolePage {
   const rows = users.map(
     (u) =>
       html`<tr>
@@ -73,12 +78,11 @@ export function usersPage(
         <td>${formatTime(u.createdAt)}</td>
       </tr>`,
   );
-  const body = html`${FORM_STYLE}
-    <h1>Users</h1>
+  const body = html`<h1>Users</h1>
     ${dataTable({ id: 'users', caption: 'Console users', columns: ['Email', 'Role', 'State', 'Created'], rows: rows })}
     <h2 id="create-h">Create a user</h2>
     <form method="post" action="/admin/users" class="card" aria-labelledby="create-h">
-      ${csrfField(req)} ${formError('create-error', st.error)}
+      ${csrfField(req)} ${fieldError('create-error', st.error)}
       <label for="email">Email</label>
       <input
         id="email"
@@ -105,38 +109,38 @@ export interface UserFormState {
   form?: 'role' | 'disable' | 'password' | 'delete';
 }
 
-export function userPage(req: Request, u: UserView, st: UserFormState & { notice?: string } = {}): string {
+export function userPage(
+  req: Request,
+  u: UserView,
+  st: UserFormState & { notice?: string } = {},
+): ConsolePage {
   const err = (form: UserFormState['form']) => (st.form === form ? st.error : undefined);
   const self = req.principal?.userId === u.id;
-  const body = html`${FORM_STYLE}
-    <p class="small"><a href="/admin/users">← All users</a></p>
+  const body = html`<p class="small"><a href="/admin/users">← All users</a></p>
     <h1>${u.email}</h1>
     <div class="card">
-      <dl class="fields">
-        <dt>Role</dt>
-        <dd>${u.role}</dd>
-        <dt>State</dt>
-        <dd>${stateBadge(u)}</dd>
-        <dt>Created</dt>
-        <dd>${formatTime(u.createdAt)}</dd>
-      </dl>
+      ${fieldList([
+        ['Role', u.role],
+        ['State', stateBadge(u)],
+        ['Created', formatTime(u.createdAt)],
+      ])}
       ${self ? html`<p class="small muted">This is you.</p>` : ''}
     </div>
     <div class="grid">
       <form method="post" action="/admin/users/${u.id}/role" class="card">
         ${csrfField(req)}
-        <h2 style="margin-top:0">Change role</h2>
+        <h2 class="flush">Change role</h2>
         <label for="new-role">Role</label>
         <select id="new-role" name="role" aria-describedby="new-role-hint">
           ${roleOptions(u.role)}
         </select>
         <p class="hint" id="new-role-hint">${ROLE_HELP}</p>
-        ${formError('role-error', err('role'))}
+        ${fieldError('role-error', err('role'))}
         <button type="submit">Change role</button>
       </form>
       <form method="post" action="/admin/users/${u.id}/${u.disabled ? 'enable' : 'disable'}" class="card">
         ${csrfField(req)}
-        <h2 style="margin-top:0">${u.disabled ? 'Enable' : 'Disable'}</h2>
+        <h2 class="flush">${u.disabled ? 'Enable' : 'Disable'}</h2>
         <p class="small">
           ${
             u.disabled
@@ -144,40 +148,29 @@ export function userPage(req: Request, u: UserView, st: UserFormState & { notice
               : 'Stops sign-in at once: ends every session and suspends every API token of the user.'
           }
         </p>
-        ${formError('disable-error', err('disable'))}
+        ${fieldError('disable-error', err('disable'))}
         <button type="submit" class="${u.disabled ? '' : 'danger'}">
           ${u.disabled ? 'Enable user' : 'Disable user'}
         </button>
       </form>
       <form method="post" action="/admin/users/${u.id}/password" class="card">
         ${csrfField(req)}
-        <h2 style="margin-top:0">Set a new password</h2>
+        <h2 class="flush">Set a new password</h2>
         ${passwordFields('new-', 'New password', "Ends the user's sessions.")}
-        ${formError('password-error', err('password'))}
+        ${fieldError('password-error', err('password'))}
         <button type="submit">Set password</button>
       </form>
       <form method="post" action="/admin/users/${u.id}/delete" class="card">
         ${csrfField(req)}
-        <h2 style="margin-top:0">Delete</h2>
+        <h2 class="flush">Delete</h2>
         <p class="small">Deletes the user with their sessions and API tokens. This cannot be undone.</p>
         <div class="check">
           <input id="confirm-delete" name="confirm" type="checkbox" value="yes" required />
           <label for="confirm-delete">Delete ${u.email} for good</label>
         </div>
-        ${formError('delete-error', err('delete'))}
+        ${fieldError('delete-error', err('delete'))}
         <button type="submit" class="danger">Delete user</button>
       </form>
     </div>`;
   return consolePage(req, u.email, body, { section: 'users', notice: st.notice });
-}
-
-export function userNotFoundPage(req: Request, message: string): string {
-  return consolePage(
-    req,
-    'Not found',
-    html`<h1>Not found</h1>
-      <p>${message}</p>
-      <p><a href="/admin/users">All users</a></p>`,
-    { section: 'users' },
-  );
 }

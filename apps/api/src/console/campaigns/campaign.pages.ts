@@ -1,65 +1,17 @@
 import type { CampaignView, DeliveryPage } from '@app/core';
 import { CampaignStatus, DeliveryStatus } from '@app/database';
 import type { Request } from 'express';
+import { formatRate, progressOf, progressText } from '../../../assets/js/campaign-progress';
 import { csrfField } from '../../auth/csrf';
 import { html, raw, type SafeHtml } from '../../pages/html';
-import { canRole, formatTime, dataTable } from '../console.layout';
-import { formatRate, progressOf, statusClass } from './campaign-progress';
-
-/** Page-specific CSS (the layout's `form.inline` would otherwise override the `hidden` attribute). */
-export const CAMPAIGN_STYLE = html`<style>
-  [hidden] {
-    display: none !important;
-  }
-  progress {
-    width: 100%;
-    height: 1.4rem;
-    accent-color: var(--accent);
-  }
-  dl.stats {
-    display: grid;
-    grid-template-columns: repeat(auto-fit, minmax(8.5rem, 1fr));
-    gap: 0.5rem 1rem;
-    align-items: start;
-    margin: 1rem 0 0;
-  }
-  dl.stats div {
-    border: 1px solid var(--border);
-    border-radius: 6px;
-    padding: 0.4rem 0.6rem;
-  }
-  dl.stats dt {
-    font-size: 0.85rem;
-    color: var(--muted);
-  }
-  dl.stats dd {
-    margin: 0;
-    font-size: 1.3rem;
-    font-weight: 600;
-    font-variant-numeric: tabular-nums;
-  }
-  /* row headers hold addresses and names: keep their case (the layout's th style is for column headers) */
-  tbody th {
-    text-transform: none;
-    letter-spacing: normal;
-    font-size: inherit;
-    color: inherit;
-    font-weight: 600;
-  }
-  dl.stats dd.long {
-    font-size: 1.05rem;
-  }
-  td.response {
-    max-width: 28rem;
-    word-break: break-word;
-  }
-  label.check {
-    display: flex;
-    gap: 0.5rem;
-    align-items: flex-start;
-    font-weight: 600;
-  }
-</style>`;
+import {
+  canRole,
+  type ConsolePage,
+  consolePage,
+  dataTable,
+  formatTime,
+  statusBadge,
+} from '../console.layout';
 
 const NOTICES: Record<string, string> = {
   paused: 'Campaign paused. Messages already handed to the mail server finish; no new ones start.',
@@ -69,43 +21,26 @@ const NOTICES: Record<string, string> = {
   'missed-none': 'Nobody missed this edition: there was no one to add or retry.',
 };
 
-/** The fixed message for a `?notice=` code (free text is never reflected). */
-export function noticeText(code: unknown): string | undefined {
-  return typeof code === 'string' && Object.hasOwn(NOTICES, code) ? NOTICES[code] : undefined;
+/** The fixed message for a `?notice=` code (free text is never reflected), with send-missed's counts. */
+export function noticeText(q: { notice?: string; added?: string; requeued?: string }): string | undefined {
+  const text = q.notice !== undefined && Object.hasOwn(NOTICES, q.notice) ? NOTICES[q.notice] : undefined;
+  if (text === undefined || q.notice !== 'missed' || q.added === undefined || q.requeued === undefined)
+    return text;
+  return `${text} Added ${q.added} new recipients, queued ${q.requeued} failed or skipped deliveries again.`;
 }
 
-export const STATUS_LABEL: Record<DeliveryStatus, string> = {
-  [DeliveryStatus.Queued]: 'queued',
-  [DeliveryStatus.Sending]: 'sending',
-  [DeliveryStatus.Sent]: 'sent',
-  [DeliveryStatus.Failed]: 'failed',
-  [DeliveryStatus.Bounced]: 'bounced',
-  [DeliveryStatus.Skipped]: 'skipped',
-};
-
-function deliveryClass(s: DeliveryStatus): string {
-  if (s === DeliveryStatus.Sent) return 'status-ok';
-  if (s === DeliveryStatus.Failed || s === DeliveryStatus.Bounced) return 'status-bad';
-  if (s === DeliveryStatus.Skipped) return 'status-warn';
-  return '';
-}
-
-export function statusBadge(status: CampaignStatus, id?: string): SafeHtml {
-  return html`<span ${id ? raw(`id="${id}"`) : ''} class="badge ${statusClass(status)}">${status}</span>`;
-}
-
-/** A campaign's `<progress>` with its text equivalent (for the list and the dashboard). */
-export function progressBar(c: CampaignView, label: string): SafeHtml {
+/** A campaign's `<progress>` (its text equivalent inside, for browsers that draw none). */
+function progressElement(c: CampaignView, attrs: SafeHtml): SafeHtml {
   const p = progressOf(c);
-  const text = p.percent === null ? 'no recipients yet' : `${p.done} of ${p.total} (${p.percent}%)`;
-  return html`<progress
-      max="${Math.max(p.total, 1)}"
-      ${p.total > 0 ? raw(`value="${p.done}"`) : ''}
-      aria-label="${label}"
-    >
-      ${p.percent ?? ''}%
-    </progress>
-    <span class="small muted">${text}</span>`;
+  return html`<progress ${attrs} max="${Math.max(p.total, 1)}" ${p.total > 0 ? raw(`value="${p.done}"`) : ''}>
+    ${p.percent ?? ''}%
+  </progress>`;
+}
+
+/** A campaign's progress bar with its figures in words (for the list and the dashboard). */
+export function progressBar(c: CampaignView, label: string): SafeHtml {
+  return html`${progressElement(c, html`aria-label="${label}"`)}
+    <span class="small muted">${progressText(progressOf(c))}</span>`;
 }
 
 export function campaignsTable(items: CampaignView[], caption: string): SafeHtml {
@@ -135,7 +70,7 @@ export function campaignsTable(items: CampaignView[], caption: string): SafeHtml
               >${c.subject}</span
             >
           </td>
-          <td>${statusBadge(c.status)}</td>
+          <td>${statusBadge('campaign', c.status)}</td>
           <td class="num">${c.sent}</td>
           <td class="num">${c.failed}</td>
           <td class="num">${c.bounced}</td>
@@ -151,8 +86,7 @@ export function campaignsTable(items: CampaignView[], caption: string): SafeHtml
 }
 
 export function listBody(items: CampaignView[], nextCursor: string | null): SafeHtml {
-  return html`${CAMPAIGN_STYLE}
-    <h1>Campaigns</h1>
+  return html`<h1>Campaigns</h1>
     <p class="muted">
       One full send per edition, newest first. Open a campaign to watch it live, pause, resume or cancel it,
       and read the per-recipient log.
@@ -219,10 +153,9 @@ function stat(key: string, label: string, value: number): SafeHtml {
 /** The live campaign page; campaign-live.js keeps the same elements current. */
 export function campaignBody(req: Request, c: CampaignView): SafeHtml {
   const p = progressOf(c);
-  const pctText = p.percent === null ? 'no recipients yet' : `${p.done} of ${p.total} (${p.percent}%)`;
+  const done = progressText(p);
   const logBase = `/admin/campaigns/${c.id}/deliveries`;
-  return html`${CAMPAIGN_STYLE}
-    <h1>Campaign #${c.id}: ${c.subject}</h1>
+  return html`<h1>Campaign #${c.id}: ${c.subject}</h1>
     <p>
       Edition <a href="/admin/editions/${c.editionId}">${c.editionSlug}</a> ·
       <a href="/admin/campaigns">All campaigns</a>
@@ -234,24 +167,18 @@ export function campaignBody(req: Request, c: CampaignView): SafeHtml {
       data-poll-url="/api/admin/campaigns/${c.id}"
       data-status="${c.status}"
     >
-      <h2 id="progress-heading" style="margin-top:0">Progress</h2>
+      <h2 id="progress-heading" class="flush">Progress</h2>
       <div aria-live="polite" aria-atomic="true" id="live-status">
         <p>
-          Status: <strong>${statusBadge(c.status, 'campaign-status')}</strong>
+          Status: <strong>${statusBadge('campaign', c.status, { id: 'campaign-status' })}</strong>
           <span id="pause-reason"
             >${c.status === CampaignStatus.Paused && c.pauseReason ? `— ${c.pauseReason}` : ''}</span
           >
         </p>
       </div>
       <p id="live-error" class="error" role="alert" hidden></p>
-      <label for="campaign-progress">Recipients done: <span id="progress-text">${pctText}</span></label>
-      <progress
-        id="campaign-progress"
-        max="${Math.max(p.total, 1)}"
-        ${p.total > 0 ? raw(`value="${p.done}"`) : ''}
-      >
-        ${p.percent ?? ''}%
-      </progress>
+      <label for="campaign-progress">Recipients done: <span id="progress-text">${done}</span></label>
+      ${progressElement(c, html`id="campaign-progress"`)}
       <p
         id="fanout-note"
         class="small muted"
@@ -291,7 +218,7 @@ export function campaignBody(req: Request, c: CampaignView): SafeHtml {
       </dl>
     </section>
     <section class="card" aria-labelledby="actions-heading">
-      <h2 id="actions-heading" style="margin-top:0">Actions</h2>
+      <h2 id="actions-heading" class="flush">Actions</h2>
       ${actions(req, c)}
     </section>
     <section aria-labelledby="log-heading">
@@ -319,53 +246,36 @@ export function deliveriesQuery(f: DeliveryFilter, cursor?: string | null): stri
   return s ? `?${s}` : '';
 }
 
-/** The delivery log's filter form; `raw` holds what the user typed (shown escaped) when it was refused. */
+/** The delivery log with its filter form (the values as given, shown escaped). */
 export function deliveriesBody(
   campaignId: number,
   form: { status: string; q: string },
-  page: DeliveryPage | undefined,
+  page: DeliveryPage,
   filter: DeliveryFilter,
-  errors: { status?: string; q?: string; cursor?: string } = {},
 ): SafeHtml {
   const base = `/admin/campaigns/${campaignId}/deliveries`;
-  const statuses = Object.values(DeliveryStatus);
-  return html`${CAMPAIGN_STYLE}
-    <h1>Delivery log of campaign #${campaignId}</h1>
+  return html`<h1>Delivery log of campaign #${campaignId}</h1>
     <p><a href="/admin/campaigns/${campaignId}">Back to the campaign</a></p>
     <form method="get" action="${base}" class="card filters" role="search" aria-label="Filter deliveries">
       <div>
         <label for="filter-status">Status</label>
-        <select
-          id="filter-status"
-          name="status"
-          ${errors.status ? raw('aria-describedby="status-error" aria-invalid="true"') : ''}
-        >
+        <select id="filter-status" name="status">
           <option value="">any</option>
-          ${statuses.map(
+          ${Object.values(DeliveryStatus).map(
             (s) =>
               html`<option value="${s}" ${form.status === (s as string) ? raw('selected') : ''}>
-                ${STATUS_LABEL[s]}
+                ${s}
               </option>`,
           )}
         </select>
-        ${errors.status ? html`<p id="status-error" class="error" role="alert">${errors.status}</p>` : ''}
       </div>
       <div>
         <label for="filter-q">Recipient email contains</label>
-        <input
-          type="search"
-          id="filter-q"
-          name="q"
-          value="${form.q}"
-          maxlength="254"
-          ${errors.q ? raw('aria-describedby="q-error" aria-invalid="true"') : ''}
-        />
-        ${errors.q ? html`<p id="q-error" class="error" role="alert">${errors.q}</p>` : ''}
+        <input type="search" id="filter-q" name="q" value="${form.q}" maxlength="254" />
       </div>
       <div><button type="submit">Filter</button> <a href="${base}">Clear</a></div>
     </form>
-    ${errors.cursor ? html`<p class="error" role="alert">${errors.cursor}</p>` : ''}
-    ${page ? deliveriesTable(page, base, filter) : ''}`;
+    ${deliveriesTable(page, base, filter)}`;
 }
 
 function deliveriesTable(page: DeliveryPage, base: string, filter: DeliveryFilter): SafeHtml {
@@ -393,9 +303,7 @@ function deliveriesTable(page: DeliveryPage, base: string, filter: DeliveryFilte
                 : html`<a href="/admin/subscribers/${d.subscriberId}">${d.email}</a>`
             }
           </th>
-          <td>
-            <span class="badge ${deliveryClass(d.status)}">${STATUS_LABEL[d.status] ?? d.status}</span>
-          </td>
+          <td>${statusBadge('delivery', d.status)}</td>
           <td class="num">${d.attempts}</td>
           <td class="small response">${d.lastResponse ?? '—'}</td>
           <td class="small">${formatTime(d.sentAt)}</td>
@@ -412,12 +320,11 @@ function deliveriesTable(page: DeliveryPage, base: string, filter: DeliveryFilte
 
 /** The confirmation step of a cancel: what it means for this campaign, and a box to tick. */
 export function cancelBody(req: Request, c: CampaignView, cancellable: boolean): SafeHtml {
-  return html`${CAMPAIGN_STYLE}
-    <h1>Cancel campaign #${c.id}?</h1>
+  return html`<h1>Cancel campaign #${c.id}?</h1>
     <p>Edition <a href="/admin/editions/${c.editionId}">${c.editionSlug}</a>: ${c.subject}</p>
     <p>
-      Status ${statusBadge(c.status)}. Sent to ${c.sent} of ${c.total} recipients so far; ${c.pending} still
-      pending.
+      Status ${statusBadge('campaign', c.status)}. Sent to ${c.sent} of ${c.total} recipients so far;
+      ${c.pending} still pending.
     </p>
     ${
       cancellable
@@ -436,4 +343,26 @@ export function cancelBody(req: Request, c: CampaignView, cancellable: boolean):
           </form>`
         : html`<p><a href="/admin/campaigns/${c.id}">Back to the campaign</a></p>`
     }`;
+}
+
+// ---- the pages --------------------------------------------------------------------------------------------
+
+/** The live campaign page, with the script that keeps it current. */
+export function campaignPage(
+  req: Request,
+  c: CampaignView,
+  messages: { notice?: string; error?: string } = {},
+): ConsolePage {
+  return consolePage(req, `Campaign #${c.id} (${c.status})`, campaignBody(req, c), {
+    section: 'campaigns',
+    scripts: ['campaign-progress.js', 'campaign-live.js'],
+    ...messages,
+  });
+}
+
+export function cancelPage(req: Request, c: CampaignView, cancellable: boolean, error?: string): ConsolePage {
+  return consolePage(req, 'Cancel campaign', cancelBody(req, c, cancellable), {
+    section: 'campaigns',
+    error,
+  });
 }

@@ -1,14 +1,14 @@
 import { CampaignService, type CampaignView, EditionService, SubscriberAdminService } from '@app/core';
 import { CampaignStatus, SubscriberStatus } from '@app/database';
-import { Controller, Get, Header, Req, UseGuards } from '@nestjs/common';
-import { ApiExcludeController } from '@nestjs/swagger';
-import type { Request } from 'express';
-import { AdminAuthGuard } from '../../auth/admin-auth.guard';
+import { Get, Req, Res } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { formatRate, progressOf } from '../../../assets/js/campaign-progress';
 import { Roles } from '../../auth/roles.decorator';
 import { html, type SafeHtml } from '../../pages/html';
-import { canRole, consolePage, dataTable, formatTime } from '../console.layout';
-import { formatRate, progressOf } from './campaign-progress';
-import { CAMPAIGN_STYLE, campaignsTable, progressBar, statusBadge } from './campaign.pages';
+import { sendPage } from '../../pages/send-page';
+import { ConsoleController } from '../console-controller.decorator';
+import { canRole, consolePage, dataTable, formatTime, statusBadge } from '../console.layout';
+import { campaignsTable, progressBar } from './campaign.pages';
 
 const LATEST = 5;
 const ACTIVE = [CampaignStatus.Scheduled, CampaignStatus.Running, CampaignStatus.Paused];
@@ -24,9 +24,9 @@ const SUBSCRIBER_ORDER: { status: SubscriberStatus; label: string }[] = [
 function activeCard(c: CampaignView): SafeHtml {
   const p = progressOf(c);
   return html`<div class="card">
-    <p style="margin-top:0">
+    <p class="flush">
       <a href="/admin/campaigns/${c.id}"><strong>Campaign #${c.id}</strong></a> · ${c.editionSlug}
-      ${statusBadge(c.status)}
+      ${statusBadge('campaign', c.status)}
     </p>
     ${progressBar(c, `Progress of campaign ${c.id}`)}
     <p class="small">
@@ -37,9 +37,7 @@ function activeCard(c: CampaignView): SafeHtml {
 }
 
 /** The console's home (/admin): where things stand, for every role, in three cheap queries. */
-@ApiExcludeController()
-@Controller('admin')
-@UseGuards(AdminAuthGuard)
+@ConsoleController('admin')
 export class ConsoleHomeController {
   constructor(
     private readonly subscribers: SubscriberAdminService,
@@ -49,9 +47,7 @@ export class ConsoleHomeController {
 
   @Get()
   @Roles('admin', 'editor', 'ops')
-  @Header('Content-Type', 'text/html; charset=utf-8')
-  @Header('Cache-Control', 'no-store')
-  async home(@Req() req: Request): Promise<string> {
+  async home(@Req() req: Request, @Res() res: Response): Promise<void> {
     const [counts, latest, editions] = await Promise.all([
       this.subscribers.countByStatus(),
       this.campaigns.list({ limit: LATEST }),
@@ -62,11 +58,10 @@ export class ConsoleHomeController {
     const ops = canRole(req, 'admin', 'ops');
     const editor = canRole(req, 'admin', 'editor');
 
-    const body = html`${CAMPAIGN_STYLE}
-      <h1>Dashboard</h1>
+    const body = html`<h1>Dashboard</h1>
       <div class="grid">
         <section class="card" aria-labelledby="subs-heading">
-          <h2 id="subs-heading" style="margin-top:0">Subscribers</h2>
+          <h2 id="subs-heading" class="flush">Subscribers</h2>
           ${dataTable({
             id: 'subscriber-counts',
             caption: 'Subscribers by status',
@@ -87,7 +82,7 @@ export class ConsoleHomeController {
           })}
         </section>
         <section class="card" aria-labelledby="links-heading">
-          <h2 id="links-heading" style="margin-top:0">Shortcuts</h2>
+          <h2 id="links-heading" class="flush">Shortcuts</h2>
           <ul>
             ${editor ? html`<li><a href="/admin/editions">Import or edit this month’s edition</a></li>` : ''}
             <li><a href="/admin/campaigns">Campaigns and delivery logs</a></li>
@@ -130,7 +125,7 @@ export class ConsoleHomeController {
                     html`<tr>
                       <th scope="row"><a href="/admin/editions/${e.id}">${e.slug}</a></th>
                       <td>${e.subject}</td>
-                      <td><span class="badge">${e.status}</span></td>
+                      <td>${statusBadge('edition', e.status)}</td>
                       <td class="small">${formatTime(e.sentAt)}</td>
                       <td class="small">${formatTime(e.updatedAt)}</td>
                     </tr>`,
@@ -139,6 +134,6 @@ export class ConsoleHomeController {
         }
         <p><a href="/admin/editions">All editions</a></p>
       </section>`;
-    return consolePage(req, 'Dashboard', body, { section: 'home' });
+    sendPage(res, 200, consolePage(req, 'Dashboard', body, { section: 'home' }));
   }
 }

@@ -1,42 +1,47 @@
 import {
   CampaignService,
-  DraftParseError,
+  DomainError,
   EditionService,
-  type EditionView,
   formatDraft,
   parseDraft,
   PreSendCheckService,
 } from '@app/core';
-import type { EditionContent } from '@app/email';
+import type { EditionContent } from '@app/content';
 import { JobName, JobQueue } from '@app/queue';
 import {
   BadRequestException,
-  Controller,
+  ConflictException,
   Get,
-  HttpException,
   Param,
-  ParseIntPipe,
   Post,
   Query,
   Req,
   Res,
-  UseGuards,
+  UnprocessableEntityException,
 } from '@nestjs/common';
-import { ApiExcludeController } from '@nestjs/swagger';
-import { plainToInstance } from 'class-transformer';
-import { validate, type ValidationError } from 'class-validator';
 import type { Request, Response } from 'express';
-import { TestSendDto, UpdateEditionDto } from '../../admin/editions/edition.dto';
-import { TestSendLimitError, TestSendThrottle } from '../../admin/editions/test-send-throttle';
-import { AdminAuthGuard } from '../../auth/admin-auth.guard';
-import { isAddress } from '../../common/is-address';
+import { TestSendDto } from '../../admin/editions/edition.dto';
+import { TestSendThrottle } from '../../admin/editions/test-send-throttle';
 import { Roles } from '../../auth/roles.decorator';
-import { consolePage } from '../console.layout';
+import { type ErrorAnswer, messageText } from '../../common/error-answer';
+import { isAddress } from '../../common/is-address';
+import { ParseIdPipe } from '../../common/parse-id.pipe';
+import { sendPage } from '../../pages/send-page';
+import { ConsoleController } from '../console-controller.decorator';
+import { NoticeQuery, noticeFrom, readForm, submitForm } from '../console-forms';
+import { type ConsolePage, consolePage } from '../console.layout';
 import { readDraftForm } from './draft-upload';
+import {
+  DraftImportForm,
+  DraftTextForm,
+  EDITABLE_FIELDS,
+  EditionFieldsForm,
+  SendForm,
+  TestSendForm,
+} from './edition.forms';
 import {
   checkBody,
   type DraftError,
-  EDITABLE_FIELDS,
   type EditionPageData,
   editionBody,
   editionsListBody,
@@ -67,62 +72,77 @@ const PREVIEW_CSP = [
   "form-action 'none'",
 ].join('; ');
 
-const EDITIONS_SCRIPT = '/admin/assets/editions.js';
 const DATETIME_LOCAL_RE = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})(:\d{2})?$/;
 
-function notice(code: unknown): string | undefined {
-  return typeof code === 'string' && Object.hasOwn(NOTICES, code) ? NOTICES[code] : undefined;
+/** A refused draft as the form shows it: the message, and where the parser stopped (details of the 400). */
+function draftErrorOf(refusal: ErrorAnswer): DraftError {
+  const d = refusal.details;
+  return {
+    message: messageText(refusal),
+    line: typeof d.line === 'number' ? d.line : undefined,
+    expected: typeof d.expected === 'string' ? d.expected : undefined,
+    found: typeof d.found === 'string' ? d.found : undefined,
+  };
 }
 
-function bodyOf(req: Request): Record<string, unknown> {
-  const b = req.body as unknown;
-  return b && typeof b === 'object' && !Array.isArray(b) ? (b as Record<string, unknown>) : {};
-}
-
-function str(v: unknown): string {
-  return typeof v === 'string' ? v : '';
-}
-
-function sendHtml(res: Response, status: number, page: string): void {
-  res.status(status).type('html').setHeader('Cache-Control', 'no-store');
-  res.send(page);
-}
-
-/** The message of a Nest HttpException (string or `{ message }`), joined if it is a list. */
-function messageOf(err: HttpException): string {
-  const body = err.getResponse();
-  const m = typeof body === 'string' ? body : (body as { message?: unknown }).message;
-  return Array.isArray(m) ? m.map(String).join('; ') : typeof m === 'string' ? m : err.message;
-}
-
-/** A DraftParseError as EditionService.importDraft reports it (a 400 whose body carries line/expected). */
-function draftErrorOf(err: unknown): DraftError | undefined {
-  if (err instanceof DraftParseError) {
-    return { message: err.message, line: err.line, expected: err.expected, found: err.found };
+/** The draft text as content; a draft the parser cannot read is refused (400) with what it said. */
+function parseDraftText(text: string): EditionContent {
+  try {
+    return parseDraft(text);
+  } catch (err) {
+    if (err instanceof DomainError) throw err; // a DraftParseError: its line and what was expected
+    throw new BadRequestException(`The draft cannot be read: ${(err as Error).message}`);
   }
-  if (err instanceof BadRequestException) {
-    const body = err.getResponse() as Record<string, unknown> | string;
-    if (typeof body === 'object') {
-      return {
-        message: messageOf(err),
-        line: typeof body.line === 'number' ? body.line : undefined,
-        expected: typeof body.expected === 'string' ? body.expected : undefined,
-        found: typeof body.found === 'string' ? body.found : undefined,
-      };
+}
+
+/** What a person typed into the edit form, trimmed; the description is one paragraph (a textarea wraps). */
+function editedFields(body: unknown): Record<string, unknown> {
+  const given = body !== null && typeof body === 'object' ? (body as Record<string, unknown>) : {};
+  const out: Record<string, unknown> = { ...given };
+  for (const f of EDITABLE_FIELDS) {
+    const v = given[f];
+    if (typeof v !== 'string') continue;
+    out[f] = f === 'description' ? v.trim().replace(/\s*[\r\n]+\s*/g, ' ') : v.trim();
+  }
+  return out;
+}
+
+/** The scheduled time from the form's datetime-local field (read as UTC), or undefined to send now. */
+function sendTime(form: SendForm): string | undefined {
+  const input = form.scheduledAt?.trim() ?? '';
+  const mode = form.mode ?? (input ? 'schedule' : 'now');
+  if (mode === 'now') {
+    // Enter in the date field submits with the first button ("now"): never send at once by accident.
+    if (input) {
+      throw new BadRequestException(
+        'You entered a date and time: press “Schedule” to send then, or clear the date to send now.',
+      );
     }
-    return { message: body };
+    return undefined;
   }
-  return undefined;
+  const m = DATETIME_LOCAL_RE.exec(input);
+  const iso = m ? `${m[1]}T${m[2]}${m[3] ?? ':00'}Z` : '';
+  if (!m || Number.isNaN(Date.parse(iso))) {
+    throw new BadRequestException('Enter the date and time to send at (UTC), e.g. 2025-05-01 09:00.');
+  }
+  return iso;
 }
 
-function flatten(errors: ValidationError[]): string[] {
-  return errors.flatMap((e) => [...Object.values(e.constraints ?? {}), ...flatten(e.children ?? [])]);
+/** The test form's addresses, one list, checked with the API's address check and DTO. */
+async function testRecipients(form: TestSendForm): Promise<string[]> {
+  const to = (form.to ?? '')
+    .split(/[\s,;]+/)
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (to.length === 0) throw new BadRequestException('Enter at least one address.');
+  if (to.length > 10) throw new BadRequestException(`At most 10 addresses (you entered ${to.length}).`);
+  const bad = to.filter((a) => !isAddress(a));
+  if (bad.length) throw new BadRequestException(`Not a valid email address: ${bad.join(', ')}`);
+  return (await readForm(TestSendDto, { to })).to;
 }
 
 /** Console pages under /admin/editions: list, import, edit, preview, pre-send check, test send, send. */
-@ApiExcludeController()
-@Controller('admin/editions')
-@UseGuards(AdminAuthGuard)
+@ConsoleController('admin/editions')
 export class EditionsConsoleController {
   constructor(
     private readonly editions: EditionService,
@@ -133,15 +153,12 @@ export class EditionsConsoleController {
   ) {}
 
   @Get()
-  async list(@Req() req: Request, @Res() res: Response, @Query('notice') n?: string): Promise<void> {
-    const editions = await this.editions.list();
-    sendHtml(
+  async list(@Req() req: Request, @Res() res: Response, @Query() q: NoticeQuery): Promise<void> {
+    const body = editionsListBody(req, await this.editions.list());
+    sendPage(
       res,
       200,
-      consolePage(req, 'Editions', editionsListBody(req, editions), {
-        section: 'editions',
-        notice: notice(n),
-      }),
+      consolePage(req, 'Editions', body, { section: 'editions', notice: noticeFrom(NOTICES, q.notice) }),
     );
   }
 
@@ -150,316 +167,215 @@ export class EditionsConsoleController {
   @Get('import')
   @Roles('admin', 'editor')
   importForm(@Req() req: Request, @Res() res: Response): void {
-    sendHtml(
-      res,
-      200,
-      consolePage(req, 'Import a draft', importBody(req, { draft: '', format: 'text' }), {
-        section: 'editions',
-        scripts: [EDITIONS_SCRIPT],
-      }),
-    );
+    sendPage(res, 200, this.importPage(req, { draft: '', format: 'text' }));
   }
 
   @Post('import')
   @Roles('admin', 'editor')
   async importDraft(@Req() req: Request, @Res() res: Response): Promise<void> {
-    const form = await readDraftForm(req);
-    const format = form.format === 'markdown' ? 'markdown' : 'text';
-    const text = form.file ?? form.draft;
-    const again = (status: number, err: DraftError) =>
-      sendHtml(
-        res,
-        status,
-        consolePage(req, 'Import a draft', importBody(req, { draft: text, format }, err), {
-          section: 'editions',
-          scripts: [EDITIONS_SCRIPT],
-        }),
-      );
-    if (text.trim() === '') {
-      again(400, { message: 'Paste the draft into the text box or choose its file.' });
-      return;
-    }
-    try {
-      const edition = await this.editions.importDraft(text, format);
-      res.redirect(303, `/admin/editions/${edition.id}?notice=imported`);
-    } catch (err) {
-      const parse = draftErrorOf(err);
-      if (parse) return again(400, parse);
-      if (err instanceof HttpException && err.getStatus() < 500) {
-        return again(err.getStatus(), { message: messageOf(err) });
-      }
-      throw err;
-    }
+    const raw = await readDraftForm(req);
+    const shown = { draft: raw.file ?? raw.draft, format: raw.format === 'markdown' ? 'markdown' : 'text' };
+    await submitForm(
+      res,
+      async () => {
+        const form = await readForm(DraftImportForm, raw);
+        const text = form.file ?? form.draft ?? '';
+        if (text.trim() === '')
+          throw new BadRequestException('Paste the draft into the text box or choose its file.');
+        const edition = await this.editions.importDraft(text, form.format ?? 'text');
+        return `/admin/editions/${edition.id}?notice=imported`;
+      },
+      (refusal) => this.importPage(req, shown, draftErrorOf(refusal)),
+    );
   }
 
   // ---- One edition ----------------------------------------------------------------------------------
 
   @Get(':id')
   async page(
-    @Param('id', ParseIntPipe) id: number,
+    @Param('id', ParseIdPipe) id: number,
     @Req() req: Request,
     @Res() res: Response,
-    @Query('notice') n?: string,
+    @Query() q: NoticeQuery,
   ): Promise<void> {
-    const edition = await this.editions.get(id);
-    await this.renderEdition(req, res, 200, { edition }, notice(n));
+    sendPage(res, 200, await this.editionPage(req, id, {}, noticeFrom(NOTICES, q.notice)));
   }
 
   @Post(':id')
   @Roles('admin', 'editor')
-  async save(
-    @Param('id', ParseIntPipe) id: number,
-    @Req() req: Request,
-    @Res() res: Response,
-  ): Promise<void> {
-    const body = bodyOf(req);
-    const patch: Record<string, string> = {};
-    for (const f of EDITABLE_FIELDS) {
-      const given = body[f];
-      if (typeof given !== 'string') continue;
-      let v = given.trim();
-      // A textarea wraps and browsers send CRLF; the description is one paragraph.
-      if (f === 'description') v = v.replace(/\s*[\r\n]+\s*/g, ' ');
-      patch[f] = v;
-    }
-    const unknown = Object.keys(body).filter((k) => !EDITABLE_FIELDS.includes(k));
-    const dto = plainToInstance(UpdateEditionDto, patch);
-    const errors = unknown.length
-      ? [`Unknown field: ${unknown.join(', ')}`]
-      : flatten(await validate(dto, { whitelist: true, forbidNonWhitelisted: true }));
-    const again = async (status: number, fieldErrors: string[]) =>
-      this.renderEdition(req, res, status, {
-        edition: await this.editions.get(id),
-        fieldValues: { ...patch },
-        fieldErrors,
-      });
-    if (errors.length) return again(400, errors);
-    try {
-      await this.editions.update(id, patch);
-    } catch (err) {
-      if (err instanceof HttpException && err.getStatus() < 500 && err.getStatus() !== 404) {
-        return again(err.getStatus(), [messageOf(err)]);
-      }
-      throw err;
-    }
-    res.redirect(303, `/admin/editions/${id}?notice=saved`);
+  async save(@Param('id', ParseIdPipe) id: number, @Req() req: Request, @Res() res: Response): Promise<void> {
+    const fields = editedFields(req.body);
+    await submitForm(
+      res,
+      async () => {
+        await this.editions.update(id, await readForm(EditionFieldsForm, fields));
+        return `/admin/editions/${id}?notice=saved`;
+      },
+      (refusal) =>
+        this.editionPage(req, id, {
+          fieldValues: Object.fromEntries(
+            EDITABLE_FIELDS.map((f) => [f, typeof fields[f] === 'string' ? fields[f] : '']),
+          ),
+          fieldErrors: [refusal.message].flat(),
+        }),
+    );
   }
 
   @Post(':id/draft')
   @Roles('admin', 'editor')
   async saveDraftText(
-    @Param('id', ParseIntPipe) id: number,
+    @Param('id', ParseIdPipe) id: number,
     @Req() req: Request,
     @Res() res: Response,
   ): Promise<void> {
-    const text = str(bodyOf(req).draft);
-    const again = async (status: number, err: DraftError) =>
-      this.renderEdition(req, res, status, {
-        edition: await this.editions.get(id),
-        draftError: { err, text },
-      });
-    if (text.trim() === '') return again(400, { message: 'The draft text is empty.' });
-    let content: EditionContent;
-    try {
-      content = parseDraft(text);
-    } catch (err) {
-      const parse = draftErrorOf(err);
-      if (parse) return again(400, parse);
-      return again(400, { message: `The draft cannot be read: ${(err as Error).message}` });
-    }
-    try {
-      await this.editions.update(id, content);
-    } catch (err) {
-      if (err instanceof HttpException && err.getStatus() < 500 && err.getStatus() !== 404) {
-        return again(err.getStatus(), { message: messageOf(err) });
-      }
-      throw err;
-    }
-    res.redirect(303, `/admin/editions/${id}?notice=draft-saved`);
+    const body = req.body as Record<string, unknown> | undefined;
+    const typed = typeof body?.draft === 'string' ? body.draft : '';
+    await submitForm(
+      res,
+      async () => {
+        const text = (await readForm(DraftTextForm, body)).draft ?? '';
+        if (text.trim() === '') throw new BadRequestException('The draft text is empty.');
+        await this.editions.update(id, parseDraftText(text));
+        return `/admin/editions/${id}?notice=draft-saved`;
+      },
+      (refusal) => this.editionPage(req, id, { draftError: { err: draftErrorOf(refusal), text: typed } }),
+    );
   }
 
   @Get(':id/preview.html')
-  async previewHtml(@Param('id', ParseIntPipe) id: number, @Res() res: Response): Promise<void> {
+  async previewHtml(@Param('id', ParseIdPipe) id: number, @Res() res: Response): Promise<void> {
     const { html } = await this.editions.preview(id);
-    res
-      .status(200)
-      .type('html')
-      .setHeader('Content-Security-Policy', PREVIEW_CSP)
-      .setHeader('X-Frame-Options', 'SAMEORIGIN')
-      .setHeader('Cache-Control', 'no-store');
-    res.send(html);
+    sendPage(res, 200, {
+      layout: 'document',
+      html,
+      headers: { 'Content-Security-Policy': PREVIEW_CSP, 'X-Frame-Options': 'SAMEORIGIN' },
+    });
   }
 
   @Get(':id/check')
   async checkPage(
-    @Param('id', ParseIntPipe) id: number,
+    @Param('id', ParseIdPipe) id: number,
     @Req() req: Request,
     @Res() res: Response,
   ): Promise<void> {
     const [edition, check] = await Promise.all([this.editions.get(id), this.preSend.check(id)]);
-    sendHtml(
+    const body = checkBody(edition, check);
+    sendPage(
       res,
       200,
-      consolePage(req, `Pre-send check · ${edition.subject}`, checkBody(edition, check), {
-        section: 'editions',
-      }),
+      consolePage(req, `Pre-send check · ${edition.subject}`, body, { section: 'editions' }),
     );
   }
 
   @Post(':id/test')
   @Roles('admin', 'editor')
   async sendTest(
-    @Param('id', ParseIntPipe) id: number,
+    @Param('id', ParseIdPipe) id: number,
     @Req() req: Request,
     @Res() res: Response,
   ): Promise<void> {
-    const raw = str(bodyOf(req).to);
-    const to = raw
-      .split(/[\s,;]+/)
-      .map((s) => s.trim())
-      .filter(Boolean);
-    let error: string | undefined;
-    if (to.length === 0) error = 'Enter at least one address.';
-    else if (to.length > 10) error = `At most 10 addresses (you entered ${to.length}).`;
-    else {
-      const invalid = await validate(plainToInstance(TestSendDto, { to }));
-      if (invalid.length) {
-        // The API's own address check (a backtracking regex here took seconds on one long "address").
-        const bad = to.filter((a) => !isAddress(a));
-        error = bad.length
-          ? `Not a valid email address: ${bad.join(', ')}`
-          : `Invalid addresses: ${flatten(invalid).join('; ')}`;
-      }
-    }
-    const edition = await this.editions.get(id); // 404 now rather than a silently dropped job
-    if (error) {
-      return this.renderEdition(req, res, 400, { edition, testTo: raw, testError: error });
-    }
-    try {
-      await this.testSends.take(req.principal, to.length);
-    } catch (err) {
-      if (!(err instanceof TestSendLimitError)) throw err;
-      res.setHeader('Retry-After', String(err.retryAfter));
-      return this.renderEdition(req, res, 429, { edition, testTo: raw, testError: err.message });
-    }
-    await this.jobs.add(JobName.SendTest, { editionId: id, to });
-    res.redirect(303, `/admin/editions/${id}?notice=test-queued#test-send`);
+    const body = req.body as Record<string, unknown> | undefined;
+    const typed = typeof body?.to === 'string' ? body.to : '';
+    await submitForm(
+      res,
+      async () => {
+        const to = await testRecipients(await readForm(TestSendForm, body));
+        await this.editions.get(id); // 404 now rather than a silently dropped job
+        await this.testSends.take(req.principal, to.length);
+        await this.jobs.add(JobName.SendTest, { editionId: id, to });
+        return `/admin/editions/${id}?notice=test-queued#test-send`;
+      },
+      (refusal) => this.editionPage(req, id, { testTo: typed, testError: messageText(refusal) }),
+    );
   }
 
   // ---- Send / schedule ------------------------------------------------------------------------------
 
   @Get(':id/send')
   @Roles('admin', 'editor')
-  async sendPage(
-    @Param('id', ParseIntPipe) id: number,
+  async sendForm(
+    @Param('id', ParseIdPipe) id: number,
     @Req() req: Request,
     @Res() res: Response,
   ): Promise<void> {
-    await this.renderSend(req, res, 200, { edition: await this.editions.get(id) });
+    sendPage(res, 200, await this.sendPage(req, id, {}));
   }
 
   @Post(':id/send')
   @Roles('admin', 'editor')
-  async send(
-    @Param('id', ParseIntPipe) id: number,
-    @Req() req: Request,
-    @Res() res: Response,
-  ): Promise<void> {
-    const body = bodyOf(req);
-    const edition = await this.editions.get(id);
-    const scheduledInput = str(body.scheduledAt).trim();
-    const again = (status: number, extra: Partial<SendPageData>) =>
-      this.renderSend(req, res, status, { edition, scheduledAt: scheduledInput, ...extra });
-
-    const expectedRaw = str(body.expectedRecipients);
-    if (!/^\d{1,9}$/.test(expectedRaw)) {
-      return again(400, { error: 'The confirmation is missing the recipient count: confirm again below.' });
-    }
-    const mode = str(body.mode) || (scheduledInput ? 'schedule' : 'now');
-    if (mode !== 'now' && mode !== 'schedule')
-      return again(400, { error: 'Choose “send now” or “schedule”.' });
-    if (mode === 'now' && scheduledInput) {
-      // Enter in the date field submits with the first button ("now"): never send at once by accident.
-      return again(400, {
-        error: 'You entered a date and time: press “Schedule” to send then, or clear the date to send now.',
-      });
-    }
-    let scheduledAt: string | undefined;
-    if (mode === 'schedule') {
-      const m = DATETIME_LOCAL_RE.exec(scheduledInput);
-      const iso = m ? `${m[1]}T${m[2]}${m[3] ?? ':00'}Z` : '';
-      if (!m || Number.isNaN(Date.parse(iso))) {
-        return again(400, { error: 'Enter the date and time to send at (UTC), e.g. 2025-05-01 09:00.' });
-      }
-      scheduledAt = iso;
-    }
-    // The editor confirmed a number; if the audience moved since, they confirm the new one.
-    const expected = Number(expectedRaw);
-    const count = await this.preSend.confirmedRecipients();
-    if (count !== expected) return again(409, { staleCount: expected });
-    if (mode === 'now' && count === 0) {
-      return again(422, {
-        error:
-          'Nobody is confirmed yet: sending now would use up this edition on no one. Schedule it for later instead.',
-      });
-    }
-
-    try {
-      const campaign = await this.campaigns.create(id, scheduledAt);
-      res.redirect(303, `/admin/campaigns/${campaign.id}`);
-    } catch (err) {
-      if (err instanceof HttpException && err.getStatus() < 500 && err.getStatus() !== 404) {
-        return again(err.getStatus(), { error: messageOf(err) });
-      }
-      throw err;
-    }
+  async send(@Param('id', ParseIdPipe) id: number, @Req() req: Request, @Res() res: Response): Promise<void> {
+    const body = req.body as Record<string, unknown> | undefined;
+    const typed = typeof body?.scheduledAt === 'string' ? body.scheduledAt.trim() : '';
+    await this.editions.get(id); // 404 before anything else
+    await submitForm(
+      res,
+      async () => {
+        const form = await readForm(SendForm, body);
+        const scheduledAt = sendTime(form);
+        // The editor confirmed a number; if the audience moved since, they confirm the new one.
+        const expected = Number(form.expectedRecipients);
+        const count = await this.preSend.confirmedRecipients();
+        if (count !== expected) {
+          throw new ConflictException({ message: 'The number of recipients changed', staleCount: expected });
+        }
+        if (scheduledAt === undefined && count === 0) {
+          throw new UnprocessableEntityException(
+            'Nobody is confirmed yet: sending now would use up this edition on no one. Schedule it for later instead.',
+          );
+        }
+        const campaign = await this.campaigns.create(id, scheduledAt);
+        return `/admin/campaigns/${campaign.id}`;
+      },
+      (refusal) => {
+        const stale = refusal.details.staleCount;
+        return this.sendPage(req, id, {
+          scheduledAt: typed,
+          ...(typeof stale === 'number' ? { staleCount: stale } : { error: messageText(refusal) }),
+        });
+      },
+    );
   }
 
-  // ---- Rendering helpers ----------------------------------------------------------------------------
+  // ---- The pages ------------------------------------------------------------------------------------
 
-  private async renderEdition(
+  private importPage(req: Request, values: { draft: string; format: string }, err?: DraftError): ConsolePage {
+    return consolePage(req, 'Import a draft', importBody(req, values, err), {
+      section: 'editions',
+      scripts: ['editions.js'],
+    });
+  }
+
+  /** The edition with its preview, pre-send check and forms (`d`: what a refused form shows again). */
+  private async editionPage(
     req: Request,
-    res: Response,
-    status: number,
-    d: Omit<EditionPageData, 'preview' | 'check' | 'draftText'> & { edition: EditionView },
-    flash?: string,
-  ): Promise<void> {
-    const [preview, check] = await Promise.all([
-      this.editions.preview(d.edition.id),
-      this.preSend.check(d.edition.id),
+    id: number,
+    d: Omit<EditionPageData, 'edition' | 'preview' | 'check' | 'draftText'>,
+    notice?: string,
+  ): Promise<ConsolePage> {
+    const [edition, preview, check] = await Promise.all([
+      this.editions.get(id),
+      this.editions.preview(id),
+      this.preSend.check(id),
     ]);
     let draftText: string | null = null;
     let draftTextProblem: string | undefined;
     try {
-      draftText = formatDraft(d.edition.content);
+      draftText = formatDraft(edition.content);
     } catch (err) {
       draftTextProblem = `${(err as Error).message}. Fix the fields above first.`;
     }
-    sendHtml(
-      res,
-      status,
-      consolePage(
-        req,
-        d.edition.subject,
-        editionBody(req, { ...d, preview, check, draftText, draftTextProblem }),
-        { section: 'editions', notice: flash },
-      ),
-    );
+    const body = editionBody(req, { ...d, edition, preview, check, draftText, draftTextProblem });
+    return consolePage(req, edition.subject, body, { section: 'editions', notice });
   }
 
-  private async renderSend(
+  private async sendPage(
     req: Request,
-    res: Response,
-    status: number,
-    d: Omit<SendPageData, 'check'>,
-  ): Promise<void> {
-    const check = await this.preSend.check(d.edition.id);
-    sendHtml(
-      res,
-      status,
-      consolePage(req, `Send · ${d.edition.subject}`, sendBody(req, { ...d, check }), {
-        section: 'editions',
-      }),
-    );
+    id: number,
+    d: Omit<SendPageData, 'edition' | 'check'>,
+  ): Promise<ConsolePage> {
+    const [edition, check] = await Promise.all([this.editions.get(id), this.preSend.check(id)]);
+    return consolePage(req, `Send · ${edition.subject}`, sendBody(req, { ...d, edition, check }), {
+      section: 'editions',
+    });
   }
 }

@@ -4,93 +4,8 @@ import { issueLabel, type RenderedEmail } from '@app/email';
 import type { Request } from 'express';
 import { csrfField, csrfToken } from '../../auth/csrf';
 import { escapeHtml, html, raw, type SafeHtml } from '../../pages/html';
-import { canRole, formatTime, dataTable } from '../console.layout';
-
-/** Small page-specific styles (the CSP allows inline styles, not scripts). */
-export const EDITIONS_STYLE = html`<style>
-  .previews {
-    display: flex;
-    flex-wrap: wrap;
-    gap: 1rem;
-    align-items: flex-start;
-  }
-  .previews figure {
-    margin: 0;
-  }
-  .previews figcaption {
-    font-weight: 600;
-    margin-bottom: 0.3rem;
-  }
-  iframe.preview {
-    border: 1px solid var(--border);
-    border-radius: 6px;
-    background: #fff;
-    height: 44rem;
-  }
-  #preview-desktop {
-    width: 600px;
-    max-width: 100%;
-  }
-  #preview-phone {
-    width: 375px;
-  }
-  .preview-text {
-    flex: 1 1 14rem;
-    min-width: 14rem;
-  }
-  pre#preview-text {
-    max-height: 44rem;
-    overflow: auto;
-    background: var(--card);
-    border: 1px solid var(--border);
-    border-radius: 6px;
-    padding: 0.75rem;
-    margin: 0;
-    font-size: 0.85rem;
-  }
-  ol.listing {
-    font-family: ui-monospace, Menlo, Consolas, monospace;
-    font-size: 0.85rem;
-    background: var(--card);
-    border: 1px solid var(--border);
-    border-radius: 6px;
-    padding: 0.5rem 0.5rem 0.5rem 3.5rem;
-    margin: 0.5rem 0 1rem;
-  }
-  ol.listing li {
-    white-space: pre-wrap;
-    word-break: break-word;
-  }
-  ol.listing li.bad {
-    outline: 2px solid var(--bad);
-    font-weight: 600;
-  }
-  ul.checks {
-    list-style: none;
-    padding: 0;
-    margin: 0;
-  }
-  ul.checks li {
-    padding: 0.4rem 0;
-    border-bottom: 1px solid var(--border);
-  }
-  .field-error {
-    color: var(--bad);
-    font-weight: 600;
-    margin: 0.2rem 0;
-  }
-</style>`;
-
-const STATUS_CLASS: Record<string, string> = {
-  draft: 'status-warn',
-  scheduled: 'status-warn',
-  sending: 'status-warn',
-  sent: 'status-ok',
-};
-
-export function statusBadge(status: string): SafeHtml {
-  return html`<span class="badge ${STATUS_CLASS[status] ?? ''}">${status}</span>`;
-}
+import { canRole, dataTable, formatTime, statusBadge } from '../console.layout';
+import { EDITABLE_FIELDS } from './edition.forms';
 
 export function editionsListBody(req: Request, editions: EditionSummary[]): SafeHtml {
   const writer = canRole(req, 'admin', 'editor');
@@ -117,7 +32,7 @@ export function editionsListBody(req: Request, editions: EditionSummary[]): Safe
                 html`<tr data-edition-id="${e.id}">
                   <td><a href="/admin/editions/${e.id}">${issueLabel(e.slug)}</a></td>
                   <td>${e.subject}</td>
-                  <td>${statusBadge(e.status)}</td>
+                  <td>${statusBadge('edition', e.status)}</td>
                   <td>${formatTime(e.updatedAt)}</td>
                   <td>${formatTime(e.sentAt)}</td>
                 </tr>`,
@@ -174,8 +89,7 @@ export function importBody(
   err?: DraftError,
 ): SafeHtml {
   const action = `/admin/editions/import?_csrf=${encodeURIComponent(csrfToken(req))}`;
-  return html`${EDITIONS_STYLE}
-    <h1>Import a draft</h1>
+  return html`<h1>Import a draft</h1>
     <p>
       Paste the month's draft in the editors' plain-text format (see docs/draft-format.md), or choose the
       file. Importing replaces that month's draft; a scheduled or sent edition is never overwritten.
@@ -259,7 +173,12 @@ export interface EditionPageData {
   testError?: string;
 }
 
-const FIELDS: { name: string; label: string; hint?: string; multiline?: boolean }[] = [
+const FIELDS: {
+  name: (typeof EDITABLE_FIELDS)[number];
+  label: string;
+  hint?: string;
+  multiline?: boolean;
+}[] = [
   { name: 'subject', label: 'Subject' },
   { name: 'description', label: 'Description (the standing paragraph under the title)', multiline: true },
   { name: 'highlightsTitle', label: 'Highlights heading', hint: 'e.g. “April 2025 Highlights”' },
@@ -279,8 +198,6 @@ export function fieldValuesOf(e: EditionView): Record<string, string> {
     mastheadTitle: c.mastheadTitle,
   };
 }
-
-export const EDITABLE_FIELDS = FIELDS.map((f) => f.name);
 
 function previewBlock(id: number, preview: RenderedEmail): SafeHtml {
   return html`<section aria-labelledby="preview-title">
@@ -326,11 +243,10 @@ export function editionBody(req: Request, d: EditionPageData): SafeHtml {
   const editable = writer && e.status === EditionStatus.Draft;
   const values = d.fieldValues ?? fieldValuesOf(e);
   const campaign = d.check.campaign;
-  return html`${EDITIONS_STYLE}
-    <p class="small"><a href="/admin/editions">← Editions</a></p>
+  return html`<p class="small"><a href="/admin/editions">← Editions</a></p>
     <h1>${e.subject}</h1>
     <p>
-      ${statusBadge(e.status)} <span>${issueLabel(e.slug)}</span> ·
+      ${statusBadge('edition', e.status)} <span>${issueLabel(e.slug)}</span> ·
       <span class="muted">updated ${formatTime(e.updatedAt)}</span>
       ${e.sentAt ? html` · <span class="muted">sent ${formatTime(e.sentAt)}</span>` : ''}
     </p>
@@ -410,7 +326,7 @@ function editForms(
           (f) =>
             html`<label for="field-${f.name}">${f.label}</label> ${
                 f.multiline
-                  ? html`<textarea id="field-${f.name}" name="${f.name}" rows="4" style="min-height:6rem">
+                  ? html`<textarea id="field-${f.name}" name="${f.name}" rows="4" class="short">
 ${values[f.name] ?? ''}</textarea>`
                   : html`<input
                       type="text"
@@ -466,8 +382,7 @@ export function sendBody(req: Request, d: SendPageData): SafeHtml {
   const who = `${n} subscriber${n === 1 ? '' : 's'}`;
   const campaign = d.check.campaign;
   const blocked = e.status !== EditionStatus.Draft || campaign !== null;
-  return html`${EDITIONS_STYLE}
-    <p class="small"><a href="/admin/editions/${e.id}">← ${e.subject}</a></p>
+  return html`<p class="small"><a href="/admin/editions/${e.id}">← ${e.subject}</a></p>
     <h1>Send “${e.subject}”</h1>
     ${
       d.staleCount !== undefined
@@ -536,8 +451,7 @@ export function sendBody(req: Request, d: SendPageData): SafeHtml {
 
 /** The console page for a check alone. */
 export function checkBody(e: EditionView, check: PreSendCheck): SafeHtml {
-  return html`${EDITIONS_STYLE}
-    <p class="small"><a href="/admin/editions/${e.id}">← ${e.subject}</a></p>
+  return html`<p class="small"><a href="/admin/editions/${e.id}">← ${e.subject}</a></p>
     ${checkSection(check, 'h1')}
     <p class="small muted">
       HTML: ${check.htmlBytes ?? '—'} bytes; whole message: ${check.messageBytes ?? '—'} bytes (one reader's

@@ -1,3 +1,4 @@
+import { InvalidInputError } from '@app/core';
 import busboy from 'busboy';
 import type { Request } from 'express';
 import { PassThrough, type Readable } from 'node:stream';
@@ -17,12 +18,7 @@ const CSV_TYPES = new Set([
 ]);
 
 /** The upload cannot be used: the page answers 400 with this message. */
-export class UploadRejectedError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UploadRejectedError';
-  }
-}
+export class UploadRejectedError extends InvalidInputError {}
 
 export class UploadTooLargeError extends UploadRejectedError {
   constructor() {

@@ -1,77 +1,35 @@
-import {
-  CsvImportError,
-  type ImportOptions,
-  SubscriberAdminService,
-  SubscriberImportService,
-  SubscriberNotFoundError,
-  SubscriptionInputError,
-} from '@app/core';
-import { SubscriberStatus } from '@app/database';
-import { Controller, Get, Param, Post, Req, Res, UseGuards } from '@nestjs/common';
-import { ApiExcludeController } from '@nestjs/swagger';
+import { CsvImportError, SubscriberAdminService, SubscriberImportService } from '@app/core';
+import { Get, Param, Post, Query, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { AdminAuthGuard } from '../../auth/admin-auth.guard';
 import { Roles } from '../../auth/roles.decorator';
+import { sendSubscribersCsv } from '../../common/csv-download';
+import { messageText } from '../../common/error-answer';
+import { ParseIdPipe } from '../../common/parse-id.pipe';
+import { sendPage } from '../../pages/send-page';
 import { evidence } from '../../subscriptions/request-evidence';
+import { ConsoleController } from '../console-controller.decorator';
+import { NoticeQuery, noticeFrom, readForm, submitForm } from '../console-forms';
+import type { ConsolePage } from '../console.layout';
+import { UploadInterruptedError, UploadTooLargeError, withCsvUpload } from './csv-upload';
 import {
-  UploadInterruptedError,
-  UploadRejectedError,
-  UploadTooLargeError,
-  withCsvUpload,
-} from './csv-upload';
+  EraseForm,
+  ImportOptionsForm,
+  NameForm,
+  StatusForm,
+  SubscriberFilterQuery,
+  SubscriberListQuery,
+} from './subscriber.forms';
 import {
   detailPage,
   type DetailFormState,
   importFormPage,
   importReportPage,
   listPage,
-  notFoundPage,
-  STATUSES,
   SUBSCRIBER_NOTICES,
 } from './subscribers.pages';
-import { sendSubscribersCsv } from '../../common/csv-download';
 
-const MAX_INT4 = 2147483647;
 /** SubscriberAdminService.get returns at most this many events. */
 const HISTORY_CAP = 100;
-
-/** Input the page refuses with 400 and this message. */
-class BadInput extends Error {}
-
-function sendPage(res: Response, status: number, body: string): void {
-  res.status(status).type('html').setHeader('Cache-Control', 'no-store');
-  res.send(body);
-}
-
-/** A single string query/body value ('' when absent); arrays, objects and overlong values are refused. */
-function field(source: unknown, name: string, max: number, label = name): string {
-  const v = source && typeof source === 'object' ? (source as Record<string, unknown>)[name] : undefined;
-  if (v === undefined) return '';
-  if (typeof v !== 'string') throw new BadInput(`${label} must be given once, as text`);
-  if (v.length > max) throw new BadInput(`${label} must be at most ${max} characters`);
-  // PostgreSQL cannot store NUL, and none of these fields has a use for control characters
-  if (/\p{Cc}/u.test(v)) throw new BadInput(`${label} must not contain control characters`);
-  return v;
-}
-
-function parseId(raw: string): number | undefined {
-  if (!/^[1-9]\d{0,9}$/.test(raw)) return undefined;
-  const id = Number(raw);
-  return id <= MAX_INT4 ? id : undefined;
-}
-
-function parseStatus(raw: string, allowEmpty: boolean): SubscriberStatus | '' {
-  if (raw === '' && allowEmpty) return '';
-  if (!(STATUSES as string[]).includes(raw)) {
-    throw new BadInput(`status must be one of: ${STATUSES.join(', ')}`);
-  }
-  return raw as SubscriberStatus;
-}
-
-function notice(req: Request, table: Record<string, string>): string | undefined {
-  const code = req.query.notice;
-  return typeof code === 'string' && Object.hasOwn(table, code) ? table[code] : undefined;
-}
 
 /** The uploaded file's name as consent evidence: one printable line, short. */
 function importSource(filename: string): string {
@@ -82,25 +40,12 @@ function importSource(filename: string): string {
   return clean ? `import:${clean}` : 'import';
 }
 
-/** The import form's option checkboxes, the same choices as the API's ?consent= and ?sendOptIn=. */
-function importOptions(fields: Record<string, string>): Omit<ImportOptions, 'evidence'> {
-  const consent = fields.consent;
-  const sendOptIn = fields.sendOptIn;
-  if (consent !== undefined && consent !== 'confirmed')
-    throw new UploadRejectedError('consent must be "confirmed" or absent');
-  if (sendOptIn !== undefined && sendOptIn !== 'true')
-    throw new UploadRejectedError('sendOptIn must be "true" or absent');
-  return { consent: consent === 'confirmed' ? 'confirmed' : 'pending', sendOptIn: sendOptIn === 'true' };
-}
-
 /**
  * Console pages for subscribers: search and filter, one subscriber with consent evidence and history,
  * status and name changes, erasure, CSV import with the per-line report, CSV export. Reads are open to every
  * console role; changes to admins and editors (the guard's default policy for POST).
  */
-@ApiExcludeController()
-@Controller('admin/subscribers')
-@UseGuards(AdminAuthGuard)
+@ConsoleController('admin/subscribers')
 export class SubscribersConsoleController {
   constructor(
     private readonly admin: SubscriberAdminService,
@@ -108,48 +53,26 @@ export class SubscribersConsoleController {
   ) {}
 
   @Get()
-  async list(@Req() req: Request, @Res() res: Response): Promise<void> {
-    let q = '';
-    let status: SubscriberStatus | '' = '';
-    try {
-      q = field(req.query, 'q', 254, 'search').trim();
-      status = parseStatus(field(req.query, 'status', 32), true);
-      const cursor = field(req.query, 'cursor', 100) || undefined;
-      const page = await this.admin.list({ search: q || undefined, status: status || undefined, cursor });
-      sendPage(
-        res,
-        200,
-        listPage(
-          req,
-          { ...page, q, status, paged: cursor !== undefined },
-          { notice: notice(req, SUBSCRIBER_NOTICES) },
-        ),
-      );
-    } catch (err) {
-      if (!(err instanceof BadInput || err instanceof SubscriptionInputError)) throw err;
-      sendPage(
-        res,
-        400,
-        listPage(req, { items: [], nextCursor: null, q, status, paged: false }, { error: err.message }),
-      );
-    }
+  async list(@Req() req: Request, @Res() res: Response, @Query() query: SubscriberListQuery): Promise<void> {
+    const q = query.q?.trim() ?? '';
+    const status = query.status ?? '';
+    const page = await this.admin.list({
+      search: q || undefined,
+      status: status || undefined,
+      cursor: query.cursor,
+    });
+    const view = { ...page, q, status, paged: query.cursor !== undefined };
+    sendPage(res, 200, listPage(req, view, { notice: noticeFrom(SUBSCRIBER_NOTICES, query.notice) }));
   }
 
   // Fixed paths are declared before ':id' so they are not taken for an id.
 
   @Get('export.csv')
-  async export(@Req() req: Request, @Res() res: Response): Promise<void> {
-    let filter: { search?: string; status?: SubscriberStatus };
-    try {
-      const search = field(req.query, 'q', 254, 'search').trim();
-      const status = parseStatus(field(req.query, 'status', 32), true);
-      filter = { search: search || undefined, status: status || undefined };
-    } catch (err) {
-      if (!(err instanceof BadInput)) throw err;
-      res.status(400).type('text/plain').send(err.message);
-      return;
-    }
-    await sendSubscribersCsv(res, this.admin.exportCsv(filter));
+  async export(@Res() res: Response, @Query() q: SubscriberFilterQuery): Promise<void> {
+    await sendSubscribersCsv(
+      res,
+      this.admin.exportCsv({ search: q.q?.trim() || undefined, status: q.status || undefined }),
+    );
   }
 
   @Get('import')
@@ -163,130 +86,122 @@ export class SubscribersConsoleController {
   async import(@Req() req: Request, @Res() res: Response): Promise<void> {
     let filename = '';
     const fields: Record<string, string> = {};
-    try {
-      const report = await withCsvUpload(
-        req,
-        'csv',
-        (upload) => {
-          filename = upload.filename;
-          return this.importer.importCsv(upload.stream, {
-            ...importOptions(upload.fields),
-            evidence: evidence(req, importSource(upload.filename)),
-          });
-        },
-        fields,
-      );
-      sendPage(res, 200, importReportPage(req, report, filename));
-    } catch (err) {
-      if (err instanceof CsvImportError) {
-        sendPage(res, 400, importReportPage(req, err.report, filename, err.message));
-        return;
-      }
-      if (err instanceof UploadRejectedError || err instanceof SubscriptionInputError) {
+    await submitForm(
+      res,
+      async () => {
+        const report = await withCsvUpload(
+          req,
+          'csv',
+          async (upload) => {
+            filename = upload.filename;
+            const options = await readForm(ImportOptionsForm, upload.fields);
+            return this.importer.importCsv(upload.stream, {
+              consent: options.consent ?? 'pending',
+              sendOptIn: options.sendOptIn === 'true',
+              evidence: evidence(req, importSource(upload.filename)),
+            });
+          },
+          fields,
+        );
+        return { status: 200, page: importReportPage(req, report, filename) };
+      },
+      (refusal, err) => {
+        if (err instanceof CsvImportError) return importReportPage(req, err.report, filename, err.message);
         // a file cut short may have had rows imported before the cut: say so
         const partial =
           filename && (err instanceof UploadTooLargeError || err instanceof UploadInterruptedError)
             ? ' Rows before that point may have been imported; importing the whole file again leaves them unchanged.'
             : '';
-        sendPage(
-          res,
-          400,
-          importFormPage(req, {
-            error: err.message + partial,
-            consent: fields.consent === 'confirmed',
-            sendOptIn: fields.sendOptIn === 'true',
-          }),
-        );
-        return;
-      }
-      throw err;
-    }
+        return importFormPage(req, {
+          error: messageText(refusal) + partial,
+          consent: fields.consent === 'confirmed',
+          sendOptIn: fields.sendOptIn === 'true',
+        });
+      },
+    );
   }
 
   @Get(':id')
-  async view(@Param('id') rawId: string, @Req() req: Request, @Res() res: Response): Promise<void> {
-    await this.renderDetail(req, res, rawId, 200, { notice: notice(req, SUBSCRIBER_NOTICES) });
+  async view(
+    @Param('id', ParseIdPipe) id: number,
+    @Req() req: Request,
+    @Res() res: Response,
+    @Query() q: NoticeQuery,
+  ): Promise<void> {
+    sendPage(res, 200, await this.detail(req, id, { notice: noticeFrom(SUBSCRIBER_NOTICES, q.notice) }));
   }
 
   @Post(':id/status')
-  async changeStatus(@Param('id') rawId: string, @Req() req: Request, @Res() res: Response): Promise<void> {
-    await this.change(req, res, rawId, 'status', async (id) => {
-      const status = parseStatus(field(req.body, 'status', 32), false) as SubscriberStatus;
+  async changeStatus(
+    @Param('id', ParseIdPipe) id: number,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
+    await this.change(req, res, id, 'status', async () => {
+      const { status } = await readForm(StatusForm, req.body);
       await this.admin.patch(id, { status }, evidence(req, 'admin'));
       return 'status-changed';
     });
   }
 
   @Post(':id/name')
-  async changeName(@Param('id') rawId: string, @Req() req: Request, @Res() res: Response): Promise<void> {
-    await this.change(req, res, rawId, 'name', async (id) => {
-      const name = field(req.body, 'name', 1000);
+  async changeName(
+    @Param('id', ParseIdPipe) id: number,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
+    await this.change(req, res, id, 'name', async () => {
+      const name = (await readForm(NameForm, req.body)).name ?? '';
       await this.admin.patch(id, { name: name.trim() === '' ? null : name }, evidence(req, 'admin'));
       return 'name-changed';
     });
   }
 
   @Post(':id/erase')
-  async erase(@Param('id') rawId: string, @Req() req: Request, @Res() res: Response): Promise<void> {
-    await this.change(req, res, rawId, 'erase', async (id) => {
-      if (field(req.body, 'confirm', 10) !== 'yes') {
-        throw new BadInput('Tick the box to confirm the erasure: it cannot be undone.');
-      }
+  async erase(
+    @Param('id', ParseIdPipe) id: number,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
+    await this.change(req, res, id, 'erase', async () => {
+      await readForm(EraseForm, req.body);
       await this.admin.erase(id, { source: 'admin' });
       return 'erased';
     });
   }
 
-  /** Runs one change; redirects to the page with a notice, or re-renders it with the error next to the form. */
+  /** Runs one change; shows the result (303) with a notice, or the page again with the error by its form. */
   private async change(
     req: Request,
     res: Response,
-    rawId: string,
+    id: number,
     form: NonNullable<DetailFormState['form']>,
-    run: (id: number) => Promise<string>,
+    run: () => Promise<string>,
   ): Promise<void> {
-    const id = parseId(rawId);
-    if (id === undefined) {
-      sendPage(res, 404, notFoundPage(req, `Subscriber ${rawId} not found`));
-      return;
-    }
-    try {
-      const code = await run(id);
-      res.redirect(
-        303,
-        code === 'erased' ? '/admin/subscribers?notice=erased' : `/admin/subscribers/${id}?notice=${code}`,
-      );
-    } catch (err) {
-      if (err instanceof SubscriberNotFoundError) {
-        sendPage(res, 404, notFoundPage(req, err.message));
-        return;
-      }
-      if (!(err instanceof BadInput || err instanceof SubscriptionInputError)) throw err;
-      const body = req.body as Record<string, unknown> | undefined;
-      const typed = form === 'name' ? body?.name : undefined;
-      await this.renderDetail(req, res, rawId, 400, {
-        form,
-        error: err.message,
-        name: typeof typed === 'string' ? typed.slice(0, 1000) : undefined,
-      });
-    }
+    await submitForm(
+      res,
+      async () => {
+        const code = await run();
+        return code === 'erased'
+          ? '/admin/subscribers?notice=erased'
+          : `/admin/subscribers/${id}?notice=${code}`;
+      },
+      (refusal) => {
+        const typed = form === 'name' ? (req.body as Record<string, unknown> | undefined)?.name : undefined;
+        return this.detail(req, id, {
+          form,
+          error: messageText(refusal),
+          name: typeof typed === 'string' ? typed.slice(0, 1000) : undefined,
+        });
+      },
+    );
   }
 
-  private async renderDetail(
+  private async detail(
     req: Request,
-    res: Response,
-    rawId: string,
-    status: number,
+    id: number,
     st: DetailFormState & { notice?: string },
-  ): Promise<void> {
-    const id = parseId(rawId);
-    try {
-      if (id === undefined) throw new SubscriberNotFoundError(rawId);
-      const data = await this.admin.get(id);
-      sendPage(res, status, detailPage(req, data, { ...st, historyCap: HISTORY_CAP }));
-    } catch (err) {
-      if (!(err instanceof SubscriberNotFoundError)) throw err;
-      sendPage(res, 404, notFoundPage(req, err.message));
-    }
+  ): Promise<ConsolePage> {
+    return detailPage(req, await this.admin.get(id), { ...st, historyCap: HISTORY_CAP });
   }
 }

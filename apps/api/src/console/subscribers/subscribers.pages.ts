@@ -3,18 +3,19 @@ import { type Subscriber, type SubscriberEvent, SubscriberStatus } from '@app/da
 import type { Request } from 'express';
 import { csrfField, csrfToken } from '../../auth/csrf';
 import { html, raw, type SafeHtml } from '../../pages/html';
-import { canRole, consolePage, formatTime, dataTable } from '../console.layout';
+import {
+  canRole,
+  type ConsolePage,
+  consolePage,
+  dataTable,
+  fieldError,
+  fieldList,
+  formatTime,
+  statusBadge,
+} from '../console.layout';
 import { MAX_IMPORT_BYTES } from './csv-upload';
 
 export const STATUSES = Object.values(SubscriberStatus);
-
-const STATUS_CLASS: Record<SubscriberStatus, string> = {
-  [SubscriberStatus.Confirmed]: 'status-ok',
-  [SubscriberStatus.Pending]: 'status-warn',
-  [SubscriberStatus.Unsubscribed]: 'muted',
-  [SubscriberStatus.Bounced]: 'status-bad',
-  [SubscriberStatus.Complained]: 'status-bad',
-};
 
 /** Fixed texts for `?notice=`: the query string never puts free text on a page. */
 export const SUBSCRIBER_NOTICES: Record<string, string> = {
@@ -23,22 +24,6 @@ export const SUBSCRIBER_NOTICES: Record<string, string> = {
   'status-changed': 'Status changed.',
   'name-changed': 'Name saved.',
 };
-
-const PAGE_STYLE = raw(`<style>
-.check{display:flex;gap:.5rem;align-items:flex-start;margin:.8rem 0 .25rem}.check label{display:inline;margin:0;font-weight:400}
-.check input{margin-top:.3rem}dl.fields{display:grid;grid-template-columns:max-content 1fr;gap:.3rem 1rem;margin:0}
-dl.fields dt{font-weight:600;color:var(--muted)}dl.fields dd{margin:0;word-break:break-word}
-.filters button{margin:0}.hint{font-size:.88rem;color:var(--muted);margin:.2rem 0 0}.field-error{color:var(--bad);font-weight:600;margin:.25rem 0 0}
-</style>`);
-
-export function statusBadge(status: string): SafeHtml {
-  const cls = STATUS_CLASS[status as SubscriberStatus] ?? '';
-  return html`<span class="badge ${cls}">${status}</span>`;
-}
-
-function fieldError(id: string, message: string | undefined): SafeHtml | string {
-  return message ? html`<p class="field-error" id="${id}" role="alert">${message}</p>` : '';
-}
 
 // ---- list ----
 
@@ -70,11 +55,11 @@ export function exportHref(q: string, status: string): string {
 
 function filtersForm(q: string, status: string): SafeHtml {
   return html`<form method="get" action="/admin/subscribers" class="card filters" role="search">
-    <div style="flex:2 1 16rem">
+    <div class="wide">
       <label for="q">Search email or name</label>
       <input id="q" name="q" type="search" maxlength="254" value="${q}" />
     </div>
-    <div style="flex:1 1 10rem">
+    <div class="narrow">
       <label for="status">Status</label>
       <select id="status" name="status">
         <option value="" ${status === '' ? raw('selected') : ''}>any status</option>
@@ -87,20 +72,19 @@ function filtersForm(q: string, status: string): SafeHtml {
   </form>`;
 }
 
-export function listPage(req: Request, v: ListView, opts: { notice?: string; error?: string } = {}): string {
+export function listPage(req: Request, v: ListView, opts: { notice?: string } = {}): ConsolePage {
   const writer = canRole(req, 'admin', 'editor');
   const rows = v.items.map(
     (s) =>
       html`<tr>
         <td><a href="/admin/subscribers/${s.id}">${s.email ?? '(erased)'}</a></td>
         <td>${s.name ?? ''}</td>
-        <td>${statusBadge(s.status)}</td>
+        <td>${statusBadge('subscriber', s.status)}</td>
         <td>${formatTime(s.createdAt)}</td>
         <td>${formatTime(s.confirmedAt)}</td>
       </tr>`,
   );
-  const body = html`${PAGE_STYLE}
-    <h1>Subscribers</h1>
+  const body = html`<h1>Subscribers</h1>
     <p>
       ${writer ? html`<a class="button" href="/admin/subscribers/import">Import CSV</a>` : ''}
       <a class="button secondary" href="${exportHref(v.q, v.status)}" download
@@ -141,26 +125,26 @@ export interface DetailFormState {
 }
 
 function fields(s: Subscriber): SafeHtml {
-  const row = (label: string, value: unknown) =>
-    html`<dt>${label}</dt>
-      <dd>${value === null || value === undefined || value === '' ? '—' : value}</dd>`;
-  return html`<dl class="fields">
-    ${row('Email', s.email)} ${row('Name', s.name)} ${row('Status', statusBadge(s.status))}
-    ${row('Created', formatTime(s.createdAt))} ${row('Updated', formatTime(s.updatedAt))}
-    ${row('Confirmation sent', formatTime(s.confirmationSentAt))}
-    ${row('Confirmed', formatTime(s.confirmedAt))} ${row('Unsubscribed', formatTime(s.unsubscribedAt))}
-    ${row('Soft bounces', s.softBounceCount)}
-  </dl>`;
+  return fieldList([
+    ['Email', s.email],
+    ['Name', s.name],
+    ['Status', statusBadge('subscriber', s.status)],
+    ['Created', formatTime(s.createdAt)],
+    ['Updated', formatTime(s.updatedAt)],
+    ['Confirmation sent', formatTime(s.confirmationSentAt)],
+    ['Confirmed', formatTime(s.confirmedAt)],
+    ['Unsubscribed', formatTime(s.unsubscribedAt)],
+    ['Soft bounces', s.softBounceCount],
+  ]);
 }
 
 function consent(s: Subscriber): SafeHtml {
-  const row = (label: string, value: unknown) =>
-    html`<dt>${label}</dt>
-      <dd>${value === null || value === undefined || value === '' ? '—' : value}</dd>`;
-  return html`<dl class="fields">
-    ${row('Consent given', formatTime(s.consentAt))} ${row('Source', s.consentSource)}
-    ${row('IP address', s.consentIp)} ${row('User agent', s.consentUserAgent)}
-  </dl>`;
+  return fieldList([
+    ['Consent given', formatTime(s.consentAt)],
+    ['Source', s.consentSource],
+    ['IP address', s.consentIp],
+    ['User agent', s.consentUserAgent],
+  ]);
 }
 
 function history(events: SubscriberEvent[], capped: number): SafeHtml {
@@ -195,7 +179,7 @@ function writerForms(req: Request, s: Subscriber, st: DetailFormState): SafeHtml
   return html`<div class="grid">
     <form method="post" action="/admin/subscribers/${s.id}/status" class="card">
       ${csrfField(req)}
-      <h2 style="margin-top:0">Change status</h2>
+      <h2 class="flush">Change status</h2>
       <label for="new-status">New status</label>
       <select id="new-status" name="status" aria-describedby="status-hint">
         ${STATUSES.map(
@@ -211,7 +195,7 @@ function writerForms(req: Request, s: Subscriber, st: DetailFormState): SafeHtml
     </form>
     <form method="post" action="/admin/subscribers/${s.id}/name" class="card">
       ${csrfField(req)}
-      <h2 style="margin-top:0">Edit name</h2>
+      <h2 class="flush">Edit name</h2>
       <label for="name">Name</label>
       <input
         id="name"
@@ -227,7 +211,7 @@ function writerForms(req: Request, s: Subscriber, st: DetailFormState): SafeHtml
     </form>
     <form method="post" action="/admin/subscribers/${s.id}/erase" class="card">
       ${csrfField(req)}
-      <h2 style="margin-top:0">Erase</h2>
+      <h2 class="flush">Erase</h2>
       <p class="small">
         Removes the address, name and consent details for good (a right-to-erasure request). The address is
         kept only as a keyed hash, so an import can never add it back. This cannot be undone.
@@ -246,18 +230,17 @@ export function detailPage(
   req: Request,
   data: { subscriber: Subscriber; events: SubscriberEvent[] },
   st: DetailFormState & { notice?: string; historyCap: number },
-): string {
+): ConsolePage {
   const s = data.subscriber;
-  const body = html`${PAGE_STYLE}
-    <p class="small"><a href="/admin/subscribers">← All subscribers</a></p>
+  const body = html`<p class="small"><a href="/admin/subscribers">← All subscribers</a></p>
     <h1>${s.email ?? `Subscriber ${s.id}`}</h1>
     <div class="grid">
       <section class="card" aria-labelledby="fields-h">
-        <h2 id="fields-h" style="margin-top:0">Subscriber</h2>
+        <h2 id="fields-h" class="flush">Subscriber</h2>
         ${fields(s)}
       </section>
       <section class="card" aria-labelledby="consent-h">
-        <h2 id="consent-h" style="margin-top:0">Consent evidence</h2>
+        <h2 id="consent-h" class="flush">Consent evidence</h2>
         ${consent(s)}
       </section>
     </div>
@@ -270,17 +253,6 @@ export function detailPage(
   });
 }
 
-export function notFoundPage(req: Request, message: string): string {
-  return consolePage(
-    req,
-    'Not found',
-    html`<h1>Not found</h1>
-      <p>${message}</p>
-      <p><a href="/admin/subscribers">All subscribers</a></p>`,
-    { section: 'subscribers' },
-  );
-}
-
 // ---- CSV import ----
 
 export interface ImportFormState {
@@ -289,13 +261,12 @@ export interface ImportFormState {
   sendOptIn?: boolean;
 }
 
-export function importFormPage(req: Request, st: ImportFormState = {}): string {
+export function importFormPage(req: Request, st: ImportFormState = {}): ConsolePage {
   const action = `/admin/subscribers/import?_csrf=${encodeURIComponent(csrfToken(req))}`;
-  const body = html`${PAGE_STYLE}
-    <p class="small"><a href="/admin/subscribers">← All subscribers</a></p>
+  const body = html`<p class="small"><a href="/admin/subscribers">← All subscribers</a></p>
     <h1>Import subscribers from CSV</h1>
     <div class="card">
-      <h2 style="margin-top:0">The file</h2>
+      <h2 class="flush">The file</h2>
       <ul class="small">
         <li>
           UTF-8, comma-separated, with a header line naming the columns: <code>email</code> (required) and
@@ -348,7 +319,7 @@ export function importReportPage(
   report: ImportReport,
   filename: string,
   error?: string,
-): string {
+): ConsolePage {
   const count = (label: string, n: number, id: string) =>
     html`<tr>
       <th scope="row">${label}</th>
@@ -361,11 +332,10 @@ export function importReportPage(
         <td>${r.reason}</td>
       </tr>`,
   );
-  const body = html`${PAGE_STYLE}
-    <p class="small"><a href="/admin/subscribers">← All subscribers</a></p>
+  const body = html`<p class="small"><a href="/admin/subscribers">← All subscribers</a></p>
     <h1>${error ? 'Import stopped' : 'Import report'}</h1>
     <p>File: <strong>${filename}</strong></p>
-    <table id="import-counts" style="max-width:28rem">
+    <table id="import-counts" class="counts">
       <caption class="sr-only">
         Counts
       </caption>

@@ -1,10 +1,10 @@
 /**
- * Served as /admin/assets/editions.js. Progressive enhancement only (the forms work without it): a draft
- * file chosen for upload is shown in the text box, so the editor sees what will be imported and a parse
- * error's line number points at text on screen.
+ * Progressive enhancement of the draft import form (it works without this script): a draft file chosen for
+ * upload is shown in the text box, so the editor sees what will be imported and a parse error's line number
+ * points at text on screen.
  */
-export const EDITIONS_JS = `'use strict';
 (function () {
+  'use strict';
   var file = document.getElementById('draft-file');
   var text = document.getElementById('draft');
   if (!file || !text || typeof FileReader === 'undefined') return;
@@ -16,7 +16,7 @@ export const EDITIONS_JS = `'use strict';
     reader.onload = function () {
       if (typeof reader.result !== 'string') return;
       text.value = reader.result;
-      if (/\\.(md|markdown)$/i.test(f.name)) {
+      if (/\.(md|markdown)$/i.test(f.name)) {
         var format = document.getElementById('format');
         if (format) format.value = 'markdown';
       }
@@ -27,4 +27,3 @@ export const EDITIONS_JS = `'use strict';
     reader.readAsText(f);
   });
 })();
-`;
