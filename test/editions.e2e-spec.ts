@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { EditionService } from '@app/core';
+import { DraftParseError, EditionService, InvalidInputError } from '@app/core';
 import { waitUntil } from '@app/testing';
-import { BadRequestException } from '@nestjs/common';
 import { JOB_QUEUE, JobName, redisOptions } from '@app/queue';
 import { Queue } from 'bullmq';
 import request from 'supertest';
@@ -153,8 +152,63 @@ describe('editions (admin API, preview, test send, archive)', () => {
       .get(EditionService)
       .saveDraft({ ...crankCallApril2025, subject })
       .catch((e: unknown) => e);
-    expect(service).toBeInstanceOf(BadRequestException);
+    expect(service).toBeInstanceOf(InvalidInputError);
+    expect(service).toMatchObject({ message: 'subject must be at most 300 characters' });
     expect(await h.query('SELECT id, subject, updated_at FROM edition ORDER BY id')).toEqual(before);
+  });
+
+  // Issue 12: a draft naming another publication landed silently in the first one.
+  it('refuses a draft naming a publication that does not exist, with the subject line, and saves nothing', async () => {
+    expect((await importDraft(APRIL)).status).toBe(201);
+    const before = await h.query('SELECT id, publication_id, subject, updated_at FROM edition ORDER BY id');
+    // The whole April draft under another name (its masthead heading is the publication's name too).
+    const text = APRIL.replaceAll('CRANK Call', 'CRANK Weekly');
+    const subject = 'CRANK Weekly | April 2025';
+    const expected =
+      'the name of a publication of this service before the month, e.g. “CRANK Call | April 2025”';
+    for (const [body, type, line] of [
+      [text, 'text/plain', 1],
+      [`\n\n${text}`, 'text/plain', 3],
+      [`# ${subject}\n\n## April 2025 Highlights\n`, 'text/markdown', 1],
+    ] as const) {
+      const res = await importDraft(body, type);
+      expect(res.status).toBe(400);
+      expect(res.body).toEqual({
+        statusCode: 400,
+        message: `Line ${line}: expected ${expected}, found “${subject}”`,
+        line,
+        expected,
+        found: subject,
+      });
+    }
+    // The structured API and the service (for callers without a draft) refuse it too.
+    const structured = await request(h.baseUrl)
+      .post('/api/admin/editions')
+      .set('Authorization', auth())
+      .send({ ...crankCallApril2025, subject, publicationName: 'CRANK Weekly' });
+    expect(structured.status).toBe(400);
+    expect(structured.body.message).toBe(
+      'publicationName “CRANK Weekly” is not a publication here (this service sends “CRANK Call”)',
+    );
+    const [row] = await h.query<{ id: number }>(`SELECT id FROM edition WHERE slug = '2025-04'`);
+    const patched = await request(h.baseUrl)
+      .patch(`/api/admin/editions/${row!.id}`)
+      .set('Authorization', auth())
+      .send({ publicationName: 'CRANK Weekly' });
+    expect(patched.status).toBe(400);
+    const service = await h.app
+      .get(EditionService)
+      .importDraft(text)
+      .catch((e: unknown) => e);
+    expect(service).toBeInstanceOf(DraftParseError);
+    expect(await h.query('SELECT id, publication_id, subject, updated_at FROM edition ORDER BY id')).toEqual(
+      before,
+    );
+    // Another case of the same name is the same publication.
+    const lower = await importDraft(APRIL.replace('CRANK Call | April 2025', 'crank call | April 2025'));
+    expect(lower.status).toBe(201);
+    expect(lower.body.id).toBe(row!.id);
+    expect((await importDraft(APRIL)).status).toBe(201);
   });
 
   it('round-trips through the Markdown export and import', async () => {

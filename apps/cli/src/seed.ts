@@ -1,5 +1,7 @@
 import type { AppConfig } from '@app/config';
-import { CRANK_CALL_2025_04_DRAFT, parseDraft, upsertDraftEdition } from '@app/core/editions';
+import { CRANK_CALL_2025_04_DRAFT, EditionRepository, parseDraft } from '@app/core/editions';
+import { PublicationRepository, PublicationService } from '@app/core/publication';
+import { Database, EditionStatus } from '@app/database';
 import type { DataSource } from 'typeorm';
 
 export interface SeedContext {
@@ -20,16 +22,26 @@ export interface Seeder {
  */
 export const crankCallAprilSeeder: Seeder = {
   name: 'crank-call-2025-04 draft',
-  async run({ ds, log }) {
+  async run({ ds, config, log }) {
     const content = parseDraft(CRANK_CALL_2025_04_DRAFT);
-    const rows: { status: string }[] = await ds.query(`SELECT status FROM edition WHERE slug = $1`, [
-      content.slug,
-    ]);
-    if (rows.some((r) => r.status !== 'draft')) {
-      log(`edition ${content.slug} is ${rows[0]?.status ?? 'not a draft'}: left as it is`);
+    const db = new Database(ds);
+    const publication = await new PublicationService(new PublicationRepository(db), config).findByName(
+      content.publicationName,
+    );
+    if (!publication) {
+      log(`no publication is named “${content.publicationName}”: nothing seeded`);
       return;
     }
-    const id = await upsertDraftEdition(ds.manager, content);
+    const editions = new EditionRepository(db);
+    const existing = await editions.findByMonth(publication.id, content.slug);
+    const id =
+      existing && existing.status !== EditionStatus.Draft
+        ? undefined
+        : await editions.upsertDraft(publication.id, content);
+    if (id === undefined) {
+      log(`edition ${content.slug} is ${existing?.status ?? 'not a draft'}: left as it is`);
+      return;
+    }
     log(`edition ${content.slug} (“${content.subject}”) saved as draft #${id}`);
   },
 };

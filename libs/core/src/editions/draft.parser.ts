@@ -1,5 +1,6 @@
 import { issueLabel, MONTH_NAMES } from '@app/email';
 import type { AttributedItem, EditionContent, Highlight, LinkItem, MastheadEntry } from '@app/email';
+import { InvalidInputError } from '../common/domain.errors';
 
 /**
  * Parser for the plain-text draft format editors paste in (see docs/draft-format.md).
@@ -9,7 +10,8 @@ import type { AttributedItem, EditionContent, Highlight, LinkItem, MastheadEntry
  * what was expected there.
  */
 
-export class DraftParseError extends Error {
+/** A draft that cannot be read (400): the API answers `{ message, line, expected, found }`. */
+export class DraftParseError extends InvalidInputError {
   /** 1-based line number in the text as given (a BOM does not count as a line). */
   readonly line: number;
   /** What the parser expected on that line, in words an editor understands. */
@@ -20,8 +22,11 @@ export class DraftParseError extends Error {
   constructor(line: number, expected: string, found?: string) {
     const shown =
       found === undefined ? '' : `, found “${found.length > 80 ? `${found.slice(0, 77)}...` : found}”`;
-    super(`Line ${line}: expected ${expected}${shown}`);
-    this.name = 'DraftParseError';
+    super(`Line ${line}: expected ${expected}${shown}`, {
+      line,
+      expected,
+      ...(found !== undefined ? { found } : {}),
+    });
     this.line = line;
     this.expected = expected;
     if (found !== undefined) this.found = found;
@@ -63,7 +68,7 @@ export function trimEndWhile(text: string, drop: (ch: string) => boolean): strin
   return text.slice(0, end);
 }
 
-/** What may stand between the publication name and the month in a subject: "CRANK Call | April 2025". */
+/** What may stand between the publication name and the month in a subject: "Name | April 2025". */
 const SUBJECT_SEPARATORS = '|:–—-';
 
 /** `text` without trailing spaces and separators: what .replace(/[\s|:–—-]+$/u, '') did, in one pass. */
@@ -114,7 +119,7 @@ export const issueLabelFromSlug = issueLabel;
 /** The size of edition.subject (varchar): a longer subject is refused, not cut. */
 export const EDITION_SUBJECT_MAX_LENGTH = 300;
 
-/** Splits "CRANK Call | April 2025" into publication name and month slug; throws at `line` if impossible. */
+/** Splits "Name | April 2025" into publication name and month slug; throws at `line` if impossible. */
 export function parseSubject(subject: string, line: number): { publicationName: string; slug: string } {
   if (subject.length > EDITION_SUBJECT_MAX_LENGTH) {
     throw new DraftParseError(
@@ -127,7 +132,7 @@ export function parseSubject(subject: string, line: number): { publicationName: 
   if (!month) {
     throw new DraftParseError(
       line,
-      'a subject line with the issue month, e.g. “CRANK Call | April 2025”',
+      'a subject line with the issue month, e.g. “Publication Name | April 2025”',
       subject,
     );
   }
@@ -140,7 +145,7 @@ export function parseSubject(subject: string, line: number): { publicationName: 
   if (!publicationName) {
     throw new DraftParseError(
       line,
-      'the publication name before the month, e.g. “CRANK Call | April 2025”',
+      'the publication name before the month, e.g. “Publication Name | April 2025”',
       subject,
     );
   }
@@ -379,7 +384,7 @@ export function parseDraft(text: string): EditionContent {
   const lines = sourceLines(text);
   const subjectLine = lines[0];
   if (!subjectLine) {
-    throw new DraftParseError(1, 'a subject line with the issue month, e.g. “CRANK Call | April 2025”');
+    throw new DraftParseError(1, 'a subject line with the issue month, e.g. “Publication Name | April 2025”');
   }
   const subject = subjectLine.text;
   const { publicationName, slug } = parseSubject(subject, subjectLine.n);

@@ -1,20 +1,15 @@
 import { AppConfig } from '@app/config';
-import { Edition, EditionStatus } from '@app/database';
-import { type EditionContent, personalize, type RenderedEmail, renderEdition } from '@app/email';
+import { type EditionContent, issueLabel } from '@app/content';
+import { EditionStatus } from '@app/database';
+import { personalize, type RenderedEmail, renderEdition } from '@app/email';
 import { MAIL_TRANSPORT, MailSendError, type MailTransport } from '@app/mailer';
-import {
-  BadRequestException,
-  ConflictException,
-  Inject,
-  Injectable,
-  Logger,
-  NotFoundException,
-} from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { type DataSource, type EntityManager, QueryFailedError } from 'typeorm';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { ConflictError, InvalidInputError, NotFoundError } from '../common/domain.errors';
+import { type PublicationProfile, PublicationService } from '../publication/publication.service';
 import { SendRateLimiter } from '../send-rate/send-rate.limiter';
 import { PREFERENCES_PATH, UNSUBSCRIBE_PATH } from '../subscriptions/subscriber-links';
-import { DraftParseError, EDITION_SUBJECT_MAX_LENGTH, parseDraft } from './draft.parser';
+import { DraftParseError, EDITION_SUBJECT_MAX_LENGTH, parseDraft, sourceLines } from './draft.parser';
+import { type EditionRecord, EditionRepository } from './edition.repository';
 import { parseMarkdown, toMarkdown } from './edition.markdown';
 
 export const EDITION_SLUG_RE = /^\d{4}-(0[1-9]|1[0-2])$/;
@@ -40,7 +35,7 @@ export interface EditionView extends EditionSummary {
 
 export type DraftFormat = 'text' | 'markdown';
 
-function view(e: Edition): EditionView {
+function view(e: EditionRecord): EditionView {
   return {
     id: e.id,
     slug: e.slug,
@@ -53,7 +48,7 @@ function view(e: Edition): EditionView {
   };
 }
 
-function summary(e: Edition): EditionSummary {
+function summary(e: EditionRecord): EditionSummary {
   const { content: _c, ...rest } = view(e);
   return rest;
 }
@@ -61,7 +56,7 @@ function summary(e: Edition): EditionSummary {
 function assertHeaderSafe(field: string, value: string): void {
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(value)) {
-    throw new BadRequestException(`${field} must be a single line (no CR, LF or control characters)`);
+    throw new InvalidInputError(`${field} must be a single line (no CR, LF or control characters)`);
   }
 }
 
@@ -74,28 +69,29 @@ export class EditionService {
   private readonly logger = new Logger(EditionService.name);
 
   constructor(
-    @InjectDataSource() private readonly ds: DataSource,
+    private readonly editions: EditionRepository,
+    private readonly publications: PublicationService,
     private readonly config: AppConfig,
     @Inject(MAIL_TRANSPORT) private readonly transport: MailTransport,
     private readonly sendRate: SendRateLimiter,
   ) {}
 
-  /** Parses a draft (plain text or Markdown) and saves it as that month's draft. Nothing is saved on error. */
+  /**
+   * Parses a draft (plain text or Markdown) and saves it as that month's draft. Nothing is saved on error:
+   * a DraftParseError names the line, and so does a subject naming no publication of this service.
+   */
   async importDraft(text: string, format: DraftFormat = 'text'): Promise<EditionView> {
     let content: EditionContent;
     try {
       content = format === 'markdown' ? parseMarkdown(text) : parseDraft(text);
     } catch (err) {
-      if (err instanceof DraftParseError) {
-        throw new BadRequestException({
-          message: err.message,
-          line: err.line,
-          expected: err.expected,
-          ...(err.found !== undefined ? { found: err.found } : {}),
-        });
-      }
-      if (err instanceof Error) throw new BadRequestException(`The draft cannot be read: ${err.message}`);
-      throw err;
+      if (err instanceof DraftParseError || !(err instanceof Error)) throw err;
+      throw new InvalidInputError(`The draft cannot be read: ${err.message}`);
+    }
+    if (!(await this.publications.findByName(content.publicationName))) {
+      // Both formats start with the subject: the first line that is not blank.
+      const line = sourceLines(text)[0]?.n ?? 1;
+      throw new DraftParseError(line, await this.publicationExpected(content.slug), content.subject);
     }
     return this.saveDraft(content);
   }
@@ -103,7 +99,11 @@ export class EditionService {
   /** Creates that month's draft, or replaces the existing draft; 409 if the month is scheduled or sent. */
   async saveDraft(content: EditionContent): Promise<EditionView> {
     this.assertContent(content);
-    const id = await upsertDraftEdition(this.ds.manager, content);
+    const publication = await this.publicationOf(content);
+    const id = await this.editions.upsertDraft(publication.id, content);
+    if (id === undefined) {
+      throw new ConflictError(`The ${content.slug} edition is no longer a draft; it cannot be overwritten`);
+    }
     return this.get(id);
   }
 
@@ -111,30 +111,19 @@ export class EditionService {
   async update(id: number, patch: Partial<EditionContent>): Promise<EditionView> {
     const current = await this.load(id);
     if (current.status !== EditionStatus.Draft) {
-      throw new ConflictException(`Edition ${id} is ${current.status}; only a draft can be changed`);
+      throw new ConflictError(`Edition ${id} is ${current.status}; only a draft can be changed`);
     }
     const content: EditionContent = { ...current.content, ...patch };
     this.assertContent(content);
-    try {
-      const res: unknown[] = await this.ds.query(
-        `UPDATE edition SET slug = $2, subject = $3, content = $4, updated_at = now()
-         WHERE id = $1 AND status = 'draft' RETURNING id`,
-        [id, content.slug, content.subject, JSON.stringify(content)],
-      );
-      const rows = (Array.isArray(res[0]) ? res[0] : res) as unknown[];
-      if (rows.length === 0) throw new ConflictException(`Edition ${id} is no longer a draft`);
-    } catch (err) {
-      if (err instanceof QueryFailedError && (err as { code?: string }).code === '23505') {
-        throw new ConflictException(`There is already an edition for ${content.slug}`);
-      }
-      throw err;
-    }
+    await this.publicationOf(content);
+    const outcome = await this.editions.updateDraft(id, content);
+    if (outcome === 'not-a-draft') throw new ConflictError(`Edition ${id} is no longer a draft`);
+    if (outcome === 'month-taken') throw new ConflictError(`There is already an edition for ${content.slug}`);
     return this.get(id);
   }
 
   async list(): Promise<EditionSummary[]> {
-    const rows = await this.ds.getRepository(Edition).find({ order: { slug: 'DESC', id: 'DESC' } });
-    return rows.map(summary);
+    return (await this.editions.all()).map(summary);
   }
 
   async get(id: number): Promise<EditionView> {
@@ -158,8 +147,9 @@ export class EditionService {
    * (the editor may then get a second copy, which is harmless for a test).
    */
   async sendTest(editionId: number, to: string[]): Promise<{ sent: string[]; refused: string[] }> {
-    const e = await this.ds.getRepository(Edition).findOneBy({ id: editionId });
+    const e = await this.editions.findById(editionId);
     if (!e) return { sent: [], refused: [] }; // deleted since: nothing to send, nothing to retry
+    const publication = await this.publications.current();
     const mail = personalize(await this.renderEmail(e.content), this.sampleLinks(e.slug));
     const subject = TEST_SUBJECT_PREFIX + e.subject;
     assertHeaderSafe('subject', subject);
@@ -171,7 +161,7 @@ export class EditionService {
       try {
         await this.transport.send({
           kind: 'compose',
-          from: this.config.env.MAIL_FROM,
+          from: publication.mailFrom,
           to: address,
           subject,
           html: mail.html,
@@ -190,22 +180,17 @@ export class EditionService {
 
   /** Sent editions, newest month first (the public archive). */
   async listSent(): Promise<EditionView[]> {
-    const rows = await this.ds
-      .getRepository(Edition)
-      .find({ where: { status: EditionStatus.Sent }, order: { slug: 'DESC', id: 'DESC' } });
-    return rows.map(view);
+    return (await this.editions.allSent()).map(view);
   }
 
   /** The web version of a sent edition, or null when that month was not published. */
   async renderArchived(slug: string): Promise<{ edition: EditionView; html: string } | null> {
     if (!EDITION_SLUG_RE.test(slug)) return null;
-    const e = await this.ds
-      .getRepository(Edition)
-      .findOne({ where: { slug, status: EditionStatus.Sent }, order: { id: 'ASC' } });
+    const e = await this.editions.findSentByMonth(slug);
     if (!e) return null;
     const rendered = await renderEdition(e.content, {
       variant: 'web',
-      sender: this.sender(e.content),
+      sender: await this.sender(e.content),
       subscribeUrl: this.config.url('/'),
       urls: { webUrl: this.archiveUrl(e.slug) },
     });
@@ -216,10 +201,10 @@ export class EditionService {
     return this.config.url(`/archive/${slug}`);
   }
 
-  private renderEmail(content: EditionContent): Promise<RenderedEmail> {
+  private async renderEmail(content: EditionContent): Promise<RenderedEmail> {
     return renderEdition(content, {
       variant: 'email',
-      sender: this.sender(content),
+      sender: await this.sender(content),
       urls: { webUrl: this.archiveUrl(content.slug) },
     });
   }
@@ -232,50 +217,41 @@ export class EditionService {
     };
   }
 
-  private sender(content: EditionContent): { name: string; address: string } {
-    return { name: content.publicationName, address: this.config.env.SENDER_IDENTITY };
+  /** The footer's sender: the edition's publication name (checked when saved), the configured identity. */
+  private async sender(content: EditionContent): Promise<{ name: string; address: string }> {
+    const { sender } = await this.publications.current();
+    return { name: content.publicationName, address: sender.address };
+  }
+
+  /** The publication the content names; a name that is no publication here is refused (400). */
+  private async publicationOf(content: EditionContent): Promise<PublicationProfile> {
+    const publication = await this.publications.findByName(content.publicationName);
+    if (publication) return publication;
+    const known = await this.publications.current();
+    throw new InvalidInputError(
+      `publicationName “${content.publicationName}” is not a publication here (this service sends “${known.name}”)`,
+    );
+  }
+
+  /** What a draft's subject line must start with, shown with this service's publication and the month. */
+  private async publicationExpected(slug: string): Promise<string> {
+    const known = await this.publications.current();
+    return `the name of a publication of this service before the month, e.g. “${known.name} | ${issueLabel(slug)}”`;
   }
 
   private assertContent(content: EditionContent): void {
-    if (!EDITION_SLUG_RE.test(content.slug)) throw new BadRequestException('slug must be a month, YYYY-MM');
+    if (!EDITION_SLUG_RE.test(content.slug)) throw new InvalidInputError('slug must be a month, YYYY-MM');
     assertHeaderSafe('subject', content.subject);
-    if (content.subject.trim() === '') throw new BadRequestException('subject must not be empty');
+    if (content.subject.trim() === '') throw new InvalidInputError('subject must not be empty');
     // edition.subject is varchar(300): say so rather than let PostgreSQL fail the statement (a 500)
     if (content.subject.length > EDITION_SUBJECT_MAX_LENGTH) {
-      throw new BadRequestException(`subject must be at most ${EDITION_SUBJECT_MAX_LENGTH} characters`);
+      throw new InvalidInputError(`subject must be at most ${EDITION_SUBJECT_MAX_LENGTH} characters`);
     }
   }
 
-  private async load(id: number): Promise<Edition> {
-    const e = await this.ds.getRepository(Edition).findOneBy({ id });
-    if (!e) throw new NotFoundException(`Edition ${id} does not exist`);
+  private async load(id: number): Promise<EditionRecord> {
+    const e = await this.editions.findById(id);
+    if (!e) throw new NotFoundError(`Edition ${id} does not exist`);
     return e;
   }
-}
-
-/**
- * Saves `content` as its month's draft in one statement: inserts, or replaces the month's existing draft.
- * A scheduled, sending or sent edition is never overwritten (409). Shared with `npm run seed`.
- */
-export async function upsertDraftEdition(m: EntityManager, content: EditionContent): Promise<number> {
-  const pubs: { id: number }[] = await m.query(
-    `SELECT id FROM publication ORDER BY (lower(name) = lower($1)) DESC, id LIMIT 1`,
-    [content.publicationName],
-  );
-  const publicationId = pubs[0]?.id;
-  if (publicationId === undefined) throw new ConflictException('No publication exists to hold the edition');
-  const rows: { id: number }[] = await m.query(
-    `INSERT INTO edition (publication_id, slug, subject, content, status)
-     VALUES ($1, $2, $3, $4, 'draft')
-     ON CONFLICT (publication_id, slug) DO UPDATE
-       SET subject = EXCLUDED.subject, content = EXCLUDED.content, updated_at = now()
-       WHERE edition.status = 'draft'
-     RETURNING id`,
-    [publicationId, content.slug, content.subject, JSON.stringify(content)],
-  );
-  const id = rows[0]?.id;
-  if (id === undefined) {
-    throw new ConflictException(`The ${content.slug} edition is no longer a draft; it cannot be overwritten`);
-  }
-  return id;
 }

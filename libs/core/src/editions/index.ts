@@ -1,6 +1,7 @@
 export * from './draft.parser';
 export * from './draft.format';
 export * from './edition.markdown';
+export * from './edition.repository';
 export * from './edition.service';
 export * from './editions.module';
 export * from './pre-send-check.service';

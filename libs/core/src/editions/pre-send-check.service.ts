@@ -1,11 +1,11 @@
 import { AppConfig } from '@app/config';
-import { EditionStatus, queryRows } from '@app/database';
-
+import type { EditionStatus } from '@app/database';
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { CampaignEditionRepository } from '../campaigns/campaign-edition.repository';
-import { NotFoundError } from '../common/domain.errors';
 import { CampaignMessageFactory, parseMailFrom } from '../campaigns/campaign-message.factory';
+import { CampaignRepository } from '../campaigns/campaign.repository';
+import { NotFoundError } from '../common/domain.errors';
+import { SubscriberSearchRepository } from '../subscriptions/subscriber-search.repository';
 
 /** Gmail hides everything after the first 102 kB of a message's HTML behind "[Message clipped]". */
 export const GMAIL_CLIP_BYTES = 102 * 1024;
@@ -56,29 +56,23 @@ interface ParsedMessage {
 @Injectable()
 export class PreSendCheckService {
   constructor(
-    private readonly ds: DataSource,
     private readonly config: AppConfig,
     private readonly messages: CampaignMessageFactory,
     private readonly campaignEditions: CampaignEditionRepository,
+    private readonly campaigns: CampaignRepository,
+    private readonly subscribers: SubscriberSearchRepository,
   ) {}
 
   /** Confirmed subscribers: the same criterion the campaign fan-out writes deliveries for. */
-  async confirmedRecipients(): Promise<number> {
-    const [row] = await queryRows<{ n: number }>(
-      this.ds,
-      `SELECT count(*)::int AS n FROM subscriber WHERE status = 'confirmed'`,
-    );
-    return row?.n ?? 0;
+  confirmedRecipients(): Promise<number> {
+    return this.subscribers.countConfirmed();
   }
 
   async check(editionId: number): Promise<PreSendCheck> {
     const edition = await this.campaignEditions.findForSend(editionId);
     if (!edition) throw new NotFoundError(`Edition ${editionId} does not exist`);
-    const [campaign] = await queryRows<{ id: number; status: string }>(
-      this.ds,
-      `SELECT id, status FROM campaign WHERE edition_id = $1 ORDER BY id DESC LIMIT 1`,
-      [editionId],
-    );
+    // An edition has at most one campaign (campaign.edition_id is unique).
+    const campaign = await this.campaigns.findForEdition(editionId);
     const recipients = await this.confirmedRecipients();
 
     const items: PreSendCheckItem[] = [];
