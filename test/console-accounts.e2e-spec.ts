@@ -1,21 +1,15 @@
-import request from 'supertest';
-import {
-  consoleGet,
-  consoleLoginAttempt,
-  consolePost,
-  consoleSignIn,
-  type ConsoleSession,
-} from './helpers/console-session';
+import type request from 'supertest';
+import { consoleLoginAttempt, consoleSignIn, type ConsoleSession } from './helpers/console-session';
 import { FUZZ, HOSTILE, HOSTILE_ESCAPED, misbehaves, pct } from './helpers/console-fuzz';
-import { Harness } from './helpers/harness';
+import { consoleWorld } from './helpers/scenarios';
 
 type Session = Pick<ConsoleSession, 'cookie' | 'csrf'>;
 
 /** The console's users (admins only) and personal API token pages. */
 
 describe('console: users and API tokens', () => {
-  let h: Harness;
-  const api = () => request(h.baseUrl);
+  // Its users have names of their own (created below), not one per role.
+  const { h, api, get, post } = consoleWorld({ roles: [] });
 
   async function createUser(email: string, role: string, password: string): Promise<number> {
     const res = await api()
@@ -29,10 +23,6 @@ describe('console: users and API tokens', () => {
   const loginAttempt = (email: string, password: string) => consoleLoginAttempt(h, email, password);
   const login = (email: string, password: string): Promise<Session> => consoleSignIn(h, email, password);
 
-  const get = (s: Session, path: string) => consoleGet(h, s, path);
-  const post = (s: Session, path: string, form: Record<string, string>, withCsrf = true) =>
-    consolePost(h, s, path, form, withCsrf);
-
   let admin: Session;
   let adminId: number;
   let editor: Session;
@@ -40,16 +30,12 @@ describe('console: users and API tokens', () => {
   let opsId: number;
 
   beforeAll(async () => {
-    h = await Harness.start({ env: { TRUST_PROXY: 'true' } });
     adminId = await createUser('admin@console-acc.test', 'admin', 'admin-password-0123');
     await createUser('editor@console-acc.test', 'editor', 'editor-password-0123');
     opsId = await createUser('ops@console-acc.test', 'ops', 'ops-password-0123');
     admin = await login('admin@console-acc.test', 'admin-password-0123');
     editor = await login('editor@console-acc.test', 'editor-password-0123');
     ops = await login('ops@console-acc.test', 'ops-password-0123');
-  });
-  afterAll(async () => {
-    await h?.stop();
   });
 
   describe('users', () => {

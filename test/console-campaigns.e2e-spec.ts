@@ -1,4 +1,3 @@
-import request from 'supertest';
 import {
   CAMPAIGN_TEST_ENV,
   createEdition,
@@ -7,13 +6,8 @@ import {
   startCampaign,
   waitForCampaign,
 } from './campaign.fixtures';
-import {
-  consoleLogin,
-  hiddenField,
-  type ConsoleRole,
-  type ConsoleSession as Session,
-} from './helpers/console-session';
-import { Harness } from './helpers/harness';
+import { hiddenField } from './helpers/console-session';
+import { consoleWorld } from './helpers/scenarios';
 
 /**
  * The campaigns part of the console and its dashboard: the list, the live page (same numbers as the ledger),
@@ -45,43 +39,24 @@ function rowsOf(body: string): string[] {
 }
 
 describe('console: campaigns and dashboard', () => {
-  let h: Harness;
-  const sessions: Record<'admin' | 'editor' | 'ops', Session> = {} as never;
-
-  const api = () => request(h.baseUrl);
-  const get = (s: Session, path: string) =>
-    api().get(path).set('Cookie', s.cookie).set('Accept', 'text/html');
-  const post = (s: Session, path: string, body: Record<string, string> = {}, csrf = true) =>
-    api()
-      .post(path)
-      .set('Cookie', s.cookie)
-      .set('Accept', 'text/html')
-      .type('form')
-      .send(csrf ? { _csrf: s.csrf, ...body } : body);
+  const { h, api, sessions, get, post } = consoleWorld({
+    roles: ['admin', 'editor', 'ops'],
+    inProcessWorker: true,
+    env: { ...CAMPAIGN_TEST_ENV, SEND_RATE_PER_SECOND: '40' },
+  });
   const campaignStatus = async (id: number) =>
     (await h.query<{ status: string }>('SELECT status FROM campaign WHERE id = $1', [id]))[0]!.status;
-
-  const login = (role: ConsoleRole): Promise<Session> => consoleLogin(h, role);
 
   let doneId = 0;
   let doneEditionId = 0;
 
   beforeAll(async () => {
-    h = await Harness.start({
-      inProcessWorker: true,
-      env: { ...CAMPAIGN_TEST_ENV, TRUST_PROXY: 'true', SEND_RATE_PER_SECOND: '40' },
-    });
-    for (const role of ['admin', 'editor', 'ops'] as const) sessions[role] = await login(role);
-
     // A finished campaign of 120 readers (3 s at 40/s), the base of most page checks.
     await seedAudience(h, 'done', 120);
     doneEditionId = await createEdition(h, '2025-01');
     doneId = (await startCampaign(h, doneEditionId)).id;
     await waitForCampaign(h, doneId, (c) => c.status === 'completed', 'completed', 60000);
   }, 120000);
-  afterAll(async () => {
-    await h?.stop();
-  });
 
   it('serves the live scripts as JavaScript, from the URLs the campaign page links', async () => {
     const page = await get(sessions.ops, `/admin/campaigns/${doneId}`);

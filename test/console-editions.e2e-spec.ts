@@ -7,11 +7,9 @@ import {
 } from '@app/core';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import request from 'supertest';
 import { seedAudience } from './campaign.fixtures';
 import { crankCallApril2025 } from './fixtures/crank-call-2025-04.expected';
-import { consoleLogin, type ConsoleRole, type ConsoleSession as Session } from './helpers/console-session';
-import { Harness } from './helpers/harness';
+import { consoleWorld } from './helpers/scenarios';
 
 const APRIL = readFileSync(join(__dirname, 'fixtures/crank-call-2025-04.txt'), 'utf8');
 
@@ -23,32 +21,14 @@ function checksOf(page: string): Record<string, string> {
 }
 
 describe('console: editions', () => {
-  let h: Harness;
-  let editor: Session;
-  let ops: Session;
+  const {
+    h,
+    api,
+    sessions: { editor, ops },
+    get,
+    post: postForm,
+  } = consoleWorld({ roles: ['editor', 'ops'], inProcessWorker: true });
   let aprilId: number;
-  const api = () => request(h.baseUrl);
-
-  const login = (role: ConsoleRole): Promise<Session> => consoleLogin(h, role);
-
-  const get = (s: Session, path: string) =>
-    api().get(path).set('Cookie', s.cookie).set('Accept', 'text/html');
-  const postForm = (s: Session, path: string, body: Record<string, string>, csrf = true) =>
-    api()
-      .post(path)
-      .set('Cookie', s.cookie)
-      .set('Accept', 'text/html')
-      .type('form')
-      .send(csrf ? { _csrf: s.csrf, ...body } : body);
-
-  beforeAll(async () => {
-    h = await Harness.start({ inProcessWorker: true, env: { TRUST_PROXY: 'true' } });
-    editor = await login('editor');
-    ops = await login('ops');
-  });
-  afterAll(async () => {
-    await h?.stop();
-  });
 
   it('lists no edition yet, with the import link for editors only', async () => {
     const res = await get(editor, '/admin/editions');

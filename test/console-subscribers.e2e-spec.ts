@@ -1,29 +1,15 @@
 import http from 'node:http';
-import request from 'supertest';
-import {
-  consoleGet,
-  consolePost,
-  consoleLogin,
-  type ConsoleRole,
-  type ConsoleSession,
-} from './helpers/console-session';
+import type request from 'supertest';
+import type { ConsoleSession } from './helpers/console-session';
 import { decode, FUZZ, HOSTILE, HOSTILE_ESCAPED, misbehaves, pct } from './helpers/console-fuzz';
-import { Harness } from './helpers/harness';
+import { consoleWorld } from './helpers/scenarios';
 
 type Session = Pick<ConsoleSession, 'cookie' | 'csrf'>;
 
 /** The console's subscriber pages: search, one subscriber, status/name/erase, CSV import and export. */
 
 describe('console: subscribers', () => {
-  let h: Harness;
-  const api = () => request(h.baseUrl);
-  const sessions: Record<'admin' | 'editor' | 'ops', Session> = {} as never;
-
-  const login = (role: ConsoleRole): Promise<Session> => consoleLogin(h, role);
-
-  const get = (s: Session, path: string) => consoleGet(h, s, path);
-  const post = (s: Session, path: string, form: Record<string, string>, withCsrf = true) =>
-    consolePost(h, s, path, form, withCsrf);
+  const { h, api, sessions, get, post } = consoleWorld({ roles: ['admin', 'editor', 'ops'] });
   const importApi = (csv: string, query = '') =>
     api()
       .post(`/api/admin/subscribers/import${query}`)
@@ -34,18 +20,11 @@ describe('console: subscribers', () => {
     (await h.query<{ id: number }>('SELECT id FROM subscriber WHERE email = $1', [email]))[0]!.id;
 
   beforeAll(async () => {
-    h = await Harness.start({ env: { TRUST_PROXY: 'true' } });
-    sessions.admin = await login('admin');
-    sessions.editor = await login('editor');
-    sessions.ops = await login('ops');
     const rows = ['email,name', `hostile@example.org,${HOSTILE}`, 'ada@example.org,Ada Lovelace'];
     for (let i = 0; i < 60; i++) rows.push(`bulk${String(i).padStart(2, '0')}@example.org,Bulk ${i}`);
     const res = await importApi(`${rows.join('\n')}\n`);
     expect(res.body).toMatchObject({ imported: 62 });
     await importApi('email,name\ngrace@example.org,Grace Hopper\n', '?consent=confirmed');
-  });
-  afterAll(async () => {
-    await h?.stop();
   });
 
   describe('list', () => {
