@@ -1,30 +1,16 @@
 import { AppConfig } from '@app/config';
-import { createDataSource } from '@app/database';
-import { createTestDatabase } from '@app/testing';
-import type { DataSource } from 'typeorm';
+import { useTestDataSource } from '@app/testing/test-data-source';
 import { crankCallAprilSeeder } from './seed';
 
 describe('seed: the April 2025 draft', () => {
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
-  let ds: DataSource;
+  const ds = useTestDataSource();
   const config = AppConfig.fromEnvironment({ SECRET_KEY: 'x'.repeat(32) });
   const lines: string[] = [];
-  const run = () => crankCallAprilSeeder.run({ ds, config, log: (l) => lines.push(l) });
+  const run = () => crankCallAprilSeeder.run({ ds: ds(), config, log: (l) => lines.push(l) });
   const editions = () =>
-    ds.query<{ slug: string; status: string; publication_id: number }[]>(
+    ds().query<{ slug: string; status: string; publication_id: number }[]>(
       'SELECT slug, status, publication_id FROM edition',
     );
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    ds = createDataSource(db.url, 2);
-    await ds.initialize();
-  });
-
-  afterAll(async () => {
-    await ds?.destroy();
-    await db?.drop();
-  });
 
   it('saves the draft in the publication it names, once however often it runs', async () => {
     await run();
@@ -34,15 +20,15 @@ describe('seed: the April 2025 draft', () => {
   });
 
   it('leaves a month that is no longer a draft alone', async () => {
-    await ds.query(`UPDATE edition SET status = 'sent' WHERE slug = '2025-04'`);
+    await ds().query(`UPDATE edition SET status = 'sent' WHERE slug = '2025-04'`);
     await run();
     expect(lines.at(-1)).toBe('edition 2025-04 is sent: left as it is');
     expect(await editions()).toEqual([{ slug: '2025-04', status: 'sent', publication_id: 1 }]);
   });
 
   it('seeds nothing when no publication has the name the draft gives', async () => {
-    await ds.query(`DELETE FROM edition`);
-    await ds.query(`UPDATE publication SET name = 'Another Gazette'`);
+    await ds().query(`DELETE FROM edition`);
+    await ds().query(`UPDATE publication SET name = 'Another Gazette'`);
     await run();
     expect(lines.at(-1)).toBe('no publication is named “CRANK Call”: nothing seeded');
     expect(await editions()).toEqual([]);

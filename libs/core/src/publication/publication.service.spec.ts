@@ -1,33 +1,20 @@
 import { AppConfig } from '@app/config';
-import { createDataSource, Database } from '@app/database';
-import { createTestDatabase } from '@app/testing';
-import type { DataSource } from 'typeorm';
+import { Database } from '@app/database';
+import { useTestDataSource } from '@app/testing/test-data-source';
 import { PublicationRepository } from './publication.repository';
 import { PublicationService } from './publication.service';
 
 describe('PublicationService', () => {
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
-  let ds: DataSource;
+  const ds = useTestDataSource();
   const config = AppConfig.fromEnvironment({
     SECRET_KEY: 'x'.repeat(32),
     MAIL_FROM: 'Desk <desk@news.example.org>',
     SENDER_IDENTITY: 'Example Press, 1 Main St',
   });
-  const service = () => new PublicationService(new PublicationRepository(new Database(ds)), config);
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    ds = createDataSource(db.url, 2);
-    await ds.initialize();
-  });
-
-  afterAll(async () => {
-    await ds?.destroy();
-    await db?.drop();
-  });
+  const service = () => new PublicationService(new PublicationRepository(new Database(ds())), config);
 
   it('reads the name, slug and description from the publication row, the sender from the configuration', async () => {
-    await ds.query(
+    await ds().query(
       `UPDATE publication SET name = 'The Ledger', description = 'Monthly.' WHERE slug = 'crank-call'`,
     );
     expect(await service().current()).toEqual({
@@ -49,7 +36,7 @@ describe('PublicationService', () => {
   it('reads the rows once per process', async () => {
     const s = service();
     expect((await s.current()).name).toBe('The Ledger');
-    await ds.query(`UPDATE publication SET name = 'Renamed' WHERE id = 1`);
+    await ds().query(`UPDATE publication SET name = 'Renamed' WHERE id = 1`);
     expect((await s.current()).name).toBe('The Ledger');
     expect((await service().current()).name).toBe('Renamed');
   });

@@ -83,7 +83,7 @@ function startLine(record: string[], endLine: number): number {
 
 /**
  * CSV import (`email,name` header; other columns ignored). The body is parsed as it streams in and written
- * in batches of IMPORT_BATCH_SIZE with one INSERT ... SELECT FROM unnest(...) ON CONFLICT DO NOTHING each,
+ * in batches of IMPORT_BATCH_SIZE with one insert from unnest(...) ON CONFLICT DO NOTHING each,
  * so memory stays flat and 100,000 rows take seconds. Existing subscribers are never modified, which makes
  * a re-import a no-op; suppressed (erased) addresses are refused.
  */

@@ -1,12 +1,17 @@
-import { Database, SubscriberStatus } from '@app/database';
+import { Database, type Queryable, SubscriberStatus } from '@app/database';
 import { JobName, JobQueue } from '@app/queue';
 import { Injectable } from '@nestjs/common';
 import { TokenPurpose, TokenService } from '../tokens/token.service';
 import { checkEmail, checkName } from './email-address';
 import { SubscriberNotFoundError, SubscriptionInputError } from './subscription.errors';
 import { SubscriberDeliveryRepository } from './subscriber-delivery.repository';
-import { SubscriberEventRepository } from './subscriber-event.repository';
-import { type ChangeEvidence, consentEvidence, eventEvidence } from './subscriber-events';
+import { type SubscriberEventRecord, SubscriberEventRepository } from './subscriber-event.repository';
+import {
+  type ChangeEvidence,
+  consentEvidence,
+  eventEvidence,
+  type SubscriberEventType,
+} from './subscriber-events';
 import { type SubscribeRow, type SubscriberRecord, SubscriberRepository } from './subscriber.repository';
 import { SuppressionList } from './suppression-list.service';
 
@@ -54,15 +59,12 @@ export interface SubscriberDataExport {
     unsubscribedAt: string | null;
     confirmationSentAt: string | null;
   };
-  history: {
+  history: (Pick<
+    SubscriberEventRecord,
+    'type' | 'fromStatus' | 'toStatus' | 'ip' | 'userAgent' | 'source'
+  > & {
     at: string;
-    type: string;
-    fromStatus: string | null;
-    toStatus: string | null;
-    ip: string | null;
-    userAgent: string | null;
-    source: string | null;
-  }[];
+  })[];
   deliveries: { edition: string; subject: string; status: string; sentAt: string | null }[];
 }
 
@@ -121,7 +123,7 @@ export class SubscriptionService {
   /**
    * Queues the confirmation email if the subscriber is pending, none went out in the last
    * CONFIRMATION_RESEND_MINUTES and the cap (CONFIRMATION_CAP per CONFIRMATION_CAP_HOURS) is not reached:
-   * the same rule as subscribe(). The conditional UPDATE is the per-address limit: of any number of
+   * the same rule as subscribe(). The conditional update is the per-address limit: of any number of
    * concurrent requests exactly one wins the row and queues a job.
    */
   async requestConfirmation(subscriberId: number): Promise<boolean> {
@@ -184,40 +186,39 @@ export class SubscriptionService {
   }
 
   /** Idempotent: returns false when the subscriber was already unsubscribed. */
-  async unsubscribe(subscriberId: number, ev: ChangeEvidence): Promise<boolean> {
-    return this.db.transaction(async (tx) => {
-      const status = (await this.subscribers.lock(subscriberId, tx))?.status;
-      if (status === undefined) throw new SubscriberNotFoundError(subscriberId);
-      if (status === SubscriberStatus.Unsubscribed) return false;
-      await this.subscribers.markUnsubscribed(subscriberId, tx);
-      await this.events.record(
-        subscriberId,
-        'unsubscribed',
-        { from: status, to: SubscriberStatus.Unsubscribed },
-        ev,
-        tx,
-      );
-      return true;
-    });
+  unsubscribe(subscriberId: number, ev: ChangeEvidence): Promise<boolean> {
+    return this.moveTo(subscriberId, SubscriberStatus.Unsubscribed, 'unsubscribed', ev, (tx) =>
+      this.subscribers.markUnsubscribed(subscriberId, tx),
+    );
   }
 
   /**
    * From the preferences page: the link came to the reader's mailbox, which proves control of the address
    * as well as a confirmation link does, so the subscriber is confirmed again at once.
    */
-  async resubscribe(subscriberId: number, ev: ChangeEvidence): Promise<boolean> {
+  resubscribe(subscriberId: number, ev: ChangeEvidence): Promise<boolean> {
+    return this.moveTo(subscriberId, SubscriberStatus.Confirmed, 'resubscribed', ev, (tx) =>
+      this.subscribers.markResubscribed(subscriberId, consentEvidence(ev), tx),
+    );
+  }
+
+  /**
+   * Moves a subscriber (not erased) to `to` with `write`, recording the change as `type`; false, and nothing
+   * written, when it is there already. The row is locked first, so concurrent requests apply one by one.
+   */
+  private moveTo(
+    subscriberId: number,
+    to: SubscriberStatus,
+    type: SubscriberEventType,
+    ev: ChangeEvidence,
+    write: (tx: Queryable) => Promise<void>,
+  ): Promise<boolean> {
     return this.db.transaction(async (tx) => {
       const status = (await this.subscribers.lock(subscriberId, tx))?.status;
       if (status === undefined) throw new SubscriberNotFoundError(subscriberId);
-      if (status === SubscriberStatus.Confirmed) return false;
-      await this.subscribers.markResubscribed(subscriberId, consentEvidence(ev), tx);
-      await this.events.record(
-        subscriberId,
-        'resubscribed',
-        { from: status, to: SubscriberStatus.Confirmed },
-        ev,
-        tx,
-      );
+      if (status === to) return false;
+      await write(tx);
+      await this.events.record(subscriberId, type, { from: status, to }, ev, tx);
       return true;
     });
   }
