@@ -1,4 +1,4 @@
-import type { EditionContent } from '@app/email';
+import type { EditionContent } from '@app/content';
 import {
   classifyHighlightLine,
   EDITION_SUBJECT_MAX_LENGTH,

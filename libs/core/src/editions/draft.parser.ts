@@ -1,5 +1,5 @@
-import { issueLabel, MONTH_NAMES } from '@app/email';
-import type { AttributedItem, EditionContent, Highlight, LinkItem, MastheadEntry } from '@app/email';
+import { issueLabel, MONTH_NAMES } from '@app/content';
+import type { AttributedItem, EditionContent, Highlight, LinkItem, MastheadEntry } from '@app/content';
 import { InvalidInputError } from '../common/domain.errors';
 
 /**

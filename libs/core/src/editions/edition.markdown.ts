@@ -1,4 +1,4 @@
-import type { EditionContent, Highlight, MastheadEntry } from '@app/email';
+import type { EditionContent, Highlight, MastheadEntry } from '@app/content';
 import { assertLinesFit, assertRepresentable } from './draft.format';
 import {
   checkDraftLine,
