@@ -1,4 +1,4 @@
-import type { EditionContent } from '@app/email';
+import type { EditionContent } from '@app/content';
 import { Database, type EditionStatus } from '@app/database';
 import { Injectable } from '@nestjs/common';
 

@@ -1,6 +1,6 @@
 import { readFileSync } from 'fs';
 import { join } from 'path';
-import type { EditionContent } from '@app/email';
+import type { EditionContent } from '@app/content';
 import {
   crankCallApril2025 as expected,
   crankCallApril2025ParagraphCounts,

@@ -1,12 +1,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import type { EditionContent } from '@app/email';
+import { type EditionContent, issueLabel } from '@app/content';
 import {
   encodeWords,
   escapeHtml,
   formatAddress,
   headerLine,
-  issueLabel,
   PLACEHOLDERS,
   qpEncode,
   splitPlaceholders,
@@ -62,7 +61,7 @@ import { angleBracketed, linkTargets, parseRawMessage } from './pre-send-check.s
  */
 
 const ROOT = join(__dirname, '../../../..');
-const AUDITED_DIRS = ['libs/core/src/editions', 'libs/email/src'];
+const AUDITED_DIRS = ['libs/core/src/editions', 'libs/email/src', 'libs/content/src'];
 
 /** A RegExp built at run time cannot be checked from its source: each one is listed with why it is safe. */
 const DYNAMIC_REGEXPS: Record<string, string> = {
