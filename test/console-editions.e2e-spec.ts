@@ -146,7 +146,7 @@ describe('console: editions', () => {
     const css = /<link rel="stylesheet" href="(\/assets\/console\.[0-9a-f]{12}\.css)" \/>/.exec(
       res.text,
     )?.[1];
-    expect((await api().get(css!)).text).toMatch(/#preview-phone\s*{\s*width: 375px/);
+    expect((await api().get(css!)).text).toMatch(/#preview-phone\s*{\s*width:\s*375px/);
     const text = /<pre id="preview-text"[^>]*>([\s\S]*?)<\/pre>/.exec(res.text)?.[1] ?? '';
     expect(text).toContain('China rejects Gazprom offer of additional gas via Kazakhstan');
     expect(text).toContain('SAMPLE-TOKEN-preview');

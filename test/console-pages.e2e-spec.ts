@@ -45,25 +45,36 @@ describe('pages: console errors, forms and assets', () => {
   }
 
   describe('ConsoleExceptionFilter', () => {
-    it('a 403 is a console page with the navigation and a way back (not a bare error page)', async () => {
-      const res = await get(editor, '/admin/users');
-      expectConsolePage(res, 403);
-      expect(res.text).toContain('<h1>Not allowed</h1>');
-      expect(res.text).toContain('Your role (editor) may not do this; it needs: admin');
-      expect(res.text).toContain('<a href="/admin">Dashboard</a>');
-      // the way back never leads to the section the role may not open
-      expect(res.text).not.toContain('href="/admin/users"');
-      expect(res.text).toContain(editor.email);
-    });
-
-    it('a 404 is a console page with a link back to its section', async () => {
-      const res = await get(ops, '/admin/subscribers/999999');
-      expectConsolePage(res, 404);
-      expect(res.text).toContain('<h1>Not found</h1>');
-      expect(res.text).toContain('Subscriber 999999 not found');
-      expect(res.text).toContain('<a href="/admin/subscribers">Back to Subscribers</a>');
-      expect(res.text).toMatch(/<a href="\/admin\/subscribers" aria-current="page"/);
-    });
+    // a 403 was a bare error page before; a 404 a page of its controller's own
+    it.each([
+      [
+        'editor',
+        '/admin/users',
+        403,
+        'Not allowed',
+        'Your role (editor) may not do this; it needs: admin',
+        null,
+      ],
+      ['ops', '/admin/subscribers/999999', 404, 'Not found', 'Subscriber 999999 not found', 'Subscribers'],
+    ] as const)(
+      '%s GET %s: a %i console page with the navigation and a way back',
+      async (who, path, status, heading, message, section) => {
+        const viewer = { editor, ops }[who];
+        const res = await get(viewer, path);
+        expectConsolePage(res, status);
+        expect(res.text).toContain(`<h1>${heading}</h1>`);
+        expect(res.text).toContain(message);
+        expect(res.text).toContain(viewer.email);
+        expect(res.text).toContain('<a href="/admin">Dashboard</a>');
+        if (section === null) {
+          // the way back never leads to a section the role may not open
+          expect(res.text).not.toContain(`href="${path}"`);
+        } else {
+          expect(res.text).toContain(`<a href="/admin/subscribers">Back to ${section}</a>`);
+          expect(res.text).toMatch(/<a href="\/admin\/subscribers" aria-current="page"/);
+        }
+      },
+    );
 
     it('a form without the CSRF token is a 403 console page; a write without a session a 401 page', async () => {
       const res = await post(editor, '/admin/tokens', { name: 'x' }, false);
@@ -111,30 +122,23 @@ describe('pages: console errors, forms and assets', () => {
     });
 
     it('shows a refused form again with what was typed and the DTO message, next to the form', async () => {
-      const res = await post(admin, '/admin/users', {
-        email: 'kept@example.test',
-        role: 'editor',
-        password: 'long-enough-password-1',
-        confirm: 'long-enough-password-1',
-        isAdmin: 'yes',
-      });
+      const password = 'long-enough-password-1';
+      const user = { email: 'kept@example.test', role: 'editor', password, confirm: password };
+      const res = await post(admin, '/admin/users', { ...user, isAdmin: 'yes' });
       expectConsolePage(res, 400);
       expect(res.text).toMatch(/id="create-error" role="alert">property isAdmin should not exist</);
       expect(res.text).toContain('value="kept@example.test"');
       expect(await h.query("SELECT 1 FROM app_user WHERE email = 'kept@example.test'")).toEqual([]);
 
-      const long = await post(admin, '/admin/users', { email: `${'x'.repeat(300)}@example.test` });
+      const long = await post(admin, '/admin/users', { ...user, email: `${'x'.repeat(300)}@example.test` });
       expectConsolePage(long, 400);
       expect(long.text).toContain('email must be at most 254 characters');
     });
 
     it('a refused form keeps its status and the Retry-After of a limit (429)', async () => {
       const draft = readFileSync(join(ROOT, 'test/fixtures/crank-call-2025-04.txt'), 'utf8');
-      const imported = await api()
-        .post('/api/admin/editions/import')
-        .auth(h.adminToken, { type: 'bearer' })
-        .set('Content-Type', 'text/plain')
-        .send(draft);
+      const headers = { Authorization: `Bearer ${h.adminToken}`, 'Content-Type': 'text/plain' };
+      const imported = await api().post('/api/admin/editions/import').set(headers).send(draft);
       expect(imported.status).toBe(201);
       const to = Array.from({ length: 10 }, (_, i) => `t${i}@example.test`).join(', ');
       const path = `/admin/editions/${imported.body.id}/test`;

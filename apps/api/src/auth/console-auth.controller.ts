@@ -1,6 +1,6 @@
 import { AppConfig } from '@app/config';
 import { AccountsService, safeEqual } from '@app/core/accounts';
-import { Get, Post, Query, Req, Res } from '@nestjs/common';
+import { Get, Post, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { randomBytes } from 'node:crypto';
 import { answerFor, messageText } from '../common/error-answer';
@@ -61,7 +61,8 @@ export class ConsoleAuthController {
 
   @Get('login')
   @Public()
-  async loginForm(@Req() req: Request, @Res() res: Response, @Query() q: LoginQuery): Promise<void> {
+  async loginForm(@Req() req: Request, @Res() res: Response): Promise<void> {
+    const q = await readForm(LoginQuery, req.query);
     const signedIn = await this.authenticator.authenticate(req).catch(() => undefined);
     if (signedIn?.via === 'session') {
       res.redirect(303, safeNext(q.next));

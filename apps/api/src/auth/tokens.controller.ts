@@ -1,23 +1,13 @@
 import { AccountsService } from '@app/core/accounts';
 import { UserRole } from '@app/database';
-import {
-  Body,
-  Controller,
-  Delete,
-  ForbiddenException,
-  Get,
-  Param,
-  Post,
-  Query,
-  UseGuards,
-} from '@nestjs/common';
+import { Body, Controller, Delete, ForbiddenException, Get, Post, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiCookieAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { ApiTokenDto, CreatedApiTokenDto, CreateTokenDto, TokenListQueryDto } from './accounts.dto';
 import { AdminAuthGuard } from './admin-auth.guard';
 import { CurrentPrincipal, type Principal } from './principal';
 import { Roles, SessionOnly } from './roles.decorator';
 import { SESSION_COOKIE } from './session-cookie';
-import { ParseIdPipe } from '../common/parse-id.pipe';
+import { IdParam } from '../common/parse-id.pipe';
 
 /** Why a bearer token cannot create a token (the JSON API and the console say the same). */
 export const TOKEN_NEEDS_SESSION =
@@ -68,7 +58,7 @@ export class TokensController {
   @Delete(':id')
   @ApiOperation({ summary: "Revoke a token (yours; admins: anyone's)" })
   @ApiResponse({ status: 200, type: ApiTokenDto })
-  revoke(@CurrentPrincipal() p: Principal, @Param('id', ParseIdPipe) id: number): Promise<ApiTokenDto> {
+  revoke(@CurrentPrincipal() p: Principal, @IdParam() id: number): Promise<ApiTokenDto> {
     // non-admins are always users (session or personal token); a token of someone else is "not found" to them
     const owner = p.role === UserRole.Admin ? undefined : p.userId;
     return this.accounts.revokeApiToken(id, owner);

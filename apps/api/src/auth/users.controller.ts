@@ -1,11 +1,11 @@
 import { AccountsService } from '@app/core/accounts';
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Patch, Post, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiCookieAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { CreateUserDto, UpdateUserDto, UserDto } from './accounts.dto';
 import { AdminAuthGuard } from './admin-auth.guard';
 import { SESSION_COOKIE } from './session-cookie';
 import { Roles } from './roles.decorator';
-import { ParseIdPipe } from '../common/parse-id.pipe';
+import { IdParam } from '../common/parse-id.pipe';
 
 /** Console users. Admins only. */
 @ApiTags('users')
@@ -35,7 +35,7 @@ export class UsersController {
   @Get(':id')
   @ApiOperation({ summary: 'One user' })
   @ApiResponse({ status: 200, type: UserDto })
-  get(@Param('id', ParseIdPipe) id: number): Promise<UserDto> {
+  get(@IdParam() id: number): Promise<UserDto> {
     return this.accounts.getUser(id);
   }
 
@@ -46,14 +46,14 @@ export class UsersController {
       "A new password or disabling ends the user's sessions. The last active admin cannot be demoted or disabled.",
   })
   @ApiResponse({ status: 200, type: UserDto })
-  update(@Param('id', ParseIdPipe) id: number, @Body() dto: UpdateUserDto): Promise<UserDto> {
+  update(@IdParam() id: number, @Body() dto: UpdateUserDto): Promise<UserDto> {
     return this.accounts.updateUser(id, dto);
   }
 
   @Delete(':id')
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete a user with their sessions and tokens' })
-  async remove(@Param('id', ParseIdPipe) id: number): Promise<void> {
+  async remove(@IdParam() id: number): Promise<void> {
     await this.accounts.deleteUser(id);
   }
 }

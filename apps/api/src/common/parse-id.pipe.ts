@@ -1,4 +1,10 @@
-import { BadRequestException, Injectable, NotFoundException, type PipeTransform } from '@nestjs/common';
+import {
+  BadRequestException,
+  Injectable,
+  NotFoundException,
+  Param,
+  type PipeTransform,
+} from '@nestjs/common';
 
 const MAX_INT4 = 2147483647;
 
@@ -16,4 +22,9 @@ export class ParseIdPipe implements PipeTransform<string, number> {
     if (id < 1 || id > MAX_INT4) throw new NotFoundException(`Id ${value} not found: no record has it`);
     return id;
   }
+}
+
+/** The route's `:id`, read by ParseIdPipe. */
+export function IdParam(): ParameterDecorator {
+  return Param('id', ParseIdPipe);
 }

@@ -1,6 +1,6 @@
 import type { Type } from '@nestjs/common';
 import { registerDecorator, type ValidationArguments } from 'class-validator';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 import { answerFor, type ErrorAnswer } from '../common/error-answer';
 import { validationPipe } from '../common/validation';
 import { sendPage } from '../pages/send-page';
@@ -51,8 +51,10 @@ export async function submitForm(
 const PIPE = validationPipe();
 
 /**
- * A form body (or multipart fields) checked against its DTO by the API's ValidationPipe and options: the same
- * messages, unknown fields refused. Throws the pipe's 400 (its messages as a list) for submitForm to show.
+ * The one way a console handler reads its input: a form's fields (a POST body, multipart fields, or a query
+ * string: GET forms, links with a page's filters, cursor or notice) checked against their DTO by the API's
+ * ValidationPipe and options (the same messages, unknown fields refused). Throws the pipe's 400 (its
+ * messages as a list): submitForm shows the form again with it, ConsoleExceptionFilter draws it as a page.
  */
 export async function readForm<T extends object>(dto: Type<T>, body: unknown): Promise<T> {
   const value = body !== null && typeof body === 'object' && !Array.isArray(body) ? body : {};
@@ -115,4 +117,11 @@ export function noticeFrom(
   code: string | undefined,
 ): string | undefined {
   return code !== undefined && Object.hasOwn(table, code) ? table[code] : undefined;
+}
+
+/** What the user typed into a form field, to show it again with a refusal ('' when it was not one text). */
+export function typed(req: Request, name: string, max = 1_000_000): string {
+  const body = req.body as Record<string, unknown> | undefined;
+  const v = body !== null && typeof body === 'object' ? body[name] : undefined;
+  return typeof v === 'string' ? v.slice(0, max) : '';
 }

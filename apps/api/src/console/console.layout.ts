@@ -1,7 +1,7 @@
 import { UserRole } from '@app/database';
 import type { Request } from 'express';
 import { csrfField } from '../auth/csrf';
-import { formatTime, statusClass } from '../../assets/js/campaign-progress';
+import { formatTime } from '../../assets/js/campaign-progress';
 import { ASSETS, type ScriptName } from '../pages/assets';
 import { html, raw, type SafeHtml } from '../pages/html';
 import { documentHead } from '../pages/layout';
@@ -111,89 +111,4 @@ export function consoleLayout(page: ConsolePage, publication: string): SafeHtml 
         ${(page.scripts ?? []).map((name) => html`<script src="${ASSETS.url(name)}" defer></script>`)}
       </body>
     </html>`;
-}
-
-/** Each kind of thing with a status, and the colour its badge takes for each (the text says the status too). */
-const BADGE_CLASS = {
-  campaign: statusClass,
-  edition: (s: string) =>
-    ({ draft: 'status-warn', scheduled: 'status-warn', sending: 'status-warn', sent: 'status-ok' })[s],
-  subscriber: (s: string) =>
-    ({
-      confirmed: 'status-ok',
-      pending: 'status-warn',
-      unsubscribed: 'muted',
-      bounced: 'status-bad',
-      complained: 'status-bad',
-    })[s],
-  delivery: (s: string) =>
-    ({ sent: 'status-ok', failed: 'status-bad', bounced: 'status-bad', skipped: 'status-warn' })[s],
-  /** users and API tokens */
-  account: (s: string) =>
-    ({ active: 'status-ok', disabled: 'status-bad', expired: 'status-bad', revoked: 'status-bad' })[s],
-} satisfies Record<string, (status: string) => string | undefined>;
-
-export type BadgeKind = keyof typeof BADGE_CLASS;
-
-/**
- * The one status badge of the console. `id` lets a script update it (the live campaign page); `text` replaces
- * the status as the badge's words (e.g. "revoked 2026-01-02 10:00 UTC").
- */
-export function statusBadge(
-  kind: BadgeKind,
-  status: string,
-  opts: { id?: string; text?: string } = {},
-): SafeHtml {
-  const id = opts.id ? html`id="${opts.id}" ` : '';
-  return html`<span ${id}class="badge ${BADGE_CLASS[kind](status) ?? ''}">${opts.text ?? status}</span>`;
-}
-
-export interface TableColumn {
-  label: string;
-  /** Right-aligned, tabular figures. */
-  num?: boolean;
-}
-
-/**
- * A data table as every console list draws it: a caption for screen readers, column headers with scope, the
- * rows as given (`<tr>` SafeHtml, or a message row when empty).
- */
-export function dataTable(opts: {
-  id?: string;
-  caption: string;
-  columns: (string | TableColumn)[];
-  rows: SafeHtml | SafeHtml[] | string;
-}): SafeHtml {
-  const cols = opts.columns.map((c) => (typeof c === 'string' ? { label: c } : c));
-  return html`<table ${opts.id ? html`id="${opts.id}"` : ''}>
-    <caption class="sr-only">
-      ${opts.caption}
-    </caption>
-    <thead>
-      <tr>
-        ${cols.map((c) =>
-          c.num ? html`<th scope="col" class="num">${c.label}</th>` : html`<th scope="col">${c.label}</th>`,
-        )}
-      </tr>
-    </thead>
-    <tbody>
-      ${opts.rows}
-    </tbody>
-  </table>`;
-}
-
-/** A form field's own error under it (role=alert), or nothing. */
-export function fieldError(id: string, message: string | undefined): SafeHtml | string {
-  return message ? html`<p class="field-error" id="${id}" role="alert">${message}</p>` : '';
-}
-
-/** Label and value pairs as a definition list; an empty value shows as a dash. */
-export function fieldList(rows: [string, unknown][]): SafeHtml {
-  return html`<dl class="fields">
-    ${rows.map(
-      ([label, value]) =>
-        html`<dt>${label}</dt>
-          <dd>${value === null || value === undefined || value === '' ? '—' : value}</dd>`,
-    )}
-  </dl>`;
 }

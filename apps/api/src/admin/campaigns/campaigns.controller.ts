@@ -1,5 +1,5 @@
 import { CampaignService } from '@app/core';
-import { Body, Controller, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { AdminAuthGuard } from '../../auth/admin-auth.guard';
 import { Roles } from '../../auth/roles.decorator';
@@ -12,7 +12,7 @@ import {
   ListCampaignsQueryDto,
   SendMissedResultDto,
 } from './campaign.dto';
-import { ParseIdPipe } from '../../common/parse-id.pipe';
+import { IdParam } from '../../common/parse-id.pipe';
 
 /** Sending an edition to every confirmed subscriber, and watching and steering the send. */
 @ApiTags('campaigns')
@@ -49,7 +49,7 @@ export class CampaignsController {
   @Get(':id')
   @ApiOperation({ summary: 'A campaign with its counts from the delivery ledger' })
   @ApiResponse({ status: 200, type: CampaignDto })
-  get(@Param('id', ParseIdPipe) id: number): Promise<CampaignDto> {
+  get(@IdParam() id: number): Promise<CampaignDto> {
     return this.campaigns.get(id);
   }
 
@@ -59,7 +59,7 @@ export class CampaignsController {
   @ApiOperation({ summary: 'Pause: messages in flight finish, no new ones start' })
   @ApiResponse({ status: 200, type: CampaignDto })
   @ApiResponse({ status: 409, description: 'The campaign is not running' })
-  pause(@Param('id', ParseIdPipe) id: number): Promise<CampaignDto> {
+  pause(@IdParam() id: number): Promise<CampaignDto> {
     return this.campaigns.pause(id);
   }
 
@@ -68,7 +68,7 @@ export class CampaignsController {
   @ApiOperation({ summary: 'Resume a paused campaign; nobody already sent to is sent to again' })
   @ApiResponse({ status: 200, type: CampaignDto })
   @ApiResponse({ status: 409, description: 'The campaign is not paused' })
-  resume(@Param('id', ParseIdPipe) id: number): Promise<CampaignDto> {
+  resume(@IdParam() id: number): Promise<CampaignDto> {
     return this.campaigns.resume(id);
   }
 
@@ -77,14 +77,14 @@ export class CampaignsController {
   @ApiOperation({ summary: 'Cancel a scheduled, running or paused campaign' })
   @ApiResponse({ status: 200, type: CampaignDto })
   @ApiResponse({ status: 409, description: 'The campaign is already completed' })
-  cancel(@Param('id', ParseIdPipe) id: number): Promise<CampaignDto> {
+  cancel(@IdParam() id: number): Promise<CampaignDto> {
     return this.campaigns.cancel(id);
   }
 
   @Get(':id/deliveries')
   @ApiOperation({ summary: 'Per-recipient log, by delivery id (keyset pagination)' })
   @ApiResponse({ status: 200, type: DeliveryPageDto })
-  deliveries(@Param('id', ParseIdPipe) id: number, @Query() q: DeliveriesQueryDto): Promise<DeliveryPageDto> {
+  deliveries(@IdParam() id: number, @Query() q: DeliveriesQueryDto): Promise<DeliveryPageDto> {
     return this.campaigns.deliveries(id, { status: q.status, cursor: q.cursor, limit: q.limit });
   }
 
@@ -96,7 +96,7 @@ export class CampaignsController {
   })
   @ApiResponse({ status: 200, type: SendMissedResultDto })
   @ApiResponse({ status: 409, description: 'The campaign is scheduled, cancelled or still fanning out' })
-  sendMissed(@Param('id', ParseIdPipe) id: number): Promise<SendMissedResultDto> {
+  sendMissed(@IdParam() id: number): Promise<SendMissedResultDto> {
     return this.campaigns.sendMissed(id);
   }
 }

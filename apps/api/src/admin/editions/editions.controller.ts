@@ -7,7 +7,6 @@ import {
   Get,
   Header,
   HttpCode,
-  Param,
   Patch,
   Post,
   Req,
@@ -27,7 +26,7 @@ import {
   UpdateEditionDto,
 } from './edition.dto';
 import { TestSendThrottle, TEST_SEND_RECIPIENTS_PER_WINDOW } from './test-send-throttle';
-import { ParseIdPipe } from '../../common/parse-id.pipe';
+import { IdParam } from '../../common/parse-id.pipe';
 import { sendPage } from '../../pages/send-page';
 
 /** Editions: the editors' draft import, structured edits, preview and test sends. */
@@ -78,7 +77,7 @@ export class EditionsController {
   @ApiOperation({ summary: 'Change a draft (any subset of the content fields)' })
   @ApiResponse({ status: 200, type: EditionViewDto })
   @ApiResponse({ status: 409, description: 'The edition is not a draft, or the new month is taken' })
-  update(@Param('id', ParseIdPipe) id: number, @Body() dto: UpdateEditionDto): Promise<EditionViewDto> {
+  update(@IdParam() id: number, @Body() dto: UpdateEditionDto): Promise<EditionViewDto> {
     return this.editions.update(id, dto);
   }
 
@@ -91,13 +90,13 @@ export class EditionsController {
 
   @Get(':id')
   @ApiResponse({ status: 200, type: EditionViewDto })
-  get(@Param('id', ParseIdPipe) id: number): Promise<EditionViewDto> {
+  get(@IdParam() id: number): Promise<EditionViewDto> {
     return this.editions.get(id);
   }
 
   @Get(':id/export.md')
   @ApiOperation({ summary: 'The edition as Markdown (importable again with Content-Type: text/markdown)' })
-  async exportMarkdown(@Param('id', ParseIdPipe) id: number, @Res() res: Response): Promise<void> {
+  async exportMarkdown(@IdParam() id: number, @Res() res: Response): Promise<void> {
     const { slug, markdown } = await this.editions.exportMarkdown(id).catch((err: unknown) => {
       // Structured edits may hold what the draft format cannot express (e.g. a subject that does not start
       // with the publication name): say so instead of answering 500.
@@ -117,14 +116,14 @@ export class EditionsController {
 
   @Get(':id/preview.html')
   @ApiOperation({ summary: 'The HTML a reader gets, with sample unsubscribe/preferences links' })
-  async previewHtml(@Param('id', ParseIdPipe) id: number, @Res() res: Response): Promise<void> {
+  async previewHtml(@IdParam() id: number, @Res() res: Response): Promise<void> {
     sendPage(res, 200, { layout: 'document', html: (await this.editions.preview(id)).html });
   }
 
   @Get(':id/preview.txt')
   @Header('Content-Type', 'text/plain; charset=utf-8')
   @ApiOperation({ summary: 'The plain-text part a reader gets, with sample links' })
-  async previewText(@Param('id', ParseIdPipe) id: number): Promise<string> {
+  async previewText(@IdParam() id: number): Promise<string> {
     return (await this.editions.preview(id)).text;
   }
 
@@ -133,7 +132,7 @@ export class EditionsController {
     summary:
       'Pre-send check: the message as a campaign would send it (size, headers, links, DKIM, recipients)',
   })
-  check(@Param('id', ParseIdPipe) id: number): Promise<PreSendCheck> {
+  check(@IdParam() id: number): Promise<PreSendCheck> {
     return this.preSend.check(id);
   }
 
@@ -148,7 +147,7 @@ export class EditionsController {
     description: `Over ${TEST_SEND_RECIPIENTS_PER_WINDOW} test recipients a minute for this user (see Retry-After)`,
   })
   async sendTest(
-    @Param('id', ParseIdPipe) id: number,
+    @IdParam() id: number,
     @Body() dto: TestSendDto,
     @CurrentPrincipal() principal: Principal | undefined,
   ): Promise<{ queued: true; editionId: number; to: string[] }> {

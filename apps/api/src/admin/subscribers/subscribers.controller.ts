@@ -5,7 +5,6 @@ import {
   Delete,
   Get,
   HttpCode,
-  Param,
   Patch,
   Post,
   Query,
@@ -29,7 +28,7 @@ import {
   SubscriberPageDto,
 } from './subscriber.dto';
 import { sendSubscribersCsv } from '../../common/csv-download';
-import { ParseIdPipe } from '../../common/parse-id.pipe';
+import { IdParam } from '../../common/parse-id.pipe';
 
 @ApiTags('subscribers')
 @ApiBearerAuth()
@@ -81,7 +80,7 @@ export class SubscribersAdminController {
   @Get(':id')
   @ApiOperation({ summary: 'One subscriber with consent evidence and history' })
   @ApiOkResponse({ type: SubscriberDetailDto })
-  async get(@Param('id', ParseIdPipe) id: number): Promise<SubscriberDetailDto> {
+  async get(@IdParam() id: number): Promise<SubscriberDetailDto> {
     const { subscriber, events } = await this.admin.get(id);
     return SubscriberDetailDto.detail(subscriber, events);
   }
@@ -90,7 +89,7 @@ export class SubscribersAdminController {
   @ApiOperation({ summary: 'Change name and/or status' })
   @ApiOkResponse({ type: SubscriberDto })
   async patch(
-    @Param('id', ParseIdPipe) id: number,
+    @IdParam() id: number,
     @Body() dto: PatchSubscriberDto,
     @Req() req: Request,
   ): Promise<SubscriberDto> {
@@ -103,7 +102,7 @@ export class SubscribersAdminController {
   @ApiOperation({
     summary: 'Erase the subscriber (personal data removed; address kept only as a keyed hash)',
   })
-  async erase(@Param('id', ParseIdPipe) id: number): Promise<void> {
+  async erase(@IdParam() id: number): Promise<void> {
     await this.admin.erase(id, { source: 'admin' });
   }
 }

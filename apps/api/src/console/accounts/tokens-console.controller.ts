@@ -1,15 +1,15 @@
 import { AccountsService } from '@app/core/accounts';
 import { UserRole } from '@app/database';
-import { Get, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { Get, Post, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import type { Principal } from '../../auth/principal';
 import { Roles, SessionOnly } from '../../auth/roles.decorator';
 import { TOKEN_NEEDS_SESSION } from '../../auth/tokens.controller';
 import { messageText } from '../../common/error-answer';
-import { ParseIdPipe } from '../../common/parse-id.pipe';
+import { IdParam } from '../../common/parse-id.pipe';
 import { sendPage } from '../../pages/send-page';
 import { ConsoleController } from '../console-controller.decorator';
-import { NoticeQuery, noticeFrom, readForm, submitForm } from '../console-forms';
+import { NoticeQuery, noticeFrom, readForm, submitForm, typed } from '../console-forms';
 import { CreateTokenForm, endOfDay } from './account.forms';
 import { TOKEN_NOTICES, tokenCreatedPage, tokensPage, type TokensView } from './tokens.pages';
 
@@ -23,7 +23,8 @@ export class TokensConsoleController {
   constructor(private readonly accounts: AccountsService) {}
 
   @Get()
-  async list(@Req() req: Request, @Res() res: Response, @Query() q: NoticeQuery): Promise<void> {
+  async list(@Req() req: Request, @Res() res: Response): Promise<void> {
+    const q = await readForm(NoticeQuery, req.query);
     sendPage(
       res,
       200,
@@ -36,11 +37,10 @@ export class TokensConsoleController {
   @SessionOnly(TOKEN_NEEDS_SESSION)
   async create(@Req() req: Request, @Res() res: Response): Promise<void> {
     const p = req.principal!;
-    const body = req.body as Record<string, unknown> | undefined;
     await submitForm(
       res,
       async () => {
-        const form = await readForm(CreateTokenForm, body);
+        const form = await readForm(CreateTokenForm, req.body);
         const expiresAt = endOfDay(form.validUntil?.trim() ?? '');
         const created = await this.accounts.createApiToken(p.userId!, form.name ?? '', expiresAt);
         return { status: 201, page: tokenCreatedPage(req, created) };
@@ -48,18 +48,14 @@ export class TokensConsoleController {
       async (refusal) =>
         tokensPage(req, await this.view(p), {
           error: messageText(refusal),
-          name: typeof body?.name === 'string' ? body.name.slice(0, 200) : '',
-          validUntil: typeof body?.validUntil === 'string' ? body.validUntil.slice(0, 10) : '',
+          name: typed(req, 'name', 200),
+          validUntil: typed(req, 'validUntil', 10),
         }),
     );
   }
 
   @Post(':id/revoke')
-  async revoke(
-    @Param('id', ParseIdPipe) id: number,
-    @Req() req: Request,
-    @Res() res: Response,
-  ): Promise<void> {
+  async revoke(@IdParam() id: number, @Req() req: Request, @Res() res: Response): Promise<void> {
     const p = req.principal!;
     await submitForm(
       res,

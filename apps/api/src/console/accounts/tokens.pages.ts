@@ -2,15 +2,17 @@ import type { ApiTokenView, CreatedApiToken } from '@app/core/accounts';
 import type { Request } from 'express';
 import { csrfField } from '../../auth/csrf';
 import { html, type SafeHtml } from '../../pages/html';
-import { type ConsolePage, consolePage, fieldError, formatTime, statusBadge } from '../console.layout';
+import { type ConsolePage, consolePage, formatTime } from '../console.layout';
+import * as ui from '../console.widgets';
 
 export const TOKEN_NOTICES: Record<string, string> = {
   'token-revoked': 'Token revoked: it no longer works.',
 };
 
 function stateBadge(t: ApiTokenView, now: number): SafeHtml {
-  if (t.revokedAt) return statusBadge('account', 'revoked', { text: `revoked ${formatTime(t.revokedAt)}` });
-  return statusBadge('account', t.expiresAt && Date.parse(t.expiresAt) <= now ? 'expired' : 'active');
+  if (t.revokedAt)
+    return ui.statusBadge('account', 'revoked', { text: `revoked ${formatTime(t.revokedAt)}` });
+  return ui.statusBadge('account', t.expiresAt && Date.parse(t.expiresAt) <= now ? 'expired' : 'active');
 }
 
 function tokenTable(
@@ -97,37 +99,29 @@ export function tokensPage(
         ? html`<form method="post" action="/admin/tokens" class="card">
             ${csrfField(req)}
             <h2 class="flush">Create a token</h2>
-            <label for="token-name">Name</label>
-            <input
-              id="token-name"
-              name="name"
-              type="text"
-              required
-              maxlength="100"
-              value="${st.name ?? ''}"
-              aria-describedby="token-name-hint"
-            />
-            <p class="hint" id="token-name-hint">
-              What it is for, e.g. "deploy script" (1 to 100 characters).
-            </p>
-            <label for="token-valid-until">Valid until (optional)</label>
-            <input
-              id="token-valid-until"
-              name="validUntil"
-              type="date"
-              value="${st.validUntil ?? ''}"
-              aria-describedby="token-valid-until-hint"
-            />
-            <p class="hint" id="token-valid-until-hint">
-              The token works through this day (UTC) and is refused after it. Empty: until you revoke it.
-            </p>
-            ${fieldError('token-error', st.error)}
+            ${ui.textField({
+              id: 'token-name',
+              name: 'name',
+              label: 'Name',
+              value: st.name,
+              hint: 'What it is for, e.g. "deploy script" (1 to 100 characters).',
+              attrs: html`required maxlength="100"`,
+            })}
+            ${ui.textField({
+              id: 'token-valid-until',
+              name: 'validUntil',
+              label: 'Valid until (optional)',
+              type: 'date',
+              value: st.validUntil,
+              hint: 'The token works through this day (UTC) and is refused after it. Empty: until you revoke it.',
+            })}
+            ${ui.fieldError('token-error', st.error)}
             <button type="submit">Create token</button>
           </form>`
         : html`<p class="muted">
               Sign in to the console as a user to create personal tokens: a bearer token cannot create them.
             </p>
-            ${fieldError('token-error', st.error)}`
+            ${ui.fieldError('token-error', st.error)}`
     }
     <h2>${v.others ? 'Your tokens' : 'Tokens'}</h2>
     ${tokenTable(req, 'own-tokens', 'Your API tokens', v.own)}

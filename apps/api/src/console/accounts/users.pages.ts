@@ -1,16 +1,9 @@
 import { PASSWORD_MIN_LENGTH, ROLES, type UserView } from '@app/core/accounts';
 import type { Request } from 'express';
 import { csrfField } from '../../auth/csrf';
-import { html, raw, type SafeHtml } from '../../pages/html';
-import {
-  type ConsolePage,
-  consolePage,
-  dataTable,
-  fieldError,
-  fieldList,
-  formatTime,
-  statusBadge,
-} from '../console.layout';
+import { html, type SafeHtml } from '../../pages/html';
+import { type ConsolePage, consolePage, formatTime } from '../console.layout';
+import * as ui from '../console.widgets';
 
 export const USER_NOTICES: Record<string, string> = {
   'user-created': 'User created. They can sign in now.',
@@ -21,17 +14,16 @@ export const USER_NOTICES: Record<string, string> = {
   'user-deleted': 'User deleted with their sessions and API tokens.',
 };
 
-const ROLE_HELP =
-  'admin: everything, including users; editor: editions, campaigns, subscribers; ops: queues, metrics, campaign progress and pause.';
-
-function roleOptions(selected: string): SafeHtml[] {
-  return ROLES.map(
-    (r) => html`<option value="${r}" ${(r as string) === selected ? raw('selected') : ''}>${r}</option>`,
-  );
-}
+/** The role choice, on the create form and on a user's page. */
+const ROLE_FIELD = {
+  name: 'role',
+  label: 'Role',
+  options: ROLES,
+  hint: 'admin: everything, including users; editor: editions, campaigns, subscribers; ops: queues, metrics, campaign progress and pause.',
+};
 
 function stateBadge(u: UserView): SafeHtml {
-  return statusBadge('account', u.disabled ? 'disabled' : 'active');
+  return ui.statusBadge('account', u.disabled ? 'disabled' : 'active');
 }
 
 export interface CreateUserState {
@@ -42,26 +34,16 @@ export interface CreateUserState {
 
 /** A new password and its repetition (ids prefixed so two forms can share a page). */
 function passwordFields(prefix: string, label: string, hint: string): SafeHtml {
-  return html`<label for="${prefix}password">${label}</label>
-    <input
-      id="${prefix}password"
-      name="password"
-      type="password"
-      required
-      minlength="${PASSWORD_MIN_LENGTH}"
-      autocomplete="new-password"
-      aria-describedby="${prefix}password-hint"
-    />
-    <p class="hint" id="${prefix}password-hint">At least ${PASSWORD_MIN_LENGTH} characters. ${hint}</p>
-    <label for="${prefix}confirm">Repeat the password</label>
-    <input
-      id="${prefix}confirm"
-      name="confirm"
-      type="password"
-      required
-      minlength="${PASSWORD_MIN_LENGTH}"
-      autocomplete="new-password"
-    />`;
+  const attrs = html`required minlength="${PASSWORD_MIN_LENGTH}" autocomplete="new-password"`;
+  return html`${ui.textField({
+    id: `${prefix}password`,
+    name: 'password',
+    label,
+    type: 'password',
+    hint: `At least ${PASSWORD_MIN_LENGTH} characters. ${hint}`,
+    attrs,
+  })}
+  ${ui.textField({ id: `${prefix}confirm`, name: 'confirm', label: 'Repeat the password', type: 'password', attrs })}`;
 }
 
 export function usersPage(
@@ -79,25 +61,19 @@ export function usersPage(
       </tr>`,
   );
   const body = html`<h1>Users</h1>
-    ${dataTable({ id: 'users', caption: 'Console users', columns: ['Email', 'Role', 'State', 'Created'], rows: rows })}
+    ${ui.dataTable({ id: 'users', caption: 'Console users', columns: ['Email', 'Role', 'State', 'Created'], rows: rows })}
     <h2 id="create-h">Create a user</h2>
     <form method="post" action="/admin/users" class="card" aria-labelledby="create-h">
-      ${csrfField(req)} ${fieldError('create-error', st.error)}
-      <label for="email">Email</label>
-      <input
-        id="email"
-        name="email"
-        type="email"
-        required
-        maxlength="254"
-        autocomplete="off"
-        value="${st.email ?? ''}"
-      />
-      <label for="role">Role</label>
-      <select id="role" name="role" aria-describedby="role-hint">
-        ${roleOptions(st.role ?? 'editor')}
-      </select>
-      <p class="hint" id="role-hint">${ROLE_HELP}</p>
+      ${csrfField(req)} ${ui.fieldError('create-error', st.error)}
+      ${ui.textField({
+        id: 'email',
+        name: 'email',
+        label: 'Email',
+        type: 'email',
+        value: st.email,
+        attrs: html`required maxlength="254" autocomplete="off"`,
+      })}
+      ${ui.selectField({ ...ROLE_FIELD, id: 'role', selected: st.role ?? 'editor' })}
       ${passwordFields('', 'Password', 'Tell it to the user in person or by another channel.')}
       <button type="submit">Create user</button>
     </form>`;
@@ -109,17 +85,62 @@ export interface UserFormState {
   form?: 'role' | 'disable' | 'password' | 'delete';
 }
 
+/** What may be done to a user: each a form of its own. */
+function userForms(u: UserView): ui.FormCard[] {
+  const base = `/admin/users/${u.id}`;
+  const role = ui.selectField({ ...ROLE_FIELD, id: 'new-role', selected: u.role });
+  const disable = html`<p class="small">
+    ${
+      u.disabled
+        ? 'Lets the user sign in again; their API tokens work again unless revoked.'
+        : 'Stops sign-in at once: ends every session and suspends every API token of the user.'
+    }
+  </p>`;
+  const password = passwordFields('new-', 'New password', "Ends the user's sessions.");
+  const remove = html`<p class="small">
+      Deletes the user with their sessions and API tokens. This cannot be undone.
+    </p>
+    ${ui.checkbox({
+      id: 'confirm-delete',
+      name: 'confirm',
+      value: 'yes',
+      label: `Delete ${u.email} for good`,
+      required: true,
+    })}`;
+  const onOff = u.disabled
+    ? { action: `${base}/enable`, title: 'Enable', button: 'Enable user' }
+    : { action: `${base}/disable`, title: 'Disable', button: 'Disable user', danger: true };
+  return [
+    { key: 'role', action: `${base}/role`, title: 'Change role', button: 'Change role', fields: role },
+    { key: 'disable', ...onOff, fields: disable },
+    {
+      key: 'password',
+      action: `${base}/password`,
+      title: 'Set a new password',
+      button: 'Set password',
+      fields: password,
+    },
+    {
+      key: 'delete',
+      action: `${base}/delete`,
+      title: 'Delete',
+      button: 'Delete user',
+      fields: remove,
+      danger: true,
+    },
+  ];
+}
+
 export function userPage(
   req: Request,
   u: UserView,
   st: UserFormState & { notice?: string } = {},
 ): ConsolePage {
-  const err = (form: UserFormState['form']) => (st.form === form ? st.error : undefined);
   const self = req.principal?.userId === u.id;
   const body = html`<p class="small"><a href="/admin/users">← All users</a></p>
     <h1>${u.email}</h1>
     <div class="card">
-      ${fieldList([
+      ${ui.fieldList([
         ['Role', u.role],
         ['State', stateBadge(u)],
         ['Created', formatTime(u.createdAt)],
@@ -127,50 +148,7 @@ export function userPage(
       ${self ? html`<p class="small muted">This is you.</p>` : ''}
     </div>
     <div class="grid">
-      <form method="post" action="/admin/users/${u.id}/role" class="card">
-        ${csrfField(req)}
-        <h2 class="flush">Change role</h2>
-        <label for="new-role">Role</label>
-        <select id="new-role" name="role" aria-describedby="new-role-hint">
-          ${roleOptions(u.role)}
-        </select>
-        <p class="hint" id="new-role-hint">${ROLE_HELP}</p>
-        ${fieldError('role-error', err('role'))}
-        <button type="submit">Change role</button>
-      </form>
-      <form method="post" action="/admin/users/${u.id}/${u.disabled ? 'enable' : 'disable'}" class="card">
-        ${csrfField(req)}
-        <h2 class="flush">${u.disabled ? 'Enable' : 'Disable'}</h2>
-        <p class="small">
-          ${
-            u.disabled
-              ? 'Lets the user sign in again; their API tokens work again unless revoked.'
-              : 'Stops sign-in at once: ends every session and suspends every API token of the user.'
-          }
-        </p>
-        ${fieldError('disable-error', err('disable'))}
-        <button type="submit" class="${u.disabled ? '' : 'danger'}">
-          ${u.disabled ? 'Enable user' : 'Disable user'}
-        </button>
-      </form>
-      <form method="post" action="/admin/users/${u.id}/password" class="card">
-        ${csrfField(req)}
-        <h2 class="flush">Set a new password</h2>
-        ${passwordFields('new-', 'New password', "Ends the user's sessions.")}
-        ${fieldError('password-error', err('password'))}
-        <button type="submit">Set password</button>
-      </form>
-      <form method="post" action="/admin/users/${u.id}/delete" class="card">
-        ${csrfField(req)}
-        <h2 class="flush">Delete</h2>
-        <p class="small">Deletes the user with their sessions and API tokens. This cannot be undone.</p>
-        <div class="check">
-          <input id="confirm-delete" name="confirm" type="checkbox" value="yes" required />
-          <label for="confirm-delete">Delete ${u.email} for good</label>
-        </div>
-        ${fieldError('delete-error', err('delete'))}
-        <button type="submit" class="danger">Delete user</button>
-      </form>
+      ${userForms(u).map((f) => ui.formCard(req, { ...f, error: st.form === f.key ? st.error : undefined }))}
     </div>`;
   return consolePage(req, u.email, body, { section: 'users', notice: st.notice });
 }

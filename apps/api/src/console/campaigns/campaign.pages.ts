@@ -4,14 +4,8 @@ import type { Request } from 'express';
 import { formatRate, progressOf, progressText } from '../../../assets/js/campaign-progress';
 import { csrfField } from '../../auth/csrf';
 import { html, raw, type SafeHtml } from '../../pages/html';
-import {
-  canRole,
-  type ConsolePage,
-  consolePage,
-  dataTable,
-  formatTime,
-  statusBadge,
-} from '../console.layout';
+import { canRole, type ConsolePage, consolePage, formatTime } from '../console.layout';
+import * as ui from '../console.widgets';
 
 const NOTICES: Record<string, string> = {
   paused: 'Campaign paused. Messages already handed to the mail server finish; no new ones start.',
@@ -45,7 +39,7 @@ export function progressBar(c: CampaignView, label: string): SafeHtml {
 
 export function campaignsTable(items: CampaignView[], caption: string): SafeHtml {
   if (items.length === 0) return html`<p class="muted">No campaigns yet. Send an edition from its page.</p>`;
-  return dataTable({
+  return ui.dataTable({
     caption,
     columns: [
       'Campaign',
@@ -70,7 +64,7 @@ export function campaignsTable(items: CampaignView[], caption: string): SafeHtml
               >${c.subject}</span
             >
           </td>
-          <td>${statusBadge('campaign', c.status)}</td>
+          <td>${ui.statusBadge('campaign', c.status)}</td>
           <td class="num">${c.sent}</td>
           <td class="num">${c.failed}</td>
           <td class="num">${c.bounced}</td>
@@ -170,7 +164,7 @@ export function campaignBody(req: Request, c: CampaignView): SafeHtml {
       <h2 id="progress-heading" class="flush">Progress</h2>
       <div aria-live="polite" aria-atomic="true" id="live-status">
         <p>
-          Status: <strong>${statusBadge('campaign', c.status, { id: 'campaign-status' })}</strong>
+          Status: <strong>${ui.statusBadge('campaign', c.status, { id: 'campaign-status' })}</strong>
           <span id="pause-reason"
             >${c.status === CampaignStatus.Paused && c.pauseReason ? `— ${c.pauseReason}` : ''}</span
           >
@@ -282,7 +276,7 @@ function deliveriesTable(page: DeliveryPage, base: string, filter: DeliveryFilte
   if (page.items.length === 0) {
     return html`<p id="deliveries-empty">No deliveries match${filter.cursor ? ' on this page' : ''}.</p>`;
   }
-  return html`${dataTable({
+  return html`${ui.dataTable({
     id: 'deliveries',
     caption: 'Deliveries, in the order they were written',
     columns: [
@@ -303,7 +297,7 @@ function deliveriesTable(page: DeliveryPage, base: string, filter: DeliveryFilte
                 : html`<a href="/admin/subscribers/${d.subscriberId}">${d.email}</a>`
             }
           </th>
-          <td>${statusBadge('delivery', d.status)}</td>
+          <td>${ui.statusBadge('delivery', d.status)}</td>
           <td class="num">${d.attempts}</td>
           <td class="small response">${d.lastResponse ?? '—'}</td>
           <td class="small">${formatTime(d.sentAt)}</td>
@@ -323,7 +317,7 @@ export function cancelBody(req: Request, c: CampaignView, cancellable: boolean):
   return html`<h1>Cancel campaign #${c.id}?</h1>
     <p>Edition <a href="/admin/editions/${c.editionId}">${c.editionSlug}</a>: ${c.subject}</p>
     <p>
-      Status ${statusBadge('campaign', c.status)}. Sent to ${c.sent} of ${c.total} recipients so far;
+      Status ${ui.statusBadge('campaign', c.status)}. Sent to ${c.sent} of ${c.total} recipients so far;
       ${c.pending} still pending.
     </p>
     ${

@@ -1,10 +1,10 @@
 import { CampaignService } from '@app/core';
 import { CampaignStatus } from '@app/database';
-import { Get, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { Get, Post, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { Roles } from '../../auth/roles.decorator';
 import { messageText } from '../../common/error-answer';
-import { ParseIdPipe } from '../../common/parse-id.pipe';
+import { IdParam } from '../../common/parse-id.pipe';
 import { sendPage } from '../../pages/send-page';
 import { ConsoleController } from '../console-controller.decorator';
 import { readForm, submitForm } from '../console-forms';
@@ -25,7 +25,8 @@ export class CampaignsConsoleController {
   constructor(private readonly campaigns: CampaignService) {}
 
   @Get()
-  async list(@Req() req: Request, @Res() res: Response, @Query() q: CampaignListQuery): Promise<void> {
+  async list(@Req() req: Request, @Res() res: Response): Promise<void> {
+    const q = await readForm(CampaignListQuery, req.query);
     const page = await this.campaigns.list({ cursor: q.cursor, limit: 50 });
     sendPage(
       res,
@@ -35,22 +36,14 @@ export class CampaignsConsoleController {
   }
 
   @Get(':id')
-  async show(
-    @Param('id', ParseIdPipe) id: number,
-    @Req() req: Request,
-    @Res() res: Response,
-    @Query() q: CampaignPageQuery,
-  ): Promise<void> {
+  async show(@IdParam() id: number, @Req() req: Request, @Res() res: Response): Promise<void> {
+    const q = await readForm(CampaignPageQuery, req.query);
     sendPage(res, 200, campaignPage(req, await this.campaigns.get(id), { notice: noticeText(q) }));
   }
 
   @Get(':id/deliveries')
-  async deliveries(
-    @Param('id', ParseIdPipe) id: number,
-    @Req() req: Request,
-    @Res() res: Response,
-    @Query() q: DeliveriesQuery,
-  ): Promise<void> {
+  async deliveries(@IdParam() id: number, @Req() req: Request, @Res() res: Response): Promise<void> {
+    const q = await readForm(DeliveriesQuery, req.query);
     const filter = { status: q.status || undefined, q: q.q?.trim() || undefined, cursor: q.cursor };
     const page = await this.campaigns.deliveries(id, {
       status: filter.status,
@@ -65,11 +58,7 @@ export class CampaignsConsoleController {
   /** The confirmation step of a cancel (no inline script: a page of its own with a box to tick). */
   @Get(':id/cancel')
   @Roles('admin', 'editor')
-  async cancelForm(
-    @Param('id', ParseIdPipe) id: number,
-    @Req() req: Request,
-    @Res() res: Response,
-  ): Promise<void> {
+  async cancelForm(@IdParam() id: number, @Req() req: Request, @Res() res: Response): Promise<void> {
     const c = await this.campaigns.get(id);
     if (CANCELLABLE.includes(c.status)) return sendPage(res, 200, cancelPage(req, c, true));
     const why = `This campaign is ${c.status}; only a scheduled, running or paused one can be cancelled.`;
@@ -78,11 +67,7 @@ export class CampaignsConsoleController {
 
   @Post(':id/pause')
   @Roles('admin', 'editor', 'ops')
-  async pause(
-    @Param('id', ParseIdPipe) id: number,
-    @Req() req: Request,
-    @Res() res: Response,
-  ): Promise<void> {
+  async pause(@IdParam() id: number, @Req() req: Request, @Res() res: Response): Promise<void> {
     await this.act(req, res, id, async () => {
       await this.campaigns.pause(
         id,
@@ -94,11 +79,7 @@ export class CampaignsConsoleController {
 
   @Post(':id/resume')
   @Roles('admin', 'editor')
-  async resume(
-    @Param('id', ParseIdPipe) id: number,
-    @Req() req: Request,
-    @Res() res: Response,
-  ): Promise<void> {
+  async resume(@IdParam() id: number, @Req() req: Request, @Res() res: Response): Promise<void> {
     await this.act(req, res, id, async () => {
       await this.campaigns.resume(id);
       return 'resumed';
@@ -108,11 +89,7 @@ export class CampaignsConsoleController {
   /** Unticked: the confirmation step again (400); refused by the campaign's state: its page (409). */
   @Post(':id/cancel')
   @Roles('admin', 'editor')
-  async cancel(
-    @Param('id', ParseIdPipe) id: number,
-    @Req() req: Request,
-    @Res() res: Response,
-  ): Promise<void> {
+  async cancel(@IdParam() id: number, @Req() req: Request, @Res() res: Response): Promise<void> {
     await submitForm(
       res,
       async () => {
@@ -131,11 +108,7 @@ export class CampaignsConsoleController {
 
   @Post(':id/send-missed')
   @Roles('admin', 'editor')
-  async sendMissed(
-    @Param('id', ParseIdPipe) id: number,
-    @Req() req: Request,
-    @Res() res: Response,
-  ): Promise<void> {
+  async sendMissed(@IdParam() id: number, @Req() req: Request, @Res() res: Response): Promise<void> {
     await this.act(req, res, id, async () => {
       const r = await this.campaigns.sendMissed(id);
       return r.added + r.requeued === 0 ? 'missed-none' : `missed&added=${r.added}&requeued=${r.requeued}`;

@@ -7,7 +7,8 @@ import { Roles } from '../../auth/roles.decorator';
 import { html, type SafeHtml } from '../../pages/html';
 import { sendPage } from '../../pages/send-page';
 import { ConsoleController } from '../console-controller.decorator';
-import { canRole, consolePage, dataTable, formatTime, statusBadge } from '../console.layout';
+import { canRole, consolePage, formatTime } from '../console.layout';
+import * as ui from '../console.widgets';
 import { campaignsTable, progressBar } from './campaign.pages';
 
 const LATEST = 5;
@@ -26,7 +27,7 @@ function activeCard(c: CampaignView): SafeHtml {
   return html`<div class="card">
     <p class="flush">
       <a href="/admin/campaigns/${c.id}"><strong>Campaign #${c.id}</strong></a> · ${c.editionSlug}
-      ${statusBadge('campaign', c.status)}
+      ${ui.statusBadge('campaign', c.status)}
     </p>
     ${progressBar(c, `Progress of campaign ${c.id}`)}
     <p class="small">
@@ -62,7 +63,7 @@ export class ConsoleHomeController {
       <div class="grid">
         <section class="card" aria-labelledby="subs-heading">
           <h2 id="subs-heading" class="flush">Subscribers</h2>
-          ${dataTable({
+          ${ui.dataTable({
             id: 'subscriber-counts',
             caption: 'Subscribers by status',
             columns: ['Status', { label: 'Subscribers', num: true }],
@@ -117,7 +118,7 @@ export class ConsoleHomeController {
         ${
           editions.length === 0
             ? html`<p class="muted">No editions yet.</p>`
-            : dataTable({
+            : ui.dataTable({
                 caption: 'Latest editions',
                 columns: ['Edition', 'Subject', 'Status', 'Sent', 'Updated'],
                 rows: editions.slice(0, LATEST).map(
@@ -125,7 +126,7 @@ export class ConsoleHomeController {
                     html`<tr>
                       <th scope="row"><a href="/admin/editions/${e.id}">${e.slug}</a></th>
                       <td>${e.subject}</td>
-                      <td>${statusBadge('edition', e.status)}</td>
+                      <td>${ui.statusBadge('edition', e.status)}</td>
                       <td class="small">${formatTime(e.sentAt)}</td>
                       <td class="small">${formatTime(e.updatedAt)}</td>
                     </tr>`,

@@ -12,9 +12,7 @@ import {
   BadRequestException,
   ConflictException,
   Get,
-  Param,
   Post,
-  Query,
   Req,
   Res,
   UnprocessableEntityException,
@@ -25,10 +23,10 @@ import { TestSendThrottle } from '../../admin/editions/test-send-throttle';
 import { Roles } from '../../auth/roles.decorator';
 import { type ErrorAnswer, messageText } from '../../common/error-answer';
 import { isAddress } from '../../common/is-address';
-import { ParseIdPipe } from '../../common/parse-id.pipe';
+import { IdParam } from '../../common/parse-id.pipe';
 import { sendPage } from '../../pages/send-page';
 import { ConsoleController } from '../console-controller.decorator';
-import { NoticeQuery, noticeFrom, readForm, submitForm } from '../console-forms';
+import { NoticeQuery, noticeFrom, readForm, submitForm, typed } from '../console-forms';
 import { type ConsolePage, consolePage } from '../console.layout';
 import { readDraftForm } from './draft-upload';
 import {
@@ -153,7 +151,8 @@ export class EditionsConsoleController {
   ) {}
 
   @Get()
-  async list(@Req() req: Request, @Res() res: Response, @Query() q: NoticeQuery): Promise<void> {
+  async list(@Req() req: Request, @Res() res: Response): Promise<void> {
+    const q = await readForm(NoticeQuery, req.query);
     const body = editionsListBody(req, await this.editions.list());
     sendPage(
       res,
@@ -192,18 +191,14 @@ export class EditionsConsoleController {
   // ---- One edition ----------------------------------------------------------------------------------
 
   @Get(':id')
-  async page(
-    @Param('id', ParseIdPipe) id: number,
-    @Req() req: Request,
-    @Res() res: Response,
-    @Query() q: NoticeQuery,
-  ): Promise<void> {
+  async page(@IdParam() id: number, @Req() req: Request, @Res() res: Response): Promise<void> {
+    const q = await readForm(NoticeQuery, req.query);
     sendPage(res, 200, await this.editionPage(req, id, {}, noticeFrom(NOTICES, q.notice)));
   }
 
   @Post(':id')
   @Roles('admin', 'editor')
-  async save(@Param('id', ParseIdPipe) id: number, @Req() req: Request, @Res() res: Response): Promise<void> {
+  async save(@IdParam() id: number, @Req() req: Request, @Res() res: Response): Promise<void> {
     const fields = editedFields(req.body);
     await submitForm(
       res,
@@ -223,27 +218,22 @@ export class EditionsConsoleController {
 
   @Post(':id/draft')
   @Roles('admin', 'editor')
-  async saveDraftText(
-    @Param('id', ParseIdPipe) id: number,
-    @Req() req: Request,
-    @Res() res: Response,
-  ): Promise<void> {
-    const body = req.body as Record<string, unknown> | undefined;
-    const typed = typeof body?.draft === 'string' ? body.draft : '';
+  async saveDraftText(@IdParam() id: number, @Req() req: Request, @Res() res: Response): Promise<void> {
     await submitForm(
       res,
       async () => {
-        const text = (await readForm(DraftTextForm, body)).draft ?? '';
+        const text = (await readForm(DraftTextForm, req.body)).draft ?? '';
         if (text.trim() === '') throw new BadRequestException('The draft text is empty.');
         await this.editions.update(id, parseDraftText(text));
         return `/admin/editions/${id}?notice=draft-saved`;
       },
-      (refusal) => this.editionPage(req, id, { draftError: { err: draftErrorOf(refusal), text: typed } }),
+      (refusal) =>
+        this.editionPage(req, id, { draftError: { err: draftErrorOf(refusal), text: typed(req, 'draft') } }),
     );
   }
 
   @Get(':id/preview.html')
-  async previewHtml(@Param('id', ParseIdPipe) id: number, @Res() res: Response): Promise<void> {
+  async previewHtml(@IdParam() id: number, @Res() res: Response): Promise<void> {
     const { html } = await this.editions.preview(id);
     sendPage(res, 200, {
       layout: 'document',
@@ -253,11 +243,7 @@ export class EditionsConsoleController {
   }
 
   @Get(':id/check')
-  async checkPage(
-    @Param('id', ParseIdPipe) id: number,
-    @Req() req: Request,
-    @Res() res: Response,
-  ): Promise<void> {
+  async checkPage(@IdParam() id: number, @Req() req: Request, @Res() res: Response): Promise<void> {
     const [edition, check] = await Promise.all([this.editions.get(id), this.preSend.check(id)]);
     const body = checkBody(edition, check);
     sendPage(
@@ -269,23 +255,17 @@ export class EditionsConsoleController {
 
   @Post(':id/test')
   @Roles('admin', 'editor')
-  async sendTest(
-    @Param('id', ParseIdPipe) id: number,
-    @Req() req: Request,
-    @Res() res: Response,
-  ): Promise<void> {
-    const body = req.body as Record<string, unknown> | undefined;
-    const typed = typeof body?.to === 'string' ? body.to : '';
+  async sendTest(@IdParam() id: number, @Req() req: Request, @Res() res: Response): Promise<void> {
     await submitForm(
       res,
       async () => {
-        const to = await testRecipients(await readForm(TestSendForm, body));
+        const to = await testRecipients(await readForm(TestSendForm, req.body));
         await this.editions.get(id); // 404 now rather than a silently dropped job
         await this.testSends.take(req.principal, to.length);
         await this.jobs.add(JobName.SendTest, { editionId: id, to });
         return `/admin/editions/${id}?notice=test-queued#test-send`;
       },
-      (refusal) => this.editionPage(req, id, { testTo: typed, testError: messageText(refusal) }),
+      (refusal) => this.editionPage(req, id, { testTo: typed(req, 'to'), testError: messageText(refusal) }),
     );
   }
 
@@ -293,24 +273,18 @@ export class EditionsConsoleController {
 
   @Get(':id/send')
   @Roles('admin', 'editor')
-  async sendForm(
-    @Param('id', ParseIdPipe) id: number,
-    @Req() req: Request,
-    @Res() res: Response,
-  ): Promise<void> {
+  async sendForm(@IdParam() id: number, @Req() req: Request, @Res() res: Response): Promise<void> {
     sendPage(res, 200, await this.sendPage(req, id, {}));
   }
 
   @Post(':id/send')
   @Roles('admin', 'editor')
-  async send(@Param('id', ParseIdPipe) id: number, @Req() req: Request, @Res() res: Response): Promise<void> {
-    const body = req.body as Record<string, unknown> | undefined;
-    const typed = typeof body?.scheduledAt === 'string' ? body.scheduledAt.trim() : '';
+  async send(@IdParam() id: number, @Req() req: Request, @Res() res: Response): Promise<void> {
     await this.editions.get(id); // 404 before anything else
     await submitForm(
       res,
       async () => {
-        const form = await readForm(SendForm, body);
+        const form = await readForm(SendForm, req.body);
         const scheduledAt = sendTime(form);
         // The editor confirmed a number; if the audience moved since, they confirm the new one.
         const expected = Number(form.expectedRecipients);
@@ -329,7 +303,7 @@ export class EditionsConsoleController {
       (refusal) => {
         const stale = refusal.details.staleCount;
         return this.sendPage(req, id, {
-          scheduledAt: typed,
+          scheduledAt: typed(req, 'scheduledAt').trim(),
           ...(typeof stale === 'number' ? { staleCount: stale } : { error: messageText(refusal) }),
         });
       },

@@ -4,7 +4,8 @@ import { issueLabel, type RenderedEmail } from '@app/email';
 import type { Request } from 'express';
 import { csrfField, csrfToken } from '../../auth/csrf';
 import { escapeHtml, html, raw, type SafeHtml } from '../../pages/html';
-import { canRole, dataTable, formatTime, statusBadge } from '../console.layout';
+import { canRole, formatTime } from '../console.layout';
+import * as ui from '../console.widgets';
 import { EDITABLE_FIELDS } from './edition.forms';
 
 export function editionsListBody(req: Request, editions: EditionSummary[]): SafeHtml {
@@ -24,7 +25,7 @@ export function editionsListBody(req: Request, editions: EditionSummary[]): Safe
                 : html`<p class="muted">An editor imports the month's draft here.</p>`
             }
           </div>`
-        : html`${dataTable({
+        : html`${ui.dataTable({
             caption: 'Editions, newest month first',
             columns: ['Month', 'Subject', 'Status', 'Updated', 'Sent'],
             rows: editions.map(
@@ -32,7 +33,7 @@ export function editionsListBody(req: Request, editions: EditionSummary[]): Safe
                 html`<tr data-edition-id="${e.id}">
                   <td><a href="/admin/editions/${e.id}">${issueLabel(e.slug)}</a></td>
                   <td>${e.subject}</td>
-                  <td>${statusBadge('edition', e.status)}</td>
+                  <td>${ui.statusBadge('edition', e.status)}</td>
                   <td>${formatTime(e.updatedAt)}</td>
                   <td>${formatTime(e.sentAt)}</td>
                 </tr>`,
@@ -246,7 +247,7 @@ export function editionBody(req: Request, d: EditionPageData): SafeHtml {
   return html`<p class="small"><a href="/admin/editions">← Editions</a></p>
     <h1>${e.subject}</h1>
     <p>
-      ${statusBadge('edition', e.status)} <span>${issueLabel(e.slug)}</span> ·
+      ${ui.statusBadge('edition', e.status)} <span>${issueLabel(e.slug)}</span> ·
       <span class="muted">updated ${formatTime(e.updatedAt)}</span>
       ${e.sentAt ? html` · <span class="muted">sent ${formatTime(e.sentAt)}</span>` : ''}
     </p>
@@ -425,18 +426,14 @@ export function sendBody(req: Request, d: SendPageData): SafeHtml {
                       </p>`
                     : html`<p class="muted">Nobody is confirmed yet, so it cannot be sent now.</p>`
                 }
-                <label for="scheduled-at">Or schedule at (UTC)</label>
-                <input
-                  type="datetime-local"
-                  id="scheduled-at"
-                  name="scheduledAt"
-                  value="${d.scheduledAt ?? ''}"
-                  aria-describedby="scheduled-at-hint"
-                />
-                <p id="scheduled-at-hint" class="small muted">
-                  The date and time are read as UTC (now:
-                  ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC).
-                </p>
+                ${ui.textField({
+                  id: 'scheduled-at',
+                  name: 'scheduledAt',
+                  label: 'Or schedule at (UTC)',
+                  type: 'datetime-local',
+                  value: d.scheduledAt,
+                  hint: `The date and time are read as UTC (now: ${formatTime(new Date())}).`,
+                })}
                 <button type="submit" name="mode" value="schedule" id="send-schedule" class="secondary">
                   Schedule for ${who}
                 </button>

@@ -1,14 +1,14 @@
 import { CsvImportError, SubscriberAdminService, SubscriberImportService } from '@app/core';
-import { Get, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { Get, Post, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { Roles } from '../../auth/roles.decorator';
 import { sendSubscribersCsv } from '../../common/csv-download';
 import { messageText } from '../../common/error-answer';
-import { ParseIdPipe } from '../../common/parse-id.pipe';
+import { IdParam } from '../../common/parse-id.pipe';
 import { sendPage } from '../../pages/send-page';
 import { evidence } from '../../subscriptions/request-evidence';
 import { ConsoleController } from '../console-controller.decorator';
-import { NoticeQuery, noticeFrom, readForm, submitForm } from '../console-forms';
+import { NoticeQuery, noticeFrom, readForm, submitForm, typed } from '../console-forms';
 import type { ConsolePage } from '../console.layout';
 import { UploadInterruptedError, UploadTooLargeError, withCsvUpload } from './csv-upload';
 import {
@@ -27,6 +27,8 @@ import {
   listPage,
   SUBSCRIBER_NOTICES,
 } from './subscribers.pages';
+
+type DetailForm = NonNullable<DetailFormState['form']>;
 
 /** SubscriberAdminService.get returns at most this many events. */
 const HISTORY_CAP = 100;
@@ -53,7 +55,8 @@ export class SubscribersConsoleController {
   ) {}
 
   @Get()
-  async list(@Req() req: Request, @Res() res: Response, @Query() query: SubscriberListQuery): Promise<void> {
+  async list(@Req() req: Request, @Res() res: Response): Promise<void> {
+    const query = await readForm(SubscriberListQuery, req.query);
     const q = query.q?.trim() ?? '';
     const status = query.status ?? '';
     const page = await this.admin.list({
@@ -68,7 +71,8 @@ export class SubscribersConsoleController {
   // Fixed paths are declared before ':id' so they are not taken for an id.
 
   @Get('export.csv')
-  async export(@Res() res: Response, @Query() q: SubscriberFilterQuery): Promise<void> {
+  async export(@Req() req: Request, @Res() res: Response): Promise<void> {
+    const q = await readForm(SubscriberFilterQuery, req.query);
     await sendSubscribersCsv(
       res,
       this.admin.exportCsv({ search: q.q?.trim() || undefined, status: q.status || undefined }),
@@ -122,78 +126,52 @@ export class SubscribersConsoleController {
   }
 
   @Get(':id')
-  async view(
-    @Param('id', ParseIdPipe) id: number,
-    @Req() req: Request,
-    @Res() res: Response,
-    @Query() q: NoticeQuery,
-  ): Promise<void> {
+  async view(@IdParam() id: number, @Req() req: Request, @Res() res: Response): Promise<void> {
+    const q = await readForm(NoticeQuery, req.query);
     sendPage(res, 200, await this.detail(req, id, { notice: noticeFrom(SUBSCRIBER_NOTICES, q.notice) }));
   }
 
   @Post(':id/status')
-  async changeStatus(
-    @Param('id', ParseIdPipe) id: number,
-    @Req() req: Request,
-    @Res() res: Response,
-  ): Promise<void> {
+  async changeStatus(@IdParam() id: number, @Req() req: Request, @Res() res: Response): Promise<void> {
     await this.change(req, res, id, 'status', async () => {
       const { status } = await readForm(StatusForm, req.body);
       await this.admin.patch(id, { status }, evidence(req, 'admin'));
-      return 'status-changed';
+      return `/admin/subscribers/${id}?notice=status-changed`;
     });
   }
 
   @Post(':id/name')
-  async changeName(
-    @Param('id', ParseIdPipe) id: number,
-    @Req() req: Request,
-    @Res() res: Response,
-  ): Promise<void> {
+  async changeName(@IdParam() id: number, @Req() req: Request, @Res() res: Response): Promise<void> {
     await this.change(req, res, id, 'name', async () => {
       const name = (await readForm(NameForm, req.body)).name ?? '';
       await this.admin.patch(id, { name: name.trim() === '' ? null : name }, evidence(req, 'admin'));
-      return 'name-changed';
+      return `/admin/subscribers/${id}?notice=name-changed`;
     });
   }
 
   @Post(':id/erase')
-  async erase(
-    @Param('id', ParseIdPipe) id: number,
-    @Req() req: Request,
-    @Res() res: Response,
-  ): Promise<void> {
+  async erase(@IdParam() id: number, @Req() req: Request, @Res() res: Response): Promise<void> {
     await this.change(req, res, id, 'erase', async () => {
       await readForm(EraseForm, req.body);
       await this.admin.erase(id, { source: 'admin' });
-      return 'erased';
+      return '/admin/subscribers?notice=erased';
     });
   }
 
-  /** Runs one change; shows the result (303) with a notice, or the page again with the error by its form. */
-  private async change(
+  /** Runs one change, which says where to go next (303); a refusal shows the page with it by its form. */
+  private change(
     req: Request,
     res: Response,
     id: number,
-    form: NonNullable<DetailFormState['form']>,
+    form: DetailForm,
     run: () => Promise<string>,
   ): Promise<void> {
-    await submitForm(
-      res,
-      async () => {
-        const code = await run();
-        return code === 'erased'
-          ? '/admin/subscribers?notice=erased'
-          : `/admin/subscribers/${id}?notice=${code}`;
-      },
-      (refusal) => {
-        const typed = form === 'name' ? (req.body as Record<string, unknown> | undefined)?.name : undefined;
-        return this.detail(req, id, {
-          form,
-          error: messageText(refusal),
-          name: typeof typed === 'string' ? typed.slice(0, 1000) : undefined,
-        });
-      },
+    return submitForm(res, run, (refusal) =>
+      this.detail(req, id, {
+        form,
+        error: messageText(refusal),
+        name: form === 'name' ? typed(req, 'name') : undefined,
+      }),
     );
   }
 

@@ -1,18 +1,10 @@
 import type { ImportReport } from '@app/core';
 import { type Subscriber, type SubscriberEvent, SubscriberStatus } from '@app/database';
 import type { Request } from 'express';
-import { csrfField, csrfToken } from '../../auth/csrf';
+import { csrfToken } from '../../auth/csrf';
 import { html, raw, type SafeHtml } from '../../pages/html';
-import {
-  canRole,
-  type ConsolePage,
-  consolePage,
-  dataTable,
-  fieldError,
-  fieldList,
-  formatTime,
-  statusBadge,
-} from '../console.layout';
+import { canRole, type ConsolePage, consolePage, formatTime } from '../console.layout';
+import * as ui from '../console.widgets';
 import { MAX_IMPORT_BYTES } from './csv-upload';
 
 export const STATUSES = Object.values(SubscriberStatus);
@@ -79,7 +71,7 @@ export function listPage(req: Request, v: ListView, opts: { notice?: string } = 
       html`<tr>
         <td><a href="/admin/subscribers/${s.id}">${s.email ?? '(erased)'}</a></td>
         <td>${s.name ?? ''}</td>
-        <td>${statusBadge('subscriber', s.status)}</td>
+        <td>${ui.statusBadge('subscriber', s.status)}</td>
         <td>${formatTime(s.createdAt)}</td>
         <td>${formatTime(s.confirmedAt)}</td>
       </tr>`,
@@ -92,7 +84,7 @@ export function listPage(req: Request, v: ListView, opts: { notice?: string } = 
       >
     </p>
     ${filtersForm(v.q, v.status)}
-    ${dataTable({
+    ${ui.dataTable({
       caption: 'Subscribers, newest first',
       columns: ['Email', 'Name', 'Status', 'Created', 'Confirmed'],
       rows: rows.length
@@ -125,10 +117,10 @@ export interface DetailFormState {
 }
 
 function fields(s: Subscriber): SafeHtml {
-  return fieldList([
+  return ui.fieldList([
     ['Email', s.email],
     ['Name', s.name],
-    ['Status', statusBadge('subscriber', s.status)],
+    ['Status', ui.statusBadge('subscriber', s.status)],
     ['Created', formatTime(s.createdAt)],
     ['Updated', formatTime(s.updatedAt)],
     ['Confirmation sent', formatTime(s.confirmationSentAt)],
@@ -139,7 +131,7 @@ function fields(s: Subscriber): SafeHtml {
 }
 
 function consent(s: Subscriber): SafeHtml {
-  return fieldList([
+  return ui.fieldList([
     ['Consent given', formatTime(s.consentAt)],
     ['Source', s.consentSource],
     ['IP address', s.consentIp],
@@ -160,7 +152,7 @@ function history(events: SubscriberEvent[], capped: number): SafeHtml {
         <td class="small">${e.detail ?? ''}</td>
       </tr>`,
   );
-  return html`${dataTable({
+  return html`${ui.dataTable({
     id: 'history',
     caption: 'History, newest first',
     columns: ['When', 'Event', 'Status', 'Source', 'IP', 'User agent', 'Detail'],
@@ -174,55 +166,55 @@ function history(events: SubscriberEvent[], capped: number): SafeHtml {
 }
 
 function writerForms(req: Request, s: Subscriber, st: DetailFormState): SafeHtml {
-  const err = (form: DetailFormState['form']) => (st.form === form ? st.error : undefined);
-  const nameValue = st.form === 'name' && st.name !== undefined ? st.name : (s.name ?? '');
+  const base = `/admin/subscribers/${s.id}`;
+  const status = ui.selectField({
+    id: 'new-status',
+    name: 'status',
+    label: 'New status',
+    options: STATUSES,
+    selected: s.status,
+    hint: html`Setting <strong>confirmed</strong> records you as asserting the person's consent; setting
+      <strong>pending</strong> sends nothing.`,
+  });
+  const name = ui.textField({
+    id: 'name',
+    name: 'name',
+    label: 'Name',
+    value: st.form === 'name' && st.name !== undefined ? st.name : (s.name ?? ''),
+    hint: 'One line, at most 200 characters; leave empty to remove the name.',
+    attrs: html`maxlength="200"`,
+  });
+  const erase = html`<p class="small">
+      Removes the address, name and consent details for good (a right-to-erasure request). The address is kept
+      only as a keyed hash, so an import can never add it back. This cannot be undone.
+    </p>
+    ${ui.checkbox({
+      id: 'confirm-erase',
+      name: 'confirm',
+      value: 'yes',
+      label: "I understand this subscriber's data is deleted for good",
+      required: true,
+    })}`;
+  const forms: ui.FormCard[] = [
+    {
+      key: 'status',
+      action: `${base}/status`,
+      title: 'Change status',
+      button: 'Change status',
+      fields: status,
+    },
+    { key: 'name', action: `${base}/name`, title: 'Edit name', button: 'Save name', fields: name },
+    {
+      key: 'erase',
+      action: `${base}/erase`,
+      title: 'Erase',
+      button: 'Erase subscriber',
+      fields: erase,
+      danger: true,
+    },
+  ];
   return html`<div class="grid">
-    <form method="post" action="/admin/subscribers/${s.id}/status" class="card">
-      ${csrfField(req)}
-      <h2 class="flush">Change status</h2>
-      <label for="new-status">New status</label>
-      <select id="new-status" name="status" aria-describedby="status-hint">
-        ${STATUSES.map(
-          (x) => html`<option value="${x}" ${x === s.status ? raw('selected') : ''}>${x}</option>`,
-        )}
-      </select>
-      <p class="hint" id="status-hint">
-        Setting <strong>confirmed</strong> records you as asserting the person's consent; setting
-        <strong>pending</strong> sends nothing.
-      </p>
-      ${fieldError('status-error', err('status'))}
-      <button type="submit">Change status</button>
-    </form>
-    <form method="post" action="/admin/subscribers/${s.id}/name" class="card">
-      ${csrfField(req)}
-      <h2 class="flush">Edit name</h2>
-      <label for="name">Name</label>
-      <input
-        id="name"
-        name="name"
-        type="text"
-        maxlength="200"
-        value="${nameValue}"
-        aria-describedby="name-hint"
-      />
-      <p class="hint" id="name-hint">One line, at most 200 characters; leave empty to remove the name.</p>
-      ${fieldError('name-error', err('name'))}
-      <button type="submit">Save name</button>
-    </form>
-    <form method="post" action="/admin/subscribers/${s.id}/erase" class="card">
-      ${csrfField(req)}
-      <h2 class="flush">Erase</h2>
-      <p class="small">
-        Removes the address, name and consent details for good (a right-to-erasure request). The address is
-        kept only as a keyed hash, so an import can never add it back. This cannot be undone.
-      </p>
-      <div class="check">
-        <input id="confirm-erase" name="confirm" type="checkbox" value="yes" required />
-        <label for="confirm-erase">I understand this subscriber's data is deleted for good</label>
-      </div>
-      ${fieldError('erase-error', err('erase'))}
-      <button type="submit" class="danger">Erase subscriber</button>
-    </form>
+    ${forms.map((f) => ui.formCard(req, { ...f, error: st.form === f.key ? st.error : undefined }))}
   </div>`;
 }
 
@@ -282,33 +274,25 @@ export function importFormPage(req: Request, st: ImportFormState = {}): ConsoleP
     </div>
     <form method="post" action="${action}" enctype="multipart/form-data" class="card">
       <!-- the options come before the file: the server reads the fields sent ahead of it -->
-      <div class="check">
-        <input
-          id="consent"
-          name="consent"
-          type="checkbox"
-          value="confirmed"
-          ${st.consent ? raw('checked') : ''}
-        />
-        <label for="consent"
-          >These people already consented elsewhere: import them as <strong>confirmed</strong></label
-        >
-      </div>
+      ${ui.checkbox({
+        id: 'consent',
+        name: 'consent',
+        value: 'confirmed',
+        label: html`These people already consented elsewhere: import them as <strong>confirmed</strong>`,
+        checked: st.consent,
+      })}
       <p class="hint">Unchecked: they are imported as <strong>pending</strong> and must opt in.</p>
-      <div class="check">
-        <input
-          id="sendOptIn"
-          name="sendOptIn"
-          type="checkbox"
-          value="true"
-          ${st.sendOptIn ? raw('checked') : ''}
-        />
-        <label for="sendOptIn">Send each new pending subscriber the double opt-in email</label>
-      </div>
+      ${ui.checkbox({
+        id: 'sendOptIn',
+        name: 'sendOptIn',
+        value: 'true',
+        label: 'Send each new pending subscriber the double opt-in email',
+        checked: st.sendOptIn,
+      })}
       <p class="hint">Only for pending imports (not together with "confirmed").</p>
       <label for="csv">CSV file</label>
       <input id="csv" name="csv" type="file" accept=".csv,text/csv" required aria-describedby="csv-error" />
-      ${fieldError('csv-error', st.error)}
+      ${ui.fieldError('csv-error', st.error)}
       <button type="submit">Import</button>
     </form>`;
   return consolePage(req, 'Import subscribers', body, { section: 'subscribers' });
@@ -351,7 +335,7 @@ export function importReportPage(
     <h2>Rejected lines</h2>
     ${
       rejected.length
-        ? html`${dataTable({ id: 'rejected', caption: 'Rejected lines (line 1 is the header)', columns: [{ label: 'Line', num: true }, 'Reason'], rows: rejected })}
+        ? html`${ui.dataTable({ id: 'rejected', caption: 'Rejected lines (line 1 is the header)', columns: [{ label: 'Line', num: true }, 'Reason'], rows: rejected })}
           ${
             report.rejectedTruncated
               ? html`<p class="small muted">
