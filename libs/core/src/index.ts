@@ -5,4 +5,5 @@ export * from './send-rate';
 export { AccountsError, AccountsModule, AccountsService, type UserView, type ApiTokenView } from './accounts';
 export * from './editions';
 export * from './common/domain.errors';
+export * from './common/keyset-cursor';
 export * from './publication';

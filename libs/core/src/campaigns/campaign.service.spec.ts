@@ -252,7 +252,7 @@ describe('CampaignService', () => {
     await expectRefused(
       s.campaigns.deliveries(c.id, { cursor: 'abc' }),
       InvalidInputError,
-      'cursor must be a value returned as nextCursor',
+      'cursor is invalid: a cursor must be the nextCursor of the previous page',
     );
     await expectRefused(s.campaigns.deliveries(999999), NotFoundError, 'Campaign 999999 does not exist');
   });

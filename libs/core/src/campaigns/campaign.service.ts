@@ -3,6 +3,7 @@ import { JobName, JobQueue, QueueName } from '@app/queue';
 import { Injectable, Logger } from '@nestjs/common';
 import { Database } from '@app/database';
 import { ConflictError, InvalidInputError, NotFoundError, UnprocessableError } from '../common/domain.errors';
+import { decodeCursor, encodeCursor } from '../common/keyset-cursor';
 import { CampaignEditionRepository } from './campaign-edition.repository';
 import { CampaignMessageFactory } from './campaign-message.factory';
 import { CampaignRepository, type CampaignRow } from './campaign.repository';
@@ -119,13 +120,13 @@ export class CampaignService {
   /** Newest first, keyset-paginated by id. */
   async list(opts: { cursor?: string; limit?: number } = {}): Promise<CampaignPage> {
     const limit = Math.min(Math.max(opts.limit ?? 50, 1), 200);
-    const before = opts.cursor === undefined ? null : this.parseCursor(opts.cursor);
+    const before = opts.cursor === undefined ? null : decodeCursor(opts.cursor);
     const rows = await this.campaigns.listRows(before, limit + 1);
     const page = rows.slice(0, limit);
     const counts = await this.deliveryLedger.countsByCampaign(page.map((r) => r.id));
     return {
       items: page.map((r) => this.view(r, counts.get(r.id))),
-      nextCursor: rows.length > limit ? String(page[page.length - 1]!.id) : null,
+      nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1]!.id) : null,
     };
   }
 
@@ -263,7 +264,7 @@ export class CampaignService {
   ): Promise<DeliveryPage> {
     if (!(await this.campaigns.exists(id))) throw new NotFoundError(`Campaign ${id} does not exist`);
     const limit = Math.min(Math.max(opts.limit ?? 100, 1), 1000);
-    const after = opts.cursor === undefined ? 0 : this.parseCursor(opts.cursor);
+    const after = opts.cursor === undefined ? 0 : decodeCursor(opts.cursor);
     const rows = await this.deliveryLedger.logPage(id, {
       status: opts.status,
       email: opts.email,
@@ -271,7 +272,7 @@ export class CampaignService {
       limit: limit + 1,
     });
     const items = rows.slice(0, limit);
-    return { items, nextCursor: rows.length > limit ? String(items[items.length - 1]!.id) : null };
+    return { items, nextCursor: rows.length > limit ? encodeCursor(items[items.length - 1]!.id) : null };
   }
 
   private view(row: CampaignRow, counts?: DeliveryCounts): CampaignView {
@@ -310,12 +311,6 @@ export class CampaignService {
       throw new InvalidInputError('scheduledAt is in the past; leave it out to send now');
     }
     return when;
-  }
-
-  private parseCursor(cursor: string): number {
-    if (!/^[1-9][0-9]{0,15}$/.test(cursor))
-      throw new InvalidInputError('cursor must be a value returned as nextCursor');
-    return Number(cursor);
   }
 
   private alreadyHasCampaign(editionId: number, campaignId: number | undefined): ConflictError {

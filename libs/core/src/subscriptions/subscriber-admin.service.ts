@@ -1,5 +1,6 @@
 import { Database, SubscriberStatus } from '@app/database';
 import { Injectable } from '@nestjs/common';
+import { decodeCursor, encodeCursor } from '../common/keyset-cursor';
 import { checkName } from './email-address';
 import { SubscriberNotFoundError, SubscriptionInputError } from './subscription.errors';
 import { SubscriptionService } from './subscription.service';
@@ -18,18 +19,6 @@ export const MAX_PAGE_SIZE = 500;
 const EXPORT_BATCH = 2000;
 /** The admin's view of one subscriber shows the latest events of its history. */
 const HISTORY_SHOWN = 100;
-
-/** Keyset pages, newest first: the cursor is the last id seen, so a page costs the same at any depth. */
-export function encodeCursor(id: number): string {
-  return Buffer.from(`s:${id}`).toString('base64url');
-}
-
-export function decodeCursor(cursor: string): number {
-  const m = /^s:(\d{1,10})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  const id = m ? Number(m[1]) : NaN;
-  if (!Number.isSafeInteger(id)) throw new SubscriptionInputError('cursor is invalid');
-  return id;
-}
 
 const EXPORT_COLUMNS = [
   'id',

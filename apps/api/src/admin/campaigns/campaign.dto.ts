@@ -2,7 +2,8 @@ import type { CampaignView, DeliveryLogEntry } from '@app/core';
 import { CampaignStatus, DeliveryStatus } from '@app/database';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsDefined, IsEnum, IsInt, IsISO8601, IsOptional, Matches, Max, Min } from 'class-validator';
+import { IsDefined, IsEnum, IsInt, IsISO8601, IsOptional, Max, Min } from 'class-validator';
+import { IsKeysetCursor } from '../../common/keyset-cursor';
 
 export class CreateCampaignDto {
   @ApiProperty({ example: 1, description: 'The edition to send (a draft).' })
@@ -24,7 +25,7 @@ export class CreateCampaignDto {
 export class ListCampaignsQueryDto {
   @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
   @IsOptional()
-  @Matches(/^[1-9][0-9]{0,9}$/, { message: 'cursor must be a value returned as nextCursor' })
+  @IsKeysetCursor()
   cursor?: string;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
@@ -44,7 +45,7 @@ export class DeliveriesQueryDto {
 
   @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
   @IsOptional()
-  @Matches(/^[1-9][0-9]{0,15}$/, { message: 'cursor must be a value returned as nextCursor' })
+  @IsKeysetCursor()
   cursor?: string;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 100 })

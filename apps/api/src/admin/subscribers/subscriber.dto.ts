@@ -14,6 +14,7 @@ import {
   Min,
   ValidateIf,
 } from 'class-validator';
+import { IsKeysetCursor } from '../../common/keyset-cursor';
 
 const STATUSES = Object.values(SubscriberStatus);
 // Checked here, not by PostgreSQL: the export has already started streaming when a query fails on a NUL.
@@ -44,8 +45,7 @@ export class SubscriberFilterQueryDto {
 export class ListSubscribersQueryDto extends SubscriberFilterQueryDto {
   @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
   @IsOptional()
-  @IsString()
-  @MaxLength(100)
+  @IsKeysetCursor()
   cursor?: string;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 50 })

@@ -1,5 +1,6 @@
 import { SubscriberStatus } from '@app/database';
 import { Equals, IsIn, IsOptional } from 'class-validator';
+import { IsKeysetCursor } from '../../common/keyset-cursor';
 import { FormText } from '../console-forms';
 
 const STATUSES = Object.values(SubscriberStatus) as string[];
@@ -17,7 +18,8 @@ export class SubscriberFilterQuery {
 
 /** GET /admin/subscribers: the filters, a page's cursor, and the notice after a change. */
 export class SubscriberListQuery extends SubscriberFilterQuery {
-  @FormText('cursor', 100)
+  @IsOptional()
+  @IsKeysetCursor()
   cursor?: string;
 
   @FormText('notice', 40)
