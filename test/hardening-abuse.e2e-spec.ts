@@ -191,7 +191,6 @@ describe('hardening: tokens, credentials, abuse and headers', () => {
         (r) =>
           (r.path.startsWith('/api/admin') || r.path.startsWith('/admin')) &&
           !r.path.startsWith('/admin/login') &&
-          !r.path.startsWith('/admin/assets') && // the console's CSS and scripts, public like any stylesheet
           !r.path.includes('*') &&
           ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'].includes(r.method),
       );
