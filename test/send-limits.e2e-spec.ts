@@ -83,9 +83,17 @@ describe('mail limits: per-user test sends, and the global send rate for all mai
         .post(`/admin/editions/${editionId}/test`)
         .set('Cookie', someone.cookie)
         .type('form')
-        .send({ _csrf: someone.csrf, to: `a@${'.'.repeat(300_000)}<` });
+        .send({ _csrf: someone.csrf, to: `a@${'.'.repeat(3_900)}<` });
       expect(res.status).toBe(400);
       expect(res.text).toContain('Not a valid email address');
+      // a field longer than any ten addresses is refused by the form's DTO before any address is looked at
+      const huge = await request(h.baseUrl)
+        .post(`/admin/editions/${editionId}/test`)
+        .set('Cookie', someone.cookie)
+        .type('form')
+        .send({ _csrf: someone.csrf, to: `a@${'.'.repeat(300_000)}<` });
+      expect(huge.status).toBe(400);
+      expect(huge.text).toContain('The addresses must be at most 4000 characters');
     });
   });
 

@@ -34,7 +34,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
       });
       return;
     }
-    // type() first: a handler's @Header may have set text/html already, which json() would keep.
+    // type() first: a handler may have set another Content-Type already, which json() would keep.
     res
       .status(answer.status)
       .type('application/json')
