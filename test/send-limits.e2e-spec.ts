@@ -79,19 +79,17 @@ describe('mail limits: per-user test sends, and the global send rate for all mai
 
     it('refuses a long malformed address in the console form at once (the check does not backtrack)', async () => {
       const someone = await consoleLogin(h, 'editor');
-      const res = await request(h.baseUrl)
-        .post(`/admin/editions/${editionId}/test`)
-        .set('Cookie', someone.cookie)
-        .type('form')
-        .send({ _csrf: someone.csrf, to: `a@${'.'.repeat(3_900)}<` });
+      const testTo = (to: string) =>
+        request(h.baseUrl)
+          .post(`/admin/editions/${editionId}/test`)
+          .set('Cookie', someone.cookie)
+          .type('form')
+          .send({ _csrf: someone.csrf, to });
+      const res = await testTo(`a@${'.'.repeat(3_900)}<`);
       expect(res.status).toBe(400);
       expect(res.text).toContain('Not a valid email address');
       // a field longer than any ten addresses is refused by the form's DTO before any address is looked at
-      const huge = await request(h.baseUrl)
-        .post(`/admin/editions/${editionId}/test`)
-        .set('Cookie', someone.cookie)
-        .type('form')
-        .send({ _csrf: someone.csrf, to: `a@${'.'.repeat(300_000)}<` });
+      const huge = await testTo(`a@${'.'.repeat(300_000)}<`);
       expect(huge.status).toBe(400);
       expect(huge.text).toContain('The addresses must be at most 4000 characters');
     });

@@ -1,8 +1,7 @@
 import { SubscriptionService, TokenPurpose, type TokenLookup } from '@app/core';
 import { SubscriberStatus } from '@app/database';
-import { Body, Controller, Get, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ThrottlerGuard } from '@nestjs/throttler';
+import { Body, Get, Post, Query, Req, Res } from '@nestjs/common';
+import { ApiOperation } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { evidence } from './request-evidence';
 import { sendPage } from '../pages/send-page';
@@ -18,15 +17,14 @@ import {
   invalidLinkPage,
   notPendingPage,
 } from './subscription.pages';
+import { ReaderController } from './reader-controller.decorator';
 
 /**
  * Double opt-in. GET only shows a button (mail scanners fetch links; only a person's click may confirm);
  * POST confirms. Expired links can ask for a fresh one. No answer carries a preferences link (see
  * subscription.pages.ts): a confirm link, expired or not, grants confirming and nothing more.
  */
-@ApiTags('subscriptions')
-@Controller('confirm')
-@UseGuards(ThrottlerGuard)
+@ReaderController('confirm')
 export class ConfirmController {
   constructor(private readonly subscriptions: SubscriptionService) {}
 

@@ -1,22 +1,20 @@
 import type { Subscriber } from '@app/database';
 import { SubscriptionInputError, SubscriptionService, TokenPurpose } from '@app/core';
-import { Body, Controller, Get, HttpCode, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ThrottlerGuard } from '@nestjs/throttler';
+import { Body, Get, HttpCode, Post, Query, Req, Res } from '@nestjs/common';
+import { ApiOperation } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { evidence } from './request-evidence';
 import { publicationOf } from '../pages/publication';
 import { sendPage } from '../pages/send-page';
 import { EraseFormDto, NameFormDto, TokenFormDto } from './subscribe.dto';
 import { erasedPage, goneLinkPage, invalidLinkPage, preferencesPage } from './subscription.pages';
+import { ReaderController } from './reader-controller.decorator';
 
 /**
  * The reader's own page, reached with the preferences link of any email: name, unsubscribe/resubscribe,
  * download my data, erase me. The token in each form is the only credential (no cookies, so no CSRF).
  */
-@ApiTags('subscriptions')
-@Controller('preferences')
-@UseGuards(ThrottlerGuard)
+@ReaderController('preferences')
 export class PreferencesController {
   constructor(private readonly subscriptions: SubscriptionService) {}
 
@@ -29,35 +27,26 @@ export class PreferencesController {
 
   @Post('name')
   @HttpCode(200)
-  async name(@Body() dto: NameFormDto, @Req() req: Request, @Res() res: Response): Promise<void> {
-    const s = await this.resolve(dto.token, res);
-    if (!s) return;
-    try {
-      await this.subscriptions.updateName(s.id, dto.name ?? null, evidence(req, 'preferences'));
-    } catch (err) {
-      if (err instanceof SubscriptionInputError)
-        return this.show(res, 400, dto.token, s, { error: err.message });
-      throw err;
-    }
-    await this.reshow(res, dto.token, s.id, 'Your name has been saved.');
+  name(@Body() dto: NameFormDto, @Req() req: Request, @Res() res: Response): Promise<void> {
+    return this.change(dto.token, res, 'Your name has been saved.', (s) =>
+      this.subscriptions.updateName(s.id, dto.name ?? null, evidence(req, 'preferences')),
+    );
   }
 
   @Post('unsubscribe')
   @HttpCode(200)
-  async unsubscribe(@Body() dto: TokenFormDto, @Req() req: Request, @Res() res: Response): Promise<void> {
-    const s = await this.resolve(dto.token, res);
-    if (!s) return;
-    await this.subscriptions.unsubscribe(s.id, evidence(req, 'preferences'));
-    await this.reshow(res, dto.token, s.id, 'You have been unsubscribed.');
+  unsubscribe(@Body() dto: TokenFormDto, @Req() req: Request, @Res() res: Response): Promise<void> {
+    return this.change(dto.token, res, 'You have been unsubscribed.', (s) =>
+      this.subscriptions.unsubscribe(s.id, evidence(req, 'preferences')),
+    );
   }
 
   @Post('resubscribe')
   @HttpCode(200)
-  async resubscribe(@Body() dto: TokenFormDto, @Req() req: Request, @Res() res: Response): Promise<void> {
-    const s = await this.resolve(dto.token, res);
-    if (!s) return;
-    await this.subscriptions.resubscribe(s.id, evidence(req, 'preferences'));
-    await this.reshow(res, dto.token, s.id, 'Welcome back: you are subscribed again.');
+  resubscribe(@Body() dto: TokenFormDto, @Req() req: Request, @Res() res: Response): Promise<void> {
+    return this.change(dto.token, res, 'Welcome back: you are subscribed again.', (s) =>
+      this.subscriptions.resubscribe(s.id, evidence(req, 'preferences')),
+    );
   }
 
   @Post('export')
@@ -96,9 +85,27 @@ export class PreferencesController {
     return undefined;
   }
 
-  private async reshow(res: Response, token: string, id: number, notice: string): Promise<void> {
+  /**
+   * One change from the page: the link's subscriber, the change, then the page again as it is now with
+   * `notice`; input the domain refuses is shown on the page (400) with its message.
+   */
+  private async change(
+    token: string,
+    res: Response,
+    notice: string,
+    run: (s: Subscriber) => Promise<unknown>,
+  ): Promise<void> {
+    const s = await this.resolve(token, res);
+    if (!s) return;
+    try {
+      await run(s);
+    } catch (err) {
+      if (err instanceof SubscriptionInputError) return this.show(res, 400, token, s, { error: err.message });
+      throw err;
+    }
     const found = await this.subscriptions.lookup(token, TokenPurpose.Preferences);
-    if (!found.ok || found.subscriber.id !== id) return sendPage(res, 404, goneLinkPage(publicationOf(res)));
+    if (!found.ok || found.subscriber.id !== s.id)
+      return sendPage(res, 404, goneLinkPage(publicationOf(res)));
     this.show(res, 200, token, found.subscriber, { notice });
   }
 

@@ -1,8 +1,7 @@
 import { AppConfig } from '@app/config';
 import { SubscriptionInputError, SubscriptionService } from '@app/core';
-import { Body, Controller, Get, HttpCode, Post, Req, Res, UseGuards } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ThrottlerGuard } from '@nestjs/throttler';
+import { Body, Get, HttpCode, Post, Req, Res } from '@nestjs/common';
+import { ApiOperation } from '@nestjs/swagger';
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import type { Request, Response } from 'express';
@@ -11,6 +10,7 @@ import { publicationOf } from '../pages/publication';
 import { sendPage } from '../pages/send-page';
 import { SubscribeDto } from './subscribe.dto';
 import { checkInboxPage, subscribePage } from './subscription.pages';
+import { ReaderController } from './reader-controller.decorator';
 
 /** Said to every subscriber, new or known, so the answer reveals nothing about the address. */
 export const SUBSCRIBE_ACCEPTED_MESSAGE =
@@ -40,9 +40,7 @@ class SignupPace {
   }
 }
 
-@ApiTags('subscriptions')
-@Controller()
-@UseGuards(ThrottlerGuard)
+@ReaderController()
 export class SubscribeController {
   private readonly pace = new SignupPace();
 

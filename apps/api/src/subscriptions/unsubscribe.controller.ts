@@ -1,13 +1,14 @@
 import { SubscriptionService, TokenPurpose } from '@app/core';
-import { Controller, Get, HttpCode, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { SkipThrottle, ThrottlerGuard } from '@nestjs/throttler';
+import { Get, HttpCode, Post, Query, Req, Res } from '@nestjs/common';
+import { ApiOperation } from '@nestjs/swagger';
+import { SkipThrottle } from '@nestjs/throttler';
 import type { Request, Response } from 'express';
 import { isOneClickPost } from './one-click.body';
 import { evidence } from './request-evidence';
 import { publicationOf } from '../pages/publication';
 import { sendPage } from '../pages/send-page';
 import { goneLinkPage, invalidLinkPage, unsubscribedPage, unsubscribePage } from './subscription.pages';
+import { ReaderController } from './reader-controller.decorator';
 
 /**
  * The List-Unsubscribe target. GET shows a button; POST unsubscribes at once, including RFC 8058 one-click
@@ -15,9 +16,7 @@ import { goneLinkPage, invalidLinkPage, unsubscribedPage, unsubscribePage } from
  * token, no redirect, 200, idempotent. Unsubscribe tokens never expire, and grant unsubscribing only: the
  * pages carry no preferences link (see subscription.pages.ts).
  */
-@ApiTags('subscriptions')
-@Controller('unsubscribe')
-@UseGuards(ThrottlerGuard)
+@ReaderController('unsubscribe')
 export class UnsubscribeController {
   constructor(private readonly subscriptions: SubscriptionService) {}
 
