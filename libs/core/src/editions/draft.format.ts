@@ -1,4 +1,5 @@
 import type { EditionContent } from '@app/content';
+import { UnprocessableError } from '../common/domain.errors';
 import {
   classifyHighlightLine,
   EDITION_SUBJECT_MAX_LENGTH,
@@ -20,7 +21,7 @@ import {
 export function assertLinesFit(lines: string[]): void {
   const i = lines.findIndex((l) => l.length > MAX_DRAFT_LINE_LENGTH);
   if (i >= 0) {
-    throw new Error(
+    throw new UnprocessableError(
       `Edition content cannot be written as a draft: line ${i + 1} would have ${lines[i]!.length.toLocaleString('en')} ` +
         `characters (a draft line has at most ${MAX_DRAFT_LINE_LENGTH.toLocaleString('en')})`,
     );
@@ -28,12 +29,12 @@ export function assertLinesFit(lines: string[]): void {
 }
 
 /**
- * Checks that `content` can be written in the draft format and read back unchanged; throws an Error naming
- * the first field that cannot (a line break inside a field, an empty field, a highlight without paragraphs...).
+ * Checks that `content` can be written in the draft format and read back unchanged; throws (422) naming the
+ * first field that cannot (a line break inside a field, an empty field, a highlight without paragraphs...).
  */
 export function assertRepresentable(content: EditionContent): void {
   const fail = (field: string, why: string): never => {
-    throw new Error(`Edition content cannot be written as a draft: ${field} ${why}`);
+    throw new UnprocessableError(`Edition content cannot be written as a draft: ${field} ${why}`);
   };
   const line = (field: string, value: string, allowEmpty = false) => {
     if (/[\r\n]/.test(value)) fail(field, 'contains a line break');

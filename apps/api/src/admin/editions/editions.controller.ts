@@ -11,7 +11,6 @@ import {
   Post,
   Req,
   Res,
-  UnprocessableEntityException,
   UseGuards,
 } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
@@ -97,21 +96,13 @@ export class EditionsController {
   @Get(':id/export.md')
   @ApiOperation({ summary: 'The edition as Markdown (importable again with Content-Type: text/markdown)' })
   async exportMarkdown(@IdParam() id: number, @Res() res: Response): Promise<void> {
-    const { slug, markdown } = await this.editions.exportMarkdown(id).catch((err: unknown) => {
-      // Structured edits may hold what the draft format cannot express (e.g. a subject that does not start
-      // with the publication name): say so instead of answering 500.
-      if (err instanceof Error && err.message.startsWith('Edition content cannot be written as a draft')) {
-        throw new UnprocessableEntityException(err.message);
-      }
-      throw err;
-    });
+    // Structured edits may hold what the draft format cannot express: a 422 saying which field (a domain error)
+    const { slug, markdown } = await this.editions.exportMarkdown(id);
+    const publication = await this.publication.current();
     res
       .type('text/markdown; charset=utf-8')
-      .setHeader(
-        'Content-Disposition',
-        `attachment; filename="${(await this.publication.current()).slug}-${slug}.md"`,
-      );
-    res.send(markdown);
+      .setHeader('Content-Disposition', `attachment; filename="${publication.slug}-${slug}.md"`)
+      .send(markdown);
   }
 
   @Get(':id/preview.html')
