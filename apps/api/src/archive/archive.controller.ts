@@ -1,4 +1,4 @@
-import { issueLabel } from '@app/email';
+import { issueLabel } from '@app/content';
 import { AppConfig } from '@app/config';
 import { EditionService, type EditionView } from '@app/core';
 import { Controller, Get, Header, Param, Res, UseGuards } from '@nestjs/common';

@@ -1,6 +1,7 @@
 import type { EditionSummary, EditionView, PreSendCheck, PreSendCheckItem } from '@app/core';
 import { EditionStatus } from '@app/database';
-import { issueLabel, type RenderedEmail } from '@app/email';
+import { issueLabel } from '@app/content';
+import type { RenderedEmail } from '@app/email';
 import type { Request } from 'express';
 import { csrfField, csrfToken } from '../../auth/csrf';
 import { escapeHtml, html, raw, type SafeHtml } from '../../pages/html';
