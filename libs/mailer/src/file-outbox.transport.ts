@@ -2,7 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createTransport } from 'nodemailer';
-import { MailSendError, type MailTransport, type OutgoingMail, type SendResult } from './mail-transport';
+import {
+  composeFields,
+  MailSendError,
+  type MailTransport,
+  type OutgoingMail,
+  type SendResult,
+} from './mail-transport';
 
 /**
  * Development transport: every message becomes an .eml file in the outbox directory. A write failure is
@@ -23,15 +29,7 @@ export class FileOutboxTransport implements MailTransport {
       raw = Buffer.isBuffer(mail.raw) ? mail.raw : Buffer.from(mail.raw);
       messageId = mail.messageId;
     } else {
-      const info = await this.composer.sendMail({
-        from: mail.from,
-        to: mail.to,
-        subject: mail.subject,
-        html: mail.html,
-        text: mail.text,
-        headers: mail.headers,
-        messageId: mail.messageId,
-      });
+      const info = await this.composer.sendMail(composeFields(mail));
       raw = info.message as Buffer;
       messageId = String(info.messageId);
     }

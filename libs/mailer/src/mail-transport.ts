@@ -18,6 +18,12 @@ export type OutgoingMail =
       messageId: string;
     };
 
+/** nodemailer's message fields for a message the transport composes (both transports compose the same way). */
+export function composeFields(mail: Extract<OutgoingMail, { kind: 'compose' }>) {
+  const { from, to, subject, html, text, headers, messageId } = mail;
+  return { from, to, subject, html, text, headers, messageId };
+}
+
 export interface SendResult {
   messageId: string;
   /** The server's final reply, e.g. "250 2.0.0 Ok: queued as 1234". */

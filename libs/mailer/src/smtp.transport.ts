@@ -1,5 +1,11 @@
 import { createTransport } from 'nodemailer';
-import { classifySmtpError, type MailTransport, type OutgoingMail, type SendResult } from './mail-transport';
+import {
+  classifySmtpError,
+  composeFields,
+  type MailTransport,
+  type OutgoingMail,
+  type SendResult,
+} from './mail-transport';
 import { installFastDataStream } from './smtp-data-stream';
 
 export interface SmtpTransportOptions {
@@ -57,15 +63,7 @@ export class SmtpMailTransport implements MailTransport {
               envelope: mail.envelope,
               messageId: mail.messageId,
             })
-          : await this.transporter.sendMail({
-              from: mail.from,
-              to: mail.to,
-              subject: mail.subject,
-              html: mail.html,
-              text: mail.text,
-              headers: mail.headers,
-              messageId: mail.messageId,
-            });
+          : await this.transporter.sendMail(composeFields(mail));
       const messageId = mail.messageId ?? info.messageId ?? '';
       return { messageId, response: String(info.response ?? '') };
     } catch (err) {

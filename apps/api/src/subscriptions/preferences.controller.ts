@@ -1,5 +1,4 @@
-import type { Subscriber } from '@app/database';
-import { SubscriptionInputError, SubscriptionService, TokenPurpose } from '@app/core';
+import { type SubscriberRecord, SubscriptionInputError, SubscriptionService, TokenPurpose } from '@app/core';
 import { Body, Get, HttpCode, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiOperation } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
@@ -77,7 +76,7 @@ export class PreferencesController {
     sendPage(res, 200, erasedPage(publicationOf(res)));
   }
 
-  private async resolve(token: unknown, res: Response): Promise<Subscriber | undefined> {
+  private async resolve(token: unknown, res: Response): Promise<SubscriberRecord | undefined> {
     const found = await this.subscriptions.lookup(token, TokenPurpose.Preferences);
     if (found.ok) return found.subscriber;
     if (found.reason === 'gone') sendPage(res, 404, goneLinkPage(publicationOf(res)));
@@ -93,7 +92,7 @@ export class PreferencesController {
     token: string,
     res: Response,
     notice: string,
-    run: (s: Subscriber) => Promise<unknown>,
+    run: (s: SubscriberRecord) => Promise<unknown>,
   ): Promise<void> {
     const s = await this.resolve(token, res);
     if (!s) return;
@@ -113,7 +112,7 @@ export class PreferencesController {
     res: Response,
     status: number,
     token: string,
-    s: Subscriber,
+    s: SubscriberRecord,
     extra: { notice?: string; error?: string } = {},
   ): void {
     sendPage(

@@ -16,6 +16,29 @@ export interface SubscriberEventRecord {
   createdAt: Date;
 }
 
+/** One event as the reader's data export and the admin API show it (the admin API adds `detail`). */
+export interface SubscriberHistoryEntry {
+  at: string;
+  type: string;
+  fromStatus: string | null;
+  toStatus: string | null;
+  ip: string | null;
+  userAgent: string | null;
+  source: string | null;
+}
+
+export function historyEntry(e: SubscriberEventRecord): SubscriberHistoryEntry {
+  return {
+    at: e.createdAt.toISOString(),
+    type: e.type,
+    fromStatus: e.fromStatus,
+    toStatus: e.toStatus,
+    ip: e.ip,
+    userAgent: e.userAgent,
+    source: e.source,
+  };
+}
+
 const EVENT_COLUMNS = `id, subscriber_id AS "subscriberId", type, from_status AS "fromStatus",
   to_status AS "toStatus", ip, user_agent AS "userAgent", source, detail, created_at AS "createdAt"`;
 

@@ -5,7 +5,11 @@ import { TokenPurpose, TokenService } from '../tokens/token.service';
 import { checkEmail, checkName } from './email-address';
 import { SubscriberNotFoundError, SubscriptionInputError } from './subscription.errors';
 import { SubscriberDeliveryRepository } from './subscriber-delivery.repository';
-import { type SubscriberEventRecord, SubscriberEventRepository } from './subscriber-event.repository';
+import {
+  historyEntry,
+  type SubscriberHistoryEntry,
+  SubscriberEventRepository,
+} from './subscriber-event.repository';
 import {
   type ChangeEvidence,
   consentEvidence,
@@ -59,12 +63,7 @@ export interface SubscriberDataExport {
     unsubscribedAt: string | null;
     confirmationSentAt: string | null;
   };
-  history: (Pick<
-    SubscriberEventRecord,
-    'type' | 'fromStatus' | 'toStatus' | 'ip' | 'userAgent' | 'source'
-  > & {
-    at: string;
-  })[];
+  history: SubscriberHistoryEntry[];
   deliveries: { edition: string; subject: string; status: string; sentAt: string | null }[];
 }
 
@@ -258,15 +257,7 @@ export class SubscriptionService {
         unsubscribedAt: iso(s.unsubscribedAt),
         confirmationSentAt: iso(s.confirmationSentAt),
       },
-      history: events.map((e) => ({
-        at: iso(e.createdAt)!,
-        type: e.type,
-        fromStatus: e.fromStatus,
-        toStatus: e.toStatus,
-        ip: e.ip,
-        userAgent: e.userAgent,
-        source: e.source,
-      })),
+      history: events.map(historyEntry),
       deliveries: deliveries.map((d) => ({
         edition: d.slug,
         subject: d.subject,

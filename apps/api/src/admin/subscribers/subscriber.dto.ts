@@ -1,4 +1,4 @@
-import type { Subscriber, SubscriberEvent } from '@app/database';
+import { historyEntry, type SubscriberEventRecord, type SubscriberRecord } from '@app/core';
 import { SubscriberStatus } from '@app/database';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
@@ -105,7 +105,7 @@ export class SubscriberDto {
   @ApiProperty() createdAt!: string;
   @ApiProperty() updatedAt!: string;
 
-  static from(s: Subscriber): SubscriberDto {
+  static from(s: SubscriberRecord): SubscriberDto {
     return Object.assign(new SubscriberDto(), {
       id: s.id,
       email: s.email ?? '',
@@ -131,17 +131,8 @@ export class SubscriberEventDto {
   @ApiProperty({ nullable: true, type: String }) detail!: string | null;
   @ApiProperty() at!: string;
 
-  static from(e: SubscriberEvent): SubscriberEventDto {
-    return Object.assign(new SubscriberEventDto(), {
-      type: e.type,
-      fromStatus: e.fromStatus,
-      toStatus: e.toStatus,
-      ip: e.ip,
-      userAgent: e.userAgent,
-      source: e.source,
-      detail: e.detail,
-      at: e.createdAt.toISOString(),
-    });
+  static from(e: SubscriberEventRecord): SubscriberEventDto {
+    return Object.assign(new SubscriberEventDto(), { ...historyEntry(e), detail: e.detail });
   }
 }
 
@@ -152,7 +143,7 @@ export class SubscriberDetailDto extends SubscriberDto {
   @ApiProperty({ nullable: true, type: String }) confirmationSentAt!: string | null;
   @ApiProperty({ type: [SubscriberEventDto] }) events!: SubscriberEventDto[];
 
-  static detail(s: Subscriber, events: SubscriberEvent[]): SubscriberDetailDto {
+  static detail(s: SubscriberRecord, events: SubscriberEventRecord[]): SubscriberDetailDto {
     return Object.assign(new SubscriberDetailDto(), SubscriberDto.from(s), {
       consentIp: s.consentIp,
       consentUserAgent: s.consentUserAgent,
