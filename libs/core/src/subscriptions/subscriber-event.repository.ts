@@ -17,15 +17,10 @@ export interface SubscriberEventRecord {
 }
 
 /** One event as the reader's data export and the admin API show it (the admin API adds `detail`). */
-export interface SubscriberHistoryEntry {
-  at: string;
-  type: string;
-  fromStatus: string | null;
-  toStatus: string | null;
-  ip: string | null;
-  userAgent: string | null;
-  source: string | null;
-}
+export type SubscriberHistoryEntry = Pick<
+  SubscriberEventRecord,
+  'type' | 'fromStatus' | 'toStatus' | 'ip' | 'userAgent' | 'source'
+> & { at: string };
 
 export function historyEntry(e: SubscriberEventRecord): SubscriberHistoryEntry {
   return {
