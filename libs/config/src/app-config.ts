@@ -74,6 +74,25 @@ export class AppConfig {
     return this.env.SMTP_URL !== undefined;
   }
 
+  /**
+   * Where bounces, complaints and mailto unsubscribes come back (VERP and List-Unsubscribe addresses):
+   * BOUNCE_DOMAIN, else the MAIL_FROM address's domain, else PUBLIC_URL's host.
+   */
+  get bounceDomain(): string {
+    if (this.env.BOUNCE_DOMAIN) return this.env.BOUNCE_DOMAIN;
+    const from = this.env.MAIL_FROM;
+    const open = from.lastIndexOf('<');
+    const close = from.lastIndexOf('>');
+    const address = open >= 0 && close > open ? from.slice(open + 1, close) : from;
+    const domain = address
+      .slice(address.lastIndexOf('@') + 1)
+      .trim()
+      .toLowerCase();
+    return domain && !domain.includes('@') && domain !== address.trim().toLowerCase()
+      ? domain
+      : new URL(this.env.PUBLIC_URL).hostname;
+  }
+
   get publicUrlIsHttps(): boolean {
     return this.env.PUBLIC_URL.startsWith('https:');
   }

@@ -81,6 +81,46 @@ export const envSchema = z
      * connection (and logs in), which relays rate-limit and block on. 0 checks on every call.
      */
     HEALTH_MAIL_CHECK_CACHE_MS: int(0, 3600000).default(30000),
+    /** The inbound SMTP server (apps/inbound): bounces, complaints and mailto unsubscribes come back here. */
+    INBOUND_SMTP_PORT: int(1, 65535).default(2525),
+    INBOUND_HOST: z.string().min(1).default('0.0.0.0'),
+    /**
+     * Domain of the addresses the inbound server accepts (VERP `bounces+<token>@`, `unsubscribe+<token>@`);
+     * its MX record must point at the inbound server. Default: the MAIL_FROM domain.
+     */
+    BOUNCE_DOMAIN: z
+      .string()
+      .trim()
+      .toLowerCase()
+      .regex(
+        /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/,
+        'must be a domain name',
+      )
+      .optional(),
+    /** PEM certificate and key (file paths) for STARTTLS on the inbound server; both or neither. */
+    INBOUND_TLS_CERT: z.string().min(1).optional(),
+    INBOUND_TLS_KEY: z.string().min(1).optional(),
+    /** Largest message the inbound server takes (552 above it). */
+    INBOUND_MAX_MESSAGE_BYTES: int(10_000, 50_000_000).default(2 * 1024 * 1024),
+    /** Simultaneous connections from one client address (421 above it). */
+    INBOUND_MAX_CONNECTIONS_PER_CLIENT: int(1, 1000).default(10),
+    /** A client silent this long is disconnected. */
+    INBOUND_SOCKET_TIMEOUT_MS: int(1000, 600000).default(60000),
+    /** Amazon SES through SNS: the topic ARNs whose notifications are accepted (comma-separated). */
+    SNS_TOPIC_ARNS: z
+      .string()
+      .trim()
+      .transform((v) =>
+        v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
+      )
+      .optional(),
+    /** Mailgun's webhook signing key (HMAC-SHA256 of timestamp + token). */
+    MAILGUN_WEBHOOK_SIGNING_KEY: z.string().min(16).optional(),
+    /** SendGrid's signed event webhook verification key (ECDSA public key, base64 DER or PEM). */
+    SENDGRID_WEBHOOK_PUBLIC_KEY: z.string().min(16).optional(),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production' && !env.SECRET_KEY) {
@@ -104,6 +144,13 @@ export const envSchema = z
           });
         }
       }
+    }
+    if ((env.INBOUND_TLS_CERT === undefined) !== (env.INBOUND_TLS_KEY === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['INBOUND_TLS_CERT'],
+        message: 'INBOUND_TLS_CERT and INBOUND_TLS_KEY must be set together',
+      });
     }
     const dkim = [env.DKIM_DOMAIN, env.DKIM_SELECTOR, env.DKIM_PRIVATE_KEY].filter(Boolean).length;
     if (dkim !== 0 && dkim !== 3) {

@@ -7,3 +7,4 @@ export * from './editions';
 export * from './common/domain.errors';
 export * from './common/keyset-cursor';
 export * from './publication';
+export * from './feedback';

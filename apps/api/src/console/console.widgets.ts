@@ -19,7 +19,13 @@ const BADGE_CLASS = {
       complained: 'status-bad',
     })[s],
   delivery: (s: string) =>
-    ({ sent: 'status-ok', failed: 'status-bad', bounced: 'status-bad', skipped: 'status-warn' })[s],
+    ({
+      sent: 'status-ok',
+      failed: 'status-bad',
+      bounced: 'status-bad',
+      complained: 'status-bad',
+      skipped: 'status-warn',
+    })[s],
   /** users and API tokens */
   account: (s: string) =>
     ({ active: 'status-ok', disabled: 'status-bad', expired: 'status-bad', revoked: 'status-bad' })[s],

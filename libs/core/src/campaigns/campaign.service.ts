@@ -287,6 +287,7 @@ export class CampaignService {
       sent: c.sent,
       failed: c.failed,
       bounced: c.bounced,
+      complained: c.complained,
       skipped: c.skipped,
       pending: c.queued + c.sending,
       queued: c.queued,

@@ -12,6 +12,8 @@ export interface CampaignView {
   sent: number;
   failed: number;
   bounced: number;
+  /** Readers who reported the message as spam (feedback loops, providers' complaint events). */
+  complained: number;
   skipped: number;
   /** Not yet in a final state: queued (including retries waiting for their backoff) + sending. */
   pending: number;
@@ -35,6 +37,7 @@ export interface DeliveryCounts {
   sent: number;
   failed: number;
   bounced: number;
+  complained: number;
   skipped: number;
 }
 

@@ -34,7 +34,7 @@ export interface DeliveryOutcomes {
 const QUEUED_PAGE = 10000;
 
 export function emptyCounts(): DeliveryCounts {
-  return { total: 0, queued: 0, sending: 0, sent: 0, failed: 0, bounced: 0, skipped: 0 };
+  return { total: 0, queued: 0, sending: 0, sent: 0, failed: 0, bounced: 0, complained: 0, skipped: 0 };
 }
 
 /**

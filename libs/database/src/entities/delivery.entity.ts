@@ -8,6 +8,8 @@ export enum DeliveryStatus {
   Sent = 'sent',
   Failed = 'failed',
   Bounced = 'bounced',
+  /** The reader reported it as spam (a feedback-loop report or a provider's complaint). */
+  Complained = 'complained',
   Skipped = 'skipped',
 }
 
@@ -17,7 +19,10 @@ export enum DeliveryStatus {
 @Index('delivery_campaign_status_idx', ['campaignId', 'status', 'id'])
 // A subscriber's deliveries, for erasure and the data export.
 @Index('delivery_subscriber_id_idx', ['subscriberId'])
-@Check('delivery_status_check', `status IN ('queued','sending','sent','failed','bounced','skipped')`)
+@Check(
+  'delivery_status_check',
+  `status IN ('queued','sending','sent','failed','bounced','complained','skipped')`,
+)
 export class Delivery {
   @PrimaryGeneratedColumn('identity', {
     type: 'bigint',

@@ -2,6 +2,8 @@ import { ApiToken } from './api-token.entity';
 import { Campaign } from './campaign.entity';
 import { Delivery } from './delivery.entity';
 import { Edition } from './edition.entity';
+import { InboundMessage } from './inbound-message.entity';
+import { MailFeedback } from './mail-feedback.entity';
 import { Publication } from './publication.entity';
 import { Session } from './session.entity';
 import { SubscriberEvent } from './subscriber-event.entity';
@@ -13,6 +15,8 @@ export * from './api-token.entity';
 export * from './campaign.entity';
 export * from './delivery.entity';
 export * from './edition.entity';
+export * from './inbound-message.entity';
+export * from './mail-feedback.entity';
 export * from './publication.entity';
 export * from './session.entity';
 export * from './subscriber-event.entity';
@@ -25,6 +29,8 @@ export const ENTITIES = [
   Campaign,
   Delivery,
   Edition,
+  InboundMessage,
+  MailFeedback,
   Publication,
   Session,
   SubscriberEvent,

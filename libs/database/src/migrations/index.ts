@@ -3,6 +3,7 @@ import { DeliveryRecovery1764400000000 } from './1764400000000-delivery-recovery
 import { ConfirmationCap1764500300000 } from './1764500300000-confirmation-cap';
 import { ApiTokenExpiry1764500310000 } from './1764500310000-api-token-expiry';
 import { DeliverySubscriberIndex1764500400000 } from './1764500400000-delivery-subscriber-index';
+import { InboundMail1764700000000 } from './1764700000000-inbound-mail';
 
 /** Listed explicitly (not globbed) so the same list works from ts sources under Jest and from dist. */
 export const MIGRATIONS = [
@@ -11,4 +12,5 @@ export const MIGRATIONS = [
   ConfirmationCap1764500300000,
   ApiTokenExpiry1764500310000,
   DeliverySubscriberIndex1764500400000,
+  InboundMail1764700000000,
 ];

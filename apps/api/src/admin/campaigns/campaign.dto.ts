@@ -66,7 +66,9 @@ export class CampaignDto implements CampaignView {
   @ApiProperty({ description: 'Recipients in the ledger (grows until fannedOutAt is set)' }) total!: number;
   @ApiProperty() sent!: number;
   @ApiProperty() failed!: number;
-  @ApiProperty() bounced!: number;
+  @ApiProperty({ description: 'At send time (5xx) or later (a DSN or a provider report)' }) bounced!: number;
+  @ApiProperty({ description: 'Reported as spam by the reader (feedback loop, provider)' })
+  complained!: number;
   @ApiProperty() skipped!: number;
   @ApiProperty({ description: 'queued + sending: recipients without a final state yet' }) pending!: number;
   @ApiProperty() queued!: number;

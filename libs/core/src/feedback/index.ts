@@ -1,0 +1,2 @@
+export * from './feedback.types';
+export * from './verp';
