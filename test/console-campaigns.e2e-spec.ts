@@ -226,7 +226,7 @@ describe('console: campaigns and dashboard', () => {
     const badStatus = await get(sessions.ops, `${base}?status=delivered`);
     expect(badStatus.status).toBe(400);
     expect(badStatus.text).toContain(
-      'Status must be one of: queued, sending, sent, failed, bounced, skipped',
+      'Status must be one of: queued, sending, sent, failed, bounced, complained, skipped',
     );
     const badCursor = await get(sessions.ops, `${base}?cursor=-1`);
     expect(badCursor.status).toBe(400);

@@ -39,7 +39,7 @@ export function registerLedgerMetrics(
 
   new Gauge({
     name: 'newsletter_campaign_deliveries',
-    help: `Campaign messages by delivery status (queued, sending, sent, failed, bounced, skipped); campaigns of the last ${CAMPAIGN_WINDOW_DAYS} days`,
+    help: `Campaign messages by delivery status (queued, sending, sent, failed, bounced, complained, skipped); campaigns of the last ${CAMPAIGN_WINDOW_DAYS} days`,
     labelNames: ['campaign_id', 'status'],
     registers: [registry],
     async collect() {
