@@ -194,7 +194,7 @@ describe('operators: health, metrics, queues, docs, logs, shutdown', () => {
       expect([...m.keys()].some((k) => k.includes('route="/api/admin/users/1"'))).toBe(false);
 
       expect(m.get('newsletter_queue_jobs{queue="campaign",state="delayed"}')).toBe(1);
-      for (const q of ['mail', 'campaign', 'delivery']) {
+      for (const q of ['mail', 'campaign', 'delivery', 'inbound']) {
         expect(m.has(`newsletter_queue_jobs{queue="${q}",state="waiting"}`)).toBe(true);
       }
       expect(m.get(`newsletter_campaign_deliveries{campaign_id="${campaignId}",status="sent"}`)).toBe(2);

@@ -178,7 +178,7 @@ describe('in a real browser', () => {
     const asOps = await fresh();
     await signIn(asOps.page, ops, '/admin/queues');
     await asOps.page.waitForURL(/\/admin\/queues/);
-    for (const q of ['mail', 'campaign', 'delivery']) {
+    for (const q of ['mail', 'campaign', 'delivery', 'inbound']) {
       await asOps.page.getByText(q, { exact: true }).first().waitFor();
     }
     // A queue's page loads its jobs through Bull Board's API (same session): the editor's campaign above

@@ -22,6 +22,7 @@ describe('job processors', () => {
       [JobName.CheckCampaign]: ok,
     }),
     new FakeProcessor(QueueName.Delivery, { [JobName.DeliverBatch]: ok }),
+    new FakeProcessor(QueueName.Inbound, { [JobName.ProcessInboundMessage]: ok }),
   ];
 
   it('boots when every job name has a handler on its own queue', () => {
@@ -31,7 +32,7 @@ describe('job processors', () => {
   it('refuses to boot when a job name has no handler, naming it and its queue', () => {
     const missing = [complete[0]!, new FakeProcessor(QueueName.Campaign, { [JobName.StartCampaign]: ok })];
     expect(() => assertEveryJobHandled(missing)).toThrow(
-      /no handler for job\(s\) "fan-out-campaign" \(queue campaign\), "check-campaign" \(queue campaign\), "deliver-batch" \(queue delivery\)/,
+      /no handler for job\(s\) "fan-out-campaign" \(queue campaign\), "check-campaign" \(queue campaign\), "deliver-batch" \(queue delivery\), "process-inbound-message" \(queue inbound\)/,
     );
   });
 

@@ -1,6 +1,7 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { CampaignProcessor } from './campaign.processor';
 import { DeliveryProcessor } from './delivery.processor';
+import { InboundProcessor } from './inbound.processor';
 import { assertEveryJobHandled } from './job.processor';
 import { MailProcessor } from './mail.processor';
 
@@ -11,9 +12,10 @@ export class WorkerBootCheck implements OnModuleInit {
     private readonly mail: MailProcessor,
     private readonly campaign: CampaignProcessor,
     private readonly delivery: DeliveryProcessor,
+    private readonly inbound: InboundProcessor,
   ) {}
 
   onModuleInit(): void {
-    assertEveryJobHandled([this.mail, this.campaign, this.delivery]);
+    assertEveryJobHandled([this.mail, this.campaign, this.delivery, this.inbound]);
   }
 }

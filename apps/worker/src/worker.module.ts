@@ -1,5 +1,5 @@
 import { AppConfig, ConfigModule } from '@app/config';
-import { CampaignWorkerModule, EditionsModule, SubscriptionsModule } from '@app/core';
+import { CampaignWorkerModule, EditionsModule, FeedbackModule, SubscriptionsModule } from '@app/core';
 import { WorkerMetricsModule } from '@app/core/metrics';
 import { DatabaseModule } from '@app/database';
 import { MailerModule } from '@app/mailer';
@@ -8,6 +8,7 @@ import { Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import { CampaignProcessor } from './campaign.processor';
 import { DeliveryProcessor } from './delivery.processor';
+import { InboundProcessor } from './inbound.processor';
 import { MailProcessor } from './mail.processor';
 import { WorkerBootCheck } from './worker-boot.check';
 
@@ -25,7 +26,8 @@ import { WorkerBootCheck } from './worker-boot.check';
     WorkerMetricsModule,
     CampaignWorkerModule,
     EditionsModule,
+    FeedbackModule,
   ],
-  providers: [MailProcessor, CampaignProcessor, DeliveryProcessor, WorkerBootCheck],
+  providers: [MailProcessor, CampaignProcessor, DeliveryProcessor, InboundProcessor, WorkerBootCheck],
 })
 export class WorkerModule {}

@@ -12,8 +12,14 @@ export class JobQueue {
     @InjectQueue(QueueName.Mail) mail: Queue,
     @InjectQueue(QueueName.Campaign) campaign: Queue,
     @InjectQueue(QueueName.Delivery) delivery: Queue,
+    @InjectQueue(QueueName.Inbound) inbound: Queue,
   ) {
-    this.queues = { [QueueName.Mail]: mail, [QueueName.Campaign]: campaign, [QueueName.Delivery]: delivery };
+    this.queues = {
+      [QueueName.Mail]: mail,
+      [QueueName.Campaign]: campaign,
+      [QueueName.Delivery]: delivery,
+      [QueueName.Inbound]: inbound,
+    };
   }
 
   queue(name: QueueName): Queue {

@@ -36,6 +36,7 @@ export const JOB_SCHEMAS: { [J in JobName]: z.ZodType<JobPayloads[J]> } = {
     campaignId: id,
     deliveryIds: z.array(id).min(1).max(MAX_BATCH_IDS),
   }),
+  [JobName.ProcessInboundMessage]: z.strictObject({ inboundMessageId: id }),
 };
 
 export type PayloadCheck<J extends JobName> =

@@ -5,6 +5,8 @@ export enum QueueName {
   Campaign = 'campaign',
   /** Campaign message batches. */
   Delivery = 'delivery',
+  /** Mail the inbound SMTP server stored: bounces, complaints, mailto unsubscribes, auto-replies. */
+  Inbound = 'inbound',
 }
 
 export enum JobName {
@@ -14,6 +16,7 @@ export enum JobName {
   FanOutCampaign = 'fan-out-campaign',
   CheckCampaign = 'check-campaign',
   DeliverBatch = 'deliver-batch',
+  ProcessInboundMessage = 'process-inbound-message',
 }
 
 /** Payloads carry ids only: handlers reload state, so a job is safe to run twice. */
@@ -24,6 +27,7 @@ export interface JobPayloads {
   [JobName.FanOutCampaign]: { campaignId: number };
   [JobName.CheckCampaign]: { campaignId: number };
   [JobName.DeliverBatch]: { campaignId: number; deliveryIds: number[] };
+  [JobName.ProcessInboundMessage]: { inboundMessageId: number };
 }
 
 export const JOB_QUEUE: { [J in JobName]: QueueName } = {
@@ -33,6 +37,7 @@ export const JOB_QUEUE: { [J in JobName]: QueueName } = {
   [JobName.FanOutCampaign]: QueueName.Campaign,
   [JobName.CheckCampaign]: QueueName.Campaign,
   [JobName.DeliverBatch]: QueueName.Delivery,
+  [JobName.ProcessInboundMessage]: QueueName.Inbound,
 };
 
 export type JobPayload<J extends JobName> = JobPayloads[J];

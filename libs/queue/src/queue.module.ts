@@ -26,6 +26,7 @@ import { redisOptions } from './redis-options';
       { name: QueueName.Mail },
       { name: QueueName.Campaign },
       { name: QueueName.Delivery },
+      { name: QueueName.Inbound },
     ),
   ],
   providers: [JobQueue],

@@ -1,2 +1,6 @@
+export * from './feedback.module';
 export * from './feedback.types';
+export * from './inbound-intake.service';
+export * from './inbound-message.repository';
+export * from './inbound-processing.service';
 export * from './verp';

@@ -1,0 +1,19 @@
+import { Module } from '@nestjs/common';
+import { SubscriberDataModule } from '../subscriptions/subscriber-data.module';
+import { InboundIntake } from './inbound-intake.service';
+import { InboundMessageRepository } from './inbound-message.repository';
+import { InboundProcessingService } from './inbound-processing.service';
+import { VerpAddresses } from './verp';
+
+const PROVIDERS = [VerpAddresses, InboundMessageRepository, InboundIntake, InboundProcessingService];
+
+/**
+ * What comes back from the mail world: storing inbound mail, processing it, and acting on bounces, complaints
+ * and unsubscribes from any source. Needs the global DatabaseModule, ConfigModule and QueueModule.
+ */
+@Module({
+  imports: [SubscriberDataModule],
+  providers: PROVIDERS,
+  exports: PROVIDERS,
+})
+export class FeedbackModule {}
