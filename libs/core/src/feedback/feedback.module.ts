@@ -1,11 +1,18 @@
 import { Module } from '@nestjs/common';
 import { SubscriberDataModule } from '../subscriptions/subscriber-data.module';
+import { FeedbackService } from './feedback.service';
 import { InboundIntake } from './inbound-intake.service';
 import { InboundMessageRepository } from './inbound-message.repository';
 import { InboundProcessingService } from './inbound-processing.service';
 import { VerpAddresses } from './verp';
 
-const PROVIDERS = [VerpAddresses, InboundMessageRepository, InboundIntake, InboundProcessingService];
+const PROVIDERS = [
+  VerpAddresses,
+  FeedbackService,
+  InboundMessageRepository,
+  InboundIntake,
+  InboundProcessingService,
+];
 
 /**
  * What comes back from the mail world: storing inbound mail, processing it, and acting on bounces, complaints

@@ -1,4 +1,5 @@
 export * from './feedback.module';
+export * from './feedback.service';
 export * from './feedback.types';
 export * from './inbound-intake.service';
 export * from './inbound-message.repository';
