@@ -112,7 +112,9 @@ export async function runCampaignBench(opts: {
     });
     const rawMessageBytes = sample.build({
       email: 'reader-12345@example.test',
+      subscriberId: 12345,
       subscriberUid: '1b4e28ba-2fa1-11d2-883f-0016d3cca427',
+      deliveryId: 12345,
       messageId: '<c1.d12345.0a1b2c3d@example.test>',
     }).length;
 

@@ -1,3 +1,4 @@
+import { VerpAddresses } from '@app/core';
 import { JOB_QUEUE, JobName, redisOptions } from '@app/queue';
 import { Queue } from 'bullmq';
 import request from 'supertest';
@@ -67,11 +68,19 @@ describe('campaign delivery', () => {
     expect(owners).toHaveLength(2);
 
     // Every message: its own unsubscribe token (header and both bodies), the list headers, a unique Message-ID.
-    const subs = await h.query<{ email: string; uid: string; message_id: string }>(
-      `SELECT s.email, s.uid, d.message_id FROM delivery d JOIN subscriber s ON s.id = d.subscriber_id
+    const subs = await h.query<{
+      email: string;
+      uid: string;
+      message_id: string;
+      delivery_id: number;
+      subscriber_id: number;
+    }>(
+      `SELECT s.email, s.uid, d.message_id, d.id AS delivery_id, d.subscriber_id
+         FROM delivery d JOIN subscriber s ON s.id = d.subscriber_id
         WHERE d.campaign_id = $1`,
       [created.id],
     );
+    const verp = h.app.get(VerpAddresses, { strict: false });
     const byEmail = new Map(subs.map((s) => [s.email, s]));
     const messageIds = new Set<string>();
     const tokensSeen = new Set<string>();
@@ -80,9 +89,25 @@ describe('campaign delivery', () => {
       expect(m!.parsed.subject).toBe('CRANK Call | April 2025');
       expect(header(m!, 'List-Id')).toBe('CRANK Call <crank-call.news.example.test>');
       expect(header(m!, 'List-Unsubscribe-Post')).toBe('List-Unsubscribe=One-Click');
-      expect(header(m!, 'List-Unsubscribe')).toMatch(
-        /^<https:\/\/news\.example\.test\/unsubscribe\?token=[\w.-]+>, <mailto:crank@example\.test\?subject=unsubscribe>$/,
-      );
+      const lu =
+        /^<https:\/\/news\.example\.test\/unsubscribe\?token=[\w.-]+>, <mailto:([^?>]+)\?subject=unsubscribe>$/.exec(
+          header(m!, 'List-Unsubscribe') ?? '',
+        );
+      expect(lu).not.toBeNull();
+      // VERP: the envelope sender is this delivery's own signed bounce address; From is unchanged; the
+      // mailto names this reader and this campaign; the delivery id travels in a header providers echo.
+      expect(verp.parseRecipient(m!.envelopeFrom)).toEqual({
+        kind: 'bounce',
+        subject: { kind: 'delivery', deliveryId: sub.delivery_id },
+      });
+      expect(m!.parsed.from?.value).toEqual([{ name: 'CRANK Call', address: 'crank@example.test' }]);
+      const mailto = verp.parseRecipient(lu![1]!);
+      expect(mailto).toMatchObject({
+        kind: 'unsubscribe',
+        claim: { subscriberId: sub.subscriber_id, campaignId: created.id },
+      });
+      expect(mailto?.kind === 'unsubscribe' && mailto.claim.matches(sub.uid)).toBe(true);
+      expect(header(m!, 'X-Newsletter-Delivery')).toBe(String(sub.delivery_id));
       const url = unsubscribeUrlOf(m!);
       expect(uidOfUnsubscribeUrl(h, url)).toBe(sub.uid);
       const token = url.searchParams.get('token')!;
@@ -100,7 +125,7 @@ describe('campaign delivery', () => {
     const sample = got.get('main-1@example.test')![0]!;
     expect(sample.parsed.html).toContain('China rejects Gazprom offer of additional gas via Kazakhstan');
     expect(sample.parsed.text).toContain('Russian banks set up “China Track” for concealing trade payments');
-    expect(sample.envelopeFrom).toBe('crank@example.test');
+    expect(sample.envelopeFrom).toMatch(/^bounces\+d[0-9a-z]+-[a-z2-7]{16}@example\.test$/);
     expect(sample.raw.toString('latin1')).toMatch(/^Content-Type: multipart\/alternative;/m);
 
     // The per-recipient log pages through every delivery once.

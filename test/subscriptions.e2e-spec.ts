@@ -1,4 +1,4 @@
-import { TokenPurpose } from '@app/core';
+import { TokenPurpose, VerpAddresses } from '@app/core';
 import { readerWorld } from './helpers/scenarios';
 import {
   confirmLinks,
@@ -73,6 +73,14 @@ describe('subscriptions (reader flows)', () => {
       expect(m.envelopeTo).toEqual([stored]);
       expect(m.parsed.subject).toBe('Confirm your subscription to CRANK Call');
       expect(m.parsed.from?.text).toContain('crank@example.test');
+      // VERP: the envelope sender is a signed bounce address naming this subscriber's confirmation (a bounce
+      // of it finds the subscriber); the From header stays MAIL_FROM.
+      const [sub] = await h.query<{ id: number }>('SELECT id FROM subscriber WHERE email = $1', [stored]);
+      expect(h.app.get(VerpAddresses, { strict: false }).parseRecipient(m.envelopeFrom)).toEqual({
+        kind: 'bounce',
+        subject: { kind: 'confirmation', subscriberId: sub!.id },
+      });
+      expect(m.parsed.from?.value.map((a) => a.address)).toEqual(['crank@example.test']);
       expect(m.parsed.text).toContain('Confirm subscription');
       const links = confirmLinks(m);
       expect(links.html).toBeDefined();

@@ -255,6 +255,35 @@ describe('compileMimeTemplate with the April edition', () => {
     expect(() =>
       template.render({ to: 'a@b.org', ...urlsFor(4), messageId: '<a@b>\r\nBcc: v@x.org' }),
     ).toThrow(/Message-ID/);
+    // A recipient's own mailto and extra headers are checked like the template's.
+    for (const listUnsubscribeMailto of [
+      'u@b.org?subject=x>, <https://evil.org',
+      'u@b.org\r\nBcc: v@x.org',
+      'not an address',
+    ]) {
+      expect(() => template.render({ to: 'a@b.org', ...urlsFor(4), listUnsubscribeMailto })).toThrow(
+        /mailto/,
+      );
+    }
+    expect(() =>
+      template.render({ to: 'a@b.org', ...urlsFor(4), extraHeaders: { 'X-D': '1\r\nBcc: v@x.org' } }),
+    ).toThrow();
+    expect(() =>
+      template.render({ to: 'a@b.org', ...urlsFor(4), extraHeaders: { Bcc: 'v@x.org' } }),
+    ).toThrow();
+    expect(() =>
+      template.render({ to: 'a@b.org', ...urlsFor(4), extraHeaders: { From: 'v@x.org' } }),
+    ).toThrow(/cannot be overridden/);
+    const own = template.render({
+      to: 'a@b.org',
+      ...urlsFor(4),
+      listUnsubscribeMailto: 'unsubscribe+u1-2-abc@bounces.example.org?subject=unsubscribe',
+      extraHeaders: { 'X-Newsletter-Delivery': '42' },
+    });
+    expect((await simpleParser(own)).headers.get('x-newsletter-delivery')).toBe('42');
+    expect(own.toString().replace(/\r\n(?=[ \t])/g, '')).toMatch(
+      /^List-Unsubscribe: <https:[^>]+>, <mailto:unsubscribe\+u1-2-abc@bounces\.example\.org\?subject=unsubscribe>\r$/m,
+    );
     const named = template.render({
       to: { name: 'Eve\r\nBcc: victim@example.org', address: 'a@b.org' },
       ...urlsFor(4),

@@ -57,6 +57,16 @@ export interface MimeRenderValues extends PlaceholderValues {
   date?: Date;
   /** URL for the List-Unsubscribe header; defaults to unsubscribeUrl. */
   listUnsubscribeUrl?: string;
+  /**
+   * This recipient's List-Unsubscribe mailto (e.g. "unsubscribe+token@bounces.example.org?subject=unsubscribe"),
+   * in place of the template's; checked like it.
+   */
+  listUnsubscribeMailto?: string;
+  /**
+   * Headers of this recipient only (e.g. X-Newsletter-Delivery), after the template's; plain ASCII values,
+   * names not among the ones the template sets.
+   */
+  extraHeaders?: Readonly<Record<string, string>>;
 }
 
 export interface MimeTemplate {
@@ -268,6 +278,20 @@ function messageIdHeader(messageId: string | undefined, domain: string): string 
   return `<${bare}>`;
 }
 
+/** "mailto:a@b.org?subject=unsubscribe" from an address with or without "mailto:"; throws if unsafe in a header. */
+function mailtoUri(mailto: string): string {
+  const bare = mailto.replace(/^mailto:/i, '');
+  const address = bare.split('?')[0] ?? '';
+  if (address.length > 254 || !ADDRESS_RE.test(address)) {
+    throw new Error('Invalid List-Unsubscribe mailto address');
+  }
+  const uri = `mailto:${bare}`;
+  if (uri.length > 900 || /[\s<>,]/.test(uri) || !PRINTABLE_ASCII_RE.test(uri)) {
+    throw new Error('Invalid List-Unsubscribe mailto address');
+  }
+  return uri;
+}
+
 function assertHeaderUrl(url: string, what: string): void {
   if (!/^https?:\/\/[\x21-\x7e]+$/.test(url) || /[<>,]/.test(url) || url.length > 900) {
     throw new Error(
@@ -313,16 +337,7 @@ export function compileMimeTemplate(opts: MimeTemplateOptions): MimeTemplate {
   const luOpts = typeof lu === 'object' ? lu : {};
   const listUnsubscribe = lu !== false;
   const oneClick = listUnsubscribe && luOpts.oneClick !== false;
-  if (
-    luOpts.mailto !== undefined &&
-    !ADDRESS_RE.test(luOpts.mailto.replace(/^mailto:/i, '').split('?')[0] ?? '')
-  ) {
-    throw new Error('Invalid List-Unsubscribe mailto address');
-  }
-  const luMailto = luOpts.mailto ? `mailto:${luOpts.mailto.replace(/^mailto:/i, '')}` : undefined;
-  if (luMailto && (/[\s<>,]/.test(luMailto) || !PRINTABLE_ASCII_RE.test(luMailto))) {
-    throw new Error('Invalid List-Unsubscribe mailto address');
-  }
+  const luMailto = luOpts.mailto ? mailtoUri(luOpts.mailto) : undefined;
 
   // Static headers, checked once. Custom headers holding placeholders are filled per recipient.
   const staticHeaders: string[] = [`From: ${formatAddress(from, 'From')}`, headerLine('Subject', subject)];
@@ -387,7 +402,17 @@ export function compileMimeTemplate(opts: MimeTemplateOptions): MimeTemplate {
       if (url === undefined)
         throw new Error('No List-Unsubscribe URL (listUnsubscribeUrl or unsubscribeUrl)');
       assertHeaderUrl(url, 'List-Unsubscribe');
-      h += fold(`List-Unsubscribe: <${url}>${luMailto ? `, <${luMailto}>` : ''}`) + CRLF;
+      const mailto = v.listUnsubscribeMailto === undefined ? luMailto : mailtoUri(v.listUnsubscribeMailto);
+      h += fold(`List-Unsubscribe: <${url}>${mailto ? `, <${mailto}>` : ''}`) + CRLF;
+    }
+    if (v.extraHeaders) {
+      for (const [name, value] of Object.entries(v.extraHeaders)) {
+        if (RESERVED.has(name.toLowerCase())) {
+          throw new Error(`Header ${name} is set by the template; it cannot be overridden`);
+        }
+        if (!PRINTABLE_ASCII_RE.test(value)) throw new Error(`Header ${name} must be printable ASCII`);
+        h += headerLine(name, value) + CRLF;
+      }
     }
     for (const d of dynamicCustom) {
       let value = d.statics[0]!;

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { createTransport } from 'nodemailer';
 import {
   composeFields,
+  envelopeSender,
   MailSendError,
   type MailTransport,
   type OutgoingMail,
@@ -32,6 +33,12 @@ export class FileOutboxTransport implements MailTransport {
       const info = await this.composer.sendMail(composeFields(mail));
       raw = info.message as Buffer;
       messageId = String(info.messageId);
+    }
+    // A delivering server records the envelope sender as Return-Path (RFC 5321 §4.4); the outbox does the
+    // same, so a developer sees the VERP address a bounce would go to.
+    const sender = envelopeSender(mail);
+    if (sender !== undefined && /^[\x21-\x7e]{0,320}$/.test(sender) && !/[<>]/.test(sender)) {
+      raw = Buffer.concat([Buffer.from(`Return-Path: <${sender}>\r\n`, 'ascii'), raw]);
     }
     const name = `${new Date().toISOString().replace(/[:.]/g, '-')}-${randomUUID()}.eml`;
     try {

@@ -9,6 +9,11 @@ export type OutgoingMail =
       text: string;
       headers?: Record<string, string>;
       messageId?: string;
+      /**
+       * SMTP envelope (MAIL FROM / RCPT TO) when it differs from From/To: a VERP bounce address as the
+       * envelope sender, so a bounce names the message it is about. The From: header is not changed.
+       */
+      envelope?: { from: string; to: string };
     }
   | {
       kind: 'raw';
@@ -18,10 +23,15 @@ export type OutgoingMail =
       messageId: string;
     };
 
+/** The envelope sender a message goes out with: its own envelope's, else the From address. */
+export function envelopeSender(mail: OutgoingMail): string | undefined {
+  return mail.envelope?.from;
+}
+
 /** nodemailer's message fields for a message the transport composes (both transports compose the same way). */
 export function composeFields(mail: Extract<OutgoingMail, { kind: 'compose' }>) {
-  const { from, to, subject, html, text, headers, messageId } = mail;
-  return { from, to, subject, html, text, headers, messageId };
+  const { from, to, subject, html, text, headers, messageId, envelope } = mail;
+  return { from, to, subject, html, text, headers, messageId, envelope };
 }
 
 export interface SendResult {

@@ -2,20 +2,31 @@ import { AppConfig } from '@app/config';
 import { compileMimeTemplate, type MimeTemplate, renderEdition } from '@app/email';
 import { Injectable } from '@nestjs/common';
 import addressparser from 'nodemailer/lib/addressparser';
+import { VerpAddresses } from '../feedback/verp';
 import { SubscriberLinks } from '../subscriptions/subscriber-links';
 import { CampaignEditionRepository, type EditionToCompile } from './campaign-edition.repository';
 
 export interface CampaignRecipient {
   email: string;
+  subscriberId: number;
   subscriberUid: string;
+  deliveryId: number;
   messageId: string;
 }
+
+/** The name of the header that carries the delivery id, which providers echo back in their webhooks. */
+export const DELIVERY_HEADER = 'X-Newsletter-Delivery';
 
 /** One campaign's message, rendered and MIME-encoded once; `build` splices in one recipient. */
 export interface CampaignMessage {
   readonly campaignId: number;
-  /** Bare address of MAIL_FROM, used as the SMTP envelope sender. */
-  readonly envelopeFrom: string;
+  /** Bare address of MAIL_FROM, the From: header's address (unchanged by VERP). */
+  readonly fromAddress: string;
+  /**
+   * SMTP envelope sender (Return-Path) of one delivery: its own signed VERP address
+   * `bounces+d…@BOUNCE_DOMAIN`, so a bounce that arrives later names the delivery.
+   */
+  envelopeFrom(deliveryId: number): string;
   build(recipient: CampaignRecipient): Buffer;
 }
 
@@ -45,8 +56,9 @@ export function listIdHeader(publicationName: string, publicationSlug: string, p
 
 /**
  * Renders an edition once per campaign and per process (React Email, then a MIME template with the body
- * quoted-printable encoded once), and caches it: the per-recipient cost is then a token signature and a
- * buffer splice, which is what lets one worker send thousands of messages a second.
+ * quoted-printable encoded once), and caches it: the per-recipient cost is then a token signature, two short
+ * VERP MACs (envelope sender, List-Unsubscribe mailto) and a buffer splice, which is what lets one worker
+ * send thousands of messages a second.
  */
 @Injectable()
 export class CampaignMessageFactory {
@@ -56,6 +68,7 @@ export class CampaignMessageFactory {
     private readonly editions: CampaignEditionRepository,
     private readonly config: AppConfig,
     private readonly links: SubscriberLinks,
+    private readonly verp: VerpAddresses,
   ) {}
 
   forCampaign(campaignId: number): Promise<CampaignMessage> {
@@ -89,18 +102,25 @@ export class CampaignMessageFactory {
       html: rendered.html,
       text: rendered.text,
       headers: { 'List-Id': listIdHeader(edition.pub_name, edition.pub_slug, env.PUBLIC_URL) },
-      listUnsubscribe: {
-        mailto: `${from.address}?subject=unsubscribe`,
-        // RFC 8058 one-click needs an https target.
-        oneClick: this.config.publicUrlIsHttps,
-      },
+      // The mailto (each reader's own unsubscribe+token address, read by the inbound server) comes after
+      // the https URL, per recipient below.
+      listUnsubscribe: { oneClick: this.config.publicUrlIsHttps }, // RFC 8058 one-click needs https
     });
+    const verp = this.verp;
     return {
       campaignId,
-      envelopeFrom: from.address,
+      fromAddress: from.address,
+      envelopeFrom: (deliveryId) => verp.forDelivery(deliveryId),
       build: (r) => {
         const { unsubscribeUrl, preferencesUrl } = this.links.forCampaign(r.subscriberUid);
-        return template.render({ to: r.email, messageId: r.messageId, unsubscribeUrl, preferencesUrl });
+        return template.render({
+          to: r.email,
+          messageId: r.messageId,
+          unsubscribeUrl,
+          preferencesUrl,
+          listUnsubscribeMailto: `${verp.unsubscribeAddress(r.subscriberId, r.subscriberUid, campaignId)}?subject=unsubscribe`,
+          extraHeaders: { [DELIVERY_HEADER]: String(r.deliveryId) },
+        });
       },
     };
   }

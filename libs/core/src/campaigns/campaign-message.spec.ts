@@ -5,6 +5,7 @@ import { createHash, createPublicKey, generateKeyPairSync, verify } from 'node:c
 import { crankCallApril2025 } from '../../../../test/fixtures/crank-call-2025-04.expected';
 import type { CampaignEditionRepository } from './campaign-edition.repository';
 import { CampaignMessageFactory, listIdHeader, parseMailFrom } from './campaign-message.factory';
+import { VerpAddresses } from '../feedback/verp';
 import { SubscriberLinks } from '../subscriptions/subscriber-links';
 import { TokenPurpose, TokenService } from '../tokens/token.service';
 
@@ -33,6 +34,7 @@ function factory(cfg: AppConfig): CampaignMessageFactory {
     {} as CampaignEditionRepository,
     cfg,
     new SubscriberLinks(cfg, new TokenService(cfg)),
+    new VerpAddresses(cfg),
   );
 }
 
@@ -131,16 +133,34 @@ describe('campaign messages', () => {
     const tokens = new TokenService(cfg);
     const uids = ['6f1c1c2e-8f38-4c3f-9a7e-0d4b7a0c1a11', '0b3a6b4e-1f2d-4e5f-8a9b-112233445566'];
     // Unfolded (RFC 5322 §2.2.3: remove each CRLF that precedes white space) to read whole header fields.
+    const verp = new VerpAddresses(cfg);
     const raws = uids.map((uid, i) =>
       message
-        .build({ email: `r${i}@example.test`, subscriberUid: uid, messageId: `<m${i}@example.test>` })
+        .build({
+          email: `r${i}@example.test`,
+          subscriberId: 40 + i,
+          subscriberUid: uid,
+          deliveryId: 900 + i,
+          messageId: `<m${i}@example.test>`,
+        })
         .toString()
         .replace(/\r\n(?=[ \t])/g, ''),
     );
     raws.forEach((raw, i) => {
       const lu =
-        /^List-Unsubscribe: <(https:[^>]+)>, <mailto:crank@example\.test\?subject=unsubscribe>\r$/m.exec(raw);
+        /^List-Unsubscribe: <(https:[^>]+)>, <mailto:(unsubscribe\+[a-z0-9-]+@example\.test)\?subject=unsubscribe>\r$/m.exec(
+          raw,
+        );
       expect(lu).not.toBeNull();
+      // The mailto names this reader and this campaign, signed for this reader's uid only.
+      const parsed = verp.parseRecipient(lu![2]!);
+      expect(parsed?.kind).toBe('unsubscribe');
+      const claim = parsed?.kind === 'unsubscribe' ? parsed.claim : undefined;
+      expect(claim).toMatchObject({ subscriberId: 40 + i, campaignId: 7 });
+      expect(claim!.matches(uids[i]!)).toBe(true);
+      expect(claim!.matches(uids[1 - i]!)).toBe(false);
+      expect(raw).toMatch(new RegExp(`^X-Newsletter-Delivery: ${900 + i}\\r$`, 'm'));
+      expect(raw).toMatch(/^From: "CRANK Call" <crank@example\.test>\r$/m);
       const token = new URL(lu![1]!).searchParams.get('token');
       expect(tokens.verify(token, TokenPurpose.Unsubscribe)).toMatchObject({
         ok: true,
@@ -153,12 +173,19 @@ describe('campaign messages', () => {
       expect(raw).not.toContain(uids[1 - i]!.replace(/-/g, '')); // nothing of the other recipient
       expect(raw).not.toMatch(/%%[A-Z_]+%%/);
     });
-    expect(message.envelopeFrom).toBe('crank@example.test');
+    expect(message.fromAddress).toBe('crank@example.test');
+    // The envelope sender is the delivery's own signed bounce address, not MAIL_FROM.
+    expect(verp.parseRecipient(message.envelopeFrom(901))).toEqual({
+      kind: 'bounce',
+      subject: { kind: 'delivery', deliveryId: 901 },
+    });
 
     const plain = await factory(config({ PUBLIC_URL: 'http://localhost:3000' })).compileEdition(7, EDITION);
     const raw = plain.build({
       email: 'r@example.test',
+      subscriberId: 40,
       subscriberUid: uids[0]!,
+      deliveryId: 900,
       messageId: '<m@example.test>',
     });
     const unfolded = raw.toString().replace(/\r\n(?=[ \t])/g, '');
@@ -179,13 +206,15 @@ describe('campaign messages', () => {
       const message = await factory(cfg).compileEdition(7, EDITION);
       const raw = message.build({
         email: 'reader@example.test',
+        subscriberId: 3,
         subscriberUid: '6f1c1c2e-8f38-4c3f-9a7e-0d4b7a0c1a11',
+        deliveryId: 1,
         messageId: '<c7.d1.abc@example.test>',
       });
       const res = await transport.send({
         kind: 'raw',
         raw,
-        envelope: { from: message.envelopeFrom, to: 'reader@example.test' },
+        envelope: { from: message.envelopeFrom(1), to: 'reader@example.test' },
         messageId: '<c7.d1.abc@example.test>',
       });
       expect(res.response).toMatch(/^250 /);

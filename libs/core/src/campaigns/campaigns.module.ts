@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { VerpModule } from '../feedback/verp.module';
 import { BounceModule } from '../subscriptions/bounce.module';
 import { SubscriberLinks } from '../subscriptions/subscriber-links';
 import { TokenService } from '../tokens/token.service';
@@ -18,7 +19,8 @@ const REPOSITORIES = [CampaignRepository, DeliveryRepository, CampaignEditionRep
  * CampaignWorkerModule (./sending), which builds on this one; nothing here depends on it.
  */
 @Module({
-  imports: [BounceModule],
+  // VerpModule: every campaign message's envelope sender and List-Unsubscribe mailto are signed VERP addresses.
+  imports: [BounceModule, VerpModule],
   providers: [
     ...REPOSITORIES,
     CampaignService,

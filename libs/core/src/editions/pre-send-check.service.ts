@@ -15,6 +15,8 @@ const CLIP_WARN_RATIO = 0.9;
 export const SUBJECT_WARN_LENGTH = 78;
 /** Stands for a reader: the token signed for it has the length and shape of a real one. */
 const SAMPLE_SUBSCRIBER_UID = '00000000-0000-4000-8000-000000000000';
+/** Stands for a subscriber and delivery id: VERP tokens need one (a real one's length, not its identity). */
+const SAMPLE_ID = 1_000_000;
 
 export type CheckOutcome = true | false | 'warn';
 
@@ -83,7 +85,9 @@ export class PreSendCheckService {
       const host = new URL(this.config.env.PUBLIC_URL).hostname || 'localhost';
       raw = message.build({
         email: 'reader@example.invalid',
+        subscriberId: SAMPLE_ID,
         subscriberUid: SAMPLE_SUBSCRIBER_UID,
+        deliveryId: SAMPLE_ID,
         messageId: `<pre-send-check.${editionId}@${host}>`,
       });
     } catch (err) {
@@ -177,12 +181,24 @@ export class PreSendCheckService {
       );
     }
     if (problems.length) return { id: 'list-unsubscribe', label, ok: false, detail: problems.join('; ') };
-    const mailto = urls.some((u) => u.startsWith('mailto:')) ? ' and a mailto: address' : '';
+    const mailto = urls.find((u) => u.startsWith('mailto:'));
+    const domain = this.config.bounceDomain;
+    const mailtoNote = mailto
+      ? ` and a mailto: address (unsubscribe+…@${domain}, answered by the inbound server)`
+      : '';
+    if (mailto && !mailto.toLowerCase().startsWith(`mailto:unsubscribe+`)) {
+      return {
+        id: 'list-unsubscribe',
+        label,
+        ok: 'warn',
+        detail: `The mailto: address ${mailto} is not a reader's unsubscribe+…@${domain} address`,
+      };
+    }
     return {
       id: 'list-unsubscribe',
       label,
       ok: true,
-      detail: `One-click unsubscribe to ${new URL(web!).origin}${mailto}`,
+      detail: `One-click unsubscribe to ${new URL(web!).origin}${mailtoNote}`,
     };
   }
 

@@ -2,6 +2,7 @@ import { Database, SubscriberStatus } from '@app/database';
 import { renderConfirmation } from '@app/email';
 import { MAIL_TRANSPORT, MailSendError, type MailTransport } from '@app/mailer';
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { VerpAddresses } from '../feedback/verp';
 import { SubscriberEventRepository } from './subscriber-event.repository';
 import { SubscriberLinks } from './subscriber-links';
 import { type SubscriberRecord, SubscriberRepository } from './subscriber.repository';
@@ -28,6 +29,7 @@ export class ConfirmationMailer {
     private readonly links: SubscriberLinks,
     @Inject(MAIL_TRANSPORT) private readonly transport: MailTransport,
     private readonly sendRate: SendRateLimiter,
+    private readonly verp: VerpAddresses,
   ) {}
 
   async send(subscriberId: number): Promise<ConfirmationSendOutcome> {
@@ -54,6 +56,8 @@ export class ConfirmationMailer {
         text: mail.text,
         // Transactional: out-of-office robots must not answer it (RFC 3834).
         headers: { 'Auto-Submitted': 'auto-generated' },
+        // VERP: a bounce of this confirmation comes back to an address that names the subscriber.
+        envelope: { from: this.verp.forConfirmation(s.id), to: s.email },
       });
     } catch (err) {
       if (err instanceof MailSendError && err.kind === 'permanent') {

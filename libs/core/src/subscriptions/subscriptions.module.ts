@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { VerpModule } from '../feedback/verp.module';
 import { PublicationModule } from '../publication/publication.module';
 import { SendRateModule } from '../send-rate/send-rate.module';
 import { TokenService } from '../tokens/token.service';
@@ -27,7 +28,8 @@ const SERVICES = [
 @Module({
   // SendRateModule: confirmations share the global send rate with every other message.
   // PublicationModule: a confirmation speaks for the publication (its name, its sender).
-  imports: [SubscriberDataModule, PublicationModule, SendRateModule],
+  // VerpModule: a confirmation's envelope sender names it, so its bounce finds the subscriber.
+  imports: [SubscriberDataModule, PublicationModule, SendRateModule, VerpModule],
   providers: SERVICES,
   exports: SERVICES,
 })

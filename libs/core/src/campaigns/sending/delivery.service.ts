@@ -164,7 +164,13 @@ export class DeliveryService implements BeforeApplicationShutdown {
     const send = async (row: ClaimedDelivery): Promise<SendOutcome> => {
       let raw: Buffer;
       try {
-        raw = message.build({ email: row.email!, subscriberUid: row.uid, messageId: row.message_id });
+        raw = message.build({
+          email: row.email!,
+          subscriberId: row.subscriber_id,
+          subscriberUid: row.uid,
+          deliveryId: row.id,
+          messageId: row.message_id,
+        });
       } catch (err) {
         return {
           row,
@@ -177,7 +183,8 @@ export class DeliveryService implements BeforeApplicationShutdown {
         const res = await this.transport.send({
           kind: 'raw',
           raw,
-          envelope: { from: message.envelopeFrom, to: row.email! },
+          // VERP: the envelope sender names this delivery, so a bounce arriving later is tied to it.
+          envelope: { from: message.envelopeFrom(row.id), to: row.email! },
           messageId: row.message_id,
         });
         return { row, kind: 'sent', response: res.response || '250 OK', order: order++ };
