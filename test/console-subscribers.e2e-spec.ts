@@ -347,6 +347,62 @@ describe('console: subscribers', () => {
       ]);
     });
 
+    it('mode=suppress blocks the addresses and reports its own counts (issue 13)', async () => {
+      await importApi('email\nblock-me@example.org\n', '?consent=confirmed');
+      const form = await get(sessions.editor, '/admin/subscribers/import');
+      expect(form.text).toMatch(/id="mode-subscribe"[^>]*checked/);
+      expect(form.text).toContain('id="mode-suppress"');
+      const csv = 'email,name\nblock-me@example.org,\nnever-subscribed@example.org,\nbroken-line,\n';
+      const res = await upload(sessions.editor)
+        .field('mode', 'suppress')
+        .attach('csv', Buffer.from(csv), {
+          filename: 'old-provider-unsubscribes.csv',
+          contentType: 'text/csv',
+        });
+      expect(res.status).toBe(200);
+      expect(res.text).toContain('Suppress import report');
+      expect(count(res.text, 'count-rows')).toBe(3);
+      expect(count(res.text, 'count-unsubscribed')).toBe(1);
+      expect(count(res.text, 'count-added')).toBe(1);
+      expect(count(res.text, 'count-invalid')).toBe(1);
+      const [row] = await h.query<{ id: number; status: string }>(
+        "SELECT id, status FROM subscriber WHERE email = 'block-me@example.org'",
+      );
+      expect(row!.status).toBe('unsubscribed');
+      const events = await h.query(
+        "SELECT source FROM subscriber_event WHERE subscriber_id = $1 AND type = 'unsubscribed'",
+        [row!.id],
+      );
+      expect(events).toEqual([{ source: 'import:old-provider-unsubscribes.csv' }]);
+      expect(await h.query("SELECT 1 FROM subscriber WHERE email = 'never-subscribed@example.org'")).toEqual(
+        [],
+      );
+
+      // blocking with "confirmed" ticked is refused, and the form comes back with "block" still chosen
+      const conflicting = await upload(sessions.editor)
+        .field('mode', 'suppress')
+        .field('consent', 'confirmed')
+        .attach('csv', Buffer.from('email\nconflict@example.org\n'), {
+          filename: 'x.csv',
+          contentType: 'text/csv',
+        });
+      expect(conflicting.status).toBe(400);
+      expect(decode(conflicting.text)).toContain('apply only to mode=subscribe');
+      expect(conflicting.text).toMatch(/id="mode-suppress"[^>]*checked/);
+
+      // an ordinary import of the suppressed address is refused
+      const back = await upload(sessions.editor).attach(
+        'csv',
+        Buffer.from('email\nnever-subscribed@example.org\n'),
+        {
+          filename: 'y.csv',
+          contentType: 'text/csv',
+        },
+      );
+      expect(count(back.text, 'count-imported')).toBe(0);
+      expect(count(back.text, 'count-suppressed')).toBe(1);
+    });
+
     it('refuses no file, a non-CSV file, a file without an email column, conflicting options, a too large file', async () => {
       const none = await upload(sessions.editor).field('consent', 'confirmed');
       expect(none.status).toBe(400);

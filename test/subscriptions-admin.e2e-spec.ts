@@ -186,6 +186,102 @@ describe('subscriptions (admin API)', () => {
     });
   });
 
+  describe('CSV import mode=suppress (issue 13)', () => {
+    const hashes = () =>
+      h.query<{ email_hash: string; reason: string }>(
+        "SELECT email_hash, reason FROM suppression WHERE reason = 'import' ORDER BY email_hash",
+      );
+
+    it('blocks the addresses: subscribers become unsubscribed, unknown ones are suppressed as hashes only', async () => {
+      expect((await importCsv('email\nsup-confirmed@example.org\n', '?consent=confirmed')).status).toBe(200);
+      expect((await importCsv('email\nsup-pending@example.org\nsup-bounced@example.org\n')).status).toBe(200);
+      await h.query("UPDATE subscriber SET status = 'bounced' WHERE email = 'sup-bounced@example.org'");
+      const file = [
+        'email,name',
+        'SUP-Confirmed@example.org,Whatever',
+        'sup-pending@example.org,',
+        'sup-bounced@example.org,',
+        'gone-elsewhere@example.org,' + 'n'.repeat(300), // a name is not kept, so not checked either
+        'not-an-address,X',
+        'Gone-Elsewhere@example.org,Repeated',
+        'never-here@example.org,',
+      ].join('\n');
+      const res = await importCsv(file, '?mode=suppress');
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({
+        mode: 'suppress',
+        rows: 7,
+        imported: 0,
+        unsubscribed: 2,
+        addedToSuppression: 2,
+        suppressed: 0,
+        existing: 2, // the bounced subscriber, and the repeated line
+        invalid: 1,
+        optInQueued: 0,
+      });
+      expect(res.body.rejected).toEqual([{ line: 6, reason: expect.any(String) }]);
+
+      for (const email of ['sup-confirmed@example.org', 'sup-pending@example.org']) {
+        const s = await subscriberRow(h, email);
+        expect(s).toMatchObject({ status: 'unsubscribed' });
+        const events = await h.query(
+          `SELECT type, from_status, to_status, source FROM subscriber_event
+            WHERE subscriber_id = $1 AND type = 'unsubscribed'`,
+          [s!.id],
+        );
+        expect(events).toEqual([
+          {
+            type: 'unsubscribed',
+            from_status: email.includes('pending') ? 'pending' : 'confirmed',
+            to_status: 'unsubscribed',
+            source: 'import',
+          },
+        ]);
+      }
+      expect(await subscriberRow(h, 'sup-bounced@example.org')).toMatchObject({ status: 'bounced' });
+      // unknown addresses are not subscribers, and the list holds keyed hashes, not the addresses
+      expect(await subscriberRow(h, 'gone-elsewhere@example.org')).toBeUndefined();
+      expect(await subscriberRow(h, 'never-here@example.org')).toBeUndefined();
+      const listed = await hashes();
+      expect(listed).toHaveLength(2);
+      for (const r of listed) expect(r.email_hash).toMatch(/^[0-9a-f]{64}$/);
+      const [clear] = await h.query<{ n: number }>(
+        "SELECT count(*)::int AS n FROM suppression WHERE email_hash ILIKE '%gone-elsewhere%'",
+      );
+      expect(clear!.n).toBe(0);
+
+      // the same file again changes nothing
+      const again = await importCsv(file, '?mode=suppress');
+      expect(again.body).toMatchObject({
+        unsubscribed: 0,
+        addedToSuppression: 0,
+        suppressed: 2,
+        existing: 4,
+      });
+      expect(await hashes()).toEqual(listed);
+
+      // a later import of a suppressed address is refused like an erased one; others go in
+      const later = await importCsv('email,name\nGONE-elsewhere@example.org,Back\nfresh-sup@example.org,F\n');
+      expect(later.status).toBe(200);
+      expect(later.body).toMatchObject({ mode: 'subscribe', imported: 1, suppressed: 1 });
+      expect(later.body.rejected).toEqual([{ line: 2, reason: expect.stringMatching(/suppression list/) }]);
+      expect(await subscriberRow(h, 'gone-elsewhere@example.org')).toBeUndefined();
+    });
+
+    it.each([
+      ['an unknown mode', '?mode=delete', /mode must be/],
+      ['consent=confirmed with mode=suppress', '?mode=suppress&consent=confirmed', /mode=subscribe/],
+      ['sendOptIn with mode=suppress', '?mode=suppress&sendOptIn=true', /mode=subscribe/],
+    ])('refuses %s with a clear message and changes nothing', async (_what, query, message) => {
+      const before = await hashes();
+      const res = await importCsv('email\nrefused-sup@example.org\n', query);
+      expect(res.status).toBe(400);
+      expect([res.body.message].flat().join('; ')).toMatch(message);
+      expect(await subscriberRow(h, 'refused-sup@example.org')).toBeUndefined();
+      expect(await hashes()).toEqual(before);
+    });
+  });
+
   describe('list, get, patch', () => {
     it('pages through subscribers newest first with nextCursor (keyset), no duplicates, no gaps', async () => {
       const [total] = await h.query<{ n: number }>(

@@ -5,10 +5,20 @@ import { PassThrough, pipeline, type Readable, Transform } from 'node:stream';
 import { checkEmail, checkName } from './email-address';
 import { type ImportBatch, SubscriberImportRepository } from './subscriber-import.repository';
 import { SubscriptionInputError } from './subscription.errors';
-import { type ChangeEvidence, consentEvidence } from './subscriber-events';
+import { type ChangeEvidence, consentEvidence, eventEvidence } from './subscriber-events';
 import { SuppressionList } from './suppression-list.service';
 
+/**
+ * What an import does with its addresses. `subscribe`: add them as subscribers (the default). `suppress`:
+ * block them: existing subscribers become unsubscribed, unknown addresses go on the suppression list (as
+ * keyed hashes, never in clear), so a later import cannot add them (a publisher bringing its unsubscribes
+ * and bounces from another provider).
+ */
+export type ImportMode = 'subscribe' | 'suppress';
+
 export interface ImportOptions {
+  /** Default 'subscribe'. */
+  mode?: ImportMode;
   /** 'confirmed': the admin asserts the people consented elsewhere. 'pending': they must opt in. */
   consent: 'pending' | 'confirmed';
   /** Queue the double opt-in email for each newly imported pending subscriber. */
@@ -17,14 +27,26 @@ export interface ImportOptions {
 }
 
 export interface ImportReport {
+  mode: ImportMode;
   /** Data rows read (header and blank lines not counted). */
   rows: number;
-  /** New subscribers created. */
+  /** New subscribers created (mode subscribe). */
   imported: number;
-  /** Valid rows whose address was already a subscriber: left unchanged. */
+  /**
+   * mode subscribe: valid rows whose address was already a subscriber, left unchanged. mode suppress: valid
+   * rows already blocked (a subscriber already unsubscribed, bounced or complained, or an address repeated in
+   * the file), left unchanged.
+   */
   existing: number;
-  /** Rows refused because the address was erased at its owner's request. */
+  /**
+   * mode subscribe: rows refused because the address is on the suppression list (erased at its owner's
+   * request, or suppressed by an import). mode suppress: unknown addresses that were on the list already.
+   */
   suppressed: number;
+  /** mode suppress: pending or confirmed subscribers made unsubscribed. */
+  unsubscribed: number;
+  /** mode suppress: unknown addresses added to the suppression list. */
+  addedToSuppression: number;
   /** Rows refused because they failed validation. */
   invalid: number;
   /** Opt-in emails queued. */
@@ -46,9 +68,13 @@ export class CsvImportError extends SubscriptionInputError {
 
 export const IMPORT_BATCH_SIZE = 5000;
 export const MAX_REPORTED_ROWS = 1000;
-const SUPPRESSED_REASON = 'address was erased at its owner’s request and is not re-added';
+const SUPPRESSED_REASON =
+  'address is on the suppression list (erased at its owner’s request, or suppressed by an import) and is not re-added';
 
 const emptyBatch = (): ImportBatch => ({ emails: [], names: [], hashes: [], lines: [] });
+
+/** The suppression list's reason for addresses a suppress import put there (suppression.reason). */
+export const IMPORT_SUPPRESSION_REASON = 'import';
 
 /**
  * CR LF to LF, across chunk boundaries. csv-parse counts a CR LF inside a quoted field as two lines, which
@@ -85,7 +111,9 @@ function startLine(record: string[], endLine: number): number {
  * CSV import (`email,name` header; other columns ignored). The body is parsed as it streams in and written
  * in batches of IMPORT_BATCH_SIZE with one insert from unnest(...) ON CONFLICT DO NOTHING each,
  * so memory stays flat and 100,000 rows take seconds. Existing subscribers are never modified, which makes
- * a re-import a no-op; suppressed (erased) addresses are refused.
+ * a re-import a no-op; suppressed addresses (erased, or blocked by a suppress import) are refused.
+ * mode=suppress takes the same file and blocks its addresses instead (ImportMode); importing it again
+ * changes nothing either.
  */
 @Injectable()
 export class SubscriberImportService {
@@ -96,14 +124,24 @@ export class SubscriberImportService {
   ) {}
 
   async importCsv(source: Readable, opts: ImportOptions): Promise<ImportReport> {
+    const mode = opts.mode ?? 'subscribe';
+    if (mode === 'suppress' && (opts.sendOptIn || opts.consent === 'confirmed')) {
+      // refused rather than ignored: someone who ticked "confirmed" meant to add people, not block them
+      throw new SubscriptionInputError(
+        'consent and sendOptIn apply only to mode=subscribe, not mode=suppress',
+      );
+    }
     if (opts.sendOptIn && opts.consent === 'confirmed') {
       throw new SubscriptionInputError('sendOptIn applies only to pending imports (consent=pending)');
     }
     const report: ImportReport = {
+      mode,
       rows: 0,
       imported: 0,
       existing: 0,
       suppressed: 0,
+      unsubscribed: 0,
+      addedToSuppression: 0,
       invalid: 0,
       optInQueued: 0,
       rejected: [],
@@ -169,7 +207,11 @@ export class SubscriberImportService {
           reject(line, email.reason);
           continue;
         }
-        const name = checkName(nameAt === -1 ? undefined : record[nameAt]);
+        // a suppress import keeps no name: a bad one is no reason to leave an address unblocked
+        const name =
+          mode === 'suppress'
+            ? { ok: true as const, name: null }
+            : checkName(nameAt === -1 ? undefined : record[nameAt]);
         if (!name.ok) {
           report.invalid++;
           reject(line, name.reason);
@@ -214,6 +256,7 @@ export class SubscriberImportService {
     reject: (line: number, reason: string) => void,
   ): Promise<void> {
     if (b.emails.length === 0) return;
+    if (opts.mode === 'suppress') return this.flushSuppress(b, opts, report);
     const ev = opts.evidence;
     const optIn = opts.sendOptIn && opts.consent === 'pending';
     const detail =
@@ -245,5 +288,18 @@ export class SubscriberImportService {
       }
       report.optInQueued += ids.length;
     }
+  }
+
+  /** One batch of a suppress import: one statement (see SubscriberImportRepository.suppressBatch). */
+  private async flushSuppress(b: ImportBatch, opts: ImportOptions, report: ImportReport): Promise<void> {
+    const r = await this.imports.suppressBatch(
+      b,
+      eventEvidence({ ...opts.evidence, detail: opts.evidence.detail ?? 'suppressed by import' }),
+      IMPORT_SUPPRESSION_REASON,
+    );
+    report.unsubscribed += r.unsubscribed;
+    report.addedToSuppression += r.added;
+    report.suppressed += r.listed;
+    report.existing += b.emails.length - r.unsubscribed - r.added - r.listed;
   }
 }

@@ -59,6 +59,19 @@ export class ListSubscribersQueryDto extends SubscriberFilterQueryDto {
 
 export class ImportQueryDto {
   @ApiPropertyOptional({
+    enum: ['subscribe', 'suppress'],
+    default: 'subscribe',
+    description:
+      'subscribe: add the addresses as subscribers. suppress: block them (a publisher bringing its ' +
+      'unsubscribes and bounces from another provider): pending or confirmed subscribers become ' +
+      'unsubscribed, unknown addresses go on the suppression list as keyed hashes (never in clear), so no ' +
+      'later import adds them. consent and sendOptIn apply to subscribe only.',
+  })
+  @IsOptional()
+  @IsIn(['subscribe', 'suppress'], { message: 'mode must be "subscribe" or "suppress"' })
+  mode?: 'subscribe' | 'suppress';
+
+  @ApiPropertyOptional({
     enum: ['pending', 'confirmed'],
     default: 'pending',
     description: 'confirmed: you assert these people already consented; pending: they must opt in',
@@ -169,10 +182,23 @@ export class ImportRejectedRowDto {
 }
 
 export class ImportReportDto {
+  @ApiProperty({ enum: ['subscribe', 'suppress'] }) mode!: 'subscribe' | 'suppress';
   @ApiProperty() rows!: number;
-  @ApiProperty() imported!: number;
-  @ApiProperty() existing!: number;
-  @ApiProperty() suppressed!: number;
+  @ApiProperty({ description: 'new subscribers (mode subscribe)' }) imported!: number;
+  @ApiProperty({
+    description:
+      'subscribe: already subscribers, unchanged. suppress: already blocked (unsubscribed, bounced, ' +
+      'complained, or repeated in the file), unchanged',
+  })
+  existing!: number;
+  @ApiProperty({
+    description:
+      'subscribe: refused, the address is on the suppression list. suppress: unknown addresses already on it',
+  })
+  suppressed!: number;
+  @ApiProperty({ description: 'mode suppress: subscribers made unsubscribed' }) unsubscribed!: number;
+  @ApiProperty({ description: 'mode suppress: unknown addresses added to the suppression list' })
+  addedToSuppression!: number;
   @ApiProperty() invalid!: number;
   @ApiProperty() optInQueued!: number;
   @ApiProperty({ type: [ImportRejectedRowDto] }) rejected!: ImportRejectedRowDto[];

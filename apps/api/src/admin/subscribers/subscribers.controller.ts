@@ -62,7 +62,9 @@ export class SubscribersAdminController {
     summary: 'Import a CSV (email,name header; other columns ignored), streamed',
     description:
       'Rows that fail validation are reported by line and reason; the rest are imported. Existing subscribers ' +
-      'are left unchanged, so re-importing a file changes nothing. Addresses erased on request are refused.',
+      'are left unchanged, so re-importing a file changes nothing. Addresses on the suppression list (erased ' +
+      'on request, or suppressed by an import) are refused. mode=suppress blocks the addresses instead: ' +
+      'subscribers become unsubscribed (event source "import"), unknown addresses go on the suppression list.',
   })
   @ApiOkResponse({ type: ImportReportDto })
   async import(@Query() q: ImportQueryDto, @Req() req: Request): Promise<ImportReportDto> {
@@ -71,6 +73,7 @@ export class SubscribersAdminController {
       throw new UnsupportedMediaTypeException('Send the CSV as the request body with Content-Type: text/csv');
     }
     return this.importer.importCsv(req, {
+      mode: q.mode ?? 'subscribe',
       consent: q.consent ?? 'pending',
       sendOptIn: q.sendOptIn === 'true',
       evidence: evidence(req, 'import'),

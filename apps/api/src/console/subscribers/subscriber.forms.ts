@@ -29,6 +29,10 @@ export class SubscriberListQuery extends SubscriberFilterQuery {
 /** The CSV import form's options (multipart fields sent before the file). */
 export class ImportOptionsForm {
   @IsOptional()
+  @IsIn(['subscribe', 'suppress'], { message: 'mode must be "subscribe" or "suppress"' })
+  mode?: 'subscribe' | 'suppress';
+
+  @IsOptional()
   @IsIn(['confirmed'], { message: 'consent must be "confirmed" or absent' })
   consent?: 'confirmed';
 

@@ -100,6 +100,7 @@ export class SubscribersConsoleController {
             filename = upload.filename;
             const options = await readForm(ImportOptionsForm, upload.fields);
             return this.importer.importCsv(upload.stream, {
+              mode: options.mode ?? 'subscribe',
               consent: options.consent ?? 'pending',
               sendOptIn: options.sendOptIn === 'true',
               evidence: evidence(req, importSource(upload.filename)),
@@ -118,6 +119,7 @@ export class SubscribersConsoleController {
             : '';
         return importFormPage(req, {
           error: messageText(refusal) + partial,
+          suppress: fields.mode === 'suppress',
           consent: fields.consent === 'confirmed',
           sendOptIn: fields.sendOptIn === 'true',
         });

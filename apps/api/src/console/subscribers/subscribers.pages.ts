@@ -249,6 +249,8 @@ export function detailPage(
 
 export interface ImportFormState {
   error?: string;
+  /** mode=suppress chosen. */
+  suppress?: boolean;
   consent?: boolean;
   sendOptIn?: boolean;
 }
@@ -270,10 +272,38 @@ export function importFormPage(req: Request, st: ImportFormState = {}): ConsoleP
           nothing. Addresses erased at their owner's request are refused.
         </li>
         <li>At most ${MAX_IMPORT_BYTES / 1024 / 1024} MB per file.</li>
+        <li>
+          <strong>Block these addresses</strong> takes the same file of unsubscribes or bounces (from another
+          provider, say): subscribers among them become unsubscribed, and the others go on the suppression
+          list as keyed hashes (the addresses are not stored), so no later import adds them.
+        </li>
       </ul>
     </div>
     <form method="post" action="${action}" enctype="multipart/form-data" class="card">
       <!-- the options come before the file: the server reads the fields sent ahead of it -->
+      <fieldset>
+        <legend>What to do with the addresses</legend>
+        <div class="check">
+          <input
+            id="mode-subscribe"
+            name="mode"
+            type="radio"
+            value="subscribe"
+            ${st.suppress ? '' : raw('checked')}
+          />
+          <label for="mode-subscribe">Add them as subscribers</label>
+        </div>
+        <div class="check">
+          <input
+            id="mode-suppress"
+            name="mode"
+            type="radio"
+            value="suppress"
+            ${st.suppress ? raw('checked') : ''}
+          />
+          <label for="mode-suppress">Block them (unsubscribes and bounces brought from elsewhere)</label>
+        </div>
+      </fieldset>
       ${ui.checkbox({
         id: 'consent',
         name: 'consent',
@@ -289,7 +319,7 @@ export function importFormPage(req: Request, st: ImportFormState = {}): ConsoleP
         label: 'Send each new pending subscriber the double opt-in email',
         checked: st.sendOptIn,
       })}
-      <p class="hint">Only for pending imports (not together with "confirmed").</p>
+      <p class="hint">Only for pending imports (not together with "confirmed"), and not when blocking.</p>
       <label for="csv">CSV file</label>
       <input id="csv" name="csv" type="file" accept=".csv,text/csv" required aria-describedby="csv-error" />
       ${ui.fieldError('csv-error', st.error)}
@@ -316,20 +346,33 @@ export function importReportPage(
         <td>${r.reason}</td>
       </tr>`,
   );
+  const suppress = report.mode === 'suppress';
+  const counts = suppress
+    ? [
+        count('Rows read', report.rows, 'count-rows'),
+        count('Subscribers unsubscribed', report.unsubscribed, 'count-unsubscribed'),
+        count('Added to the suppression list', report.addedToSuppression, 'count-added'),
+        count('Already on the suppression list', report.suppressed, 'count-suppressed'),
+        count('Already blocked or repeated (unchanged)', report.existing, 'count-existing'),
+        count('Refused: invalid', report.invalid, 'count-invalid'),
+      ]
+    : [
+        count('Rows read', report.rows, 'count-rows'),
+        count('Imported', report.imported, 'count-imported'),
+        count('Already subscribers (unchanged)', report.existing, 'count-existing'),
+        count('Refused: on the suppression list', report.suppressed, 'count-suppressed'),
+        count('Refused: invalid', report.invalid, 'count-invalid'),
+        count('Opt-in emails queued', report.optInQueued, 'count-optin'),
+      ];
   const body = html`<p class="small"><a href="/admin/subscribers">← All subscribers</a></p>
-    <h1>${error ? 'Import stopped' : 'Import report'}</h1>
+    <h1>${error ? 'Import stopped' : suppress ? 'Suppress import report' : 'Import report'}</h1>
     <p>File: <strong>${filename}</strong></p>
     <table id="import-counts" class="counts">
       <caption class="sr-only">
         Counts
       </caption>
       <tbody>
-        ${count('Rows read', report.rows, 'count-rows')}
-        ${count('Imported', report.imported, 'count-imported')}
-        ${count('Already subscribers (unchanged)', report.existing, 'count-existing')}
-        ${count('Refused: erased on request', report.suppressed, 'count-suppressed')}
-        ${count('Refused: invalid', report.invalid, 'count-invalid')}
-        ${count('Opt-in emails queued', report.optInQueued, 'count-optin')}
+        ${counts}
       </tbody>
     </table>
     <h2>Rejected lines</h2>
@@ -352,6 +395,10 @@ export function importReportPage(
   return consolePage(req, error ? 'Import stopped' : 'Import report', body, {
     section: 'subscribers',
     error,
-    notice: error ? undefined : `Imported ${report.imported} of ${report.rows} rows.`,
+    notice: error
+      ? undefined
+      : suppress
+        ? `Blocked ${report.unsubscribed + report.addedToSuppression} new addresses of ${report.rows} rows.`
+        : `Imported ${report.imported} of ${report.rows} rows.`,
   });
 }
