@@ -1,4 +1,4 @@
-# One image for api, worker and cli; the compose file picks the command.
+# One image for api, worker, inbound and cli; the compose file picks the command.
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -15,5 +15,5 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/scripts ./scripts
 USER node
-EXPOSE 3000
+EXPOSE 3000 2525
 CMD ["node", "dist/apps/api/apps/api/src/main.js"]

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// `npm start`: apply migrations, then run the API and one worker side by side (Ctrl-C stops both).
+// `npm start`: apply migrations, then run the API, one worker and the inbound SMTP server side by side (Ctrl-C
+// stops them all).
 'use strict';
 const { spawn, spawnSync } = require('node:child_process');
 const { join } = require('node:path');
@@ -10,7 +11,7 @@ const entry = (app) => join(root, `dist/apps/${app}/apps/${app}/src/main.js`);
 const migrated = spawnSync(process.execPath, [entry('cli'), 'migrate'], { stdio: 'inherit' });
 if (migrated.status !== 0) process.exit(migrated.status ?? 1);
 
-const children = ['api', 'worker'].map((app) => {
+const children = ['api', 'worker', 'inbound'].map((app) => {
   const child = spawn(process.execPath, [entry(app)], { stdio: 'inherit' });
   child.on('exit', (code, signal) => {
     if (!stopping) {

@@ -69,7 +69,7 @@ describe('docker-compose.yml', () => {
       }
     }
     expect(offenders).toEqual([]);
-    for (const service of ['api', 'worker', 'migrate']) {
+    for (const service of ['api', 'worker', 'migrate', 'inbound']) {
       for (const name of ['SECRET_KEY', 'ADMIN_API_TOKEN', 'BOUNCE_WEBHOOK_SECRET', 'METRICS_TOKEN']) {
         expect(checked).toContain(`${service}.${name}`);
       }
@@ -98,7 +98,7 @@ describe('docker-compose.yml', () => {
     ]) {
       expect(vars[name]).toMatch(/^[0-9a-f]{64}$/);
     }
-    for (const service of ['api', 'worker', 'migrate']) {
+    for (const service of ['api', 'worker', 'migrate', 'inbound']) {
       const env = Object.fromEntries(
         Object.entries(environment(compose().services[service]!)).map(([k, v]) => [k, interpolate(v, vars)]),
       );
