@@ -4,11 +4,13 @@ import { FeedbackService } from './feedback.service';
 import { InboundIntake } from './inbound-intake.service';
 import { InboundMessageRepository } from './inbound-message.repository';
 import { InboundProcessingService } from './inbound-processing.service';
+import { MailFeedbackRepository } from './mail-feedback.repository';
 import { VerpAddresses } from './verp';
 
 const PROVIDERS = [
   VerpAddresses,
   FeedbackService,
+  MailFeedbackRepository,
   InboundMessageRepository,
   InboundIntake,
   InboundProcessingService,

@@ -9,6 +9,8 @@ import type { FeedbackKind, FeedbackSource } from '@app/database';
 export type DeliveryReference =
   | { by: 'delivery'; deliveryId: number }
   | { by: 'confirmation'; subscriberId: number }
+  /** A subscriber already identified by a checked token (a mailto unsubscribe) or by the sender itself. */
+  | { by: 'subscriber'; subscriberId: number }
   | { by: 'message-id'; messageId: string }
   | { by: 'address'; email: string };
 
@@ -38,6 +40,11 @@ export interface FeedbackEvent {
   inboundMessageId?: number;
   /** For a mailto unsubscribe: the campaign its address named (0: none). */
   campaignId?: number;
+  /**
+   * The subscriber_event's source when it must differ from `source` (the generic webhook keeps its
+   * historical `webhook:<type>`); default: `source`.
+   */
+  evidenceSource?: string;
 }
 
 /** What applying an event did (for logs, tests and the inbound message's detail). */
@@ -49,6 +56,8 @@ export interface FeedbackOutcome {
   subscriberId?: number;
   /** The subscriber's status after the event, when one was found. */
   subscriberStatus?: string;
+  /** The subscriber's soft bounces that count after this event (see FeedbackService). */
+  softBounceCount?: number;
   /** Why nothing could be tied to a subscriber (unknown message, erased reader, forged token). */
   unmatched?: string;
 }
