@@ -27,6 +27,7 @@ export enum InboundClassification {
 @Index('inbound_message_received_idx', ['id'], { where: `status = 'received'` })
 @Index('inbound_message_received_at_idx', ['receivedAt'])
 @Index('inbound_message_subscriber_id_idx', ['subscriberId'])
+@Index('inbound_message_delivery_id_idx', ['deliveryId'])
 @Check('inbound_message_status_check', `status IN ('received','processed','unparsed','ignored')`)
 @Check(
   'inbound_message_classification_check',

@@ -32,6 +32,7 @@ export enum FeedbackKind {
 @Index('mail_feedback_campaign_id_idx', ['campaignId', 'kind'])
 @Index('mail_feedback_subscriber_id_idx', ['subscriberId', 'createdAt'])
 @Index('mail_feedback_created_at_idx', ['createdAt'])
+@Index('mail_feedback_delivery_id_idx', ['deliveryId'])
 @Check(
   'mail_feedback_source_check',
   `source IN ('dsn','arf','mailto','smtp','webhook','ses','postmark','mailgun','sendgrid')`,
