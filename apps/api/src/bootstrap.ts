@@ -4,6 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import cookieParser from 'cookie-parser';
 import helmet from 'helmet';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
@@ -13,6 +14,19 @@ import { validationPipe } from './common/validation';
 import { setupOpenApi } from './ops/openapi';
 
 export const BODY_LIMIT = '1mb';
+
+/** Webhooks whose signature covers the exact bytes of the body (SendGrid's signed event webhook). */
+const RAW_BODY_PATHS = ['/api/webhooks/sendgrid'];
+
+/**
+ * body-parser `verify` hook for JSON: refuses too-deep nesting, and keeps the raw bytes as `req.rawBody` for
+ * the signed webhooks only (everything else would hold its body twice for nothing).
+ */
+function keepWebhookRawBody(req: IncomingMessage, res: ServerResponse, buf: Buffer): void {
+  rejectDeepJson(req, res, buf);
+  const path = (req.url ?? '').split('?')[0];
+  if (path !== undefined && RAW_BODY_PATHS.includes(path)) (req as { rawBody?: Buffer }).rawBody = buf;
+}
 
 /** Everything that makes the HTTP app what it is, shared by main.ts and the tests. */
 export function configureApp(app: NestExpressApplication): void {
@@ -40,7 +54,7 @@ export function configureApp(app: NestExpressApplication): void {
   );
   app.use(cookieParser());
   // Nest leaves `verify` out of the type (it uses it for rawBody, which is off here); body-parser honours it.
-  const jsonOptions = { limit: BODY_LIMIT, verify: rejectDeepJson };
+  const jsonOptions = { limit: BODY_LIMIT, verify: keepWebhookRawBody };
   app.useBodyParser('json', jsonOptions);
   app.useBodyParser('urlencoded', { limit: BODY_LIMIT, extended: false });
   app.useBodyParser('text', { limit: BODY_LIMIT, type: ['text/plain', 'text/markdown'] });
