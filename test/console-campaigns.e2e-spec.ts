@@ -162,6 +162,75 @@ describe('console: campaigns and dashboard', () => {
     expect(json.body).toMatchObject({ status: 'completed', sent: 120, pending: 0, total: 120 });
   });
 
+  it('shows late bounces and complaints with their rates, the 0.3 % complaint limit highlighted (issue 13)', async () => {
+    // what processing a DSN and an ARF report leaves behind, written directly (the parsers have their own tests)
+    const ids = await h.query<{ id: number; subscriber_id: number }>(
+      'SELECT id, subscriber_id FROM delivery WHERE campaign_id = $1 ORDER BY id LIMIT 3',
+      [doneId],
+    );
+    const [late, complained, atSend] = ids;
+    try {
+      await h.query(`UPDATE delivery SET status = 'bounced' WHERE id = ANY($1::bigint[])`, [
+        [late!.id, atSend!.id],
+      ]);
+      await h.query(`UPDATE delivery SET status = 'complained' WHERE id = $1`, [complained!.id]);
+      await h.query(
+        `INSERT INTO mail_feedback (source, dedupe_key, kind, delivery_id, campaign_id, subscriber_id, status_code)
+         VALUES ('dsn', 'test-late-1', 'soft-bounce', $1, $4, $5, '4.2.2'),
+                ('dsn', 'test-late-2', 'hard-bounce', $1, $4, $5, '5.1.1'),
+                ('smtp', 'test-at-send', 'hard-bounce', $2, $4, $6, '550'),
+                ('arf', 'test-complaint', 'complaint', $3, $4, $7, NULL)`,
+        [
+          late!.id,
+          atSend!.id,
+          complained!.id,
+          doneId,
+          late!.subscriber_id,
+          atSend!.subscriber_id,
+          complained!.subscriber_id,
+        ],
+      );
+      const res = await get(sessions.ops, `/admin/campaigns/${doneId}`);
+      expect(res.status).toBe(200);
+      expect(byId(res.text, 'count-bounced')).toBe('2');
+      expect(byId(res.text, 'count-complained')).toBe('1');
+      // the DSN's "delayed" then "failed" for one delivery is one late bounce; the 5xx at send time is none
+      expect(byId(res.text, 'count-lateBounces')).toBe('1');
+      expect(byId(res.text, 'bounce-rate')).toBe(`${((2 / 120) * 100).toFixed(2)} %`);
+      expect(byId(res.text, 'complaint-rate')).toBe(`${((1 / 118) * 100).toFixed(2)} %`);
+      expect(byId(res.text, 'complaint-note')).toBe('at or above the 0.3 % limit');
+      expect(res.text).toMatch(/id="complaint-rate-box"\s+class="over-limit"/);
+      expect(decodeEntities(res.text)).toContain(`href="/admin/feedback?campaign=${doneId}"`);
+
+      const json = await api()
+        .get(`/api/admin/campaigns/${doneId}`)
+        .auth(h.adminToken, { type: 'bearer' })
+        .set('Accept', 'application/json');
+      expect(json.body).toMatchObject({
+        sent: 117,
+        bounced: 2,
+        complained: 1,
+        lateBounces: 1,
+        complaintRateOverLimit: true,
+      });
+      expect(json.body.bounceRate).toBeCloseTo(2 / 120, 10);
+      expect(json.body.complaintRate).toBeCloseTo(1 / 118, 10);
+      const list = await api().get('/api/admin/campaigns').auth(h.adminToken, { type: 'bearer' });
+      expect(list.body.items.find((c: { id: number }) => c.id === doneId)).toMatchObject({ lateBounces: 1 });
+      const listPage = await get(sessions.ops, '/admin/campaigns');
+      expect(listPage.text).toContain('over 0.3 %');
+    } finally {
+      await h.query(`DELETE FROM mail_feedback WHERE dedupe_key LIKE 'test-%'`);
+      await h.query(`UPDATE delivery SET status = 'sent' WHERE id = ANY($1::bigint[])`, [
+        ids.map((d) => d.id),
+      ]);
+    }
+    const clean = await get(sessions.ops, `/admin/campaigns/${doneId}`);
+    expect(byId(clean.text, 'complaint-rate')).toBe('0.00 %');
+    expect(byId(clean.text, 'complaint-note')).toBe('');
+    expect(clean.text).not.toContain('class="over-limit"');
+  });
+
   it('answers unknown campaign ids with a 404 page and malformed ones with a 400 page, in the console', async () => {
     for (const [path, status] of [
       ['/admin/campaigns/999999', 404],

@@ -162,6 +162,15 @@ describe('operators: health, metrics, queues, docs, logs, shutdown', () => {
         subs[0]!.id,
       ]);
       (globalThis as { campaignId?: number }).campaignId = c!.id;
+      // what the inbound server stored and processing made of it (issue 13); the old one is outside the window
+      await h.query(
+        `INSERT INTO inbound_message (remote_address, mail_from, rcpt_to, size, raw, status, classification, received_at)
+         VALUES ('192.0.2.1', '', '{x@b.test}', 1, '\\x41', 'processed', 'hard-bounce', now()),
+                ('192.0.2.1', '', '{x@b.test}', 1, '\\x41', 'processed', 'hard-bounce', now()),
+                ('192.0.2.1', '', '{x@b.test}', 1, '\\x41', 'unparsed', 'other', now()),
+                ('192.0.2.1', '', '{x@b.test}', 1, '\\x41', 'received', NULL, now()),
+                ('192.0.2.1', '', '{x@b.test}', 1, '\\x41', 'processed', 'complaint', now() - interval '2 days')`,
+      );
     });
 
     it('requires the METRICS_TOKEN bearer when it is set', async () => {
@@ -204,6 +213,13 @@ describe('operators: health, metrics, queues, docs, logs, shutdown', () => {
       expect(m.get('newsletter_subscriber_events_total{type="confirmed"}')).toBe(4);
       expect(m.get('newsletter_subscriber_events_total{type="unsubscribed"}')).toBe(1);
       expect(m.get('newsletter_subscribers{status="confirmed"}')).toBe(4);
+      // rates from the same ledger counts: bounced 1 of (2 sent + 1 bounced), no complaint of 2 delivered
+      expect(m.get(`newsletter_campaign_bounce_rate{campaign_id="${campaignId}"}`)).toBeCloseTo(1 / 3, 6);
+      expect(m.get(`newsletter_campaign_complaint_rate{campaign_id="${campaignId}"}`)).toBe(0);
+      expect(m.get('newsletter_inbound_messages{classification="hard-bounce",status="processed"}')).toBe(2);
+      expect(m.get('newsletter_inbound_messages{classification="other",status="unparsed"}')).toBe(1);
+      expect(m.get('newsletter_inbound_messages{classification="none",status="received"}')).toBe(1);
+      expect(m.has('newsletter_inbound_messages{classification="complaint",status="processed"}')).toBe(false);
       expect(m.get('newsletter_metrics_collect_failed{collector="queues"}')).toBe(0);
       expect(m.get('newsletter_metrics_collect_failed{collector="ledger"}')).toBe(0);
     });
@@ -244,6 +260,7 @@ describe('operators: health, metrics, queues, docs, logs, shutdown', () => {
       expect(queues.body.queues.map((q: { name: string }) => q.name).sort()).toEqual([
         'campaign',
         'delivery',
+        'inbound',
         'mail',
       ]);
 

@@ -50,9 +50,17 @@
     var badge = byId('campaign-status');
     if (badge) badge.className = 'badge ' + CP.statusClass(c.status);
     setText('pause-reason', c.status === 'paused' && c.pauseReason ? '\u2014 ' + c.pauseReason : '');
-    ['sent', 'failed', 'bounced', 'skipped', 'pending', 'total'].forEach(function (k) {
-      setText('count-' + k, String(c[k]));
-    });
+    ['sent', 'failed', 'bounced', 'complained', 'lateBounces', 'skipped', 'pending', 'total'].forEach(
+      function (k) {
+        if (c[k] !== undefined) setText('count-' + k, String(c[k]));
+      },
+    );
+    var fb = CP.feedbackOf(c);
+    setText('bounce-rate', fb.bounceRateText);
+    setText('complaint-rate', fb.complaintRateText);
+    setText('complaint-note', fb.complaintNote);
+    var rateBox = byId('complaint-rate-box');
+    if (rateBox) rateBox.className = fb.complaintOverLimit ? 'over-limit' : '';
     var bar = byId('campaign-progress');
     if (bar) {
       if (p.total > 0) {

@@ -10,7 +10,7 @@ export interface CampaignFigures {
 }
 
 export interface Progress {
-  /** Recipients with a final state (sent, failed, bounced, skipped). */
+  /** Recipients with a final state (sent, failed, bounced, complained, skipped). */
   done: number;
   total: number;
   /** 0–100, one decimal; null while there is no recipient yet. */
@@ -27,7 +27,25 @@ export interface MeasuredRate {
   basis: string;
 }
 
+/** The campaign's feedback rates (CampaignView has them): fractions, null before anything to count. */
+export interface FeedbackFigures {
+  bounceRate: number | null;
+  complaintRate: number | null;
+}
+
+export interface Feedback {
+  bounceRateText: string;
+  complaintRateText: string;
+  /** The complaint rate is at or above COMPLAINT_RATE_LIMIT (0.3 %). */
+  complaintOverLimit: boolean;
+  /** Said beside the rate when over the limit, else ''. */
+  complaintNote: string;
+}
+
 export declare const TERMINAL_STATUSES: readonly string[];
+export declare const COMPLAINT_RATE_LIMIT: number;
+export declare function formatShare(fraction: number | null | undefined): string;
+export declare function feedbackOf(c: FeedbackFigures): Feedback;
 export declare function formatTime(d: Date | string | null | undefined): string;
 export declare function formatRate(rate: number | null): string;
 export declare function formatDuration(seconds: number): string;

@@ -18,6 +18,30 @@
   /** A badge's colour by status: the badge's text says the status too, colour is only a hint. */
   var STATUS_CLASS = { completed: 'status-ok', cancelled: 'status-bad', paused: 'status-warn' };
 
+  /** Gmail's and Yahoo's bulk-sender limit on spam complaints (COMPLAINT_RATE_LIMIT in libs/core). */
+  var COMPLAINT_RATE_LIMIT = 0.003;
+
+  /** A fraction as a percentage with two decimals ("0.35 %"), a dash for null (nothing to count yet). */
+  function formatShare(fraction) {
+    if (fraction === null || fraction === undefined || !isFinite(fraction)) return DASH;
+    return (fraction * 100).toFixed(2) + ' %';
+  }
+
+  /**
+   * The feedback figures of a campaign as the page shows them: the rates in words, and whether the complaint
+   * rate is at or above the limit (the server's complaintRateOverLimit, recomputed the same way).
+   */
+  function feedbackOf(c) {
+    var over =
+      c.complaintRate !== null && c.complaintRate !== undefined && c.complaintRate >= COMPLAINT_RATE_LIMIT;
+    return {
+      bounceRateText: formatShare(c.bounceRate),
+      complaintRateText: formatShare(c.complaintRate),
+      complaintOverLimit: over,
+      complaintNote: over ? 'at or above the 0.3 % limit' : '',
+    };
+  }
+
   /** Human date-time in UTC (the console shows UTC everywhere so editors and operators agree). */
   function formatTime(d) {
     if (!d) return DASH;
@@ -98,6 +122,9 @@
 
   return {
     TERMINAL_STATUSES: TERMINAL_STATUSES,
+    COMPLAINT_RATE_LIMIT: COMPLAINT_RATE_LIMIT,
+    formatShare: formatShare,
+    feedbackOf: feedbackOf,
     formatTime: formatTime,
     formatRate: formatRate,
     formatDuration: formatDuration,

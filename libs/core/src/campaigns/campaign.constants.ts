@@ -1,5 +1,29 @@
 import type { AppConfig } from '@app/config';
 
+/**
+ * The spam complaint rate a bulk sender must stay under (Gmail's and Yahoo's sender requirements, 2024: 0.3 %
+ * of delivered messages; they advise staying under 0.1 %). The console highlights a campaign at or above it.
+ */
+export const COMPLAINT_RATE_LIMIT = 0.003;
+
+/**
+ * A campaign's bounce and complaint rates from its delivery counts (null while the denominator is 0).
+ * Bounces are counted against every message with an outcome at a mail server (sent, bounced, complained);
+ * complaints against the messages delivered (sent, complained), as the mailbox providers count them.
+ * The Prometheus gauges compute the same in SQL (LedgerMetricsRepository).
+ */
+export function feedbackRates(c: { sent: number; bounced: number; complained: number }): {
+  bounceRate: number | null;
+  complaintRate: number | null;
+} {
+  const delivered = c.sent + c.complained;
+  const outcomes = delivered + c.bounced;
+  return {
+    bounceRate: outcomes > 0 ? c.bounced / outcomes : null,
+    complaintRate: delivered > 0 ? c.complained / delivered : null,
+  };
+}
+
 /** How often each worker looks for campaigns needing a check or a start (the heartbeat has its own timer). */
 export const WATCHDOG_INTERVAL_MS = 2000;
 

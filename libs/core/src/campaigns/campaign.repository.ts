@@ -237,4 +237,23 @@ export class CampaignRepository {
     );
     return row?.consecutive_failures;
   }
+
+  /**
+   * Late bounces of these campaigns: mail_feedback bounces (hard or soft) from any source but `smtp` (the
+   * reply at send time), counted once per delivery (a DSN "delayed" then "failed" is one). A campaign
+   * without any is absent from the map.
+   */
+  async lateBounces(campaignIds: number[]): Promise<Map<number, number>> {
+    const out = new Map<number, number>();
+    if (campaignIds.length === 0) return out;
+    const rows = await this.db.rows<{ campaign_id: number; n: number }>(
+      `SELECT campaign_id, count(DISTINCT COALESCE(delivery_id, -id))::int AS n
+         FROM mail_feedback
+        WHERE campaign_id = ANY($1::int[]) AND kind IN ('hard-bounce', 'soft-bounce') AND source <> 'smtp'
+        GROUP BY campaign_id`,
+      [campaignIds],
+    );
+    for (const r of rows) out.set(r.campaign_id, r.n);
+    return out;
+  }
 }

@@ -9,7 +9,7 @@ import { CampaignMessageFactory } from './campaign-message.factory';
 import { CampaignRepository, type CampaignRow } from './campaign.repository';
 import { CampaignRunner } from './campaign-runner.service';
 import { CampaignScheduler } from './campaign-scheduler.service';
-import { jobIds } from './campaign.constants';
+import { COMPLAINT_RATE_LIMIT, feedbackRates, jobIds } from './campaign.constants';
 import type {
   CampaignPage,
   CampaignView,
@@ -114,7 +114,11 @@ export class CampaignService {
   async get(id: number): Promise<CampaignView> {
     const row = await this.campaigns.findRow(id);
     if (!row) throw new NotFoundError(`Campaign ${id} does not exist`);
-    return this.view(row, await this.deliveryLedger.countsByStatus(id));
+    const [counts, late] = await Promise.all([
+      this.deliveryLedger.countsByStatus(id),
+      this.campaigns.lateBounces([id]),
+    ]);
+    return this.view(row, counts, late.get(id));
   }
 
   /** Newest first, keyset-paginated by id. */
@@ -123,9 +127,13 @@ export class CampaignService {
     const before = opts.cursor === undefined ? null : decodeCursor(opts.cursor);
     const rows = await this.campaigns.listRows(before, limit + 1);
     const page = rows.slice(0, limit);
-    const counts = await this.deliveryLedger.countsByCampaign(page.map((r) => r.id));
+    const ids = page.map((r) => r.id);
+    const [counts, late] = await Promise.all([
+      this.deliveryLedger.countsByCampaign(ids),
+      this.campaigns.lateBounces(ids),
+    ]);
     return {
-      items: page.map((r) => this.view(r, counts.get(r.id))),
+      items: page.map((r) => this.view(r, counts.get(r.id), late.get(r.id))),
       nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1]!.id) : null,
     };
   }
@@ -275,8 +283,9 @@ export class CampaignService {
     return { items, nextCursor: rows.length > limit ? encodeCursor(items[items.length - 1]!.id) : null };
   }
 
-  private view(row: CampaignRow, counts?: DeliveryCounts): CampaignView {
+  private view(row: CampaignRow, counts?: DeliveryCounts, lateBounces = 0): CampaignView {
     const c = counts ?? emptyCounts();
+    const { bounceRate, complaintRate } = feedbackRates(c);
     return {
       id: row.id,
       editionId: row.edition_id,
@@ -289,6 +298,10 @@ export class CampaignService {
       bounced: c.bounced,
       complained: c.complained,
       skipped: c.skipped,
+      lateBounces,
+      bounceRate,
+      complaintRate,
+      complaintRateOverLimit: complaintRate !== null && complaintRate >= COMPLAINT_RATE_LIMIT,
       pending: c.queued + c.sending,
       queued: c.queued,
       sending: c.sending,

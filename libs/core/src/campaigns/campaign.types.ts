@@ -15,6 +15,17 @@ export interface CampaignView {
   /** Readers who reported the message as spam (feedback loops, providers' complaint events). */
   complained: number;
   skipped: number;
+  /**
+   * Bounces that came back after the message was accepted (a DSN, a provider's report: mail_feedback rows
+   * whose source is not `smtp`), counted once per delivery; the deliveries are among `bounced`.
+   */
+  lateBounces: number;
+  /** bounced / (sent + bounced + complained): of the messages with an outcome at a mail server. Null before any. */
+  bounceRate: number | null;
+  /** complained / (sent + complained): of the messages delivered. Null before any. */
+  complaintRate: number | null;
+  /** complaintRate is at or above COMPLAINT_RATE_LIMIT (Gmail's and Yahoo's bulk-sender rule: under 0.3 %). */
+  complaintRateOverLimit: boolean;
   /** Not yet in a final state: queued (including retries waiting for their backoff) + sending. */
   pending: number;
   queued: number;

@@ -26,4 +26,20 @@ export class LedgerMetricsRepository {
   subscribersByStatus(): Promise<{ status: string; n: number }[]> {
     return this.db.rows(`SELECT status, count(*)::int AS n FROM subscriber GROUP BY status`);
   }
+
+  /**
+   * Inbound messages received in the last `windowHours` hours by classification and status (classification
+   * 'none' while a message is not processed yet), through the received_at index.
+   */
+  inboundByClassificationAndStatus(
+    windowHours: number,
+  ): Promise<{ classification: string; status: string; n: number }[]> {
+    return this.db.rows(
+      `SELECT COALESCE(classification, 'none') AS classification, status, count(*)::int AS n
+         FROM inbound_message
+        WHERE received_at > now() - make_interval(hours => $1)
+        GROUP BY 1, 2`,
+      [windowHours],
+    );
+  }
 }

@@ -1,4 +1,5 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
+import { feedbackRates } from '../campaigns/campaign.constants';
 import type { CollectorStatus } from './collector-status';
 import type { LedgerMetricsRepository } from './ledger-metrics.repository';
 
@@ -6,17 +7,21 @@ import type { LedgerMetricsRepository } from './ledger-metrics.repository';
 const CACHE_MS = 10_000;
 /** Campaigns older than this drop out of the per-campaign series (their history stays in Prometheus). */
 const CAMPAIGN_WINDOW_DAYS = 180;
+/** The inbound gauge counts messages received in this window (an alert on `unparsed` sees the last day). */
+const INBOUND_WINDOW_HOURS = 24;
 
 interface LedgerSnapshot {
   deliveries: { campaign_id: number; status: string; n: number }[];
   events: { type: string; n: number }[];
   subscribers: { status: string; n: number }[];
+  inbound: { classification: string; status: string; n: number }[];
 }
 
 /**
  * Counts read from PostgreSQL at scrape time: the delivery ledger per campaign and status (sent, failed,
- * bounced, ... through the (campaign_id, status) index), subscriber events by type (subscriptions,
- * confirmations, unsubscribes, ...) and subscribers by status. Being read from the database, they are the same
+ * bounced, ... through the (campaign_id, status) index) and each campaign's bounce and complaint rates from
+ * it, subscriber events by type (subscriptions, confirmations, unsubscribes, ...), subscribers by status, and
+ * the inbound messages of the last day by classification and status. Being read from the database, they are the same
  * on every API instance (aggregate with max, not sum) and survive restarts.
  */
 export function registerLedgerMetrics(
@@ -69,6 +74,51 @@ export function registerLedgerMetrics(
     },
   });
 
+  /** Each campaign's rate (feedbackRates, as the admin API shows it), null ones left out. */
+  const rateGauge = (name: string, help: string, pick: 'bounceRate' | 'complaintRate') =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['campaign_id'],
+      registers: [registry],
+      async collect() {
+        const s = await snapshot().catch(() => undefined);
+        this.reset();
+        const counts = new Map<number, { sent: number; bounced: number; complained: number }>();
+        for (const r of s?.deliveries ?? []) {
+          const c = counts.get(r.campaign_id) ?? { sent: 0, bounced: 0, complained: 0 };
+          if (r.status === 'sent' || r.status === 'bounced' || r.status === 'complained') c[r.status] = r.n;
+          counts.set(r.campaign_id, c);
+        }
+        for (const [id, c] of counts) {
+          const rate = feedbackRates(c)[pick];
+          if (rate !== null) this.set({ campaign_id: String(id) }, rate);
+        }
+      },
+    });
+  rateGauge(
+    'newsletter_campaign_bounce_rate',
+    `Bounced of the messages with an outcome at a mail server (sent + bounced + complained), 0-1; campaigns of the last ${CAMPAIGN_WINDOW_DAYS} days`,
+    'bounceRate',
+  );
+  rateGauge(
+    'newsletter_campaign_complaint_rate',
+    `Spam complaints of the messages delivered (sent + complained), 0-1 (Gmail and Yahoo require < 0.003); campaigns of the last ${CAMPAIGN_WINDOW_DAYS} days`,
+    'complaintRate',
+  );
+
+  new Gauge({
+    name: 'newsletter_inbound_messages',
+    help: `Messages the inbound SMTP server received in the last ${INBOUND_WINDOW_HOURS} hours, by classification (none: not processed yet) and status (received, processed, unparsed, ignored)`,
+    labelNames: ['classification', 'status'],
+    registers: [registry],
+    async collect() {
+      const s = await snapshot().catch(() => undefined);
+      this.reset();
+      for (const r of s?.inbound ?? []) this.set({ classification: r.classification, status: r.status }, r.n);
+    },
+  });
+
   new Gauge({
     name: 'newsletter_subscribers',
     help: 'Subscribers by status',
@@ -83,10 +133,11 @@ export function registerLedgerMetrics(
 }
 
 async function load(ledger: LedgerMetricsRepository): Promise<LedgerSnapshot> {
-  const [deliveries, events, subscribers] = await Promise.all([
+  const [deliveries, events, subscribers, inbound] = await Promise.all([
     ledger.deliveriesByCampaignAndStatus(CAMPAIGN_WINDOW_DAYS),
     ledger.subscriberEventsByType(),
     ledger.subscribersByStatus(),
+    ledger.inboundByClassificationAndStatus(INBOUND_WINDOW_HOURS),
   ]);
-  return { deliveries, events, subscribers };
+  return { deliveries, events, subscribers, inbound };
 }

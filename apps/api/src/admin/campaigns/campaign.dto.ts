@@ -70,6 +70,29 @@ export class CampaignDto implements CampaignView {
   @ApiProperty({ description: 'Reported as spam by the reader (feedback loop, provider)' })
   complained!: number;
   @ApiProperty() skipped!: number;
+  @ApiProperty({
+    description:
+      'Bounces that came back after the message was accepted (a DSN or a provider report), once per delivery; ' +
+      'included in bounced',
+  })
+  lateBounces!: number;
+  @ApiProperty({
+    type: Number,
+    nullable: true,
+    description:
+      'bounced / (sent + bounced + complained), a fraction (0.012 is 1.2 %); null before any outcome',
+  })
+  bounceRate!: number | null;
+  @ApiProperty({
+    type: Number,
+    nullable: true,
+    description: 'complained / (sent + complained), a fraction; null before any delivery',
+  })
+  complaintRate!: number | null;
+  @ApiProperty({
+    description: 'complaintRate is at or above 0.003 (0.3 %, the Gmail and Yahoo bulk-sender limit)',
+  })
+  complaintRateOverLimit!: boolean;
   @ApiProperty({ description: 'queued + sending: recipients without a final state yet' }) pending!: number;
   @ApiProperty() queued!: number;
   @ApiProperty() sending!: number;

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { runInNewContext } from 'node:vm';
 import * as server from '../../../assets/js/campaign-progress';
 import { ASSET_DIR } from '../../pages/assets';
+import { COMPLAINT_RATE_LIMIT, feedbackRates } from '@app/core';
 
 type Module = typeof server;
 
@@ -84,5 +85,43 @@ describe('campaign-progress.js: the figures the server renders and the browser u
         '',
       ]);
     }
+  });
+
+  it('feedback: the rates in percent and the 0.3 % complaint limit, the same on both sides and as core says', () => {
+    expect(server.COMPLAINT_RATE_LIMIT).toBe(COMPLAINT_RATE_LIMIT);
+    for (const m of [server, browser]) {
+      expect(m.feedbackOf({ bounceRate: null, complaintRate: null })).toEqual({
+        bounceRateText: '—',
+        complaintRateText: '—',
+        complaintOverLimit: false,
+        complaintNote: '',
+      });
+      expect(m.feedbackOf({ bounceRate: 0.0125, complaintRate: 0.0029 })).toMatchObject({
+        bounceRateText: '1.25 %',
+        complaintRateText: '0.29 %',
+        complaintOverLimit: false,
+      });
+      expect(m.feedbackOf({ bounceRate: 0, complaintRate: 0.003 })).toEqual({
+        bounceRateText: '0.00 %',
+        complaintRateText: '0.30 %',
+        complaintOverLimit: true,
+        complaintNote: 'at or above the 0.3 % limit',
+      });
+    }
+    // core's flag and the page's agree on the edge
+    const rates = feedbackRates({ sent: 997, bounced: 0, complained: 3 });
+    expect(rates.complaintRate).toBe(0.003);
+    expect(
+      server.feedbackOf({ bounceRate: rates.bounceRate, complaintRate: rates.complaintRate })
+        .complaintOverLimit,
+    ).toBe(true);
+    expect(feedbackRates({ sent: 0, bounced: 0, complained: 0 })).toEqual({
+      bounceRate: null,
+      complaintRate: null,
+    });
+    expect(feedbackRates({ sent: 0, bounced: 2, complained: 0 })).toEqual({
+      bounceRate: 1,
+      complaintRate: null,
+    });
   });
 });

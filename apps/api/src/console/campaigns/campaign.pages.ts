@@ -1,7 +1,7 @@
 import type { CampaignView, DeliveryPage } from '@app/core';
 import { CampaignStatus, DeliveryStatus } from '@app/database';
 import type { Request } from 'express';
-import { formatRate, progressOf, progressText } from '../../../assets/js/campaign-progress';
+import { feedbackOf, formatRate, progressOf, progressText } from '../../../assets/js/campaign-progress';
 import { csrfField } from '../../auth/csrf';
 import { html, raw, type SafeHtml } from '../../pages/html';
 import { canRole, type ConsolePage, consolePage, formatTime } from '../console.layout';
@@ -48,6 +48,7 @@ export function campaignsTable(items: CampaignView[], caption: string): SafeHtml
       { label: 'Sent', num: true },
       { label: 'Failed', num: true },
       { label: 'Bounced', num: true },
+      { label: 'Complained', num: true },
       { label: 'Skipped', num: true },
       { label: 'Pending', num: true },
       { label: 'Recipients', num: true },
@@ -68,6 +69,9 @@ export function campaignsTable(items: CampaignView[], caption: string): SafeHtml
           <td class="num">${c.sent}</td>
           <td class="num">${c.failed}</td>
           <td class="num">${c.bounced}</td>
+          <td class="num ${c.complaintRateOverLimit ? 'status-bad' : ''}">
+            ${c.complained}${c.complaintRateOverLimit ? html`<br /><span class="small">over 0.3 %</span>` : ''}
+          </td>
           <td class="num">${c.skipped}</td>
           <td class="num">${c.pending}</td>
           <td class="num">${c.total}</td>
@@ -144,6 +148,35 @@ function stat(key: string, label: string, value: number): SafeHtml {
   </div>`;
 }
 
+/**
+ * Late bounces and complaints with their rates (campaign-live.js keeps them current). A complaint rate at or
+ * above 0.3 % (Gmail's and Yahoo's bulk-sender limit) is said in words and drawn in the alert colour.
+ */
+function feedbackStats(c: CampaignView): SafeHtml {
+  const fb = feedbackOf(c);
+  return html`<h3 class="small">Bounces and complaints</h3>
+    <dl class="stats" aria-label="Bounces and complaints">
+      ${stat('lateBounces', 'Late bounces (after sending)', c.lateBounces)}
+      <div>
+        <dt>Bounce rate</dt>
+        <dd class="long"><span id="bounce-rate">${fb.bounceRateText}</span></dd>
+      </div>
+      <div id="complaint-rate-box" ${fb.complaintOverLimit ? raw('class="over-limit"') : ''}>
+        <dt>Complaint rate</dt>
+        <dd class="long">
+          <span id="complaint-rate">${fb.complaintRateText}</span>
+          <span id="complaint-note" class="small">${fb.complaintNote}</span>
+        </dd>
+      </div>
+    </dl>
+    <p class="small muted">
+      Rates: bounces of messages with an outcome (sent, bounced, complained); complaints of messages
+      delivered. Keep complaints under 0.3 % (better 0.1 %): above it Gmail and Yahoo send the rest to spam or
+      refuse it.
+      <a href="/admin/feedback?campaign=${c.id}">This campaign's bounces and complaints</a>
+    </p>`;
+}
+
 /** The live campaign page; campaign-live.js keeps the same elements current. */
 export function campaignBody(req: Request, c: CampaignView): SafeHtml {
   const p = progressOf(c);
@@ -182,8 +215,9 @@ export function campaignBody(req: Request, c: CampaignView): SafeHtml {
       </p>
       <dl class="stats">
         ${stat('sent', 'Sent', c.sent)} ${stat('failed', 'Failed', c.failed)}
-        ${stat('bounced', 'Bounced', c.bounced)} ${stat('skipped', 'Skipped', c.skipped)}
-        ${stat('pending', 'Pending', c.pending)} ${stat('total', 'Recipients', c.total)}
+        ${stat('bounced', 'Bounced', c.bounced)} ${stat('complained', 'Complained', c.complained)}
+        ${stat('skipped', 'Skipped', c.skipped)} ${stat('pending', 'Pending', c.pending)}
+        ${stat('total', 'Recipients', c.total)}
         <div>
           <dt>Rate</dt>
           <dd class="long">
@@ -196,6 +230,7 @@ export function campaignBody(req: Request, c: CampaignView): SafeHtml {
           <dd class="long"><span id="eta">${p.etaText}</span></dd>
         </div>
       </dl>
+      ${feedbackStats(c)}
       <dl class="stats small">
         <div>
           <dt>Scheduled</dt>
@@ -219,8 +254,10 @@ export function campaignBody(req: Request, c: CampaignView): SafeHtml {
       <h2 id="log-heading">Delivery log</h2>
       <p>
         <a href="${logBase}">Every recipient</a> · <a href="${logBase}?status=failed">Failed</a> ·
-        <a href="${logBase}?status=bounced">Bounced</a> · <a href="${logBase}?status=skipped">Skipped</a> ·
-        <a href="${logBase}?status=queued">Queued</a> · <a href="${logBase}?status=sent">Sent</a>
+        <a href="${logBase}?status=bounced">Bounced</a> ·
+        <a href="${logBase}?status=complained">Complained</a> ·
+        <a href="${logBase}?status=skipped">Skipped</a> · <a href="${logBase}?status=queued">Queued</a> ·
+        <a href="${logBase}?status=sent">Sent</a>
       </p>
     </section>`;
 }
