@@ -117,13 +117,12 @@ export class MailgunTokens implements OnApplicationShutdown {
 
   private redis(): Redis {
     if (!this.client) {
-      // Fail fast while Redis is away: the webhook answers 503 and Mailgun retries.
+      // A command waits for the (re)connection once, then fails: while Redis is away the webhook answers 503
+      // and Mailgun retries, rather than holding requests forever.
       this.client = new Redis({
         ...redisOptions(this.config.env.REDIS_URL),
         maxRetriesPerRequest: 1,
-        enableOfflineQueue: false,
         connectionName: 'mailgun-webhook',
-        lazyConnect: false,
       });
       this.client.on('error', () => undefined);
     }
