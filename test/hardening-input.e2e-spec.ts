@@ -1,5 +1,5 @@
 import { TokenPurpose } from '@app/core';
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Harness } from './helpers/harness';
@@ -61,7 +61,17 @@ describe('hardening: hostile input on every route', () => {
   beforeAll(async () => {
     h = await Harness.start({
       inProcessWorker: true,
-      env: { THROTTLE_LIMIT: '1000000', TRUST_PROXY: 'true', BOUNCE_WEBHOOK_SECRET: WEBHOOK_SECRET },
+      env: {
+        THROTTLE_LIMIT: '1000000',
+        TRUST_PROXY: 'true',
+        BOUNCE_WEBHOOK_SECRET: WEBHOOK_SECRET,
+        // The provider webhooks answer 503 while unconfigured; configured, hostile input must get a 4xx.
+        SNS_TOPIC_ARNS: 'arn:aws:sns:us-east-1:123456789012:hardening',
+        MAILGUN_WEBHOOK_SIGNING_KEY: `mailgun-${randomBytes(12).toString('hex')}`,
+        SENDGRID_WEBHOOK_PUBLIC_KEY: generateKeyPairSync('ec', { namedCurve: 'prime256v1' })
+          .publicKey.export({ format: 'der', type: 'spki' })
+          .toString('base64'),
+      },
     });
     mail = new MailQueueWatch(h);
     for (const t of ['subscriber', 'edition', 'app_user', 'api_token', 'campaign']) {
