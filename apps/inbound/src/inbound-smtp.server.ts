@@ -81,6 +81,8 @@ export class InboundSmtpServer implements OnApplicationBootstrap, BeforeApplicat
       maxRecipients: MAX_RECIPIENTS,
       maxCommandLength: MAX_COMMAND_LENGTH,
       maxClients: MAX_CLIENTS,
+      // RFC 3463 codes on every reply (550 5.1.1, 452 4.5.3, 552 5.3.4, 451 4.3.0): senders act on them.
+      hideENHANCEDSTATUSCODES: false,
       authOptional: true,
       disabledCommands: tls ? ['AUTH'] : ['AUTH', 'STARTTLS'],
       hideSTARTTLS: !tls,
