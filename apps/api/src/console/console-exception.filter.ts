@@ -25,6 +25,7 @@ const CONSOLE_SECTIONS: readonly string[] = [
   'editions',
   'campaigns',
   'subscribers',
+  'feedback',
   'users',
   'tokens',
 ];

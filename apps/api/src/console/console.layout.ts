@@ -8,7 +8,8 @@ import { documentHead } from '../pages/layout';
 
 export { formatTime };
 
-export type ConsoleSection = 'home' | 'editions' | 'campaigns' | 'subscribers' | 'users' | 'tokens';
+export type ConsoleSection =
+  'home' | 'editions' | 'campaigns' | 'subscribers' | 'feedback' | 'users' | 'tokens';
 
 interface NavItem {
   section: ConsoleSection | 'queues' | 'docs';
@@ -23,6 +24,7 @@ const NAV: NavItem[] = [
   { section: 'editions', href: '/admin/editions', label: 'Editions', roles: ALL },
   { section: 'campaigns', href: '/admin/campaigns', label: 'Campaigns', roles: ALL },
   { section: 'subscribers', href: '/admin/subscribers', label: 'Subscribers', roles: ALL },
+  { section: 'feedback', href: '/admin/feedback', label: 'Bounces & complaints', roles: ALL },
   { section: 'queues', href: '/admin/queues', label: 'Queues', roles: [UserRole.Admin, UserRole.Ops] },
   { section: 'users', href: '/admin/users', label: 'Users', roles: [UserRole.Admin] },
   { section: 'tokens', href: '/admin/tokens', label: 'API tokens', roles: ALL },

@@ -1,4 +1,4 @@
-import { CampaignsModule, EditionsModule, SubscriptionsModule } from '@app/core';
+import { CampaignsModule, EditionsModule, FeedbackReportModule, SubscriptionsModule } from '@app/core';
 import { Module } from '@nestjs/common';
 import { TestSendThrottle } from '../admin/editions/test-send-throttle';
 import { UsersConsoleController } from './accounts/users-console.controller';
@@ -6,6 +6,7 @@ import { TokensConsoleController } from './accounts/tokens-console.controller';
 import { CampaignsConsoleController } from './campaigns/campaigns-console.controller';
 import { ConsoleHomeController } from './campaigns/console-home.controller';
 import { EditionsConsoleController } from './editions/editions-console.controller';
+import { FeedbackConsoleController } from './feedback/feedback-console.controller';
 import { SubscribersConsoleController } from './subscribers/subscribers-console.controller';
 
 /**
@@ -14,12 +15,13 @@ import { SubscribersConsoleController } from './subscribers/subscribers-console.
  * scripts are plain files in apps/api/assets, served by AssetsController (pages/).
  */
 @Module({
-  imports: [EditionsModule, CampaignsModule, SubscriptionsModule],
+  imports: [EditionsModule, CampaignsModule, SubscriptionsModule, FeedbackReportModule],
   controllers: [
     ConsoleHomeController,
     EditionsConsoleController,
     CampaignsConsoleController,
     SubscribersConsoleController,
+    FeedbackConsoleController,
     UsersConsoleController,
     TokensConsoleController,
   ],

@@ -26,6 +26,19 @@ const BADGE_CLASS = {
       complained: 'status-bad',
       skipped: 'status-warn',
     })[s],
+  /** an inbound message's processing status */
+  inbound: (s: string) =>
+    ({ processed: 'status-ok', received: 'status-warn', unparsed: 'status-bad', ignored: 'muted' })[s],
+  /** what an inbound message or a feedback event was: its classification or kind */
+  feedback: (s: string) =>
+    ({
+      'hard-bounce': 'status-bad',
+      'soft-bounce': 'status-warn',
+      complaint: 'status-bad',
+      unsubscribe: 'muted',
+      'auto-reply': 'muted',
+      other: 'status-warn',
+    })[s],
   /** users and API tokens */
   account: (s: string) =>
     ({ active: 'status-ok', disabled: 'status-bad', expired: 'status-bad', revoked: 'status-bad' })[s],

@@ -1,3 +1,6 @@
+export * from './feedback-report.module';
+export * from './feedback-report.repository';
+export * from './feedback-report.service';
 export * from './feedback.module';
 export * from './feedback.service';
 export * from './feedback.types';
