@@ -66,7 +66,7 @@ const CACHE_SIZE = 32;
  */
 @Injectable()
 export class SnsCertificates {
-  private readonly cache = new Map<string, Promise<KeyObject>>();
+  private readonly cache = new Map<string, Promise<{ key: KeyObject; validTo: number }>>();
 
   constructor(@Inject(SNS_HTTP_CLIENT) private readonly http: SnsHttpClient) {}
 
@@ -78,14 +78,19 @@ export class SnsCertificates {
     }
     const key = url.toString();
     let hit = this.cache.get(key);
+    // A cached certificate that has expired since is fetched again (and refused if still expired).
+    const cached = hit ? await hit.catch(() => undefined) : undefined;
+    if (cached && cached.validTo < Date.now()) {
+      this.cache.delete(key);
+      hit = undefined;
+    }
     if (!hit) {
       hit = this.load(url);
       this.cache.set(key, hit);
       hit.catch(() => this.cache.delete(key));
       while (this.cache.size > CACHE_SIZE) this.cache.delete(this.cache.keys().next().value!);
     }
-    const publicKey = await hit;
-    return publicKey;
+    return (await hit).key;
   }
 
   /** GETs an SNS URL (SubscribeURL) under the same host rule. */
@@ -95,13 +100,14 @@ export class SnsCertificates {
     await this.http.get(url);
   }
 
-  private async load(url: URL): Promise<KeyObject> {
+  private async load(url: URL): Promise<{ key: KeyObject; validTo: number }> {
     const pem = await this.http.get(url);
     const cert = new X509Certificate(pem);
     const now = Date.now();
-    if (new Date(cert.validFrom).getTime() > now || new Date(cert.validTo).getTime() < now) {
+    const validTo = new Date(cert.validTo).getTime();
+    if (new Date(cert.validFrom).getTime() > now || !(validTo >= now)) {
       throw new Error('the SNS signing certificate is not valid now');
     }
-    return cert.publicKey;
+    return { key: cert.publicKey, validTo };
   }
 }
