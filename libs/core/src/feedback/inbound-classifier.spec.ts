@@ -1,0 +1,293 @@
+import { AppConfig, envSchema } from '@app/config';
+import { InboundClassification } from '@app/database';
+import { inboundFixture, type InboundFixtureVars } from '../../../../test/helpers/inbound-fixtures';
+import { classifyInbound, type InboundVerdict } from './inbound-classifier';
+import { VerpAddresses } from './verp';
+
+const verp = new VerpAddresses(
+  new AppConfig(
+    envSchema.parse({ SECRET_KEY: 'k'.repeat(40), MAIL_FROM: 'CRANK Call <crank@example.test>' }),
+  ),
+);
+const UID = '6f1c1c2e-8f38-4c3f-9a7e-0d4b7a0c1a11';
+const DELIVERY = 4242;
+const VERP = verp.forDelivery(DELIVERY);
+const MESSAGE_ID = '<c17.d4242.0a1b2c3d@example.test>';
+const RCPT = 'reader@remote.example';
+const VARS: InboundFixtureVars = {
+  VERP,
+  MESSAGE_ID,
+  RCPT,
+  RCPT_LOCAL: 'reader',
+  BOUNCE_DOMAIN: 'example.test',
+  UNSUBSCRIBE: verp.unsubscribeAddress(31, UID, 17),
+  FEEDBACK_ADDRESS: 'feedback@example.test',
+  NONCE: 'n1',
+};
+
+function classify(
+  name: string,
+  opts: { rcpt?: string[]; mailFrom?: string; vars?: InboundFixtureVars } = {},
+) {
+  const raw = inboundFixture(name, { ...VARS, ...opts.vars });
+  return classifyInbound(raw, { mailFrom: opts.mailFrom ?? '', rcptTo: opts.rcpt ?? [VERP] }, verp);
+}
+
+function feedback(v: InboundVerdict) {
+  if (v.type !== 'feedback') throw new Error(`expected a report, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+const byDelivery = { by: 'delivery', deliveryId: DELIVERY };
+const byMessageId = { by: 'message-id', messageId: MESSAGE_ID };
+
+describe('classifyInbound (inbound mail fixtures)', () => {
+  describe('RFC 3464 delivery status notifications', () => {
+    it('Postfix, hard: Action failed, Status 5.1.1; tied by the envelope VERP, then the returned Message-ID', () => {
+      const v = feedback(classify('postfix-dsn-hard.eml'));
+      expect(v.classification).toBe(InboundClassification.HardBounce);
+      expect(v.event).toMatchObject({
+        source: 'dsn',
+        kind: 'hard-bounce',
+        statusCode: '5.1.1',
+        dedupeKey: `<4Zb1Xk3Qn2z9sVm@mx1.remote.example>|${RCPT}`,
+        refs: [byDelivery, byMessageId],
+      });
+      expect(v.event.diagnostic).toMatch(/^smtp; 550 5\.1\.1 .*User unknown in virtual mailbox table$/);
+      // the unsigned X-Newsletter-Delivery of the returned headers names nothing: anyone could write it
+      expect(JSON.stringify(v.event.refs)).not.toContain('999999');
+    });
+
+    it('Postfix, hard, sent to postmaster: the Return-Path of the returned headers ties it', () => {
+      const v = feedback(classify('postfix-dsn-hard.eml', { rcpt: ['postmaster@example.test'] }));
+      expect(v.event.refs).toEqual([byDelivery, byMessageId]);
+    });
+
+    it('Postfix, delayed: soft', () => {
+      const v = feedback(classify('postfix-dsn-delayed.eml'));
+      expect(v.classification).toBe(InboundClassification.SoftBounce);
+      expect(v.event).toMatchObject({ kind: 'soft-bounce', statusCode: '4.4.1' });
+      expect(v.detail).toBe('DSN: Action: delayed, Status: 4.4.1: delayed');
+    });
+
+    it('Postfix success report (Action relayed): no bounce', () => {
+      expect(classify('postfix-dsn-delivered.eml')).toEqual({
+        type: 'other',
+        detail: 'DSN: Action: relayed, Status: 2.0.0: not a bounce',
+      });
+    });
+
+    it('Microsoft 365 NDR (base64 and quoted-printable parts, message/rfc822 original): hard 5.1.10', () => {
+      const v = feedback(classify('microsoft365-ndr-hard.eml'));
+      expect(v.event).toMatchObject({
+        kind: 'hard-bounce',
+        statusCode: '5.1.10',
+        refs: [byDelivery, byMessageId],
+      });
+      expect(v.event.diagnostic).toContain('RESOLVER.ADR.RecipientNotFound');
+      expect(v.event.dedupeKey).toBe(
+        `<6f2b1c7e-5b6d-4c8a-8d1f-3a2e9b7c6d5e@AM0PR02MB5555.eurprd02.prod.outlook.com>|${RCPT}`,
+      );
+    });
+
+    it('Gmail, mailbox full: Action failed with 4.2.2 is soft', () => {
+      const v = feedback(classify('gmail-dsn-soft.eml'));
+      expect(v.event).toMatchObject({
+        kind: 'soft-bounce',
+        statusCode: '4.2.2',
+        refs: [byDelivery, byMessageId],
+      });
+    });
+
+    it('a forged VERP token and a Message-ID not of ours tie nothing', () => {
+      const forged = VERP.replace(/-([a-z2-7])/, (_m, c: string) => `-${c === 'a' ? 'b' : 'a'}`);
+      const v = feedback(
+        classify('postfix-dsn-hard.eml', {
+          rcpt: [forged, 'postmaster@example.test'],
+          vars: { VERP: forged, MESSAGE_ID: '<20250408.abc@elsewhere.example>' },
+        }),
+      );
+      expect(v.event.refs).toEqual([]);
+    });
+
+    it('a DSN without a Message-ID is known by a hash of its report', () => {
+      const raw = inboundFixture('postfix-dsn-hard.eml', VARS)
+        .toString('latin1')
+        .replace('Message-Id: <4Zb1Xk3Qn2z9sVm@mx1.remote.example>\r\n', '');
+      const a = feedback(classifyInbound(Buffer.from(raw, 'latin1'), { mailFrom: '', rcptTo: [VERP] }, verp));
+      const b = feedback(classifyInbound(Buffer.from(raw, 'latin1'), { mailFrom: '', rcptTo: [VERP] }, verp));
+      expect(a.event.dedupeKey).toMatch(/^[0-9a-f]{64}\|reader@remote\.example$/);
+      expect(b.event.dedupeKey).toBe(a.event.dedupeKey);
+    });
+  });
+
+  describe('RFC 5965 feedback reports', () => {
+    it('Yahoo: Feedback-Type abuse is a complaint, tied by Original-Mail-From (our VERP), then the Message-ID', () => {
+      const v = feedback(classify('yahoo-arf-complaint.eml', { rcpt: ['feedback@example.test'] }));
+      expect(v.classification).toBe(InboundClassification.Complaint);
+      expect(v.event).toMatchObject({
+        source: 'arf',
+        kind: 'complaint',
+        refs: [byDelivery, byMessageId],
+        dedupeKey: `<1744106564.8a7d2c81f0.yfbl@sonic301-21.consmr.mail.bf2.yahoo.com>|${MESSAGE_ID}`,
+      });
+      expect(v.detail).toBe('ARF complaint from Yahoo!-Mail-Feedback/2.0');
+    });
+
+    it('Microsoft JMRP: tied by the reported message-id alone (its X-Newsletter-Delivery is not trusted)', () => {
+      const v = feedback(classify('microsoft-jmrp-complaint.eml', { rcpt: ['abuse@example.test'] }));
+      expect(v.event).toMatchObject({ kind: 'complaint', refs: [byMessageId] });
+    });
+
+    it('other feedback types are no complaint', () => {
+      const raw = inboundFixture('yahoo-arf-complaint.eml', VARS)
+        .toString('latin1')
+        .replace('Feedback-Type: abuse', 'Feedback-Type: not-spam');
+      expect(
+        classifyInbound(
+          Buffer.from(raw, 'latin1'),
+          { mailFrom: '', rcptTo: ['feedback@example.test'] },
+          verp,
+        ),
+      ).toEqual({
+        type: 'other',
+        detail: 'ARF: Feedback-Type not-spam is not a complaint',
+      });
+    });
+  });
+
+  describe('automatic replies are recorded, never a bounce', () => {
+    it('Outlook "Automatic reply" (its body has SMTP-looking numbers and "Mail delivery failed")', () => {
+      expect(classify('outlook-out-of-office.eml', { mailFrom: RCPT })).toMatchObject({
+        type: 'auto-reply',
+        detail: expect.stringMatching(/^automatic reply \(subject "automatic reply: crank call/),
+      });
+    });
+
+    it('a Sieve vacation reply: Auto-Submitted auto-replied, empty envelope sender, "Re:" subject', () => {
+      expect(classify('sieve-vacation.eml', { mailFrom: '' })).toEqual({
+        type: 'auto-reply',
+        detail: 'automatic reply (Auto-Submitted: auto-replied)',
+      });
+    });
+
+    it('X-Autoreply and Precedence: auto_reply are enough', () => {
+      for (const header of ['X-Autoreply: yes', 'X-Autorespond: On vacation', 'Precedence: auto_reply']) {
+        const raw = `From: r@remote.example\r\nTo: ${VERP}\r\nSubject: Hello\r\n${header}\r\n\r\nAway.\r\n`;
+        expect(
+          classifyInbound(Buffer.from(raw), { mailFrom: 'r@remote.example', rcptTo: [VERP] }, verp).type,
+        ).toBe('auto-reply');
+      }
+    });
+  });
+
+  describe('non-standard bounces', () => {
+    it('Exim "Mail delivery failed" (Auto-Submitted like an auto-reply): hard by its 550 5.1.1', () => {
+      const v = feedback(classify('exim-failed.eml'));
+      expect(v.classification).toBe(InboundClassification.HardBounce);
+      expect(v.event).toMatchObject({
+        source: 'dsn',
+        kind: 'hard-bounce',
+        statusCode: '5.1.1',
+        dedupeKey: `<E1u1Xa2-0004Qf-2K@mx.remote.example>|${RCPT}`,
+      });
+      expect(v.event.refs[0]).toEqual(byDelivery);
+      expect(v.event.diagnostic).toMatch(/^550 5\.1\.1 /);
+    });
+
+    it('Exim to postmaster: the VERP address and Message-ID in the copy of the message tie it', () => {
+      const v = feedback(classify('exim-failed.eml', { rcpt: ['postmaster@example.test'] }));
+      expect(v.event.refs).toEqual([byDelivery, byMessageId]);
+    });
+
+    it('qmail "failure notice" after 4xx answers: soft (numbers in the quoted copy are not read)', () => {
+      const v = feedback(classify('qmail-failure-soft.eml', { rcpt: ['postmaster@example.test'] }));
+      expect(v.event).toMatchObject({
+        kind: 'soft-bounce',
+        statusCode: '4.2.2',
+        refs: [byDelivery, byMessageId],
+      });
+      expect(v.event.diagnostic).toBe('Remote host said: 452 4.2.2 Mailbox full');
+    });
+
+    it('a bounce that names no message of ours has no references', () => {
+      const raw =
+        'From: MAILER-DAEMON@mx.remote.example\r\nTo: postmaster@example.test\r\nSubject: failure notice\r\n\r\n' +
+        '<someone@remote.example>:\r\nRemote host said: 550 5.1.1 unknown\r\n';
+      const v = feedback(
+        classifyInbound(Buffer.from(raw), { mailFrom: '', rcptTo: ['postmaster@example.test'] }, verp),
+      );
+      expect(v.event.refs).toEqual([]);
+    });
+  });
+
+  describe('mailto unsubscribe', () => {
+    it('any message to unsubscribe+<token> is an unsubscribe, known by its Message-ID', () => {
+      const v = classify('gmail-mailto-unsubscribe.eml', { rcpt: [VARS.UNSUBSCRIBE!], mailFrom: RCPT });
+      if (v.type !== 'unsubscribe') throw new Error(JSON.stringify(v));
+      expect(v.messageKey).toBe('<CAGmail-unsub-n1@mail.gmail.com>');
+      expect(v.claims.map((c) => [c.subscriberId, c.campaignId, c.matches(UID)])).toEqual([[31, 17, true]]);
+    });
+
+    it('whatever it looks like: even garbage sent there is an unsubscribe request', () => {
+      const raw = 'Subject: hi\r\n\r\n';
+      const v = classifyInbound(Buffer.from(raw), { mailFrom: '', rcptTo: [VARS.UNSUBSCRIBE!] }, verp);
+      expect(v.type).toBe('unsubscribe');
+    });
+  });
+
+  describe('what cannot be read is kept as unparsed, never thrown', () => {
+    it('garbage without a header section', () => {
+      expect(classify('garbage.eml')).toEqual({
+        type: 'unparsed',
+        detail: 'the header section is malformed (1 lines are not header fields)',
+      });
+      expect(classifyInbound(Buffer.alloc(0), { mailFrom: '', rcptTo: [VERP] }, verp)).toEqual({
+        type: 'unparsed',
+        detail: 'empty message',
+      });
+      expect(
+        classifyInbound(Buffer.from([0, 1, 2, 255, 254, 10, 10]), { mailFrom: '', rcptTo: [VERP] }, verp)
+          .type,
+      ).toBe('unparsed');
+    });
+
+    it('a DSN cut short in transit', () => {
+      expect(classify('truncated-dsn.eml')).toEqual({
+        type: 'unparsed',
+        detail: 'truncated: the multipart/report has no closing boundary',
+      });
+    });
+
+    it('a multipart/report without its delivery-status part', () => {
+      const raw =
+        'From: MAILER-DAEMON@mx.remote.example\r\nTo: x@example.test\r\nContent-Type: multipart/report; ' +
+        'report-type=delivery-status; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nsorry\r\n--b--\r\n';
+      expect(classifyInbound(Buffer.from(raw), { mailFrom: '', rcptTo: [VERP] }, verp)).toEqual({
+        type: 'unparsed',
+        detail: 'a delivery-status report without a readable message/delivery-status part',
+      });
+    });
+
+    it('hostile shapes finish (long lines, endless folding, thousands of delimiters, deep nesting)', () => {
+      const long = 'a'.repeat(2_000_000);
+      const folded = `Subject: x${'\r\n x'.repeat(200_000)}`;
+      const delimiters = `--b\r\n`.repeat(100_000);
+      const nested = Array.from(
+        { length: 50 },
+        (_, i) => `--n${i}\r\nContent-Type: multipart/mixed; boundary=n${i + 1}\r\n\r\n`,
+      ).join('');
+      const cases = [
+        `From: a@b\r\nSubject: ${long}\r\n\r\nx`,
+        `From: a@b\r\n${folded}\r\n\r\nbody`,
+        `From: MAILER-DAEMON@x\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=b\r\n\r\n${delimiters}--b--\r\n`,
+        `From: a@b\r\nContent-Type: multipart/mixed; boundary=n0\r\n\r\n${nested}`,
+        `From: MAILER-DAEMON@x\r\nSubject: failure notice\r\n\r\n${'5.'.repeat(500_000)} ${'<c1.d1.'.repeat(100_000)}`,
+      ];
+      const types = cases.map(
+        (c) => classifyInbound(Buffer.from(c), { mailFrom: '', rcptTo: [VERP] }, verp).type,
+      );
+      expect(types).toEqual(['other', 'other', 'unparsed', 'unparsed', 'feedback']);
+    });
+  });
+});
