@@ -6,7 +6,8 @@
  *   npm run bench                 20,000-message campaigns, 1M fan-out, 100k CSV rows
  *   npm run bench -- --large      100,000-message campaigns
  *   npm run bench -- --smoke      a few hundred of everything, in seconds (keeps the bench from rotting)
- *   npm run bench -- --only=campaign,fanout,subscribe,csv,render   a subset
+ *   npm run bench -- --only=campaign,fanout,subscribe,csv,render,inbound   a subset
+ *   npm run bench -- --inbound=5000   the inbound SMTP server with this many DSNs instead of 3,000
  *   npm run bench -- --workers=1  campaign runs with these worker process counts only (default 1,2)
  *   npm run bench -- --fanout=200000  fan-out of this many subscribers instead of 1,000,000
  *   npm run bench -- --profile    worker and API processes write CPU profiles (.cpuprofile) to $TMPDIR/nlbench-profiles
@@ -18,6 +19,7 @@ import { join } from 'node:path';
 import { PROFILE_DIR, runCampaignBench, type CampaignBenchResult } from './campaign.bench';
 import { runCsvImportBench, type CsvImportBenchResult } from './csv-import.bench';
 import { runFanOutBench, type FanOutBenchResult } from './fanout.bench';
+import { runInboundBench, type InboundBenchResult } from './inbound.bench';
 import { ensurePostfixTools, ROOT, startPrivateRedis } from './infra';
 import { runRenderBench, type RenderBenchResult } from './render.bench';
 import { runSubscribeBench, type SubscribeBenchResult } from './subscribe.bench';
@@ -84,6 +86,7 @@ async function main(): Promise<void> {
   let subscribe: SubscribeBenchResult | undefined;
   let csv: CsvImportBenchResult | undefined;
   let render: RenderBenchResult | undefined;
+  let inbound: InboundBenchResult | undefined;
   const skipped: string[] = [];
   try {
     if (want('campaign')) {
@@ -114,6 +117,14 @@ async function main(): Promise<void> {
     if (want('csv')) csv = await runCsvImportBench({ rows: smoke ? 2_000 : 100_000, redisUrl: redis.url });
     if (want('render'))
       render = await runRenderBench(smoke ? { renderRuns: 3, recipientRuns: 500 } : undefined);
+    if (want('inbound')) {
+      if (ensurePostfixTools()) {
+        const count = Number(args.find((a) => a.startsWith('--inbound='))?.slice('--inbound='.length) ?? 0);
+        inbound = await runInboundBench({ messages: count || (smoke ? 200 : 3_000), redis });
+      } else {
+        skipped.push('inbound (Postfix smtp-sink/smtp-source unavailable)');
+      }
+    }
   } finally {
     await redis.stop();
   }
@@ -254,6 +265,38 @@ async function main(): Promise<void> {
     });
   }
 
+  if (inbound) {
+    const b = inbound;
+    rows.push({
+      measure: `Inbound SMTP, ${fmt(b.messages)} DSNs, ${b.sessions} sessions: processed (msg/s)`,
+      ours: fmt(b.processedPerSecond),
+      baseline: `smtp-source → smtp-sink ${fmt(b.smtpSource.messagesPerSecond)}`,
+      ratio: ratio(b.processedPerSecond, b.smtpSource.messagesPerSecond),
+      target: '',
+    });
+    rows.push({
+      measure: `  stored and answered 250 (msg/s)`,
+      ours: fmt(b.acceptedPerSecond),
+      baseline: `same client → smtp-sink ${fmt(b.nodemailerToSink.messagesPerSecond)}`,
+      ratio: ratio(b.acceptedPerSecond, b.nodemailerToSink.messagesPerSecond),
+      target: '',
+    });
+    rows.push({
+      measure: `  CPU per message: inbound + worker (µs)`,
+      ours: `${fmt(b.inboundCpuUsPerMessage)} + ${fmt(b.workerCpuUsPerMessage)}`,
+      baseline: `smtp-source ${fmt(b.smtpSource.cpuUsPerMessage)}`,
+      ratio: '',
+      target: '',
+    });
+    rows.push({
+      measure: `  inbound peak RSS (MiB)`,
+      ours: String(b.inboundPeakRssMiB ?? '?'),
+      baseline: '',
+      ratio: '',
+      target: '',
+    });
+  }
+
   const machine = {
     cpus: cpus().length,
     cpu: cpus()[0]?.model,
@@ -279,6 +322,7 @@ async function main(): Promise<void> {
     subscribe,
     csv,
     render,
+    inbound,
   };
   const dir = join(ROOT, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
