@@ -200,7 +200,7 @@ describe('console: campaigns and dashboard', () => {
       expect(byId(res.text, 'complaint-rate')).toBe(`${((1 / 118) * 100).toFixed(2)} %`);
       expect(byId(res.text, 'complaint-note')).toBe('at or above the 0.3 % limit');
       expect(res.text).toMatch(/id="complaint-rate-box"\s+class="over-limit"/);
-      expect(decodeEntities(res.text)).toContain(`href="/admin/feedback?campaign=${doneId}"`);
+      expect(decodeEntities(res.text)).toContain(`href="/admin/feedback/events?campaign=${doneId}"`);
 
       const json = await api()
         .get(`/api/admin/campaigns/${doneId}`)

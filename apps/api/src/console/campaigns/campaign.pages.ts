@@ -173,7 +173,7 @@ function feedbackStats(c: CampaignView): SafeHtml {
       Rates: bounces of messages with an outcome (sent, bounced, complained); complaints of messages
       delivered. Keep complaints under 0.3 % (better 0.1 %): above it Gmail and Yahoo send the rest to spam or
       refuse it.
-      <a href="/admin/feedback?campaign=${c.id}">This campaign's bounces and complaints</a>
+      <a href="/admin/feedback/events?campaign=${c.id}">This campaign's bounces and complaints</a>
     </p>`;
 }
 
