@@ -155,6 +155,11 @@ export class SmtpClient {
     this.socket.write('.\r\n');
   }
 
+  /** Raw bytes, as they are (a test that sends a message in pieces writes its own dot-stuffing and final dot). */
+  write(text: string): void {
+    this.socket.write(text);
+  }
+
   /** EHLO, MAIL FROM, each RCPT TO: the replies of the RCPTs. */
   async envelope(from: string, to: string[], helo = 'mta.remote.example'): Promise<SmtpReply[]> {
     const ehlo = await this.command(`EHLO ${helo}`);
