@@ -1,3 +1,4 @@
+import { mayResubscribeOneClick } from '@app/core';
 import { SubscriberStatus } from '@app/database';
 import { html, type SafeHtml } from '../pages/html';
 import { type ReaderPage, readerPage } from '../pages/layout';
@@ -229,10 +230,21 @@ export function preferencesPage(opts: {
       </form>
 
       <h2>${subscribed ? 'Unsubscribe' : 'Subscribe again'}</h2>
-      <form method="post" action="${subscribed ? '/preferences/unsubscribe' : '/preferences/resubscribe'}">
-        ${hidden}
-        <button type="submit">${subscribed ? 'Unsubscribe' : 'Resubscribe'}</button>
-      </form>
+      ${
+        subscribed || mayResubscribeOneClick(opts.status)
+          ? html`<form
+              method="post"
+              action="${subscribed ? '/preferences/unsubscribe' : '/preferences/resubscribe'}"
+            >
+              ${hidden}
+              <button type="submit">${subscribed ? 'Unsubscribe' : 'Resubscribe'}</button>
+            </form>`
+          : // A complainer comes back only by a fresh double opt-in (mayResubscribeOneClick).
+            html`<p id="resubscribe-by-form">
+              You marked our mail as spam, so there is no one-click way back. To receive it again,
+              <a href="/">subscribe with the form</a> and confirm with the link we email you.
+            </p>`
+      }
 
       <h2>Your data</h2>
       <form method="post" action="/preferences/export">

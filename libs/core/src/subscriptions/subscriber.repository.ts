@@ -62,12 +62,13 @@ export interface SubscribeRow {
  *   serialize and each sees the last one's changes.
  * - `ins`: a new address becomes a pending subscriber whose confirmation window is claimed at once (the
  *   first of its cap of $12 per $11 hours).
- * - `upd`: a known address: unsubscribed goes back to pending with fresh consent; pending or just
- *   resubscribed claims the confirmation window unless a confirmation went out in the last $6 minutes, or
- *   $12 went out since the cap window began less than $11 hours ago (`fresh`: that window is over, so this
- *   claim starts a new one); confirmed, bounced and complained are left as they are. The row is written in
- *   every case, so every case costs the same.
- * - `ev`: the consent evidence, for a new subscriber and for a resubscribe.
+ * - `upd`: a known address: unsubscribed or complained goes back to pending with fresh consent (for a
+ *   complainer this fresh double opt-in is the only way back: the preferences page offers no one-click
+ *   resubscribe); pending or just resubscribed claims the confirmation window unless a confirmation went
+ *   out in the last $6 minutes, or $12 went out since the cap window began less than $11 hours ago
+ *   (`fresh`: that window is over, so this claim starts a new one); confirmed and bounced are left as they
+ *   are. The row is written in every case, so every case costs the same.
+ * - `ev`: the consent evidence, for a new subscriber and for a resubscribe (from its former status).
  * The window is claimed by the same statement that decides the status, so of any number of concurrent
  * requests exactly one claims it. No row comes back when another request inserted the address after this
  * statement's snapshot was taken (ins then hits ON CONFLICT DO NOTHING and prev saw nothing): run it again.
@@ -88,8 +89,8 @@ WITH prev AS (
                OR confirmation_window_at <= now() - make_interval(hours => $11::int)) AS fresh
   FROM prev p
 ), known AS (
-  SELECT id, status, status = 'unsubscribed' AS back, fresh,
-         status IN ('pending', 'unsubscribed') AND erased_at IS NULL
+  SELECT id, status, status IN ('unsubscribed', 'complained') AS back, fresh,
+         status IN ('pending', 'unsubscribed', 'complained') AND erased_at IS NULL
            AND (confirmation_sent_at IS NULL OR confirmation_sent_at <= now() - make_interval(mins => $6::int))
            AND (fresh OR confirmation_count < $12::int) AS claim
   FROM cap
@@ -108,12 +109,12 @@ WITH prev AS (
                               WHEN k.fresh THEN 1 ELSE s.confirmation_count + 1 END,
     confirmation_window_at = CASE WHEN k.claim AND k.fresh THEN now() ELSE s.confirmation_window_at END
   FROM known k WHERE s.id = k.id
-  RETURNING s.id, k.back, k.claim, s.confirmation_sent_at::text AS sent_at
+  RETURNING s.id, k.back, k.claim, k.status AS from_status, s.confirmation_sent_at::text AS sent_at
 ), ev AS (
   INSERT INTO subscriber_event (subscriber_id, type, from_status, to_status, ip, user_agent, source, detail)
   SELECT id, 'subscribed', NULL::varchar, 'pending', $7::varchar, $8::varchar, $9::varchar, $10::varchar FROM ins
   UNION ALL
-  SELECT id, 'resubscribed', 'unsubscribed', 'pending', $7, $8, $9, $10 FROM upd WHERE back
+  SELECT id, 'resubscribed', from_status, 'pending', $7, $8, $9, $10 FROM upd WHERE back
 )
 SELECT id, true AS claimed, sent_at FROM ins
 UNION ALL
@@ -124,7 +125,7 @@ SELECT id, claim AS claimed, sent_at FROM upd`;
  * five CTEs cost PostgreSQL more than running them (3× fewer statements/s unnamed, measured). The name is
  * cached per connection: a changed SQL text needs a new name.
  */
-const SUBSCRIBE: Statement = { name: 'subscription_subscribe_v2', text: SUBSCRIBE_SQL };
+const SUBSCRIBE: Statement = { name: 'subscription_subscribe_v3', text: SUBSCRIBE_SQL };
 
 /** The current cap window is over ($3 hours since it began), so a claim now starts a new one. */
 const FRESH_WINDOW = `(confirmation_window_at IS NULL OR confirmation_window_at <= now() - make_interval(hours => $3))`;

@@ -9,6 +9,8 @@ import {
   CONFIRMATION_CAP,
   CONFIRMATION_CAP_HOURS,
   CONFIRMATION_RESEND_MINUTES,
+  COMPLAINED_RESUBSCRIBE_MESSAGE,
+  mayResubscribeOneClick,
   SubscriptionService,
 } from './subscription.service';
 import { SubscriptionsModule } from './subscriptions.module';
@@ -261,6 +263,31 @@ describe('SubscriptionService', () => {
       expect(await events(id)).toEqual([
         { type: 'resubscribed', from_status: 'unsubscribed', to_status: 'confirmed', source: 'preferences' },
       ]);
+    });
+
+    it('a complainer gets no one-click resubscribe: only a fresh double opt-in through the subscribe form', async () => {
+      const email = fresh('complainer');
+      const id = await insert(email, SubscriberStatus.Complained);
+      expect(mayResubscribeOneClick(SubscriberStatus.Complained)).toBe(false);
+      expect(mayResubscribeOneClick(SubscriberStatus.Unsubscribed)).toBe(true);
+      const err = await refusal(subscriptions.resubscribe(id, { ...form, source: 'preferences' }));
+      expect(err).toBeInstanceOf(SubscriptionInputError);
+      expect(err).toMatchObject({ message: COMPLAINED_RESUBSCRIBE_MESSAGE });
+      // the unsubscribe link does not turn the complaint into a plain unsubscribe (which could be undone)
+      expect(await subscriptions.unsubscribe(id, { source: 'one-click' })).toBe(false);
+      expect(await byId(id)).toMatchObject({ status: 'complained' });
+      expect(await events(id)).toEqual([]);
+
+      await subscriptions.subscribe({ email }, form);
+      expect(await byId(id)).toMatchObject({
+        status: 'pending',
+        consent_source: 'form:hosted',
+        confirmation_count: 1,
+      });
+      expect(await events(id)).toEqual([
+        { type: 'resubscribed', from_status: 'complained', to_status: 'pending', source: 'form:hosted' },
+      ]);
+      expect(await queued(id)).toBe(1);
     });
   });
 

@@ -70,6 +70,20 @@ export interface SubscriberDataExport {
 const iso = (d: Date | string | null): string | null => (d === null ? null : new Date(d).toISOString());
 
 /**
+ * Whether the preferences page may subscribe this reader again with one click. Not a complainer (the reader
+ * reported our mail as spam, or a feedback loop did for them): that choice is undone only by a fresh double
+ * opt-in through the subscribe form (SubscriberRepository's sign-up takes `complained` back to pending).
+ */
+export function mayResubscribeOneClick(status: SubscriberStatus): boolean {
+  return status !== SubscriberStatus.Complained;
+}
+
+/** Shown when a complainer asks for a one-click resubscribe. */
+export const COMPLAINED_RESUBSCRIBE_MESSAGE =
+  'You marked our mail as spam, so we cannot subscribe you again with one click. Subscribe again with the ' +
+  'form on our home page and confirm with the link we email you.';
+
+/**
  * The reader's side of the subscriber lifecycle: double opt-in, confirmation, unsubscribe, resubscribe,
  * name changes, data export and erasure. Every state change is recorded in subscriber_event with its evidence.
  */
@@ -184,26 +198,44 @@ export class SubscriptionService {
     });
   }
 
-  /** Idempotent: returns false when the subscriber was already unsubscribed. */
+  /**
+   * Idempotent: returns false when the subscriber was already unsubscribed. A complainer is unsubscribed
+   * already, and stays `complained` (which keeps the one-click resubscribe closed).
+   */
   unsubscribe(subscriberId: number, ev: ChangeEvidence): Promise<boolean> {
-    return this.moveTo(subscriberId, SubscriberStatus.Unsubscribed, 'unsubscribed', ev, (tx) =>
-      this.subscribers.markUnsubscribed(subscriberId, tx),
+    return this.moveTo(
+      subscriberId,
+      SubscriberStatus.Unsubscribed,
+      'unsubscribed',
+      ev,
+      (tx) => this.subscribers.markUnsubscribed(subscriberId, tx),
+      (from) => (from === SubscriberStatus.Complained ? 'unchanged' : undefined),
     );
   }
 
   /**
    * From the preferences page: the link came to the reader's mailbox, which proves control of the address
-   * as well as a confirmation link does, so the subscriber is confirmed again at once.
+   * as well as a confirmation link does, so the subscriber is confirmed again at once; except a complainer
+   * (mayResubscribeOneClick), refused with SubscriptionInputError.
    */
   resubscribe(subscriberId: number, ev: ChangeEvidence): Promise<boolean> {
-    return this.moveTo(subscriberId, SubscriberStatus.Confirmed, 'resubscribed', ev, (tx) =>
-      this.subscribers.markResubscribed(subscriberId, consentEvidence(ev), tx),
+    return this.moveTo(
+      subscriberId,
+      SubscriberStatus.Confirmed,
+      'resubscribed',
+      ev,
+      (tx) => this.subscribers.markResubscribed(subscriberId, consentEvidence(ev), tx),
+      (from) => {
+        if (!mayResubscribeOneClick(from)) throw new SubscriptionInputError(COMPLAINED_RESUBSCRIBE_MESSAGE);
+        return undefined;
+      },
     );
   }
 
   /**
    * Moves a subscriber (not erased) to `to` with `write`, recording the change as `type`; false, and nothing
-   * written, when it is there already. The row is locked first, so concurrent requests apply one by one.
+   * written, when it is there already (or `check` says the current status stays). The row is locked first,
+   * so concurrent requests apply one by one; `check` sees the locked status and may throw to refuse.
    */
   private moveTo(
     subscriberId: number,
@@ -211,11 +243,12 @@ export class SubscriptionService {
     type: SubscriberEventType,
     ev: ChangeEvidence,
     write: (tx: Queryable) => Promise<void>,
+    check?: (from: SubscriberStatus) => 'unchanged' | undefined,
   ): Promise<boolean> {
     return this.db.transaction(async (tx) => {
       const status = (await this.subscribers.lock(subscriberId, tx))?.status;
       if (status === undefined) throw new SubscriberNotFoundError(subscriberId);
-      if (status === to) return false;
+      if (status === to || check?.(status) === 'unchanged') return false;
       await write(tx);
       await this.events.record(subscriberId, type, { from: status, to }, ev, tx);
       return true;
