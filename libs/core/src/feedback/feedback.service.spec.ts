@@ -346,6 +346,36 @@ describe('FeedbackService', () => {
     ]);
   });
 
+  it('a 5xx at send time is recorded as smtp feedback tied to its delivery, once', async () => {
+    const id = await s.fannedOut('fivexx', 2);
+    s.world.smtp.policy = (rcpt) =>
+      rcpt.startsWith('fivexx-1@') ? { code: 550, message: '5.1.1 no such user' } : undefined;
+    try {
+      await s.runDeliveryJobs(id);
+    } finally {
+      s.world.smtp.policy = undefined;
+    }
+    const d = (await s.ledger(id)).get('fivexx-1@example.test')!;
+    expect(d.status).toBe('bounced');
+    const rows = await s.world.query(
+      `SELECT source, kind, dedupe_key, campaign_id, delivery_id::int AS delivery_id FROM mail_feedback WHERE delivery_id = $1`,
+      [d.id],
+    );
+    expect(rows).toEqual([
+      {
+        source: 'smtp',
+        kind: 'hard-bounce',
+        dedupe_key: `delivery:${d.id}`,
+        campaign_id: id,
+        delivery_id: d.id,
+      },
+    ]);
+    expect((await subscriber('fivexx-1@example.test')).status).toBe('bounced');
+    expect(await history('fivexx-1@example.test')).toEqual([
+      expect.objectContaining({ type: 'bounced', source: 'smtp', detail: expect.stringMatching(/550/) }),
+    ]);
+  });
+
   it('the generic webhook and 5xx at send time go through the same rules', async () => {
     const bounces = s.world.get(BounceService);
     await sent('hook', 2);

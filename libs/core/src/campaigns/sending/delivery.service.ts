@@ -266,7 +266,7 @@ export class DeliveryService implements BeforeApplicationShutdown {
     await this.bounces.bouncedAtSend(
       outcomes
         .filter((o) => o.kind === 'permanent' && mine.has(o.row.id))
-        .map((o) => ({ subscriberId: o.row.subscriber_id, response: o.response })),
+        .map((o) => ({ subscriberId: o.row.subscriber_id, deliveryId: o.row.id, response: o.response })),
     );
   }
 
