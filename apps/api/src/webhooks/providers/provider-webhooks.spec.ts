@@ -208,6 +208,35 @@ describe('provider webhooks: verification rules and mapping', () => {
     expect((sink.apply as jest.Mock).mock.calls).toHaveLength(0);
   });
 
+  it('takes the Postmark secret as the basic-auth password or as the whole user:password', async () => {
+    const apply = jest.fn(() =>
+      Promise.resolve({ received: 1, applied: 0, duplicates: 0, ignored: 1, unmatched: 0 }),
+    );
+    const sink = { apply } as unknown as ProviderEventSink;
+    const basic = (v: string) => `Basic ${Buffer.from(v).toString('base64')}`;
+    const record = { RecordType: 'Delivery', MessageID: 'x' };
+    const byPassword = new PostmarkWebhookController(
+      config({ BOUNCE_WEBHOOK_SECRET: 'pw-0123456789abcdef' }),
+      sink,
+    );
+    await byPassword.receive(basic('anyone:pw-0123456789abcdef'), record);
+    await expect(byPassword.receive(basic('pw-0123456789abcdef:x'), record)).rejects.toMatchObject({
+      status: 401,
+    });
+    await expect(byPassword.receive(basic('anyone:pw-0123456789abcdeF'), record)).rejects.toMatchObject({
+      status: 401,
+    });
+    const byWhole = new PostmarkWebhookController(
+      config({ BOUNCE_WEBHOOK_SECRET: 'hooks:0123456789abcdef' }),
+      sink,
+    );
+    await byWhole.receive(basic('hooks:0123456789abcdef'), record);
+    await expect(byWhole.receive(basic('other:0123456789abcdef'), record)).rejects.toMatchObject({
+      status: 401,
+    });
+    expect(apply).toHaveBeenCalledTimes(2);
+  });
+
   it('reads the SendGrid key as base64 DER or PEM', () => {
     const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
     const der = publicKey.export({ format: 'der', type: 'spki' }).toString('base64');
