@@ -159,6 +159,8 @@ describe('in a real browser', () => {
       '/admin/campaigns',
       '/admin/subscribers',
       '/admin/subscribers/import',
+      '/admin/feedback',
+      '/admin/feedback/events',
       '/admin/tokens',
     ]) {
       await page.goto(path);
