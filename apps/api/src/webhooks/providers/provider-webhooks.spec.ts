@@ -6,7 +6,7 @@ import { PostmarkWebhookController, postmarkEvent } from './postmark.webhook';
 import type { ProviderEventSink } from './provider-events';
 import { SendgridWebhookController, sendgridEvent, sendgridPublicKey } from './sendgrid.webhook';
 import { sesEvents, snsStringToSign, SnsVerifier } from './ses.webhook';
-import { SnsCertificates, snsUrl } from './sns-certificates';
+import { SnsCertificateUnavailable, SnsCertificates, snsUrl } from './sns-certificates';
 
 function config(extra: Record<string, string> = {}): AppConfig {
   return new AppConfig(
@@ -63,6 +63,12 @@ describe('provider webhooks: verification rules and mapping', () => {
       certs.confirm('http://sns.us-east-1.amazonaws.com/?Action=ConfirmSubscription'),
     ).rejects.toThrow(/SubscribeURL/);
     expect(get).not.toHaveBeenCalled();
+    // A download that fails is not a forgery (SNS retries after a 503) and is not cached.
+    const down = new SnsCertificates({ get: () => Promise.reject(new Error('ECONNRESET')) });
+    const url = 'https://sns.us-east-1.amazonaws.com/SimpleNotificationService-x.pem';
+    await expect(down.publicKey(url)).rejects.toBeInstanceOf(SnsCertificateUnavailable);
+    const notPem = new SnsCertificates({ get: () => Promise.resolve('not a certificate') });
+    await expect(notPem.publicKey(url)).rejects.not.toBeInstanceOf(SnsCertificateUnavailable);
   });
 
   it('builds the string SNS signs in the documented field order', () => {

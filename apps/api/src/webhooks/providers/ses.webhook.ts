@@ -10,6 +10,7 @@ import {
   Injectable,
   Logger,
   Post,
+  ServiceUnavailableException,
   UnauthorizedException,
 } from '@nestjs/common';
 import { ApiBody, ApiConsumes, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
@@ -25,7 +26,7 @@ import {
   referencesOf,
   DELIVERY_HEADER_NAME,
 } from './provider-events';
-import { SnsCertificates } from './sns-certificates';
+import { SnsCertificateUnavailable, SnsCertificates } from './sns-certificates';
 
 const str = (max: number) => z.string().max(max);
 
@@ -216,6 +217,7 @@ export class SnsVerifier {
     try {
       key = await this.certificates.publicKey(m.SigningCertURL);
     } catch (err) {
+      if (err instanceof SnsCertificateUnavailable) throw new ServiceUnavailableException(err.message);
       throw new UnauthorizedException(`SNS signature cannot be checked: ${(err as Error).message}`);
     }
     const algorithm = m.SignatureVersion === '1' ? 'sha1' : 'sha256';
@@ -261,7 +263,10 @@ export class SesWebhookController {
   @ApiResponse({ status: 400, description: 'Not JSON, or not an SNS message' })
   @ApiResponse({ status: 401, description: 'Bad signature or certificate URL' })
   @ApiResponse({ status: 403, description: 'Topic not in SNS_TOPIC_ARNS' })
-  @ApiResponse({ status: 503, description: 'SNS_TOPIC_ARNS is not set' })
+  @ApiResponse({
+    status: 503,
+    description: 'SNS_TOPIC_ARNS is not set, or the signing certificate cannot be downloaded now',
+  })
   async receive(@Body() body: unknown): Promise<ProviderWebhookResultDto> {
     const m = await this.verifier.verify(body);
     if (m.Type === 'SubscriptionConfirmation') {

@@ -10,6 +10,9 @@ export interface SnsHttpClient {
 }
 export const SNS_HTTP_CLIENT = Symbol('SNS_HTTP_CLIENT');
 
+/** The certificate could not be downloaded (network, AWS): the message may be genuine, so SNS should retry. */
+export class SnsCertificateUnavailable extends Error {}
+
 /** Largest certificate or confirmation reply read; an SNS signing certificate is about 2 kB. */
 const MAX_BODY_BYTES = 64 * 1024;
 const TIMEOUT_MS = 10_000;
@@ -101,7 +104,14 @@ export class SnsCertificates {
   }
 
   private async load(url: URL): Promise<{ key: KeyObject; validTo: number }> {
-    const pem = await this.http.get(url);
+    let pem: string;
+    try {
+      pem = await this.http.get(url);
+    } catch (err) {
+      throw new SnsCertificateUnavailable(
+        `the SNS signing certificate could not be fetched: ${(err as Error).message}`,
+      );
+    }
     const cert = new X509Certificate(pem);
     const now = Date.now();
     const validTo = new Date(cert.validTo).getTime();
