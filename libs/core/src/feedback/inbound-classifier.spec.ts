@@ -110,6 +110,20 @@ describe('classifyInbound (inbound mail fixtures)', () => {
       expect(v.event.refs).toEqual([]);
     });
 
+    it('a DSN about several recipients: the most serious one decides', () => {
+      const raw = inboundFixture('postfix-dsn-delayed.eml', VARS)
+        .toString('latin1')
+        .replace(
+          'Final-Recipient: rfc822; reader@remote.example',
+          'Final-Recipient: rfc822; other@remote.example\r\nAction: delivered\r\nStatus: 2.0.0\r\n\r\n' +
+            'Final-Recipient: rfc822; third@remote.example\r\nAction: failed\r\nStatus: 5.2.1\r\n\r\n' +
+            'Final-Recipient: rfc822; reader@remote.example',
+        );
+      const v = feedback(classifyInbound(Buffer.from(raw, 'latin1'), { mailFrom: '', rcptTo: [VERP] }, verp));
+      expect(v.event).toMatchObject({ kind: 'hard-bounce', statusCode: '5.2.1' });
+      expect(v.event.dedupeKey).toBe('<4Zb2Qw0Jv9z9sW2@mx1.remote.example>|third@remote.example');
+    });
+
     it('a DSN without a Message-ID is known by a hash of its report', () => {
       const raw = inboundFixture('postfix-dsn-hard.eml', VARS)
         .toString('latin1')
@@ -171,6 +185,15 @@ describe('classifyInbound (inbound mail fixtures)', () => {
       });
     });
 
+    it('an RFC 3834 responder with an empty envelope sender and a subject of its own', () => {
+      const raw =
+        `From: Reader <${RCPT}>\r\nTo: ${VERP}\r\nSubject: Away until Monday\r\n` +
+        `Auto-Submitted: auto-replied\r\n\r\nBack on Monday. Reply 550 for nothing.\r\n`;
+      expect(classifyInbound(Buffer.from(raw), { mailFrom: '', rcptTo: [VERP] }, verp).type).toBe(
+        'auto-reply',
+      );
+    });
+
     it('X-Autoreply and Precedence: auto_reply are enough', () => {
       for (const header of ['X-Autoreply: yes', 'X-Autorespond: On vacation', 'Precedence: auto_reply']) {
         const raw = `From: r@remote.example\r\nTo: ${VERP}\r\nSubject: Hello\r\n${header}\r\n\r\nAway.\r\n`;
@@ -208,6 +231,24 @@ describe('classifyInbound (inbound mail fixtures)', () => {
         refs: [byDelivery, byMessageId],
       });
       expect(v.event.diagnostic).toBe('Remote host said: 452 4.2.2 Mailbox full');
+    });
+
+    it('an empty envelope sender alone makes a bounce only with an SMTP code in the text', () => {
+      const body = (text: string) =>
+        Buffer.from(
+          `From: gateway@remote.example\r\nTo: ${VERP}\r\nSubject: Your message\r\n\r\n${text}\r\n`,
+        );
+      const coded = feedback(
+        classifyInbound(body('Rejected: 550 5.7.1 blocked'), { mailFrom: '', rcptTo: [VERP] }, verp),
+      );
+      expect(coded.event).toMatchObject({ kind: 'hard-bounce', statusCode: '5.7.1', refs: [byDelivery] });
+      expect(classifyInbound(body('Thanks, got it.'), { mailFrom: '', rcptTo: [VERP] }, verp).type).toBe(
+        'other',
+      );
+      expect(
+        classifyInbound(body('Rejected: 550 5.7.1'), { mailFrom: 'gw@remote.example', rcptTo: [VERP] }, verp)
+          .type,
+      ).toBe('other');
     });
 
     it('a bounce that names no message of ours has no references', () => {
