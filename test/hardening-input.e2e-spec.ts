@@ -159,6 +159,8 @@ describe('hardening: hostile input on every route', () => {
     '/unsubscribe': ['token'],
     '/preferences': ['token'],
     '/admin/login': ['next'],
+    '/admin/feedback': ['status', 'classification', 'cursor'],
+    '/admin/feedback/events': ['kind', 'source', 'campaign', 'cursor'],
   };
   const GENERIC_QUERY = ['q', 'search', 'status', 'cursor', 'limit', 'page', 'next', 'token', 'id'];
 
