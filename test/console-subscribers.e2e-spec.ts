@@ -353,12 +353,10 @@ describe('console: subscribers', () => {
       expect(form.text).toMatch(/id="mode-subscribe"[^>]*checked/);
       expect(form.text).toContain('id="mode-suppress"');
       const csv = 'email,name\nblock-me@example.org,\nnever-subscribed@example.org,\nbroken-line,\n';
-      const res = await upload(sessions.editor)
-        .field('mode', 'suppress')
-        .attach('csv', Buffer.from(csv), {
-          filename: 'old-provider-unsubscribes.csv',
-          contentType: 'text/csv',
-        });
+      const res = await upload(sessions.editor).field('mode', 'suppress').attach('csv', Buffer.from(csv), {
+        filename: 'old-provider-unsubscribes.csv',
+        contentType: 'text/csv',
+      });
       expect(res.status).toBe(200);
       expect(res.text).toContain('Suppress import report');
       expect(count(res.text, 'count-rows')).toBe(3);
