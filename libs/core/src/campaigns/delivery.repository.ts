@@ -143,6 +143,9 @@ export class DeliveryRepository {
    * Claims deliveries in one statement: rows still queued, of a running campaign, become `sending` (or
    * `skipped` when the subscriber is no longer confirmed) with `workerId` as owner, an attempt counted and a
    * Message-ID fixed for good (`<c{campaign}.d{delivery}.{nonce}@{domain}>`; a resend after a crash reuses it).
+   * The nonce is 8 hex digits of SHA-256(claim secret, delivery id), different for every delivery: a report
+   * that comes back by mail (an ARF complaint, a bounce) may be tied to a delivery by its Message-ID alone,
+   * so a reader who knows the Message-ID of their own copy must not be able to write a neighbour's.
    */
   claimQueued(
     campaignId: number,
@@ -156,7 +159,8 @@ export class DeliveryRepository {
           SET status = CASE WHEN s.status = 'confirmed' AND s.email IS NOT NULL THEN 'sending' ELSE 'skipped' END,
               attempts = d.attempts + CASE WHEN s.status = 'confirmed' AND s.email IS NOT NULL THEN 1 ELSE 0 END,
               claimed_at = now(), claimed_by = $3, next_attempt_at = NULL, updated_at = now(),
-              message_id = coalesce(d.message_id, '<c' || d.campaign_id || '.d' || d.id || '.' || $4 || '@' || $5 || '>'),
+              message_id = coalesce(d.message_id, '<c' || d.campaign_id || '.d' || d.id || '.'
+                || left(encode(sha256(convert_to($4::text || ':' || d.id, 'UTF8')), 'hex'), 8) || '@' || $5 || '>'),
               last_response = CASE WHEN s.status = 'confirmed' AND s.email IS NOT NULL THEN d.last_response
                                    ELSE 'skipped: subscriber is ' || s.status || ' at send time' END
          FROM campaign c, subscriber s

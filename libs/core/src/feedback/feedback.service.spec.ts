@@ -84,6 +84,9 @@ describe('FeedbackService', () => {
 
   it('a late hard bounce (after sent) bounces the delivery and the subscriber; the campaign counts it', async () => {
     const { id, ledger } = await sent('late', 3);
+    // one claim, three Message-IDs whose nonces differ: knowing your own says nothing of a neighbour's
+    const nonces = [...ledger.values()].map((r) => /\.([0-9a-f]{8})@/.exec(r.message_id!)?.[1]);
+    expect(new Set(nonces).size).toBe(3);
     const d = ledger.get('late-2@example.test')!;
     expect(d.status).toBe('sent');
     const out = await feedback.apply(

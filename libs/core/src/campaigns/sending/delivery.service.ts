@@ -143,7 +143,8 @@ export class DeliveryService implements BeforeApplicationShutdown {
       campaignId,
       ids,
       this.registry.id,
-      randomBytes(4).toString('hex'),
+      // A secret of the claim, never sent: each Message-ID's nonce is derived from it and the delivery id.
+      randomBytes(16).toString('hex'),
       this.messageIdDomain,
     );
   }
