@@ -136,6 +136,22 @@ describe('inbound SMTP server (apps/inbound)', () => {
     });
   });
 
+  it('stores a HELO name longer than its column cut to 255 characters, the longest sender whole, and refuses longer ones', async () => {
+    // smtp-server takes a HELO argument of up to 300 characters and an address (path) of up to 253.
+    const helo = `${'h'.repeat(292)}.example`;
+    const from = `${'s'.repeat(64)}@${`${'d'.repeat(60)}.`.repeat(2)}${'e'.repeat(58)}.example`;
+    expect([helo.length, from.length]).toEqual([300, 253]);
+    const c = await connect();
+    await c.envelope(from, [`postmaster@${DOMAIN}`], helo);
+    const result = await c.data('Subject: long names\r\n\r\nhello\r\n');
+    expect(result.code).toBe(250);
+    const [row] = await rows('id = $1', [storedId(result.text)]);
+    expect(row).toMatchObject({ helo: helo.slice(0, 255), mail_from: from });
+    expect((await c.command(`EHLO x${helo}`)).code).toBe(501);
+    expect((await c.command(`MAIL FROM:<t${from}>`)).code).toBe(501);
+    await c.quit();
+  });
+
   it('takes 100 recipients in one envelope and answers the other 900 of 1,000 with 452 4.5.3', async () => {
     const to = Array.from({ length: 1000 }, (_, i) => verp.forDelivery(100_000 + i));
     const { rcpts, result } = await send(to, buildDsn({ to: to[0]! }));
