@@ -7,7 +7,6 @@ import {
   type Queryable,
 } from '@app/database';
 import { Injectable } from '@nestjs/common';
-import { SubscriberRepository } from '../subscriptions/subscriber.repository';
 import { FeedbackService } from './feedback.service';
 import type { FeedbackOutcome } from './feedback.types';
 import { classifyInbound, dedupeKey, type InboundVerdict } from './inbound-classifier';
@@ -16,6 +15,7 @@ import {
   InboundMessageRepository,
   type StoredInboundMessage,
 } from './inbound-message.repository';
+import { MailFeedbackRepository } from './mail-feedback.repository';
 import { type UnsubscribeClaim, VerpAddresses } from './verp';
 
 /**
@@ -37,7 +37,7 @@ export class InboundProcessingService {
     private readonly db: Database,
     private readonly messages: InboundMessageRepository,
     private readonly feedback: FeedbackService,
-    private readonly subscribers: SubscriberRepository,
+    private readonly ledger: MailFeedbackRepository,
     private readonly verp: VerpAddresses,
   ) {}
 
@@ -100,12 +100,13 @@ export class InboundProcessingService {
     const details: string[] = [];
     let first: FeedbackOutcome | undefined;
     for (const claim of claims) {
-      const sub = await this.subscribers.findById(claim.subscriberId);
+      // In the processing transaction (a second connection per job could starve the pool under load).
+      const sub = await this.ledger.lockSubscriber(claim.subscriberId, tx);
       if (!sub) {
         details.push(`no subscriber ${claim.subscriberId}`);
         continue;
       }
-      if (sub.erasedAt) {
+      if (sub.erased) {
         details.push(`token of an erased reader (subscriber ${sub.id})`);
         continue;
       }
