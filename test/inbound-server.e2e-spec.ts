@@ -273,16 +273,26 @@ describe('inbound SMTP server (apps/inbound)', () => {
     });
   }, 90000);
 
-  it('kill -9 while a client sends 500 DSNs: every message answered 250 is stored once and processed', async () => {
+  it('kill -9 while a client sends 500 DSNs: every message answered 250 is stored once and acted on once', async () => {
     const N = 500;
+    // A real campaign to 500 readers, then one hard bounce (RFC 3464, 5.1.1) for each of its deliveries.
+    await world.seedAudience('dsnkill', N);
+    const campaign = await world.startCampaign(await world.createEdition());
+    await world.waitForCampaign(campaign.id, (c) => c.status === 'completed', 'completed', 120000);
+    const deliveries = await h.query<{ id: string; subscriber_id: number; email: string }>(
+      `SELECT d.id, d.subscriber_id, s.email FROM delivery d JOIN subscriber s ON s.id = d.subscriber_id
+        WHERE d.campaign_id = $1 ORDER BY d.id`,
+      [campaign.id],
+    );
+    expect(deliveries).toHaveLength(N);
     const before = await count();
     const [{ max: lastId } = { max: '0' }] = await h.query<{ max: string }>(
       'SELECT coalesce(max(id), 0) AS max FROM inbound_message',
     );
-    const messages = Array.from({ length: N }, (_, i) => {
+    const messages = deliveries.map((d, i) => {
       const messageId = `<kill-${i}-${randomBytes(4).toString('hex')}@mx.remote.example>`;
-      const to = verp.forDelivery(200_000 + i);
-      return { i, to, messageId, raw: buildDsn({ to, messageId }) };
+      const to = verp.forDelivery(Number(d.id));
+      return { i, to, messageId, raw: buildDsn({ to, messageId, failedRecipient: d.email }) };
     });
     const transport = createTransport({
       host: '127.0.0.1',
@@ -375,5 +385,28 @@ describe('inbound SMTP server (apps/inbound)', () => {
       `SELECT count(*) n FROM inbound_message WHERE processed_at IS NOT NULL AND status <> 'received'`,
     );
     expect(Number(processed[0]!.n)).toBe(await count());
+
+    // Acted on exactly once each: every delivery bounced, one feedback row per delivery (a message stored
+    // twice is the same report, applied once), every reader bounced by one event.
+    const ids = deliveries.map((d) => d.id);
+    const subscriberIds = deliveries.map((d) => d.subscriber_id);
+    const statuses = await h.query<{ status: string; n: number }>(
+      `SELECT status, count(*)::int n FROM delivery WHERE campaign_id = $1 GROUP BY status`,
+      [campaign.id],
+    );
+    expect(statuses).toEqual([{ status: 'bounced', n: N }]);
+    const [feedback] = await h.query<{ rows: number; deliveries: number }>(
+      `SELECT count(*)::int AS rows, count(DISTINCT delivery_id)::int AS deliveries
+         FROM mail_feedback WHERE delivery_id = ANY($1::bigint[])`,
+      [ids],
+    );
+    expect(feedback).toEqual({ rows: N, deliveries: N });
+    const events = await h.query<{ subscriber_id: number; n: number }>(
+      `SELECT subscriber_id, count(*)::int n FROM subscriber_event
+        WHERE subscriber_id = ANY($1::int[]) AND to_status = 'bounced' GROUP BY subscriber_id`,
+      [subscriberIds],
+    );
+    expect(events).toHaveLength(N);
+    expect(events.filter((e) => e.n !== 1)).toEqual([]);
   }, 180000);
 });
