@@ -196,6 +196,21 @@ describe('inbound SMTP server (apps/inbound)', () => {
     expect((await connect()).greeting.code).toBe(220);
   });
 
+  it('stores nothing of a message whose client goes away half-way, and keeps running', async () => {
+    const before = await count();
+    const c = await connect();
+    await c.envelope('', [`postmaster@${DOMAIN}`]);
+    expect((await c.command('DATA')).code).toBe(354);
+    c.write(`Subject: cut short\r\n\r\n${'x'.repeat(100_000)}`);
+    c.destroy();
+    await c.closed;
+    // The server is still there and takes the next message; the cut one was never stored.
+    const { result } = await send([`postmaster@${DOMAIN}`], 'Subject: after\r\n\r\nhello\r\n');
+    expect(result.code).toBe(250);
+    expect(await count()).toBe(before + 1);
+    expect(inbound.alive).toBe(true);
+  });
+
   it('refuses a 10 MB message with 552 5.3.4, announced or not, stores nothing, and the session goes on', async () => {
     const before = await count();
     const big = `Subject: big\r\n\r\n${`${'x'.repeat(998)}\r\n`.repeat(10 * 1024)}`;

@@ -21,8 +21,12 @@ import { ClientConnections } from './client-connections';
 export const MAX_RECIPIENTS = 100;
 /** Longest command line (RFC 5321 allows 512 plus extension parameters); longer ones are refused. */
 const MAX_COMMAND_LENGTH = 2048;
-/** Connections across all clients; each one holds at most one message in memory. */
-const MAX_CLIENTS = 1000;
+/**
+ * Connections across all clients (beyond: 421). Each holds at most one message in memory, so this bounds the
+ * memory a crowd of slow senders can take: 200 × INBOUND_MAX_MESSAGE_BYTES (400 MB at the 2 MB default).
+ * Bounces and complaints come in at a fraction of the send rate; 200 sessions are far more than they need.
+ */
+const MAX_CLIENTS = 200;
 /** After SIGTERM, how long clients may take to finish the message they are sending before they are cut off. */
 const CLOSE_TIMEOUT_MS = 15_000;
 
