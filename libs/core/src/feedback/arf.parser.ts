@@ -1,5 +1,13 @@
-import { ORIGINAL_PARTS } from './dsn.parser';
-import { embeddedFields, field, leaves, type MimeField, type MimePart, parseFields, partText } from './mime';
+import { originalHeaders } from './dsn.parser';
+import {
+  addressIn,
+  headerText,
+  type InboundMail,
+  isReport,
+  type MailHeaders,
+  partText,
+  readHeaders,
+} from './mime';
 
 /**
  * Feedback-loop reports, RFC 5965 (ARF): a `multipart/report; report-type=feedback-report` of a human
@@ -16,34 +24,32 @@ export interface ArfReport {
   originalMailFrom?: string;
   originalRcptTo?: string;
   /** The reported message's header fields (Return-Path, Message-ID, ...). */
-  original?: MimeField[];
+  original?: MailHeaders;
   /** The feedback-report part's text: what a report without a Message-ID is known by. */
   reportText: string;
 }
 
-export function isFeedbackReport(msg: MimePart): boolean {
-  return (
-    msg.contentType === 'multipart/report' &&
-    (msg.params['report-type'] ?? '').toLowerCase() === 'feedback-report'
-  );
+export const ARF_PARTS: readonly string[] = ['message/feedback-report'];
+
+export function isFeedbackReport(mail: InboundMail): boolean {
+  return isReport(mail, 'feedback-report');
 }
 
 /** The report read; undefined when it has no message/feedback-report part or no Feedback-Type. */
-export function parseArf(msg: MimePart): ArfReport | undefined {
-  const all = leaves(msg);
-  const reportPart = all.find((p) => p.contentType === 'message/feedback-report');
+export async function parseArf(mail: InboundMail): Promise<ArfReport | undefined> {
+  const reportPart = mail.parts.find((p) => ARF_PARTS.includes(p.contentType));
   if (!reportPart) return undefined;
   const reportText = partText(reportPart);
-  const fields = parseFields(reportText).fields;
-  const feedbackType = field(fields, 'feedback-type')?.toLowerCase().split(/[\s;]/)[0];
+  // One block of fields, a header section to mailparser (RFC 5965 section 3.1).
+  const fields = await readHeaders(reportText);
+  const feedbackType = headerText(fields, 'feedback-type')?.toLowerCase().split(/[\s;]/)[0];
   if (!feedbackType) return undefined;
-  const originalPart = all.find((p) => ORIGINAL_PARTS.includes(p.contentType));
   return {
     feedbackType,
-    userAgent: field(fields, 'user-agent')?.slice(0, 200),
-    originalMailFrom: field(fields, 'original-mail-from'),
-    originalRcptTo: field(fields, 'original-rcpt-to'),
-    original: originalPart ? embeddedFields(originalPart) : undefined,
+    userAgent: headerText(fields, 'user-agent')?.slice(0, 200),
+    originalMailFrom: addressIn(headerText(fields, 'original-mail-from')),
+    originalRcptTo: headerText(fields, 'original-rcpt-to'),
+    original: await originalHeaders(mail),
     reportText,
   };
 }

@@ -1,4 +1,4 @@
-import { angleAddress, decodeWords, field, type MimeField } from './mime';
+import { headerAddress, headerText, type MailHeaders } from './mime';
 
 /**
  * Automatic responses (RFC 3834 and what mail programs really send): out-of-office and vacation notices,
@@ -69,10 +69,9 @@ const BOUNCE_SUBJECTS = [
 
 const DAEMONS = ['mailer-daemon', 'postmaster', 'mail-daemon', 'mailerdaemon'];
 
-export function decodedSubject(fields: MimeField[]): string {
-  return decodeWords(field(fields, 'subject') ?? '')
-    .trim()
-    .slice(0, 500);
+/** The Subject, its encoded words decoded (by mailparser). */
+export function decodedSubject(fields: MailHeaders): string {
+  return (headerText(fields, 'subject') ?? '').trim().slice(0, 500);
 }
 
 /**
@@ -80,8 +79,8 @@ export function decodedSubject(fields: MimeField[]): string {
  * postmaster or its subject is a bounce subject; `weak` when it only came with an empty envelope sender and
  * does not look like a reply (the caller then wants an SMTP code in it too); false otherwise.
  */
-export function looksLikeBounce(fields: MimeField[], envelopeFrom: string): 'strong' | 'weak' | false {
-  const from = (angleAddress(field(fields, 'from')) ?? field(fields, 'from') ?? '').toLowerCase();
+export function looksLikeBounce(fields: MailHeaders, envelopeFrom: string): 'strong' | 'weak' | false {
+  const from = (headerAddress(fields, 'from') ?? headerText(fields, 'from') ?? '').toLowerCase();
   const local = from.slice(0, Math.max(0, from.indexOf('@'))) || from;
   if (DAEMONS.some((d) => local === d || local.startsWith(`${d}+`))) return 'strong';
   const subject = decodedSubject(fields).toLowerCase();
@@ -90,9 +89,9 @@ export function looksLikeBounce(fields: MimeField[], envelopeFrom: string): 'str
   return envelopeFrom.trim() === '' && !reply ? 'weak' : false;
 }
 
-export function autoReplyVerdict(fields: MimeField[], envelopeFrom: string): AutoReplyVerdict {
+export function autoReplyVerdict(fields: MailHeaders, envelopeFrom: string): AutoReplyVerdict {
   for (const name of ['x-autoreply', 'x-autorespond', 'x-auto-response']) {
-    const v = field(fields, name);
+    const v = headerText(fields, name);
     if (v !== undefined && v.trim().toLowerCase() !== 'no')
       return { autoReply: true, reason: `${name}: ${v.slice(0, 40)}` };
   }
@@ -100,9 +99,9 @@ export function autoReplyVerdict(fields: MimeField[], envelopeFrom: string): Aut
   const bare = stripReplyPrefix(subject);
   const ooo = OOO_PREFIXES.find((p) => bare.startsWith(p));
   if (ooo) return { autoReply: true, reason: `subject "${subject.slice(0, 80)}"` };
-  const precedence = field(fields, 'precedence')?.trim().toLowerCase();
+  const precedence = headerText(fields, 'precedence')?.trim().toLowerCase();
   if (precedence === 'auto_reply') return { autoReply: true, reason: 'Precedence: auto_reply' };
-  const auto = field(fields, 'auto-submitted')
+  const auto = headerText(fields, 'auto-submitted')
     ?.trim()
     .toLowerCase()
     .split(/[\s;(]/)[0];

@@ -1,5 +1,13 @@
 import { FeedbackKind } from '@app/database';
-import { embeddedFields, field, leaves, type MimeField, type MimePart, parseFields, partText } from './mime';
+import {
+  headerText,
+  type InboundMail,
+  isReport,
+  type MailHeaders,
+  MIME_LIMITS,
+  partText,
+  readHeaders,
+} from './mime';
 
 /**
  * Delivery status notifications, RFC 3464: a `multipart/report; report-type=delivery-status` whose second
@@ -19,7 +27,7 @@ export interface DsnReport {
   reportingMta?: string;
   recipients: DsnRecipient[];
   /** The returned message's header fields (Return-Path, Message-ID, ...), when it came back. */
-  original?: MimeField[];
+  original?: MailHeaders;
   /** The delivery-status part's text: what a DSN without a Message-ID is known by. */
   statusText: string;
 }
@@ -46,41 +54,52 @@ const ENHANCED = /^([245])\.([0-9]{1,3})\.([0-9]{1,3})$/;
 /** An SMTP reply code in a Diagnostic-Code (`smtp; 550 5.1.1 ...`). */
 const SMTP_REPLY = /(?<![0-9])([245])[0-9]{2}(?![0-9])/;
 
-export function isDeliveryStatusReport(msg: MimePart): boolean {
-  return (
-    msg.contentType === 'multipart/report' &&
-    (msg.params['report-type'] ?? '').toLowerCase() === 'delivery-status'
-  );
+export const DSN_PARTS: readonly string[] = STATUS_PARTS;
+
+export function isDeliveryStatusReport(mail: InboundMail): boolean {
+  return isReport(mail, 'delivery-status');
 }
 
 /** The report's parts read; undefined when it has no delivery-status part (a cut or malformed report). */
-export function parseDsn(msg: MimePart): DsnReport | undefined {
-  const all = leaves(msg);
-  const statusPart = all.find((p) => STATUS_PARTS.includes(p.contentType));
+export async function parseDsn(mail: InboundMail): Promise<DsnReport | undefined> {
+  const statusPart = mail.parts.find((p) => STATUS_PARTS.includes(p.contentType));
   if (!statusPart) return undefined;
   const statusText = partText(statusPart);
-  const groups = splitGroups(statusText);
+  const groups = splitGroups(statusText).slice(0, MIME_LIMITS.groups);
   if (groups.length === 0) return undefined;
-  const perMessage = parseFields(groups[0]!).fields;
+  // Each group is a header section: mailparser unfolds it.
+  const [perMessage, ...perRecipient] = await Promise.all(groups.map((g) => readHeaders(g)));
   const recipients: DsnRecipient[] = [];
-  for (const g of groups.slice(1, 51)) {
-    const fields = parseFields(g).fields;
-    const action = field(fields, 'action');
+  for (const fields of perRecipient) {
+    const action = headerText(fields, 'action');
     if (!action) continue;
     recipients.push({
       action: action.toLowerCase().split(/[\s;(]/)[0]!,
-      finalRecipient: addressOf(field(fields, 'final-recipient') ?? field(fields, 'original-recipient')),
-      status: statusCode(field(fields, 'status')),
-      diagnostic: field(fields, 'diagnostic-code')?.slice(0, 500),
+      finalRecipient: addressOf(
+        headerText(fields, 'final-recipient') ?? headerText(fields, 'original-recipient'),
+      ),
+      status: statusCode(headerText(fields, 'status')),
+      diagnostic: headerText(fields, 'diagnostic-code')?.slice(0, 500),
     });
   }
-  const originalPart = all.find((p) => ORIGINAL_PARTS.includes(p.contentType));
   return {
-    reportingMta: field(perMessage, 'reporting-mta'),
+    reportingMta: headerText(perMessage!, 'reporting-mta'),
     recipients,
-    original: originalPart ? embeddedFields(originalPart) : undefined,
+    original: await originalHeaders(mail),
     statusText,
   };
+}
+
+/** The header fields of the returned message (or of its returned headers), when it came back. */
+export async function originalHeaders(mail: InboundMail): Promise<MailHeaders | undefined> {
+  const part = mail.parts.find((p) => ORIGINAL_PARTS.includes(p.contentType));
+  if (!part) return undefined;
+  try {
+    return await readHeaders(part.content);
+  } catch {
+    // Only a way to find references: a returned message mailparser refuses leaves the report as it is.
+    return undefined;
+  }
 }
 
 /**

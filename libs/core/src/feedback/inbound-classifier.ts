@@ -1,11 +1,11 @@
 import { FeedbackKind, FeedbackSource, InboundClassification } from '@app/database';
 import { createHash } from 'node:crypto';
 import { autoReplyVerdict, looksLikeBounce } from './auto-reply.parser';
-import { isFeedbackReport, parseArf } from './arf.parser';
-import { dsnVerdict, isDeliveryStatusReport, parseDsn } from './dsn.parser';
+import { ARF_PARTS, isFeedbackReport, parseArf } from './arf.parser';
+import { DSN_PARTS, dsnVerdict, isDeliveryStatusReport, parseDsn } from './dsn.parser';
 import { parseCampaignMessageId } from './feedback.service';
 import { type DeliveryReference, FEEDBACK_MAX_LENGTH, type FeedbackEvent } from './feedback.types';
-import { angleAddress, field, isTruncated, MimeError, type MimeField, parseMessage } from './mime';
+import { headerAddress, headerText, type MailHeaders, MimeError, partCompleteIn, readMail } from './mime';
 import { bounceSearchText, parsePlainBounce } from './plain-bounce.parser';
 import type { BounceSubject, UnsubscribeClaim, VerpAddresses } from './verp';
 
@@ -42,10 +42,12 @@ const MAX_TEXT_MATCHES = 20;
 
 /**
  * Classifies one inbound message, in this order (the first that applies wins):
- * 1. not a message at all (no header section) → `unparsed`;
+ * 1. not a message at all (mailparser fails, or no header section) → `unparsed`;
  * 2. sent to an unsubscribe+<token> address → mailto unsubscribe, whatever its subject, body or shape
  *    (RFC 2369: the message itself is the request);
- * 3. a multipart whose closing boundary never came → `unparsed` (cut short in transit);
+ * 3. a multipart whose closing boundary never came (cut short in transit) → `unparsed`, unless it is a
+ *    report whose delivery-status or feedback-report part was followed by another part (the cut is then in
+ *    the returned message, which only serves to find references: the report itself is whole);
  * 4. `multipart/report; report-type=delivery-status` → RFC 3464 DSN (hard, soft, or nothing for
  *    delivered/relayed/expanded);
  * 5. `multipart/report; report-type=feedback-report` → ARF; `Feedback-Type: abuse` is a complaint;
@@ -59,9 +61,13 @@ const MAX_TEXT_MATCHES = 20;
  * the one stored for the delivery). The unsigned X-Newsletter-Delivery header and the recipient's address
  * are not used for mail: anyone can send us a report naming them.
  */
-export function classifyInbound(raw: Buffer, envelope: InboundEnvelope, verp: VerpAddresses): InboundVerdict {
+export async function classifyInbound(
+  raw: Buffer,
+  envelope: InboundEnvelope,
+  verp: VerpAddresses,
+): Promise<InboundVerdict> {
   try {
-    return classify(raw, envelope, verp);
+    return await classify(raw, envelope, verp);
   } catch (err) {
     // Parsing never fails the job: what cannot be read is kept for an operator.
     const why =
@@ -70,25 +76,30 @@ export function classifyInbound(raw: Buffer, envelope: InboundEnvelope, verp: Ve
   }
 }
 
-function classify(raw: Buffer, envelope: InboundEnvelope, verp: VerpAddresses): InboundVerdict {
+async function classify(
+  raw: Buffer,
+  envelope: InboundEnvelope,
+  verp: VerpAddresses,
+): Promise<InboundVerdict> {
   if (raw.length === 0) return { type: 'unparsed', detail: 'empty message' };
-  const msg = parseMessage(raw);
+  const msg = await readMail(raw);
   const recipients = envelope.rcptTo.map((r) => verp.parseRecipient(r));
   const claims = recipients.flatMap((r) => (r?.kind === 'unsubscribe' ? [r.claim] : []));
   if (claims.length > 0) {
     return {
       type: 'unsubscribe',
       claims: claims.slice(0, MAX_UNSUBSCRIBE_RECIPIENTS),
-      messageKey: messageKey(msg.fields, raw),
+      messageKey: messageKey(msg, raw),
     };
   }
-  if (isTruncated(msg)) {
+  const reportParts = isDeliveryStatusReport(msg) ? DSN_PARTS : isFeedbackReport(msg) ? ARF_PARTS : [];
+  if (!partCompleteIn(msg, reportParts)) {
     return { type: 'unparsed', detail: `truncated: the ${msg.contentType} has no closing boundary` };
   }
   const envelopeRefs = recipients.flatMap((r) => (r?.kind === 'bounce' ? [subjectRef(r.subject)] : []));
 
   if (isDeliveryStatusReport(msg)) {
-    const report = parseDsn(msg);
+    const report = await parseDsn(msg);
     if (!report)
       return {
         type: 'unparsed',
@@ -98,12 +109,12 @@ function classify(raw: Buffer, envelope: InboundEnvelope, verp: VerpAddresses): 
     if (!verdict.kind) return { type: 'other', detail: `DSN: ${verdict.reason}` };
     const refs = uniqueRefs([
       ...envelopeRefs,
-      ...verpRefs([angleAddress(field(report.original ?? [], 'return-path'))], verp),
-      ...messageIdRefs([field(report.original ?? [], 'message-id')]),
+      ...verpRefs([report.original && headerAddress(report.original, 'return-path')], verp),
+      ...messageIdRefs([report.original && headerText(report.original, 'message-id')]),
       ...textRefs(bounceSearchText(msg), verp),
     ]);
     const r = verdict.recipient;
-    const id = field(msg.fields, 'message-id');
+    const id = headerText(msg, 'message-id');
     return {
       type: 'feedback',
       classification:
@@ -123,7 +134,7 @@ function classify(raw: Buffer, envelope: InboundEnvelope, verp: VerpAddresses): 
   }
 
   if (isFeedbackReport(msg)) {
-    const report = parseArf(msg);
+    const report = await parseArf(msg);
     if (!report)
       return {
         type: 'unparsed',
@@ -135,16 +146,16 @@ function classify(raw: Buffer, envelope: InboundEnvelope, verp: VerpAddresses): 
         detail: `ARF: Feedback-Type ${report.feedbackType.slice(0, 30)} is not a complaint`,
       };
     }
-    const originalId = field(report.original ?? [], 'message-id');
+    const originalId = report.original && headerText(report.original, 'message-id');
     const refs = uniqueRefs([
       ...envelopeRefs,
       ...verpRefs(
-        [angleAddress(report.originalMailFrom), angleAddress(field(report.original ?? [], 'return-path'))],
+        [report.originalMailFrom, report.original && headerAddress(report.original, 'return-path')],
         verp,
       ),
       ...messageIdRefs([originalId]),
     ]);
-    const id = field(msg.fields, 'message-id');
+    const id = headerText(msg, 'message-id');
     return {
       type: 'feedback',
       classification: InboundClassification.Complaint,
@@ -159,10 +170,10 @@ function classify(raw: Buffer, envelope: InboundEnvelope, verp: VerpAddresses): 
     };
   }
 
-  const auto = autoReplyVerdict(msg.fields, envelope.mailFrom);
+  const auto = autoReplyVerdict(msg, envelope.mailFrom);
   if (auto.autoReply) return { type: 'auto-reply', detail: `automatic reply (${auto.reason})` };
 
-  const bounceLike = looksLikeBounce(msg.fields, envelope.mailFrom);
+  const bounceLike = looksLikeBounce(msg, envelope.mailFrom);
   const bounce = bounceLike ? parsePlainBounce(msg) : undefined;
   // An empty envelope sender alone is not enough: without a mailer daemon's From or a bounce subject, only
   // an SMTP code in the text makes it a bounce.
@@ -176,7 +187,7 @@ function classify(raw: Buffer, envelope: InboundEnvelope, verp: VerpAddresses): 
           : InboundClassification.SoftBounce,
       event: {
         source: FeedbackSource.Dsn,
-        dedupeKey: dedupeKey([messageKey(msg.fields, raw), bounce.recipient ?? '']),
+        dedupeKey: dedupeKey([messageKey(msg, raw), bounce.recipient ?? '']),
         kind: bounce.kind,
         refs,
         statusCode: bounce.statusCode,
@@ -238,8 +249,8 @@ function uniqueRefs(refs: DeliveryReference[]): DeliveryReference[] {
  * What identifies the message itself: its Message-ID (a mail system that delivers it again sends the same
  * one), else a hash of its bytes (an identical copy hashes the same).
  */
-function messageKey(fields: MimeField[], raw: Buffer): string {
-  const id = field(fields, 'message-id')?.trim();
+function messageKey(fields: MailHeaders, raw: Buffer): string {
+  const id = headerText(fields, 'message-id')?.trim();
   return id && id.length <= 150 ? id : `sha256:${sha256(raw)}`;
 }
 

@@ -46,15 +46,27 @@ export class InboundMessageRepository {
     return Number(row!.id);
   }
 
-  /** One message with its raw bytes, locked for its processing transaction. */
-  async lockForProcessing(id: number, tx: Queryable): Promise<StoredInboundMessage | undefined> {
+  /**
+   * One message with its raw bytes, not locked: read to parse it before the processing transaction, so the
+   * row lock is not held while mailparser works.
+   */
+  async find(id: number): Promise<StoredInboundMessage | undefined> {
     const row = await this.db.one<Record<string, unknown>>(
       `SELECT id, received_at, remote_address, helo, mail_from, rcpt_to, size, raw, status
-         FROM inbound_message WHERE id = $1 FOR UPDATE`,
+         FROM inbound_message WHERE id = $1`,
+      [id],
+    );
+    return row && toStored(row);
+  }
+
+  /** A message's status, its row locked for the processing transaction (without the raw bytes). */
+  async lockStatus(id: number, tx: Queryable): Promise<InboundStatus | undefined> {
+    const row = await this.db.one<{ status: InboundStatus }>(
+      `SELECT status FROM inbound_message WHERE id = $1 FOR UPDATE`,
       [id],
       tx,
     );
-    return row && toStored(row);
+    return row?.status;
   }
 
   async recordOutcome(id: number, outcome: InboundOutcome, tx?: Queryable): Promise<void> {

@@ -27,8 +27,8 @@ import { type UnsubscribeClaim, VerpAddresses } from './verp';
  *   unsubscribe token, an erased reader, a DSN saying "delivered", a message that is no report);
  * - `unparsed`: not readable (garbage, cut short), kept with its raw bytes for an operator.
  *
- * Safe to run twice: the message is locked, and one no longer `received` is left alone; FeedbackService is
- * idempotent besides. A parse problem never throws (the message is recorded `unparsed`); a database error
+ * Safe to run twice: the message is parsed outside the transaction, then locked, and one no longer
+ * `received` is left alone; FeedbackService is idempotent besides. A parse problem never throws (the message is recorded `unparsed`); a database error
  * does, so the job is retried.
  */
 @Injectable()
@@ -42,10 +42,16 @@ export class InboundProcessingService {
   ) {}
 
   async process(inboundMessageId: number): Promise<void> {
+    // Parsed before the transaction: mailparser is asynchronous and the row lock (and a pool connection)
+    // need not be held while it reads up to INBOUND_MAX_MESSAGE_BYTES. The stored bytes never change, so
+    // the verdict stays true; the status is checked again under the lock.
+    const message = await this.messages.find(inboundMessageId);
+    if (!message || message.status !== InboundStatus.Received) return;
+    const verdict = await classifyInbound(message.raw, message, this.verp);
     await this.db.transaction(async (tx) => {
-      const message = await this.messages.lockForProcessing(inboundMessageId, tx);
-      if (!message || message.status !== InboundStatus.Received) return;
-      const verdict = classifyInbound(message.raw, message, this.verp);
+      const status = await this.messages.lockStatus(message.id, tx);
+      // Another run (a job retried while this one parsed) got there first.
+      if (status !== InboundStatus.Received) return;
       const outcome = await this.act(message, verdict, tx);
       await this.messages.recordOutcome(message.id, outcome, tx);
     });

@@ -1,6 +1,6 @@
 import { FeedbackKind } from '@app/database';
 import { ORIGINAL_PARTS } from './dsn.parser';
-import { field, leaves, type MimePart, partText } from './mime';
+import { headerText, type InboundMail, type MailPart, partText } from './mime';
 
 /**
  * Bounces without the RFC 3464 format: Exim's "Mail delivery failed: returning message to sender", qmail's
@@ -33,33 +33,45 @@ const ENHANCED_IN_TEXT = /(?<![0-9.])([245])\.[0-9]{1,3}\.[0-9]{1,3}(?![0-9]|\.[
 /** An SMTP reply code: three digits, followed by a space or the hyphen of a multi-line reply. */
 const REPLY_IN_TEXT = /(?<![0-9.])([45][0-5][0-9])(?=[ -])/;
 
-/** The human-readable explanation: text parts that are not the returned message, cut at its quoted copy. */
-export function bounceExplanation(msg: MimePart): string {
-  const texts: string[] = [];
-  let size = 0;
-  for (const p of leaves(msg)) {
-    if (
-      ORIGINAL_PARTS.includes(p.contentType) ||
-      !p.contentType.startsWith('text/') ||
-      p.contentType === 'text/html'
-    ) {
-      continue;
-    }
-    const t = cutAtQuotedOriginal(partText(p));
+/** A text part kept apart from the body text (an attachment), not HTML and not the returned message. */
+function isExplanationPart(p: MailPart): boolean {
+  return (
+    p.contentType.startsWith('text/') &&
+    p.contentType !== 'text/html' &&
+    !ORIGINAL_PARTS.includes(p.contentType)
+  );
+}
+
+/**
+ * The human-readable explanation: the message's text (mailparser's inline text/plain parts) and its other
+ * text parts but not the returned message, each cut at the quoted copy of the original.
+ */
+export function bounceExplanation(mail: InboundMail): string {
+  const texts = [cutAtQuotedOriginal(mail.text.slice(0, MAX_EXPLANATION))];
+  let size = texts[0]!.length;
+  for (const p of mail.parts) {
+    if (size >= MAX_EXPLANATION) break;
+    if (!isExplanationPart(p)) continue;
+    const t = cutAtQuotedOriginal(partText(p).slice(0, MAX_EXPLANATION));
     texts.push(t);
     size += t.length;
-    if (size >= MAX_EXPLANATION) break;
   }
   return texts.join('\n').slice(0, MAX_EXPLANATION);
 }
 
-/** Everything of the message a reference may be found in: the explanation and the returned message. */
-export function bounceSearchText(msg: MimePart): string {
-  return leaves(msg)
-    .filter((p) => p.contentType.startsWith('text/') || ORIGINAL_PARTS.includes(p.contentType))
-    .map((p) => partText(p))
+/** Everything of the message a reference may be found in: its text, HTML and the returned message. */
+export function bounceSearchText(mail: InboundMail): string {
+  const max = 4 * MAX_EXPLANATION;
+  const texts = [mail.text.slice(0, max), mail.html.slice(0, max)];
+  for (const p of mail.parts) {
+    if (p.contentType.startsWith('text/') || ORIGINAL_PARTS.includes(p.contentType)) {
+      texts.push(partText(p).slice(0, max));
+    }
+  }
+  return texts
+    .filter((t) => t.length > 0)
     .join('\n')
-    .slice(0, 4 * MAX_EXPLANATION);
+    .slice(0, max);
 }
 
 function cutAtQuotedOriginal(text: string): string {
@@ -83,8 +95,8 @@ function cutAtQuotedOriginal(text: string): string {
   return text;
 }
 
-export function parsePlainBounce(msg: MimePart): PlainBounce {
-  const explanation = bounceExplanation(msg);
+export function parsePlainBounce(mail: InboundMail): PlainBounce {
+  const explanation = bounceExplanation(mail);
   let hard: { code?: string; line: string } | undefined;
   let soft: { code?: string; line: string } | undefined;
   for (const raw of explanation.split('\n')) {
@@ -97,7 +109,7 @@ export function parsePlainBounce(msg: MimePart): PlainBounce {
     if (classes.includes('5') && !hard) hard = entry;
     if (soft) break;
   }
-  const failed = field(msg.fields, 'x-failed-recipients')?.split(',')[0]?.trim();
+  const failed = headerText(mail, 'x-failed-recipients')?.split(',')[0]?.trim();
   const recipient = failed && failed.length <= 320 ? failed : undefined;
   if (soft) {
     return {
