@@ -113,6 +113,10 @@ describe('inbound SMTP server: Redis outage and graceful shutdown', () => {
       // Nest re-raises the signal once its shutdown hooks are done: a clean stop, not a kill.
       expect(['exit 0', 'SIGTERM']).toContain(await exited);
       expect(inbound.output).not.toMatch(/"level":50/);
+      // Its last report counts what this process stored: the DSN of the Redis test and this one.
+      expect(inbound.output).toMatch(
+        /alive, \d+ connection\(s\) open; since the last report 2 message\(s\) stored, 0 answered 451/,
+      );
     } finally {
       c.destroy();
     }

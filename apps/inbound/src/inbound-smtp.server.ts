@@ -29,6 +29,8 @@ const MAX_COMMAND_LENGTH = 2048;
 const MAX_CLIENTS = 200;
 /** After SIGTERM, how long clients may take to finish the message they are sending before they are cut off. */
 const CLOSE_TIMEOUT_MS = 15_000;
+/** How often the server logs that it is alive, with what it did since (the operators' liveness signal); once more at shutdown. */
+export const ACTIVITY_LOG_MS = 5 * 60_000;
 
 /** An error smtp-server sends as a reply: the code, and a text it prefixes with the RFC 3463 code. */
 function reply(code: number, message: string): Error & { responseCode: number } {
@@ -59,6 +61,9 @@ export class InboundSmtpServer implements OnApplicationBootstrap, BeforeApplicat
   private readonly maxBytes: number;
   /** Messages being stored: shutdown waits for them, so no commit is cut off by the pool closing. */
   private readonly storing = new Set<Promise<unknown>>();
+  /** Since the last activity log line. */
+  private activity = { stored: 0, deferred: 0, tooBig: 0, refusedRecipients: 0, refusedConnections: 0 };
+  private activityTimer?: NodeJS.Timeout;
 
   constructor(
     private readonly config: AppConfig,
@@ -117,13 +122,27 @@ export class InboundSmtpServer implements OnApplicationBootstrap, BeforeApplicat
       `inbound ${process.pid} listening on ${host}:${port} for ${this.verp.domain} ` +
         `(max ${this.maxBytes} bytes, STARTTLS ${this.config.env.INBOUND_TLS_CERT ? 'on' : 'off'})`,
     );
+    this.activityTimer = setInterval(() => this.logActivity(), ACTIVITY_LOG_MS);
+    this.activityTimer.unref();
+  }
+
+  private logActivity(): void {
+    const a = this.activity;
+    this.activity = { stored: 0, deferred: 0, tooBig: 0, refusedRecipients: 0, refusedConnections: 0 };
+    this.log.log(
+      `inbound ${process.pid} alive, ${this.clients.size} connection(s) open; since the last report ` +
+        `${a.stored} message(s) stored, ${a.deferred} answered 451, ` +
+        `${a.tooBig} too big, ${a.refusedRecipients} recipient(s) and ${a.refusedConnections} connection(s) refused`,
+    );
   }
 
   /** Stops accepting, lets clients finish the message they are sending (up to CLOSE_TIMEOUT_MS), waits for the commits. */
   async beforeApplicationShutdown(): Promise<void> {
+    clearInterval(this.activityTimer);
     this.log.log('inbound: closing the SMTP server');
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
     await Promise.allSettled([...this.storing]);
+    this.logActivity();
   }
 
   /** Runs a callback-style handler so that nothing it throws escapes into smtp-server (no crash, a 451). */
@@ -140,6 +159,7 @@ export class InboundSmtpServer implements OnApplicationBootstrap, BeforeApplicat
 
   private onConnect(session: SMTPServerSession): Error | null {
     if (this.clients.acquire(session.id, session.remoteAddress)) return null;
+    this.activity.refusedConnections++;
     this.log.warn(`inbound: refused a connection from ${session.remoteAddress}: too many at once`);
     // smtp-server sends a refusal in onConnect without an enhanced code, so the text carries it; then closes.
     return reply(421, '4.7.0 Too many connections from your address, try again later');
@@ -148,6 +168,7 @@ export class InboundSmtpServer implements OnApplicationBootstrap, BeforeApplicat
   private onRcptTo(address: SMTPServerAddress): Error | null {
     const recipient = this.verp.parseRecipient(address.address);
     if (recipient) return null;
+    this.activity.refusedRecipients++;
     return reply(550, `No such mailbox here; this server takes mail for its own addresses only`);
   }
 
@@ -176,12 +197,17 @@ export class InboundSmtpServer implements OnApplicationBootstrap, BeforeApplicat
     });
     stream.once('end', () => {
       if (stream.sizeExceeded || bytes > this.maxBytes) {
+        this.activity.tooBig++;
         answer(reply(552, `Message too big: at most ${this.maxBytes} bytes`));
         return;
       }
       const stored = this.store(session, Buffer.concat(chunks, bytes)).then(
-        (id) => answer(null, `Message ${id} accepted`),
+        (id) => {
+          this.activity.stored++;
+          answer(null, `Message ${id} accepted`);
+        },
         (err: unknown) => {
+          this.activity.deferred++;
           this.log.error(`inbound: could not store a message from ${session.remoteAddress}: ${String(err)}`);
           answer(reply(451, 'Temporary local problem storing the message, please try again later'));
         },
