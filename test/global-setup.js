@@ -1,7 +1,16 @@
-// Tests start real worker and inbound SMTP server processes from their compiled apps; build them once per run.
-const { execSync } = require('node:child_process');
+// Tests start real worker and inbound SMTP server processes from their compiled apps; build them once per run,
+// side by side (each build is mostly one tsc process).
+const { spawn } = require('node:child_process');
+
+const build = (app) =>
+  new Promise((resolve, reject) => {
+    const child = spawn('npx', ['nest', 'build', app], { cwd: __dirname + '/..', stdio: 'inherit' });
+    child.on('error', reject);
+    child.on('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`nest build ${app} exited with ${code}`)),
+    );
+  });
 
 module.exports = async () => {
-  execSync('npx nest build worker', { cwd: __dirname + '/..', stdio: 'inherit' });
-  execSync('npx nest build inbound', { cwd: __dirname + '/..', stdio: 'inherit' });
+  await Promise.all([build('worker'), build('inbound')]);
 };
