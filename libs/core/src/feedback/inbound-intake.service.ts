@@ -1,4 +1,4 @@
-import { JobName, JobQueue } from '@app/queue';
+import { JOB_QUEUE, JobName, JobQueue } from '@app/queue';
 import { Injectable, Logger } from '@nestjs/common';
 import { InboundMessageRepository, type NewInboundMessage } from './inbound-message.repository';
 
@@ -40,15 +40,41 @@ export class InboundIntake {
     return id;
   }
 
-  /** Enqueues messages left `received` for longer than `olderThanMs`; answers how many. */
+  /**
+   * Gives every message left `received` for longer than `olderThanMs` a job again; answers how many it
+   * (re)queued. A job still waiting, delayed or running is left alone. One that failed all its attempts (the
+   * database was down longer than its backoff) is retried, and one that completed without moving the row (it
+   * cannot today; the row is the record, not the job) is replaced: as long as the row says `received`, the
+   * message is not done, whatever Redis remembers about its job id.
+   */
   async sweep(olderThanMs: number, limit = 1000): Promise<number> {
     const ids = await this.messages.listUnprocessed(olderThanMs, limit);
-    for (const id of ids) await this.enqueue(id);
-    return ids.length;
+    const queue = this.jobs.queue(JOB_QUEUE[JobName.ProcessInboundMessage]);
+    let requeued = 0;
+    for (const id of ids) {
+      const job = await queue.getJob(jobId(id));
+      const state = job ? await job.getState() : 'unknown';
+      if (job && state === 'failed') {
+        await job.retry('failed');
+      } else if (job && state === 'completed') {
+        await job.remove();
+        await this.enqueue(id);
+      } else if (!job || state === 'unknown') {
+        await this.enqueue(id);
+      } else {
+        continue; // waiting, delayed, prioritized, waiting-children or active: it will run
+      }
+      requeued++;
+    }
+    return requeued;
   }
 
   /** The job id is the message's: a message already waiting or running is not queued twice. */
   private enqueue(id: number): Promise<void> {
-    return this.jobs.add(JobName.ProcessInboundMessage, { inboundMessageId: id }, { jobId: `inbound-${id}` });
+    return this.jobs.add(JobName.ProcessInboundMessage, { inboundMessageId: id }, { jobId: jobId(id) });
   }
+}
+
+function jobId(inboundMessageId: number): string {
+  return `inbound-${inboundMessageId}`;
 }
