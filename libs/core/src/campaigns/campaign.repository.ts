@@ -239,9 +239,9 @@ export class CampaignRepository {
   }
 
   /**
-   * Late bounces of these campaigns: mail_feedback bounces (hard or soft) from any source but `smtp` (the
-   * reply at send time), counted once per delivery (a DSN "delayed" then "failed" is one). A campaign
-   * without any is absent from the map.
+   * Late bounces of these campaigns: mail_feedback hard bounces from any source but `smtp` (the reply at send
+   * time), counted once per delivery, so they are among the campaign's `bounced`. A soft bounce leaves its
+   * delivery `sent` (the message may still arrive), so it is not one. A campaign without any is absent.
    */
   async lateBounces(campaignIds: number[]): Promise<Map<number, number>> {
     const out = new Map<number, number>();
@@ -249,7 +249,7 @@ export class CampaignRepository {
     const rows = await this.db.rows<{ campaign_id: number; n: number }>(
       `SELECT campaign_id, count(DISTINCT COALESCE(delivery_id, -id))::int AS n
          FROM mail_feedback
-        WHERE campaign_id = ANY($1::int[]) AND kind IN ('hard-bounce', 'soft-bounce') AND source <> 'smtp'
+        WHERE campaign_id = ANY($1::int[]) AND kind = 'hard-bounce' AND source <> 'smtp'
         GROUP BY campaign_id`,
       [campaignIds],
     );
