@@ -68,11 +68,12 @@ describe('what comes back from the mail world, end to end', () => {
     await inbound.stop();
   });
 
-  /** Sends a fixture filled for reader `i` to `to`, with the null envelope sender of a report (MAIL FROM:<>). */
-  async function mailBack(fixture: string, to: string, v: InboundFixtureVars): Promise<number> {
+  /** Sends a fixture filled with `v` to `to`, with the null envelope sender of a report (MAIL FROM:<>). */
+  async function mailBack(fixture: string, to: string | undefined, v: InboundFixtureVars): Promise<number> {
+    if (!to) throw new Error(`${fixture}: no address to send it to`);
     const info = await smtp.sendMail({ envelope: { from: '', to: [to] }, raw: inboundFixture(fixture, v) });
     expect(info.accepted).toEqual([to]);
-    const id = Number(/Message (\d+) accepted/.exec(info.response)?.[1]);
+    const id = Number(/Message (\d+) accepted/.exec(String(info.response))?.[1]);
     expect(id).toBeGreaterThan(0);
     return id;
   }
@@ -107,11 +108,11 @@ describe('what comes back from the mail world, end to end', () => {
 
   it('a hard DSN to the VERP address bounces the delivery (after it was sent) and the reader; sent again, it changes nothing', async () => {
     const v = vars.get(1)!;
-    const first = await processed(await mailBack('postfix-dsn-hard.eml', v.VERP!, v));
+    const first = await processed(await mailBack('postfix-dsn-hard.eml', v.VERP, v));
     expect(first).toMatchObject({ status: 'processed', classification: 'hard-bounce' });
     expect(await state(1)).toMatchObject({ delivery: 'bounced', subscriber: 'bounced' });
 
-    const again = await processed(await mailBack('postfix-dsn-hard.eml', v.VERP!, v));
+    const again = await processed(await mailBack('postfix-dsn-hard.eml', v.VERP, v));
     expect(again.status).not.toBe('received');
     const feedback = await h.query(`SELECT kind, source FROM mail_feedback WHERE delivery_id = $1`, [
       v.deliveryId,
@@ -125,14 +126,14 @@ describe('what comes back from the mail world, end to end', () => {
 
   it('a soft DSN is recorded but leaves the delivery sent and the reader confirmed', async () => {
     const v = vars.get(2)!;
-    const row = await processed(await mailBack('gmail-dsn-soft.eml', v.VERP!, v));
+    const row = await processed(await mailBack('gmail-dsn-soft.eml', v.VERP, v));
     expect(row).toMatchObject({ status: 'processed', classification: 'soft-bounce' });
     expect(await state(2)).toMatchObject({ delivery: 'sent', subscriber: 'confirmed' });
   });
 
   it('a feedback-loop complaint (Yahoo ARF) marks the delivery and the reader complained, and unsubscribes them', async () => {
     const v = vars.get(3)!;
-    const row = await processed(await mailBack('yahoo-arf-complaint.eml', v.FEEDBACK_ADDRESS!, v));
+    const row = await processed(await mailBack('yahoo-arf-complaint.eml', v.FEEDBACK_ADDRESS, v));
     expect(row).toMatchObject({ status: 'processed', classification: 'complaint' });
     const s = await state(3);
     expect(s).toMatchObject({ delivery: 'complained', subscriber: 'complained' });
@@ -142,7 +143,7 @@ describe('what comes back from the mail world, end to end', () => {
   it('a message to the List-Unsubscribe mailto unsubscribes that reader at once, whatever it says, and answers nothing', async () => {
     const v = vars.get(4)!;
     const sinkBefore = h.smtp.messages.length;
-    const row = await processed(await mailBack('gmail-mailto-unsubscribe.eml', v.UNSUBSCRIBE!, v));
+    const row = await processed(await mailBack('gmail-mailto-unsubscribe.eml', v.UNSUBSCRIBE, v));
     expect(row).toMatchObject({ status: 'processed', classification: 'unsubscribe' });
     const s = await state(4);
     expect(s).toMatchObject({ delivery: 'sent', subscriber: 'unsubscribed' });
@@ -157,7 +158,7 @@ describe('what comes back from the mail world, end to end', () => {
 
   it('an out-of-office reply to the VERP address is recorded as an auto-reply and bounces nobody', async () => {
     const v = vars.get(5)!;
-    const row = await processed(await mailBack('outlook-out-of-office.eml', v.VERP!, v));
+    const row = await processed(await mailBack('outlook-out-of-office.eml', v.VERP, v));
     expect(row).toMatchObject({ classification: 'auto-reply' });
     expect(await state(5)).toMatchObject({ delivery: 'sent', subscriber: 'confirmed' });
   });
