@@ -93,7 +93,11 @@ export class CampaignMessageFactory {
     const env = this.config.env;
     const from = parseMailFrom(env.MAIL_FROM);
     const rendered = await renderEdition(edition.content, {
-      sender: { name: edition.pub_name, address: env.SENDER_IDENTITY },
+      sender: {
+        name: edition.pub_name,
+        address: env.SENDER_IDENTITY,
+        postalAddress: env.SENDER_ADDRESS,
+      },
       urls: { webUrl: this.config.url(`/archive/${edition.slug}`) },
     });
     const template: MimeTemplate = compileMimeTemplate({

@@ -218,9 +218,11 @@ export class EditionService {
   }
 
   /** The footer's sender: the edition's publication name (checked when saved), the configured identity. */
-  private async sender(content: EditionContent): Promise<{ name: string; address: string }> {
+  private async sender(
+    content: EditionContent,
+  ): Promise<{ name: string; address: string; postalAddress: string }> {
     const { sender } = await this.publications.current();
-    return { name: content.publicationName, address: sender.address };
+    return { ...sender, name: content.publicationName };
   }
 
   /** The publication the content names; a name that is no publication here is refused (400). */

@@ -15,6 +15,8 @@ export interface SubscriberRecord {
   confirmedAt: Date | null;
   unsubscribedAt: Date | null;
   confirmationSentAt: Date | null;
+  /** When the welcome message went out (once per subscriber). */
+  welcomeSentAt: Date | null;
   confirmationCount: number;
   confirmationWindowAt: Date | null;
   softBounceCount: number;
@@ -27,7 +29,7 @@ export interface SubscriberRecord {
 export const SUBSCRIBER_COLUMNS = `id, uid, email, name, status, consent_at AS "consentAt", consent_ip AS "consentIp",
   consent_user_agent AS "consentUserAgent", consent_source AS "consentSource", confirmed_at AS "confirmedAt",
   unsubscribed_at AS "unsubscribedAt", confirmation_sent_at AS "confirmationSentAt",
-  confirmation_count AS "confirmationCount", confirmation_window_at AS "confirmationWindowAt",
+  welcome_sent_at AS "welcomeSentAt", confirmation_count AS "confirmationCount", confirmation_window_at AS "confirmationWindowAt",
   soft_bounce_count AS "softBounceCount", erased_at AS "erasedAt", created_at AS "createdAt",
   updated_at AS "updatedAt"`;
 

@@ -53,4 +53,9 @@ export class SendForm {
 
   @FormText('The date and time', 40)
   scheduledAt?: string;
+
+  /** "Send anyway, despite N failed checks", ticked. */
+  @IsOptional()
+  @IsIn(['yes'], { message: 'overrideFailedChecks must be “yes” when ticked' })
+  overrideFailedChecks?: 'yes';
 }

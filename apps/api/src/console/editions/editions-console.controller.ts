@@ -1,6 +1,6 @@
 import {
-  CampaignService,
   DomainError,
+  EditionSendService,
   EditionService,
   formatDraft,
   parseDraft,
@@ -145,7 +145,7 @@ export class EditionsConsoleController {
   constructor(
     private readonly editions: EditionService,
     private readonly preSend: PreSendCheckService,
-    private readonly campaigns: CampaignService,
+    private readonly editionSends: EditionSendService,
     private readonly jobs: JobQueue,
     private readonly testSends: TestSendThrottle,
   ) {}
@@ -297,7 +297,11 @@ export class EditionsConsoleController {
             'Nobody is confirmed yet: sending now would use up this edition on no one. Schedule it for later instead.',
           );
         }
-        const campaign = await this.campaigns.create(id, scheduledAt);
+        const campaign = await this.editionSends.send(id, {
+          ...(scheduledAt !== undefined ? { scheduledAt } : {}),
+          overrideFailedChecks: form.overrideFailedChecks === 'yes',
+          ...(req.principal?.userId !== undefined ? { by: req.principal.userId } : {}),
+        });
         return `/admin/campaigns/${campaign.id}`;
       },
       (refusal) => {
@@ -350,6 +354,7 @@ export class EditionsConsoleController {
     const [edition, check] = await Promise.all([this.editions.get(id), this.preSend.check(id)]);
     return consolePage(req, `Send · ${edition.subject}`, sendBody(req, { ...d, edition, check }), {
       section: 'editions',
+      scripts: ['editions.js'],
     });
   }
 }

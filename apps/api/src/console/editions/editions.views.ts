@@ -384,6 +384,30 @@ export function sendBody(req: Request, d: SendPageData): SafeHtml {
   const who = `${n} subscriber${n === 1 ? '' : 's'}`;
   const campaign = d.check.campaign;
   const blocked = e.status !== EditionStatus.Draft || campaign !== null;
+  const failed = d.check.items.filter((i) => i.ok === false);
+  const f = failed.length;
+  // With failed checks the buttons stay disabled until "send anyway" is ticked (assets/js/editions.js);
+  // the box is also required, and the server refuses the form without it.
+  const gated = f > 0 ? raw('disabled') : '';
+  const gate =
+    f > 0
+      ? html`<div class="send-gate" id="send-gate">
+          <p class="error" id="failed-checks-title">
+            ${f} pre-send check${f === 1 ? '' : 's'} failed:
+          </p>
+          <ul id="failed-checks" aria-labelledby="failed-checks-title">
+            ${failed.map((i) => html`<li data-check="${i.id}"><strong>${i.label}</strong>: ${i.detail}</li>`)}
+          </ul>
+          ${ui.checkbox({
+            id: 'override-failed-checks',
+            name: 'overrideFailedChecks',
+            value: 'yes',
+            label: `Send anyway, despite ${f} failed check${f === 1 ? '' : 's'}`,
+            required: true,
+          })}
+          <p class="hint">The campaign records that you sent it despite these checks.</p>
+        </div>`
+      : '';
   return html`<p class="small"><a href="/admin/editions/${e.id}">← ${e.subject}</a></p>
     <h1>Send “${e.subject}”</h1>
     ${
@@ -413,15 +437,16 @@ export function sendBody(req: Request, d: SendPageData): SafeHtml {
       }
       ${
         !blocked
-          ? html`<form method="post" action="/admin/editions/${e.id}/send">
+          ? html`<form method="post" action="/admin/editions/${e.id}/send" data-send-gate="${f > 0 ? 'closed' : 'open'}">
               ${csrfField(req)}
               <input type="hidden" name="expectedRecipients" value="${n}" />
+              ${gate}
               <fieldset>
                 <legend>When</legend>
                 ${
                   n > 0
                     ? html`<p>
-                        <button type="submit" name="mode" value="now" id="send-now">
+                        <button type="submit" name="mode" value="now" id="send-now" ${gated}>
                           Send to ${who} now
                         </button>
                       </p>`
@@ -435,7 +460,7 @@ export function sendBody(req: Request, d: SendPageData): SafeHtml {
                   value: d.scheduledAt,
                   hint: `The date and time are read as UTC (now: ${formatTime(new Date())}).`,
                 })}
-                <button type="submit" name="mode" value="schedule" id="send-schedule" class="secondary">
+                <button type="submit" name="mode" value="schedule" id="send-schedule" class="secondary" ${gated}>
                   Schedule for ${who}
                 </button>
               </fieldset>
