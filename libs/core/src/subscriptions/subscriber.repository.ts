@@ -248,6 +248,26 @@ export class SubscriberRepository {
    * Confirmed by the reader's link. A confirmed address owes nobody a cap: should it unsubscribe and be
    * signed up again, the count starts afresh.
    */
+  /**
+   * Claims the subscriber's one welcome message: stamps welcome_sent_at if it is empty and the subscriber is
+   * confirmed and not erased. Of any number of jobs for the same subscriber exactly one wins.
+   */
+  async claimWelcome(id: number): Promise<boolean> {
+    const rows = await this.db.rows(
+      `UPDATE subscriber SET welcome_sent_at = now()
+        WHERE id = $1 AND welcome_sent_at IS NULL AND status = 'confirmed' AND erased_at IS NULL
+          AND email IS NOT NULL
+        RETURNING id`,
+      [id],
+    );
+    return rows.length > 0;
+  }
+
+  /** Gives the claim back after a send that failed for now (the job's retry claims it again). */
+  async releaseWelcome(id: number): Promise<void> {
+    await this.db.rows(`UPDATE subscriber SET welcome_sent_at = NULL WHERE id = $1`, [id]);
+  }
+
   async markConfirmed(id: number, tx: Queryable): Promise<void> {
     await this.db.rows(
       `UPDATE subscriber SET status = 'confirmed', confirmed_at = now(), updated_at = now(),
