@@ -205,7 +205,9 @@ export function defaultWelcomeLine(publicationName: string, withIssue: boolean):
  * (before any issue was sent) the line and a short note. The unsubscribe and preferences URLs stay
  * PLACEHOLDERS tokens, filled per recipient like a campaign message's.
  */
-export async function renderWelcome(opts: RenderWelcomeOptions): Promise<RenderedEmail & { subject: string }> {
+export async function renderWelcome(
+  opts: RenderWelcomeOptions,
+): Promise<RenderedEmail & { subject: string }> {
   const line = opts.line.trim() || defaultWelcomeLine(opts.publicationName, opts.edition !== undefined);
   if (opts.edition) {
     const rendered = await renderEdition(opts.edition, {

@@ -126,7 +126,13 @@ export class CampaignRepository {
       `INSERT INTO campaign (edition_id, status, scheduled_at, override_by, override_checks, override_at)
        VALUES ($1, $2, $3, $4, $5::jsonb, CASE WHEN $5::jsonb IS NULL THEN NULL ELSE now() END)
          ON CONFLICT (edition_id) DO NOTHING RETURNING id`,
-      [editionId, status, scheduledAt, override?.by ?? null, override ? JSON.stringify(override.checks) : null],
+      [
+        editionId,
+        status,
+        scheduledAt,
+        override?.by ?? null,
+        override ? JSON.stringify(override.checks) : null,
+      ],
     );
     return row?.id;
   }

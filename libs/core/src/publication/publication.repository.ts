@@ -21,9 +21,10 @@ export class PublicationRepository {
 
   /** publication.welcome_line, or undefined when there is no such publication. */
   async welcomeLine(id: number): Promise<string | undefined> {
-    const row = await this.db.one<{ welcome_line: string }>(`SELECT welcome_line FROM publication WHERE id = $1`, [
-      id,
-    ]);
+    const row = await this.db.one<{ welcome_line: string }>(
+      `SELECT welcome_line FROM publication WHERE id = $1`,
+      [id],
+    );
     return row?.welcome_line;
   }
 

@@ -74,7 +74,11 @@ export class FailedCheckDto {
 }
 
 export class CampaignOverrideDto implements CampaignOverrideView {
-  @ApiProperty({ type: Number, nullable: true, description: 'null: the bootstrap ADMIN_API_TOKEN, or a deleted user' })
+  @ApiProperty({
+    type: Number,
+    nullable: true,
+    description: 'null: the bootstrap ADMIN_API_TOKEN, or a deleted user',
+  })
   byUserId!: number | null;
   @ApiProperty({ type: String, nullable: true }) byEmail!: string | null;
   @ApiProperty() at!: string;

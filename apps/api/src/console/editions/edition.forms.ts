@@ -59,3 +59,9 @@ export class SendForm {
   @IsIn(['yes'], { message: 'overrideFailedChecks must be “yes” when ticked' })
   overrideFailedChecks?: 'yes';
 }
+
+/** POST /admin/editions/welcome: the welcome message's line (empty: the default). */
+export class WelcomeLineForm {
+  @FormText('The welcome line', 500)
+  welcomeLine?: string;
+}
