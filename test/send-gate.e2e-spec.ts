@@ -80,7 +80,7 @@ describe('send gate, postal address and test-send links', () => {
       expect(page.text).toContain('Send anyway, despite 1 failed check');
       expect(page.text).toMatch(/<li data-check="recipients"><strong>Confirmed recipients<\/strong>/);
       expect(page.text).toMatch(
-        /<button type="submit" name="mode" value="schedule" id="send-schedule"[^>]*disabled/,
+        /<button\s+type="submit"\s+name="mode"\s+value="schedule"\s+id="send-schedule"[^>]*disabled/,
       );
       expect(page.text).toMatch(
         /<input id="override-failed-checks" name="overrideFailedChecks" type="checkbox" value="yes"\s+required/,
