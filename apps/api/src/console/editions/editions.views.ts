@@ -399,7 +399,7 @@ export function sendBody(req: Request, d: SendPageData): SafeHtml {
   const gate =
     f > 0
       ? html`<div class="send-gate" id="send-gate">
-          <p class="error" id="failed-checks-title">${f} pre-send check${f === 1 ? '' : 's'} failed:</p>
+          <p class="field-error" id="failed-checks-title">${f} pre-send check${f === 1 ? '' : 's'} failed:</p>
           <ul id="failed-checks" aria-labelledby="failed-checks-title">
             ${failed.map((i) => html`<li data-check="${i.id}"><strong>${i.label}</strong>: ${i.detail}</li>`)}
           </ul>
