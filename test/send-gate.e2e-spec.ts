@@ -152,7 +152,7 @@ describe('send gate, postal address and test-send links', () => {
       editionId = await createEdition(h, '2024-05');
       const res = await admin().post(`/api/admin/editions/${editionId}/test`, { to: [to] });
       expect(res.status).toBeLessThan(300);
-      await h.waitUntil(async () => h.smtp.to(to).length > 0, { what: 'the test message' });
+      await h.waitUntil(() => h.smtp.to(to).length > 0, { what: 'the test message' });
       mail = h.smtp.to(to)[0]!;
     });
 
