@@ -120,6 +120,38 @@ describe('send gate, postal address and test-send links', () => {
     });
   });
 
+  describe('the welcome line (console)', () => {
+    it('is shown, saved on the publication, refused over 500 characters with the form again', async () => {
+      const page = await get(sessions.editor, '/admin/editions/welcome');
+      expect(page.status).toBe(200);
+      expect(page.text).toContain(
+        'Welcome to CRANK Call: your subscription is confirmed. Here is the latest issue.',
+      );
+      expect((await get(sessions.editor, '/admin/editions')).text).toContain(
+        'href="/admin/editions/welcome"',
+      );
+
+      const saved = await post(sessions.editor, '/admin/editions/welcome', {
+        welcomeLine: ' Hello <new> reader. ',
+      });
+      expect(saved.status).toBe(303);
+      expect(saved.headers.location).toBe('/admin/editions/welcome?notice=welcome-saved');
+      const [row] = await h.query<{ welcome_line: string }>('SELECT welcome_line FROM publication');
+      expect(row!.welcome_line).toBe('Hello <new> reader.');
+      const shown = await get(sessions.editor, '/admin/editions/welcome?notice=welcome-saved');
+      expect(shown.text).toContain('value="Hello &#60;new&#62; reader."');
+      expect(shown.text).toContain('Welcome line saved');
+
+      const tooLong = await post(sessions.editor, '/admin/editions/welcome', {
+        welcomeLine: 'x'.repeat(501),
+      });
+      expect(tooLong.status).toBe(400);
+      expect(tooLong.text).toContain('at most 500 characters');
+      const [after] = await h.query<{ welcome_line: string }>('SELECT welcome_line FROM publication');
+      expect(after!.welcome_line).toBe('Hello <new> reader.');
+    });
+  });
+
   describe('SENDER_ADDRESS', () => {
     it('fails the pre-send check in production without it, warns otherwise, passes with it', () => {
       expect(postalAddressOutcome('', 'production').ok).toBe(false);
