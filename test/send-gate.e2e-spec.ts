@@ -71,6 +71,11 @@ describe('send gate, postal address and test-send links', () => {
       );
       expect(row!.override_checks).toEqual(res.body.override.failedChecks);
       expect(row!.override_at).toBeInstanceOf(Date);
+
+      // Sent once: asked again, the edition's campaign answers (409), whatever its checks say.
+      const again2 = await admin().post('/api/admin/campaigns', { editionId });
+      expect(again2.status).toBe(409);
+      expect(again2.body.campaignId).toBe(res.body.id);
     });
 
     it('the console: buttons disabled until "Send anyway" is ticked; the override is shown on the campaign', async () => {

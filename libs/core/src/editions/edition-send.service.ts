@@ -26,16 +26,16 @@ export class EditionSendService {
     private readonly campaigns: CampaignService,
   ) {}
 
-  /** The checks that failed now (warnings are not failures). */
-  async failedChecks(editionId: number): Promise<FailedCheckRecord[]> {
+  async send(editionId: number, opts: SendEditionOptions = {}): Promise<CampaignView> {
     const check = await this.preSend.check(editionId);
-    return check.items
+    // An edition that has a campaign (other than a cancelled one, which may start over) is refused by
+    // create() with 409 and its campaign's id: that says more than its checks would.
+    if (check.campaign && check.campaign.status !== 'cancelled') {
+      return this.campaigns.create(editionId, opts.scheduledAt);
+    }
+    const failed: FailedCheckRecord[] = check.items
       .filter((i) => i.ok === false)
       .map((i) => ({ id: i.id, label: i.label, detail: i.detail }));
-  }
-
-  async send(editionId: number, opts: SendEditionOptions = {}): Promise<CampaignView> {
-    const failed = await this.failedChecks(editionId);
     let override: CampaignOverride | null = null;
     if (failed.length > 0) {
       if (opts.overrideFailedChecks !== true) {
