@@ -49,15 +49,21 @@ export function adminApi(h: Harness) {
   };
 }
 
+/**
+ * POST /api/admin/campaigns (201 expected). `overrideFailedChecks`: send although the pre-send check fails
+ * (e.g. a world whose PUBLIC_URL is plain http, which fails the List-Unsubscribe check).
+ */
 export async function startCampaign(
   h: Harness,
   editionId: number,
   scheduledAt?: string,
+  opts: { overrideFailedChecks?: boolean } = {},
 ): Promise<CampaignBody> {
-  const res = await adminApi(h).post(
-    '/api/admin/campaigns',
-    scheduledAt ? { editionId, scheduledAt } : { editionId },
-  );
+  const res = await adminApi(h).post('/api/admin/campaigns', {
+    editionId,
+    ...(scheduledAt ? { scheduledAt } : {}),
+    ...(opts.overrideFailedChecks ? { overrideFailedChecks: true } : {}),
+  });
   if (res.status !== 201)
     throw new Error(`POST /api/admin/campaigns answered ${res.status}: ${JSON.stringify(res.body)}`);
   return res.body as CampaignBody;

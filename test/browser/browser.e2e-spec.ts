@@ -70,7 +70,8 @@ describe('in a real browser', () => {
 
     // The April issue reaches the reader; its unsubscribe link works in the browser.
     const editionId = await createEdition(h, '2024-01');
-    const campaign = await startCampaign(h, editionId);
+    // PUBLIC_URL is plain http here, which fails the pre-send check's List-Unsubscribe item: send anyway.
+    const campaign = await startCampaign(h, editionId, undefined, { overrideFailedChecks: true });
     await waitForCampaign(h, campaign.id, (c) => c.status === 'completed', 'completed');
     const issue = h.smtp.to(email).find((m) => m !== confirmation);
     expect(issue).toBeDefined();
@@ -134,8 +135,15 @@ describe('in a real browser', () => {
     expect(h.smtp.to(editor.email)[0]?.parsed.subject).toMatch(/^\[TEST\]/);
 
     // Send to every confirmed subscriber, after a confirmation that shows how many.
+    // With failed checks (PUBLIC_URL is http here) the buttons stay disabled until "send anyway" is ticked.
     await page.goto(`/admin/editions/${editionId}/send`);
-    await page.getByRole('button', { name: /Send to 40 subscribers now/ }).click();
+    const sendNow = page.getByRole('button', { name: /Send to 40 subscribers now/ });
+    await expect(sendNow.isDisabled()).resolves.toBe(true);
+    await page.getByLabel(/Send anyway, despite \d+ failed checks?/).check();
+    await expect(sendNow.isDisabled()).resolves.toBe(false);
+    await screenshot(page, 'send-anyway');
+    await expect(auditA11y(page)).resolves.toEqual([]);
+    await sendNow.click();
     await page.waitForURL(/\/admin\/campaigns\/\d+/);
     // The campaign page updates itself (no reload) until the send is complete.
     let navigations = 0;
@@ -155,6 +163,7 @@ describe('in a real browser', () => {
       '/admin',
       '/admin/editions',
       '/admin/editions/import',
+      '/admin/editions/welcome',
       `${new URL(page.url()).pathname}/deliveries`,
       '/admin/campaigns',
       '/admin/subscribers',

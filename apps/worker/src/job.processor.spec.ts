@@ -15,7 +15,11 @@ const ok = () => Promise.resolve('done');
 
 describe('job processors', () => {
   const complete = [
-    new FakeProcessor(QueueName.Mail, { [JobName.SendConfirmation]: ok, [JobName.SendTest]: ok }),
+    new FakeProcessor(QueueName.Mail, {
+      [JobName.SendConfirmation]: ok,
+      [JobName.SendTest]: ok,
+      [JobName.SendWelcome]: ok,
+    }),
     new FakeProcessor(QueueName.Campaign, {
       [JobName.StartCampaign]: ok,
       [JobName.FanOutCampaign]: ok,
@@ -41,6 +45,7 @@ describe('job processors', () => {
       new FakeProcessor(QueueName.Mail, {
         [JobName.SendConfirmation]: ok,
         [JobName.SendTest]: ok,
+        [JobName.SendWelcome]: ok,
         [JobName.DeliverBatch]: ok,
       }),
       complete[1]!,

@@ -1,4 +1,4 @@
-import { checkEmail, ConfirmationMailer, EditionService } from '@app/core';
+import { checkEmail, ConfirmationMailer, EditionService, WelcomeMailer } from '@app/core';
 import { JobName, QueueName } from '@app/queue';
 import { Processor } from '@nestjs/bullmq';
 import { UnrecoverableError } from 'bullmq';
@@ -29,10 +29,11 @@ export class MailProcessor extends JobProcessor {
   readonly queue = QueueName.Mail;
   protected readonly handlers: JobHandlers;
 
-  constructor(confirmations: ConfirmationMailer, editions: EditionService) {
+  constructor(confirmations: ConfirmationMailer, editions: EditionService, welcomes: WelcomeMailer) {
     super();
     this.handlers = {
       [JobName.SendConfirmation]: (p) => confirmations.send(p.subscriberId),
+      [JobName.SendWelcome]: (p) => welcomes.send(p.subscriberId),
       [JobName.SendTest]: (p) => editions.sendTest(p.editionId, testRecipients(p.to)),
     };
   }

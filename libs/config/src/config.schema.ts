@@ -57,6 +57,18 @@ export const envSchema = z
      * legal identity). Empty by default: the footer then shows the publication's name alone.
      */
     SENDER_IDENTITY: z.string().trim().default(''),
+    /**
+     * The sender's physical postal address, shown in every footer (CAN-SPAM requires one in every commercial
+     * message; Gmail expects it from bulk senders). The pre-send check fails without it in production.
+     */
+    SENDER_ADDRESS: z
+      .string()
+      .trim()
+      .max(300, 'must be at most 300 characters')
+      .refine((v) => !/[\r\n]/.test(v), 'must be one line (separate parts with commas)')
+      .default(''),
+    /** Send a welcome message (with the latest issue) to every reader who confirms; false: no welcome. */
+    WELCOME_ISSUE: bool.default(true),
     ADMIN_API_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
     BOUNCE_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
     THROTTLE_LIMIT: int(1, 1000000).default(30),

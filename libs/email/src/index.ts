@@ -4,3 +4,4 @@ export * from './mime-template';
 export * from './templates/edition.email';
 export * from './templates/confirm-subscription.email';
 export * from './templates/layout';
+export * from './templates/welcome.email';

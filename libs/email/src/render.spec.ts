@@ -1,7 +1,15 @@
 import { crankCallApril2025 as april } from '../../../test/fixtures/crank-call-2025-04.expected';
 import type { EditionContent } from '@app/content';
 import { escapeHtml } from './placeholders';
-import { PLACEHOLDERS, compilePersonalizer, personalize, renderConfirmation, renderEdition } from './render';
+import {
+  PLACEHOLDERS,
+  compilePersonalizer,
+  defaultWelcomeLine,
+  personalize,
+  renderConfirmation,
+  renderEdition,
+  renderWelcome,
+} from './render';
 
 const sender = {
   name: 'Center for the National Interest',
@@ -238,5 +246,62 @@ describe('the layout both emails share (EmailLayout)', () => {
     }
     expect(edition.text.endsWith('\n\nCRANK Call\n')).toBe(true);
     expect(confirmation.text.endsWith('\n--\nCRANK Call\n')).toBe(true);
+  });
+
+  it('shows SENDER_ADDRESS on its own line in every footer, HTML and text: edition, confirmation, welcome', async () => {
+    const postal = {
+      name: 'CRANK Call',
+      address: 'Center for the National Interest',
+      postalAddress: '1025 Connecticut Ave NW, Washington, DC 20036 & <Co>',
+    };
+    const edition = await renderEdition(april, { sender: postal });
+    const confirmation = await renderConfirmation({ publicationName: 'CRANK Call', sender: postal });
+    const welcome = await renderWelcome({ publicationName: 'CRANK Call', sender: postal, line: '' });
+    const welcomeIssue = await renderWelcome({
+      publicationName: 'CRANK Call',
+      sender: postal,
+      line: '',
+      edition: april,
+    });
+    for (const m of [edition, confirmation, welcome, welcomeIssue]) {
+      expect(footer(m.html)).toContain(
+        '<strong>CRANK Call</strong><br/>Center for the National Interest<br/><span class="cc-postal">1025 Connecticut Ave NW, Washington, DC 20036 &amp; &lt;Co&gt;</span>',
+      );
+      expect(m.text).toContain(
+        '\nCRANK Call\nCenter for the National Interest\n1025 Connecticut Ave NW, Washington, DC 20036 & <Co>\n',
+      );
+    }
+  });
+});
+
+describe('renderWelcome', () => {
+  it('puts the latest issue in full under the welcome line, with the per-reader links as placeholders', async () => {
+    const m = await renderWelcome({
+      publicationName: 'CRANK Call',
+      sender,
+      line: 'Glad to have you <here>.',
+      edition: april,
+      webUrl: 'https://news.example.test/archive/2025-04',
+    });
+    expect(m.subject).toBe(`Welcome to CRANK Call: ${april.subject}`);
+    expect(m.html).toContain('Glad to have you &lt;here&gt;.');
+    expect(m.html.indexOf('Glad to have you')).toBeLessThan(
+      m.html.indexOf(escapeHtml(april.highlights[0]!.headline)),
+    );
+    for (const s of contentStrings(april)) expect(m.html).toContain(escapeHtml(s));
+    expect(m.text.startsWith('Glad to have you <here>.\n')).toBe(true);
+    expect(m.html).toContain(PLACEHOLDERS.unsubscribeUrl);
+    expect(m.text).toContain(`Manage preferences: ${PLACEHOLDERS.preferencesUrl}`);
+    expect(m.text).toContain('View in browser: https://news.example.test/archive/2025-04');
+  });
+
+  it('is a short welcome before any issue was sent, with the default line when the editor set none', async () => {
+    const m = await renderWelcome({ publicationName: 'CRANK Call', sender, line: '   ' });
+    expect(m.subject).toBe('Welcome to CRANK Call');
+    expect(m.html).toContain(escapeHtml(defaultWelcomeLine('CRANK Call', false)));
+    expect(m.text).toContain(defaultWelcomeLine('CRANK Call', false));
+    expect(m.html).not.toContain(escapeHtml(april.highlights[0]!.headline));
+    expect(m.html).toContain(PLACEHOLDERS.unsubscribeUrl);
+    expect(m.text).toContain(`Unsubscribe: ${PLACEHOLDERS.unsubscribeUrl}`);
   });
 });

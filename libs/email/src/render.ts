@@ -16,6 +16,7 @@ import {
   type ConfirmSubscriptionEmailProps,
 } from './templates/confirm-subscription.email';
 import { EditionEmail } from './templates/edition.email';
+import { WelcomeEmail } from './templates/welcome.email';
 import type { SenderIdentity } from './templates/layout';
 
 export { PLACEHOLDERS } from './placeholders';
@@ -40,6 +41,8 @@ export interface RenderEditionOptions {
   subscribeUrl?: string;
   /** Inbox preview line; defaults to the headlines. */
   previewText?: string;
+  /** A line above the issue (the welcome message's welcome line), plain text. */
+  intro?: string;
 }
 
 function editionUrls(opts: RenderEditionOptions): Record<EditionUrlKey, string> {
@@ -50,9 +53,9 @@ function editionUrls(opts: RenderEditionOptions): Record<EditionUrlKey, string> 
   };
 }
 
-/** The sender's lines closing every plain-text part, as the HTML footer shows them (no empty identity line). */
-function signature(sender: SenderIdentity): string[] {
-  return sender.address ? [sender.name, sender.address] : [sender.name];
+/** The sender's lines closing every plain-text part, as the HTML footer shows them (no empty line). */
+export function signature(sender: SenderIdentity): string[] {
+  return [sender.name, sender.address, sender.postalAddress ?? ''].filter((line) => line !== '');
 }
 
 function rule(title: string): string {
@@ -70,6 +73,7 @@ export function editionText(content: EditionContent, opts: RenderEditionOptions)
   const urls = editionUrls(opts);
   const out: string[] = [];
   const label = issueLabel(content.slug);
+  if (opts.intro) out.push(opts.intro, '', '-'.repeat(40), '');
   out.push(content.publicationName.toUpperCase(), label, '');
   if (content.description) out.push(content.description, '');
   if (variant === 'email') out.push(`View in browser: ${urls.webUrl}`, '');
@@ -131,6 +135,7 @@ export async function renderEdition(
     ...(variant === 'email' ? urls : {}),
     ...(opts.subscribeUrl !== undefined ? { subscribeUrl: opts.subscribeUrl } : {}),
     ...(opts.previewText !== undefined ? { previewText: opts.previewText } : {}),
+    ...(opts.intro ? { intro: opts.intro } : {}),
   });
   const html = await render(element);
   return { html, text: editionText(content, opts) };
@@ -175,6 +180,72 @@ export async function renderConfirmation(
     '',
   ].join('\n');
   return { subject: confirmationSubject(opts.publicationName), html, text };
+}
+
+export interface RenderWelcomeOptions {
+  publicationName: string;
+  sender: SenderIdentity;
+  /** The editor's welcome line; empty: the default line. */
+  line: string;
+  /** The latest sent issue, shown in full under the line; absent: the short welcome. */
+  edition?: EditionContent;
+  /** The issue's web version (the "View in browser" link). */
+  webUrl?: string;
+}
+
+/** The welcome line when the editor has not set one. */
+export function defaultWelcomeLine(publicationName: string, withIssue: boolean): string {
+  return withIssue
+    ? `Welcome to ${publicationName}: your subscription is confirmed. Here is the latest issue.`
+    : `Welcome to ${publicationName}: your subscription is confirmed.`;
+}
+
+/**
+ * The welcome message a reader gets on confirming: the latest sent issue in full under the welcome line, or
+ * (before any issue was sent) the line and a short note. The unsubscribe and preferences URLs stay
+ * PLACEHOLDERS tokens, filled per recipient like a campaign message's.
+ */
+export async function renderWelcome(
+  opts: RenderWelcomeOptions,
+): Promise<RenderedEmail & { subject: string }> {
+  const line = opts.line.trim() || defaultWelcomeLine(opts.publicationName, opts.edition !== undefined);
+  if (opts.edition) {
+    const rendered = await renderEdition(opts.edition, {
+      variant: 'email',
+      sender: opts.sender,
+      intro: line,
+      previewText: line,
+      ...(opts.webUrl !== undefined ? { urls: { webUrl: opts.webUrl } } : {}),
+    });
+    return { subject: `Welcome to ${opts.publicationName}: ${opts.edition.subject}`, ...rendered };
+  }
+  const next = 'The next issue comes to this address as soon as it is out.';
+  const html = await render(
+    createElement(WelcomeEmail, {
+      publicationName: opts.publicationName,
+      line,
+      next,
+      sender: opts.sender,
+      unsubscribeUrl: PLACEHOLDERS.unsubscribeUrl,
+      preferencesUrl: PLACEHOLDERS.preferencesUrl,
+    }),
+  );
+  const text = [
+    opts.publicationName.toUpperCase(),
+    '',
+    line,
+    '',
+    next,
+    '',
+    '-'.repeat(40),
+    `You are receiving this because you subscribed to ${opts.publicationName}.`,
+    `Unsubscribe: ${PLACEHOLDERS.unsubscribeUrl}`,
+    `Manage preferences: ${PLACEHOLDERS.preferencesUrl}`,
+    '',
+    ...signature(opts.sender),
+    '',
+  ].join('\n');
+  return { subject: `Welcome to ${opts.publicationName}`, html, text };
 }
 
 /** A rendered email pre-split at its placeholders; render() joins it with one recipient's values. */

@@ -17,6 +17,7 @@ describe('job payload schemas', () => {
 
   for (const [name, field] of [
     [JobName.SendConfirmation, 'subscriberId'],
+    [JobName.SendWelcome, 'subscriberId'],
     [JobName.StartCampaign, 'campaignId'],
     [JobName.FanOutCampaign, 'campaignId'],
     [JobName.CheckCampaign, 'campaignId'],

@@ -29,6 +29,7 @@ export const JOB_SCHEMAS: { [J in JobName]: z.ZodType<JobPayloads[J]> } = {
     editionId: id,
     to: z.array(oneAddress).min(1).max(MAX_TEST_RECIPIENTS),
   }),
+  [JobName.SendWelcome]: z.strictObject({ subscriberId: id }),
   [JobName.StartCampaign]: z.strictObject({ campaignId: id }),
   [JobName.FanOutCampaign]: z.strictObject({ campaignId: id }),
   [JobName.CheckCampaign]: z.strictObject({ campaignId: id }),

@@ -1,5 +1,5 @@
 export enum QueueName {
-  /** Transactional mail: double opt-in confirmations, test sends. */
+  /** Transactional mail: double opt-in confirmations, welcome messages, test sends. */
   Mail = 'mail',
   /** Campaign orchestration: scheduled starts, fan-out, completion checks, recovery. */
   Campaign = 'campaign',
@@ -12,6 +12,7 @@ export enum QueueName {
 export enum JobName {
   SendConfirmation = 'send-confirmation',
   SendTest = 'send-test',
+  SendWelcome = 'send-welcome',
   StartCampaign = 'start-campaign',
   FanOutCampaign = 'fan-out-campaign',
   CheckCampaign = 'check-campaign',
@@ -23,6 +24,7 @@ export enum JobName {
 export interface JobPayloads {
   [JobName.SendConfirmation]: { subscriberId: number };
   [JobName.SendTest]: { editionId: number; to: string[] };
+  [JobName.SendWelcome]: { subscriberId: number };
   [JobName.StartCampaign]: { campaignId: number };
   [JobName.FanOutCampaign]: { campaignId: number };
   [JobName.CheckCampaign]: { campaignId: number };
@@ -33,6 +35,7 @@ export interface JobPayloads {
 export const JOB_QUEUE: { [J in JobName]: QueueName } = {
   [JobName.SendConfirmation]: QueueName.Mail,
   [JobName.SendTest]: QueueName.Mail,
+  [JobName.SendWelcome]: QueueName.Mail,
   [JobName.StartCampaign]: QueueName.Campaign,
   [JobName.FanOutCampaign]: QueueName.Campaign,
   [JobName.CheckCampaign]: QueueName.Campaign,

@@ -21,5 +21,7 @@ export function testEnv(world: {
     MAIL_FROM: 'CRANK Call <crank@example.test>',
     LOG_LEVEL: 'warn',
     SEND_BACKOFF_MS: '200',
+    // Most tests confirm readers and count the mail they get; the welcome message's tests turn it on.
+    WELCOME_ISSUE: 'false',
   };
 }

@@ -27,3 +27,19 @@
     reader.readAsText(f);
   });
 })();
+
+/**
+ * The send form with failed pre-send checks: "Send now" and "Schedule" stay disabled until "Send anyway,
+ * despite N failed checks" is ticked (the server refuses the form without the box as well).
+ */
+(function () {
+  'use strict';
+  var box = document.getElementById('override-failed-checks');
+  if (!box) return;
+  var buttons = [document.getElementById('send-now'), document.getElementById('send-schedule')];
+  function sync() {
+    for (var i = 0; i < buttons.length; i++) if (buttons[i]) buttons[i].disabled = !box.checked;
+  }
+  box.addEventListener('change', sync);
+  sync();
+})();

@@ -1,7 +1,7 @@
 import { issueLabel } from '@app/content';
 import { AppConfig } from '@app/config';
 import { EditionService, type EditionView } from '@app/core';
-import { Controller, Get, Header, Param, Res, UseGuards } from '@nestjs/common';
+import { Controller, Get, Header, Param, Query, Res, UseGuards } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { ThrottlerGuard } from '@nestjs/throttler';
 import type { Response } from 'express';
@@ -94,6 +94,23 @@ export class ArchiveController {
       '</feed>',
       '',
     ].join('\n');
+  }
+
+  /**
+   * A test message's "View in browser": the web version of an edition that may not be sent yet, for whoever
+   * holds the signed link (30 days). A forged, altered or expired token: 404, as for a month not published.
+   */
+  @Get('preview')
+  async preview(@Query('token') token: unknown, @Res() res: Response): Promise<void> {
+    const found = await this.editions.renderPreviewLink(token);
+    if (!found) {
+      const body = html`<h1>No such issue</h1>
+        <p>This preview link is not valid or has expired (preview links work for 30 days).</p>
+        <p><a href="/archive">See all published issues</a></p>`;
+      return sendPage(res, 404, readerPage('Not found', body));
+    }
+    res.setHeader('X-Robots-Tag', 'noindex');
+    sendPage(res, 200, { layout: 'document', html: found.html });
   }
 
   @Get(':slug')

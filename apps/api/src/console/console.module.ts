@@ -1,4 +1,10 @@
-import { CampaignsModule, EditionsModule, FeedbackReportModule, SubscriptionsModule } from '@app/core';
+import {
+  CampaignsModule,
+  EditionsModule,
+  FeedbackReportModule,
+  PublicationModule,
+  SubscriptionsModule,
+} from '@app/core';
 import { Module } from '@nestjs/common';
 import { TestSendThrottle } from '../admin/editions/test-send-throttle';
 import { UsersConsoleController } from './accounts/users-console.controller';
@@ -15,7 +21,7 @@ import { SubscribersConsoleController } from './subscribers/subscribers-console.
  * scripts are plain files in apps/api/assets, served by AssetsController (pages/).
  */
 @Module({
-  imports: [EditionsModule, CampaignsModule, SubscriptionsModule, FeedbackReportModule],
+  imports: [EditionsModule, CampaignsModule, SubscriptionsModule, FeedbackReportModule, PublicationModule],
   controllers: [
     ConsoleHomeController,
     EditionsConsoleController,

@@ -196,6 +196,23 @@ export function unsubscribedPage(pub: PagePublication, already = false): ReaderP
   );
 }
 
+/**
+ * What a test message's unsubscribe or preferences link (and its List-Unsubscribe, one-click included)
+ * opens: the editor who received the test is no subscriber, so there is nothing to change.
+ */
+export function testMessagePage(pub: PagePublication, link: 'unsubscribe' | 'preferences'): ReaderPage {
+  const what = link === 'unsubscribe' ? 'unsubscribe link' : 'preferences link';
+  return readerPage(
+    'This was a test message',
+    html`<h1>This was a test message</h1>
+      <p id="test-message-note">
+        This was a test message; this link works in the real issue. In the ${pub.name} issue your readers
+        receive, the ${what} is their own${link === 'unsubscribe' ? ': one click unsubscribes them' : ''}.
+      </p>
+      <p class="muted">Nothing was changed.</p>`,
+  );
+}
+
 const STATUS_TEXT: Record<SubscriberStatus, string> = {
   [SubscriberStatus.Pending]: 'waiting for confirmation',
   [SubscriberStatus.Confirmed]: 'subscribed',

@@ -4,9 +4,10 @@ import { SubscribersAdminController } from '../admin/subscribers/subscribers.con
 import { ConfirmController } from './confirm.controller';
 import { PreferencesController } from './preferences.controller';
 import { SubscribeController } from './subscribe.controller';
+import { TestMessageController } from './test-message.controller';
 import { UnsubscribeController } from './unsubscribe.controller';
 
-/** Reader pages and API (/, /subscribe, /api/subscriptions, /confirm, /unsubscribe, /preferences) and the subscriber admin API. */
+/** Reader pages and API (/, /subscribe, /api/subscriptions, /confirm, /unsubscribe, /preferences, /test-message) and the subscriber admin API. */
 @Module({
   imports: [SubscriptionsModule],
   controllers: [
@@ -14,6 +15,7 @@ import { UnsubscribeController } from './unsubscribe.controller';
     ConfirmController,
     UnsubscribeController,
     PreferencesController,
+    TestMessageController,
     SubscribersAdminController,
   ],
 })

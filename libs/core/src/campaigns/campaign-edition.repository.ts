@@ -33,6 +33,17 @@ export class CampaignEditionRepository {
     );
   }
 
+  /** The publication's latest sent edition (by sending time), as a message is compiled from it. */
+  findLatestSent(publicationId: number): Promise<EditionToCompile | undefined> {
+    return this.db.one<EditionToCompile>(
+      `SELECT e.slug, e.subject, e.content, p.name AS pub_name, p.slug AS pub_slug
+         FROM edition e JOIN publication p ON p.id = e.publication_id
+        WHERE e.publication_id = $1 AND e.status = 'sent'
+        ORDER BY e.sent_at DESC NULLS LAST, e.slug DESC LIMIT 1`,
+      [publicationId],
+    );
+  }
+
   /** The edition of a campaign, as its message is compiled. */
   findForCampaign(campaignId: number): Promise<EditionToCompile | undefined> {
     return this.db.one<EditionToCompile>(

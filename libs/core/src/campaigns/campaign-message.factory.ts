@@ -1,5 +1,12 @@
 import { AppConfig } from '@app/config';
-import { compileMimeTemplate, type MimeTemplate, renderEdition } from '@app/email';
+import {
+  compileMimeTemplate,
+  type MimeTemplate,
+  type RenderedEmail,
+  renderEdition,
+  renderWelcome,
+  type SenderIdentity,
+} from '@app/email';
 import { Injectable } from '@nestjs/common';
 import addressparser from 'nodemailer/lib/addressparser';
 import { VerpAddresses } from '../feedback/verp';
@@ -29,6 +36,19 @@ export interface CampaignMessage {
   envelopeFrom(deliveryId: number): string;
   build(recipient: CampaignRecipient): Buffer;
 }
+
+/** The welcome message, rendered once per job; `build` splices in the reader. */
+export interface WelcomeMessage {
+  readonly subject: string;
+  /** The issue it carries (null: the short welcome, no issue sent yet). */
+  readonly editionSlug: string | null;
+  /** VERP envelope sender naming the subscriber, so a bounce of the welcome is tied to them. */
+  envelopeFrom(subscriberId: number): string;
+  build(recipient: Omit<CampaignRecipient, 'deliveryId'>): Buffer;
+}
+
+/** "[TEST] " before a test send's subject. */
+export const TEST_SUBJECT_PREFIX = '[TEST] ';
 
 /** Processes keep a few campaigns' templates; a worker rarely serves more than one send at a time. */
 const CACHE_SIZE = 8;
@@ -90,26 +110,15 @@ export class CampaignMessageFactory {
 
   /** Exposed for the API's pre-flight check: a campaign is refused if its edition cannot be built. */
   async compileEdition(campaignId: number, edition: EditionToCompile): Promise<CampaignMessage> {
-    const env = this.config.env;
-    const from = parseMailFrom(env.MAIL_FROM);
     const rendered = await renderEdition(edition.content, {
-      sender: { name: edition.pub_name, address: env.SENDER_IDENTITY },
+      sender: this.sender(edition.pub_name),
       urls: { webUrl: this.config.url(`/archive/${edition.slug}`) },
     });
-    const template: MimeTemplate = compileMimeTemplate({
-      from,
-      subject: edition.subject,
-      html: rendered.html,
-      text: rendered.text,
-      headers: { 'List-Id': listIdHeader(edition.pub_name, edition.pub_slug, env.PUBLIC_URL) },
-      // The mailto (each reader's own unsubscribe+token address, read by the inbound server) comes after
-      // the https URL, per recipient below.
-      listUnsubscribe: { oneClick: this.config.publicUrlIsHttps }, // RFC 8058 one-click needs https
-    });
+    const template = this.template(edition.subject, rendered, edition.pub_name, edition.pub_slug);
     const verp = this.verp;
     return {
       campaignId,
-      fromAddress: from.address,
+      fromAddress: parseMailFrom(this.config.env.MAIL_FROM).address,
       envelopeFrom: (deliveryId) => verp.forDelivery(deliveryId),
       build: (r) => {
         const { unsubscribeUrl, preferencesUrl } = this.links.forCampaign(r.subscriberUid);
@@ -123,5 +132,90 @@ export class CampaignMessageFactory {
         });
       },
     };
+  }
+
+  /**
+   * The welcome message of a reader who just confirmed: the latest sent issue (null: none yet, a short
+   * welcome) under the editor's welcome line, with a campaign message's headers (List-Id, List-Unsubscribe
+   * with the https one-click URL and the reader's mailto, List-Unsubscribe-Post), a VERP envelope sender
+   * naming the subscriber, and DKIM from the transport like every message.
+   */
+  async compileWelcome(
+    publication: { name: string; slug: string },
+    line: string,
+    edition: EditionToCompile | null,
+  ): Promise<WelcomeMessage> {
+    const rendered = await renderWelcome({
+      publicationName: publication.name,
+      sender: this.sender(publication.name),
+      line,
+      ...(edition ? { edition: edition.content, webUrl: this.config.url(`/archive/${edition.slug}`) } : {}),
+    });
+    const template = this.template(rendered.subject, rendered, publication.name, publication.slug);
+    const verp = this.verp;
+    return {
+      subject: rendered.subject,
+      editionSlug: edition?.slug ?? null,
+      envelopeFrom: (subscriberId) => verp.forWelcome(subscriberId),
+      build: (r) => {
+        const { unsubscribeUrl, preferencesUrl } = this.links.forCampaign(r.subscriberUid);
+        return template.render({
+          to: r.email,
+          messageId: r.messageId,
+          unsubscribeUrl,
+          preferencesUrl,
+          listUnsubscribeMailto: `${verp.unsubscribeAddress(r.subscriberId, r.subscriberUid)}?subject=unsubscribe`,
+        });
+      },
+    };
+  }
+
+  /**
+   * A test send of an edition: "[TEST]" before the subject, "View in browser" opening a signed preview of
+   * the edition (it may not be in the archive yet), and unsubscribe and preferences links (and the
+   * List-Unsubscribe headers, one-click included) pointing at the page that says this was a test message.
+   */
+  async compileTest(
+    edition: EditionToCompile,
+    previewUrl: string,
+  ): Promise<{ subject: string; raw: (to: string, messageId: string) => Buffer }> {
+    const rendered = await renderEdition(edition.content, {
+      sender: this.sender(edition.pub_name),
+      urls: { webUrl: previewUrl },
+    });
+    const subject = TEST_SUBJECT_PREFIX + edition.subject;
+    const template = this.template(subject, rendered, edition.pub_name, edition.pub_slug);
+    const links = this.links.forTestMessage();
+    return {
+      subject,
+      raw: (to, messageId) =>
+        template.render({
+          to,
+          messageId,
+          unsubscribeUrl: links.unsubscribeUrl,
+          preferencesUrl: links.preferencesUrl,
+        }),
+    };
+  }
+
+  /** The footer's sender lines: the publication's name, SENDER_IDENTITY and SENDER_ADDRESS. */
+  private sender(publicationName: string): SenderIdentity {
+    const env = this.config.env;
+    return { name: publicationName, address: env.SENDER_IDENTITY, postalAddress: env.SENDER_ADDRESS };
+  }
+
+  /** Every message a reader may get from a list carries the same headers (From, List-Id, List-Unsubscribe). */
+  private template(subject: string, rendered: RenderedEmail, pubName: string, pubSlug: string): MimeTemplate {
+    const env = this.config.env;
+    return compileMimeTemplate({
+      from: parseMailFrom(env.MAIL_FROM),
+      subject,
+      html: rendered.html,
+      text: rendered.text,
+      headers: { 'List-Id': listIdHeader(pubName, pubSlug, env.PUBLIC_URL) },
+      // The mailto (each reader's own unsubscribe+token address, read by the inbound server) comes after
+      // the https URL, per recipient.
+      listUnsubscribe: { oneClick: this.config.publicUrlIsHttps }, // RFC 8058 one-click needs https
+    });
   }
 }

@@ -14,8 +14,26 @@ export interface CampaignRow {
   finished_at: Date | null;
   pause_reason: string | null;
   consecutive_failures: number;
+  override_by: number | null;
+  override_by_email: string | null;
+  override_checks: FailedCheckRecord[] | null;
+  override_at: Date | null;
   created_at: Date;
   updated_at: Date;
+}
+
+/** A failed pre-send check as the editor overrode it (stored in campaign.override_checks). */
+export interface FailedCheckRecord {
+  id: string;
+  label: string;
+  detail: string;
+}
+
+/** Who sent an edition despite failed pre-send checks, and which. */
+export interface CampaignOverride {
+  /** The user; null for the bootstrap ADMIN_API_TOKEN, which belongs to nobody. */
+  by: number | null;
+  checks: FailedCheckRecord[];
 }
 
 /** What the campaign jobs decide on: the status and whether the fan-out finished. */
@@ -41,8 +59,9 @@ export interface WatchedCampaignRow {
 
 const CAMPAIGN_SELECT = `
   SELECT c.id, c.edition_id, e.slug AS edition_slug, e.subject, c.status, c.scheduled_at, c.started_at,
-         c.fanned_out_at, c.finished_at, c.pause_reason, c.consecutive_failures, c.created_at, c.updated_at
-    FROM campaign c JOIN edition e ON e.id = c.edition_id`;
+         c.fanned_out_at, c.finished_at, c.pause_reason, c.consecutive_failures, c.override_by,
+         u.email AS override_by_email, c.override_checks, c.override_at, c.created_at, c.updated_at
+    FROM campaign c JOIN edition e ON e.id = c.edition_id LEFT JOIN app_user u ON u.id = c.override_by`;
 
 /**
  * The `campaign` table. Status changes are conditional statements on the status they leave (`running →
@@ -101,11 +120,19 @@ export class CampaignRepository {
     editionId: number,
     status: CampaignStatus,
     scheduledAt: Date,
+    override: CampaignOverride | null = null,
   ): Promise<number | undefined> {
     const row = await this.db.one<{ id: number }>(
-      `INSERT INTO campaign (edition_id, status, scheduled_at) VALUES ($1, $2, $3)
+      `INSERT INTO campaign (edition_id, status, scheduled_at, override_by, override_checks, override_at)
+       VALUES ($1, $2, $3, $4, $5::jsonb, CASE WHEN $5::jsonb IS NULL THEN NULL ELSE now() END)
          ON CONFLICT (edition_id) DO NOTHING RETURNING id`,
-      [editionId, status, scheduledAt],
+      [
+        editionId,
+        status,
+        scheduledAt,
+        override?.by ?? null,
+        override ? JSON.stringify(override.checks) : null,
+      ],
     );
     return row?.id;
   }
@@ -121,12 +148,20 @@ export class CampaignRepository {
   }
 
   /** A cancelled campaign starts over as new, inside the caller's transaction (which holds its row). */
-  async restart(id: number, status: CampaignStatus, scheduledAt: Date, tx: Queryable): Promise<void> {
+  async restart(
+    id: number,
+    status: CampaignStatus,
+    scheduledAt: Date,
+    override: CampaignOverride | null,
+    tx: Queryable,
+  ): Promise<void> {
     await this.db.rows(
       `UPDATE campaign SET status = $2, scheduled_at = $3, started_at = NULL, finished_at = NULL,
-                fanned_out_at = NULL, total = 0, pause_reason = NULL, consecutive_failures = 0, updated_at = now()
+                fanned_out_at = NULL, total = 0, pause_reason = NULL, consecutive_failures = 0,
+                override_by = $4, override_checks = $5::jsonb,
+                override_at = CASE WHEN $5::jsonb IS NULL THEN NULL ELSE now() END, updated_at = now()
           WHERE id = $1`,
-      [id, status, scheduledAt],
+      [id, status, scheduledAt, override?.by ?? null, override ? JSON.stringify(override.checks) : null],
       tx,
     );
   }

@@ -6,7 +6,7 @@ import { ConflictError, InvalidInputError, NotFoundError, UnprocessableError } f
 import { decodeCursor, encodeCursor } from '../common/keyset-cursor';
 import { CampaignEditionRepository } from './campaign-edition.repository';
 import { CampaignMessageFactory } from './campaign-message.factory';
-import { CampaignRepository, type CampaignRow } from './campaign.repository';
+import { type CampaignOverride, CampaignRepository, type CampaignRow } from './campaign.repository';
 import { CampaignRunner } from './campaign-runner.service';
 import { CampaignScheduler } from './campaign-scheduler.service';
 import { COMPLAINT_RATE_LIMIT, feedbackRates, jobIds } from './campaign.constants';
@@ -53,7 +53,15 @@ export class CampaignService {
     private readonly editions: CampaignEditionRepository,
   ) {}
 
-  async create(editionId: number, scheduledAt?: string): Promise<CampaignView> {
+  /**
+   * Creates the edition's campaign. `override` records who sent it despite failed pre-send checks (the gate
+   * itself is EditionSendService's, which runs the check): callers other than that gate pass none.
+   */
+  async create(
+    editionId: number,
+    scheduledAt?: string,
+    override: CampaignOverride | null = null,
+  ): Promise<CampaignView> {
     const when = this.parseSchedule(scheduledAt);
     const edition = await this.editions.findForSend(editionId);
     if (!edition) throw new NotFoundError(`Edition ${editionId} does not exist`);
@@ -82,9 +90,9 @@ export class CampaignService {
     const scheduledFor = later ?? new Date();
     let id: number;
     if (existing && reusable) {
-      id = await this.reuseCancelled(editionId, existing.id, status, scheduledFor);
+      id = await this.reuseCancelled(editionId, existing.id, status, scheduledFor, override);
     } else {
-      const created = await this.campaigns.insertForEdition(editionId, status, scheduledFor);
+      const created = await this.campaigns.insertForEdition(editionId, status, scheduledFor, override);
       if (created === undefined) {
         throw this.alreadyHasCampaign(editionId, await this.campaigns.idForEdition(editionId));
       }
@@ -225,6 +233,7 @@ export class CampaignService {
     campaignId: number,
     status: CampaignStatus,
     scheduledFor: Date,
+    override: CampaignOverride | null,
   ): Promise<number> {
     // A fan-out still running would carry on from its place in the subscriber list once the campaign runs
     // again, past the rows deleted below, and its job id would keep the new fan-out from being queued.
@@ -244,7 +253,7 @@ export class CampaignService {
           // Throwing rolls the deletions back: the cancelled campaign's log stays whole.
           throw new ReuseRefused(left.sent, left.inFlight);
         }
-        await this.campaigns.restart(campaignId, status, scheduledFor, tx);
+        await this.campaigns.restart(campaignId, status, scheduledFor, override, tx);
         return { conflict: undefined };
       })
       .catch(async (err: unknown) => {
@@ -311,6 +320,14 @@ export class CampaignService {
       finishedAt: iso(row.finished_at),
       pauseReason: row.pause_reason,
       consecutiveFailures: row.consecutive_failures,
+      override: row.override_at
+        ? {
+            byUserId: row.override_by,
+            byEmail: row.override_by_email,
+            at: row.override_at.toISOString(),
+            failedChecks: row.override_checks ?? [],
+          }
+        : null,
       createdAt: row.created_at.toISOString(),
       updatedAt: row.updated_at.toISOString(),
     };

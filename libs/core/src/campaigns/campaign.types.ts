@@ -36,8 +36,17 @@ export interface CampaignView {
   finishedAt: string | null;
   pauseReason: string | null;
   consecutiveFailures: number;
+  /** Sent despite failed pre-send checks: who (null for the bootstrap token or a deleted user), when, which. */
+  override: CampaignOverrideView | null;
   createdAt: string;
   updatedAt: string;
+}
+
+export interface CampaignOverrideView {
+  byUserId: number | null;
+  byEmail: string | null;
+  at: string;
+  failedChecks: { id: string; label: string; detail: string }[];
 }
 
 /** Deliveries of one campaign by status. */

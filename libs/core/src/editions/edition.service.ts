@@ -4,10 +4,14 @@ import { EditionStatus } from '@app/database';
 import { personalize, type RenderedEmail, renderEdition } from '@app/email';
 import { MAIL_TRANSPORT, MailSendError, type MailTransport } from '@app/mailer';
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import { ConflictError, InvalidInputError, NotFoundError } from '../common/domain.errors';
 import { type PublicationProfile, PublicationService } from '../publication/publication.service';
 import { SendRateLimiter } from '../send-rate/send-rate.limiter';
-import { PREFERENCES_PATH, UNSUBSCRIBE_PATH } from '../subscriptions/subscriber-links';
+import { CampaignEditionRepository } from '../campaigns/campaign-edition.repository';
+import { CampaignMessageFactory, parseMailFrom } from '../campaigns/campaign-message.factory';
+import { TokenService } from '../tokens/token.service';
+import { PREFERENCES_PATH, SubscriberLinks, UNSUBSCRIBE_PATH } from '../subscriptions/subscriber-links';
 import { DraftParseError, EDITION_SUBJECT_MAX_LENGTH, parseDraft, sourceLines } from './draft.parser';
 import { type EditionRecord, EditionRepository } from './edition.repository';
 import { parseMarkdown, toMarkdown } from './edition.markdown';
@@ -17,7 +21,6 @@ export const EDITION_SLUG_RE = /^\d{4}-(0[1-9]|1[0-2])$/;
 export const EDITION_SLUG_LENGTH = 7;
 /** Stands where a reader's signed token goes in a preview, so nobody mistakes a preview link for a real one. */
 export const SAMPLE_TOKEN = 'SAMPLE-TOKEN-preview';
-export const TEST_SUBJECT_PREFIX = '[TEST] ';
 
 export interface EditionSummary {
   id: number;
@@ -74,6 +77,10 @@ export class EditionService {
     private readonly config: AppConfig,
     @Inject(MAIL_TRANSPORT) private readonly transport: MailTransport,
     private readonly sendRate: SendRateLimiter,
+    private readonly messages: CampaignMessageFactory,
+    private readonly campaignEditions: CampaignEditionRepository,
+    private readonly links: SubscriberLinks,
+    private readonly tokens: TokenService,
   ) {}
 
   /**
@@ -147,26 +154,25 @@ export class EditionService {
    * (the editor may then get a second copy, which is harmless for a test).
    */
   async sendTest(editionId: number, to: string[]): Promise<{ sent: string[]; refused: string[] }> {
-    const e = await this.editions.findById(editionId);
+    const e = await this.campaignEditions.findForSend(editionId);
     if (!e) return { sent: [], refused: [] }; // deleted since: nothing to send, nothing to retry
-    const publication = await this.publications.current();
-    const mail = personalize(await this.renderEmail(e.content), this.sampleLinks(e.slug));
-    const subject = TEST_SUBJECT_PREFIX + e.subject;
-    assertHeaderSafe('subject', subject);
+    // The same MIME template, headers and encoding as the campaign's message; the links made for a test.
+    const message = await this.messages.compileTest(e, this.links.editionPreviewUrl(editionId));
+    assertHeaderSafe('subject', message.subject);
+    const from = parseMailFrom(this.config.env.MAIL_FROM).address;
+    const host = new URL(this.config.env.PUBLIC_URL).hostname || 'localhost';
     const sent: string[] = [];
     const refused: string[] = [];
     for (const address of to) {
       // Test messages count against the global send rate like every other message.
       await this.sendRate.acquireOne();
+      const messageId = `<test.${editionId}.${randomUUID()}@${host}>`;
       try {
         await this.transport.send({
-          kind: 'compose',
-          from: publication.mailFrom,
-          to: address,
-          subject,
-          html: mail.html,
-          text: mail.text,
-          headers: { 'Auto-Submitted': 'auto-generated' },
+          kind: 'raw',
+          raw: message.raw(address, messageId),
+          envelope: { from, to: address },
+          messageId,
         });
         sent.push(address);
       } catch (err) {
@@ -176,6 +182,24 @@ export class EditionService {
       }
     }
     return { sent, refused };
+  }
+
+  /**
+   * The web version of any edition (a draft too) named by a signed preview token: what a test message's
+   * "View in browser" opens. A forged, altered or expired (30 days) token, or a deleted edition: null.
+   */
+  async renderPreviewLink(token: unknown): Promise<{ edition: EditionView; html: string } | null> {
+    const check = this.tokens.verifyEditionPreview(token);
+    if (!check.ok) return null;
+    const e = await this.editions.findById(check.editionId);
+    if (!e) return null;
+    const rendered = await renderEdition(e.content, {
+      variant: 'web',
+      sender: await this.sender(e.content),
+      subscribeUrl: this.config.url('/'),
+      urls: { webUrl: this.archiveUrl(e.slug) },
+    });
+    return { edition: view(e), html: rendered.html };
   }
 
   /** Sent editions, newest month first (the public archive). */
@@ -218,9 +242,11 @@ export class EditionService {
   }
 
   /** The footer's sender: the edition's publication name (checked when saved), the configured identity. */
-  private async sender(content: EditionContent): Promise<{ name: string; address: string }> {
+  private async sender(
+    content: EditionContent,
+  ): Promise<{ name: string; address: string; postalAddress: string }> {
     const { sender } = await this.publications.current();
-    return { name: content.publicationName, address: sender.address };
+    return { ...sender, name: content.publicationName };
   }
 
   /** The publication the content names; a name that is no publication here is refused (400). */

@@ -125,6 +125,7 @@ export class PreSendCheckService {
           : 'No confirmed subscriber: nobody would receive it',
     });
     items.push(this.senderItem());
+    items.push(this.postalAddressItem());
 
     return {
       editionId: edition.id,
@@ -264,6 +265,10 @@ export class PreSendCheckService {
     return { id: 'subject', label, ok: true, detail: `${n} characters` };
   }
 
+  private postalAddressItem(): PreSendCheckItem {
+    return postalAddressOutcome(this.config.env.SENDER_ADDRESS, this.config.env.NODE_ENV);
+  }
+
   private senderItem(): PreSendCheckItem {
     const label = 'Sender address';
     let from: { name: string; address: string };
@@ -284,6 +289,18 @@ export class PreSendCheckService {
     }
     return { id: 'sender', label, ok: true, detail: `From: ${shown}` };
   }
+}
+
+/** The pre-send check's item for SENDER_ADDRESS (exported for the unit test). */
+export function postalAddressOutcome(senderAddress: string, nodeEnv: string): PreSendCheckItem {
+  const label = 'Postal address in the footer (SENDER_ADDRESS)';
+  if (senderAddress.trim()) {
+    return { id: 'postal-address', label, ok: true, detail: `Every footer shows: ${senderAddress.trim()}` };
+  }
+  const detail =
+    'SENDER_ADDRESS is not set: CAN-SPAM requires the sender’s physical postal address in every commercial ' +
+    'message, and Gmail expects it from bulk senders';
+  return { id: 'postal-address', label, ok: nodeEnv === 'production' ? false : 'warn', detail };
 }
 
 /**

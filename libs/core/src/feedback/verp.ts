@@ -93,6 +93,14 @@ export class VerpAddresses {
     return this.bounceAddress('c', subscriberId);
   }
 
+  /**
+   * Envelope sender of a subscriber's welcome message. It names the subscriber, as a confirmation's does (a
+   * bounce of it is the subscriber's, not a campaign delivery's), so it is the same `c…` address.
+   */
+  forWelcome(subscriberId: number): string {
+    return this.bounceAddress('c', subscriberId);
+  }
+
   /** The List-Unsubscribe mailto address of one subscriber, for one campaign (0: none). */
   unsubscribeAddress(subscriberId: number, subscriberUid: string, campaignId = 0): string {
     const body = `${subscriberId.toString(36)}-${campaignId.toString(36)}`;

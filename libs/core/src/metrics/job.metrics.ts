@@ -1,5 +1,6 @@
+import { JobName } from '@app/queue';
 import type { Job, Worker } from 'bullmq';
-import { Histogram, type Registry } from 'prom-client';
+import { Counter, Histogram, type Registry } from 'prom-client';
 
 export interface JobMetrics {
   duration: Histogram<'queue' | 'job' | 'result'>;
@@ -29,6 +30,39 @@ export function createJobMetrics(registry: Registry): JobMetrics {
     instrument(worker: Worker) {
       worker.on('completed', (job: Job) => observe(worker.name, job, 'completed'));
       worker.on('failed', (job: Job | undefined) => observe(worker.name, job, 'failed'));
+    },
+  };
+}
+
+export interface WelcomeMetrics {
+  messages: Counter<'outcome'>;
+  /** Counts every SendWelcome job this worker finishes, by what it did. */
+  instrument(worker: Worker): void;
+}
+
+const WELCOME_OUTCOMES = ['sent', 'skipped', 'bounced', 'disabled'];
+
+/**
+ * `newsletter_welcome_messages_total{outcome}`: welcome messages this worker sent (`sent`), did not send
+ * because the subscriber already had one or is gone (`skipped`), or saw refused for good (`bounced`), or jobs
+ * that found WELCOME_ISSUE=false (`disabled`); failed attempts are in newsletter_job_duration_seconds.
+ */
+export function createWelcomeMetrics(registry: Registry): WelcomeMetrics {
+  const messages = new Counter({
+    name: 'newsletter_welcome_messages_total',
+    help: 'Welcome messages by outcome (sent, skipped, bounced, disabled), counted by the worker that ran the job',
+    labelNames: ['outcome'],
+    registers: [registry],
+  });
+  for (const outcome of WELCOME_OUTCOMES) messages.inc({ outcome }, 0);
+  return {
+    messages,
+    instrument(worker: Worker) {
+      worker.on('completed', (job: Job, result: unknown) => {
+        if (job.name !== (JobName.SendWelcome as string)) return;
+        const outcome = typeof result === 'string' && WELCOME_OUTCOMES.includes(result) ? result : 'sent';
+        messages.inc({ outcome });
+      });
     },
   };
 }

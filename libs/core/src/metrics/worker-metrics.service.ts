@@ -6,7 +6,7 @@ import type { Worker } from 'bullmq';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { createJobMetrics } from './job.metrics';
+import { createJobMetrics, createWelcomeMetrics } from './job.metrics';
 import { metricsAuthorized } from './metrics-auth';
 
 /**
@@ -28,8 +28,12 @@ export class WorkerMetricsService implements OnApplicationBootstrap, OnApplicati
   async onApplicationBootstrap(): Promise<void> {
     collectDefaultMetrics({ register: this.registry });
     const jobs = createJobMetrics(this.registry);
+    const welcomes = createWelcomeMetrics(this.registry);
     const workers = this.findWorkers();
-    for (const w of workers) jobs.instrument(w);
+    for (const w of workers) {
+      jobs.instrument(w);
+      welcomes.instrument(w);
+    }
     const port = this.config.env.WORKER_METRICS_PORT;
     if (port === 0) return;
     await this.listen(

@@ -18,4 +18,17 @@ export class PublicationRepository {
   all(): Promise<PublicationRecord[]> {
     return this.db.rows<PublicationRecord>(`SELECT id, slug, name, description FROM publication ORDER BY id`);
   }
+
+  /** publication.welcome_line, or undefined when there is no such publication. */
+  async welcomeLine(id: number): Promise<string | undefined> {
+    const row = await this.db.one<{ welcome_line: string }>(
+      `SELECT welcome_line FROM publication WHERE id = $1`,
+      [id],
+    );
+    return row?.welcome_line;
+  }
+
+  async setWelcomeLine(id: number, line: string): Promise<void> {
+    await this.db.rows(`UPDATE publication SET welcome_line = $2 WHERE id = $1`, [id, line]);
+  }
 }

@@ -9,7 +9,8 @@ describe('PublicationService', () => {
   const config = AppConfig.fromEnvironment({
     SECRET_KEY: 'x'.repeat(32),
     MAIL_FROM: 'Desk <desk@news.example.org>',
-    SENDER_IDENTITY: 'Example Press, 1 Main St',
+    SENDER_IDENTITY: 'Example Press',
+    SENDER_ADDRESS: '1 Main St, Springfield, IL 62701, USA',
   });
   const service = () => new PublicationService(new PublicationRepository(new Database(ds())), config);
 
@@ -22,7 +23,11 @@ describe('PublicationService', () => {
       slug: 'crank-call',
       name: 'The Ledger',
       description: 'Monthly.',
-      sender: { name: 'The Ledger', address: 'Example Press, 1 Main St' },
+      sender: {
+        name: 'The Ledger',
+        address: 'Example Press',
+        postalAddress: '1 Main St, Springfield, IL 62701, USA',
+      },
       mailFrom: 'Desk <desk@news.example.org>',
     });
   });
@@ -39,5 +44,15 @@ describe('PublicationService', () => {
     await ds().query(`UPDATE publication SET name = 'Renamed' WHERE id = 1`);
     expect((await s.current()).name).toBe('The Ledger');
     expect((await service().current()).name).toBe('Renamed');
+  });
+
+  it('reads the welcome line on every call (the console changes it in another process), and checks it', async () => {
+    const s = service();
+    expect(await s.welcomeLine()).toBe('');
+    await service().setWelcomeLine('  Glad you are here.  ');
+    expect(await s.welcomeLine()).toBe('Glad you are here.');
+    await expect(s.setWelcomeLine('x'.repeat(501))).rejects.toThrow(/at most 500 characters/);
+    await expect(s.setWelcomeLine('two\nlines')).rejects.toThrow(/one line/);
+    expect(await s.welcomeLine()).toBe('Glad you are here.');
   });
 });

@@ -5,6 +5,10 @@ import { TokenPurpose, TokenService } from '../tokens/token.service';
 export const CONFIRM_PATH = '/confirm';
 export const UNSUBSCRIBE_PATH = '/unsubscribe';
 export const PREFERENCES_PATH = '/preferences';
+/** Where a test message's unsubscribe and preferences links (and its List-Unsubscribe) lead. */
+export const TEST_MESSAGE_PATH = '/test-message';
+/** The preview of an edition not sent yet, opened by a test message's "View in browser". */
+export const EDITION_PREVIEW_PATH = '/archive/preview';
 
 /**
  * Absolute, signed links for one subscriber (by uid). The unsubscribe URL is also the RFC 8058
@@ -31,6 +35,22 @@ export class SubscriberLinks {
     return this.config.url(PREFERENCES_PATH, {
       token: this.tokens.sign(TokenPurpose.Preferences, subscriberUid),
     });
+  }
+
+  /**
+   * A test message's per-reader links: a page saying it was a test message (200, one-click POST too), since
+   * the editor who receives it is no subscriber.
+   */
+  forTestMessage(): { unsubscribeUrl: string; preferencesUrl: string } {
+    return {
+      unsubscribeUrl: this.config.url(TEST_MESSAGE_PATH, { link: 'unsubscribe' }),
+      preferencesUrl: this.config.url(TEST_MESSAGE_PATH, { link: 'preferences' }),
+    };
+  }
+
+  /** A signed link to an edition's preview (any status), valid for 30 days. */
+  editionPreviewUrl(editionId: number): string {
+    return this.config.url(EDITION_PREVIEW_PATH, { token: this.tokens.signEditionPreview(editionId) });
   }
 
   /** The per-recipient links of a campaign email. */

@@ -15,6 +15,8 @@ export interface SubscriberRecord {
   confirmedAt: Date | null;
   unsubscribedAt: Date | null;
   confirmationSentAt: Date | null;
+  /** When the welcome message went out (once per subscriber). */
+  welcomeSentAt: Date | null;
   confirmationCount: number;
   confirmationWindowAt: Date | null;
   softBounceCount: number;
@@ -27,7 +29,7 @@ export interface SubscriberRecord {
 export const SUBSCRIBER_COLUMNS = `id, uid, email, name, status, consent_at AS "consentAt", consent_ip AS "consentIp",
   consent_user_agent AS "consentUserAgent", consent_source AS "consentSource", confirmed_at AS "confirmedAt",
   unsubscribed_at AS "unsubscribedAt", confirmation_sent_at AS "confirmationSentAt",
-  confirmation_count AS "confirmationCount", confirmation_window_at AS "confirmationWindowAt",
+  welcome_sent_at AS "welcomeSentAt", confirmation_count AS "confirmationCount", confirmation_window_at AS "confirmationWindowAt",
   soft_bounce_count AS "softBounceCount", erased_at AS "erasedAt", created_at AS "createdAt",
   updated_at AS "updatedAt"`;
 
@@ -246,6 +248,26 @@ export class SubscriberRepository {
    * Confirmed by the reader's link. A confirmed address owes nobody a cap: should it unsubscribe and be
    * signed up again, the count starts afresh.
    */
+  /**
+   * Claims the subscriber's one welcome message: stamps welcome_sent_at if it is empty and the subscriber is
+   * confirmed and not erased. Of any number of jobs for the same subscriber exactly one wins.
+   */
+  async claimWelcome(id: number): Promise<boolean> {
+    const rows = await this.db.rows(
+      `UPDATE subscriber SET welcome_sent_at = now()
+        WHERE id = $1 AND welcome_sent_at IS NULL AND status = 'confirmed' AND erased_at IS NULL
+          AND email IS NOT NULL
+        RETURNING id`,
+      [id],
+    );
+    return rows.length > 0;
+  }
+
+  /** Gives the claim back after a send that failed for now (the job's retry claims it again). */
+  async releaseWelcome(id: number): Promise<void> {
+    await this.db.rows(`UPDATE subscriber SET welcome_sent_at = NULL WHERE id = $1`, [id]);
+  }
+
   async markConfirmed(id: number, tx: Queryable): Promise<void> {
     await this.db.rows(
       `UPDATE subscriber SET status = 'confirmed', confirmed_at = now(), updated_at = now(),

@@ -1,6 +1,7 @@
 import { Database, type Queryable, SubscriberStatus } from '@app/database';
 import { JobName, JobQueue } from '@app/queue';
-import { Injectable } from '@nestjs/common';
+import { AppConfig } from '@app/config';
+import { Injectable, Logger } from '@nestjs/common';
 import { TokenPurpose, TokenService } from '../tokens/token.service';
 import { checkEmail, checkName } from './email-address';
 import { SubscriberNotFoundError, SubscriptionInputError } from './subscription.errors';
@@ -97,7 +98,10 @@ export class SubscriptionService {
     private readonly tokens: TokenService,
     private readonly jobs: JobQueue,
     private readonly suppression: SuppressionList,
+    private readonly config: AppConfig,
   ) {}
+
+  private readonly logger = new Logger(SubscriptionService.name);
 
   /** Validates and normalizes what a reader typed; throws SubscriptionInputError with a readable reason. */
   parseSubscribeInput(input: { email: unknown; name?: unknown }): { email: string; name: string | null } {
@@ -181,7 +185,28 @@ export class SubscriptionService {
     return { ok: true, subscriber, issuedAt: check.issuedAt };
   }
 
+  /**
+   * Confirms a pending subscriber; on the first confirmation the welcome message is queued (unless
+   * WELCOME_ISSUE=false). The job is idempotent (subscriber.welcome_sent_at), so a reader who confirms again
+   * after unsubscribing gets no second welcome.
+   */
   async confirm(subscriberId: number, ev: ChangeEvidence): Promise<ConfirmOutcome> {
+    const outcome = await this.markConfirmed(subscriberId, ev);
+    if (outcome === 'confirmed') await this.queueWelcome(subscriberId);
+    return outcome;
+  }
+
+  /** Queues the welcome; a queue outage costs the reader the welcome, never the confirmation. */
+  private async queueWelcome(subscriberId: number): Promise<void> {
+    if (!this.config.env.WELCOME_ISSUE) return;
+    try {
+      await this.jobs.add(JobName.SendWelcome, { subscriberId }, { jobId: `welcome-${subscriberId}` });
+    } catch (err) {
+      this.logger.warn(`welcome for subscriber ${subscriberId} not queued: ${(err as Error).message}`);
+    }
+  }
+
+  private markConfirmed(subscriberId: number, ev: ChangeEvidence): Promise<ConfirmOutcome> {
     return this.db.transaction(async (tx) => {
       const status = (await this.subscribers.lock(subscriberId, tx))?.status;
       if (status === SubscriberStatus.Confirmed) return 'already-confirmed';

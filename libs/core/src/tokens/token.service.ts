@@ -6,14 +6,29 @@ export enum TokenPurpose {
   Confirm = 'c',
   Unsubscribe = 'u',
   Preferences = 'p',
+  /** A test message's "View in browser": a preview of an edition that may not be sent yet (its id, not a uid). */
+  EditionPreview = 'v',
 }
 
-/** Confirmation links expire after 7 days; unsubscribe and preference links never expire. */
+/** Preview links of test messages work for 30 days. */
+export const PREVIEW_TTL_SECONDS = 30 * 24 * 3600;
+
+/**
+ * Confirmation links expire after 7 days, preview links after 30; unsubscribe and preference links never
+ * expire.
+ */
 const TTL_SECONDS: Record<TokenPurpose, number | undefined> = {
   [TokenPurpose.Confirm]: 7 * 24 * 3600,
   [TokenPurpose.Unsubscribe]: undefined,
   [TokenPurpose.Preferences]: undefined,
+  [TokenPurpose.EditionPreview]: PREVIEW_TTL_SECONDS,
 };
+
+/** An edition id written where a token's uid goes (32 hex digits), so preview tokens share the one format. */
+function editionSubject(editionId: number): string {
+  if (!Number.isSafeInteger(editionId) || editionId <= 0) throw new Error(`invalid edition id ${editionId}`);
+  return editionId.toString(16).padStart(32, '0');
+}
 
 export type TokenCheck =
   | { ok: true; subscriberUid: string; issuedAt: number }
@@ -62,6 +77,24 @@ export class TokenService {
     if (ttl !== undefined && now - issuedAt > ttl)
       return { ok: false, reason: 'expired', subscriberUid: uid };
     return { ok: true, subscriberUid: uid, issuedAt };
+  }
+
+  /** The token of an edition's preview link (TokenPurpose.EditionPreview, 30 days). */
+  signEditionPreview(editionId: number, issuedAt?: number): string {
+    return this.sign(TokenPurpose.EditionPreview, editionSubject(editionId), issuedAt);
+  }
+
+  /** The edition id a preview token names, or why not (malformed, forged, expired). */
+  verifyEditionPreview(
+    token: unknown,
+    now?: number,
+  ): { ok: true; editionId: number } | { ok: false; reason: 'malformed' | 'forged' | 'expired' } {
+    const check = this.verify(token, TokenPurpose.EditionPreview, now);
+    if (!check.ok) return { ok: false, reason: check.reason };
+    const editionId = Number.parseInt(check.subscriberUid.replace(/-/g, ''), 16);
+    return Number.isSafeInteger(editionId) && editionId > 0
+      ? { ok: true, editionId }
+      : { ok: false, reason: 'malformed' };
   }
 
   private mac(body: string): string {

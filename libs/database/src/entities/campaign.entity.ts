@@ -10,6 +10,7 @@ import {
   UpdateDateColumn,
 } from 'typeorm';
 import { Edition } from './edition.entity';
+import { User } from './user.entity';
 
 export enum CampaignStatus {
   Scheduled = 'scheduled',
@@ -62,6 +63,21 @@ export class Campaign {
 
   @Column({ name: 'consecutive_failures', type: 'int', default: 0 })
   consecutiveFailures!: number;
+
+  /** Who sent the edition despite failed pre-send checks (null: nobody overrode, or the bootstrap token). */
+  @Column({ name: 'override_by', type: 'int', nullable: true })
+  overrideBy!: number | null;
+
+  @ManyToOne(() => User, { onDelete: 'SET NULL' })
+  @JoinColumn({ name: 'override_by', foreignKeyConstraintName: 'campaign_override_by_fkey' })
+  overrideByUser?: User;
+
+  /** The failed checks overridden ({id, label, detail}[]), as the editor saw them; null without an override. */
+  @Column({ name: 'override_checks', type: 'jsonb', nullable: true })
+  overrideChecks!: unknown[] | null;
+
+  @Column({ name: 'override_at', type: 'timestamptz', nullable: true })
+  overrideAt!: Date | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;

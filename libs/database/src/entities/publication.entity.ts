@@ -19,6 +19,10 @@ export class Publication {
   @Column({ type: 'text', default: '' })
   description!: string;
 
+  /** The short line above the latest issue in the welcome message (empty: the default line). */
+  @Column({ name: 'welcome_line', type: 'text', default: '' })
+  welcomeLine!: string;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 }

@@ -74,6 +74,10 @@ export class Subscriber {
   @Column({ name: 'confirmation_sent_at', type: 'timestamptz', nullable: true })
   confirmationSentAt!: Date | null;
 
+  /** When the welcome message went out (sent once per subscriber, after the first confirmation). */
+  @Column({ name: 'welcome_sent_at', type: 'timestamptz', nullable: true })
+  welcomeSentAt!: Date | null;
+
   /** Confirmation emails claimed in the current window (at most 3 a day until the address confirms). */
   @Column({ name: 'confirmation_count', type: 'int', default: 0 })
   confirmationCount!: number;

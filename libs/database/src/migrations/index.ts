@@ -4,6 +4,7 @@ import { ConfirmationCap1764500300000 } from './1764500300000-confirmation-cap';
 import { ApiTokenExpiry1764500310000 } from './1764500310000-api-token-expiry';
 import { DeliverySubscriberIndex1764500400000 } from './1764500400000-delivery-subscriber-index';
 import { InboundMail1764700000000 } from './1764700000000-inbound-mail';
+import { SendGateWelcome1764700300000 } from './1764700300000-send-gate-welcome';
 
 /** Listed explicitly (not globbed) so the same list works from ts sources under Jest and from dist. */
 export const MIGRATIONS = [
@@ -13,4 +14,5 @@ export const MIGRATIONS = [
   ApiTokenExpiry1764500310000,
   DeliverySubscriberIndex1764500400000,
   InboundMail1764700000000,
+  SendGateWelcome1764700300000,
 ];

@@ -19,6 +19,8 @@ export interface EditionEmailProps {
   issueLabel: string;
   /** Inbox preview line; defaults to the first headlines. */
   previewText?: string;
+  /** A line above the issue (the welcome message's welcome line). */
+  intro?: string;
 }
 
 function Attributed({ items, title }: { items: AttributedItem[]; title: string }): ReactElement | null {
@@ -92,6 +94,15 @@ export function EditionEmail(props: EditionEmailProps): ReactElement {
               View in browser
             </Link>
           </Text>
+        </Section>
+      ) : null}
+
+      {props.intro ? (
+        <Section className="cc-pad" style={s.pad}>
+          <Text className="cc-fg cc-intro" style={s.para}>
+            {props.intro}
+          </Text>
+          <Hr className="cc-rule" style={s.hr} />
         </Section>
       ) : null}
 

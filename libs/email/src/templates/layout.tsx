@@ -11,6 +11,11 @@ export interface SenderIdentity {
    * deployment has not set one: the footer then shows the name alone.
    */
   address: string;
+  /**
+   * SENDER_ADDRESS: the sender's physical postal address (CAN-SPAM requires it in every commercial message,
+   * Gmail expects it from bulk senders), shown on its own line under the identity. Empty or absent: no line.
+   */
+  postalAddress?: string;
 }
 
 export interface EmailLayoutProps {
@@ -53,6 +58,8 @@ export function EmailLayout({ title, preview, sender, notice, children }: EmailL
               <strong>{sender.name}</strong>
               {sender.address ? <br /> : null}
               {sender.address || null}
+              {sender.postalAddress ? <br /> : null}
+              {sender.postalAddress ? <span className="cc-postal">{sender.postalAddress}</span> : null}
             </Text>
           </Section>
         </Container>

@@ -1,9 +1,9 @@
-import { CampaignsModule } from '@app/core';
+import { CampaignsModule, EditionsModule } from '@app/core';
 import { Module } from '@nestjs/common';
 import { CampaignsController } from './campaigns.controller';
 
 @Module({
-  imports: [CampaignsModule],
+  imports: [CampaignsModule, EditionsModule],
   controllers: [CampaignsController],
 })
 export class AdminCampaignsModule {}

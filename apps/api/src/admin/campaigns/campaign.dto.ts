@@ -1,8 +1,8 @@
-import type { CampaignView, DeliveryLogEntry } from '@app/core';
+import type { CampaignOverrideView, CampaignView, DeliveryLogEntry } from '@app/core';
 import { CampaignStatus, DeliveryStatus } from '@app/database';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsDefined, IsEnum, IsInt, IsISO8601, IsOptional, Max, Min } from 'class-validator';
+import { IsBoolean, IsDefined, IsEnum, IsInt, IsISO8601, IsOptional, Max, Min } from 'class-validator';
 import { IsKeysetCursor } from '../../common/keyset-cursor';
 
 export class CreateCampaignDto {
@@ -20,6 +20,16 @@ export class CreateCampaignDto {
   @IsOptional()
   @IsISO8601({ strict: true }, { message: 'scheduledAt must be an ISO 8601 date-time' })
   scheduledAt?: string;
+
+  @ApiPropertyOptional({
+    example: false,
+    description:
+      'Send although the pre-send check has failures (without it such a request answers 422 with ' +
+      '`failedChecks`). The campaign records who overrode which checks.',
+  })
+  @IsOptional()
+  @IsBoolean({ message: 'overrideFailedChecks must be true or false' })
+  overrideFailedChecks?: boolean;
 }
 
 export class ListCampaignsQueryDto {
@@ -55,6 +65,24 @@ export class DeliveriesQueryDto {
   @Min(1, { message: 'limit must be at least 1' })
   @Max(1000, { message: 'limit must be at most 1000' })
   limit?: number;
+}
+
+export class FailedCheckDto {
+  @ApiProperty({ example: 'list-unsubscribe' }) id!: string;
+  @ApiProperty() label!: string;
+  @ApiProperty() detail!: string;
+}
+
+export class CampaignOverrideDto implements CampaignOverrideView {
+  @ApiProperty({
+    type: Number,
+    nullable: true,
+    description: 'null: the bootstrap ADMIN_API_TOKEN, or a deleted user',
+  })
+  byUserId!: number | null;
+  @ApiProperty({ type: String, nullable: true }) byEmail!: string | null;
+  @ApiProperty() at!: string;
+  @ApiProperty({ type: [FailedCheckDto] }) failedChecks!: FailedCheckDto[];
 }
 
 export class CampaignDto implements CampaignView {
@@ -102,6 +130,12 @@ export class CampaignDto implements CampaignView {
   @ApiProperty({ type: String, nullable: true }) finishedAt!: string | null;
   @ApiProperty({ type: String, nullable: true }) pauseReason!: string | null;
   @ApiProperty() consecutiveFailures!: number;
+  @ApiProperty({
+    type: CampaignOverrideDto,
+    nullable: true,
+    description: 'Sent despite failed pre-send checks: who, when and which checks; null otherwise',
+  })
+  override!: CampaignOverrideDto | null;
   @ApiProperty() createdAt!: string;
   @ApiProperty() updatedAt!: string;
 }

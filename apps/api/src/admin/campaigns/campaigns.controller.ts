@@ -1,7 +1,8 @@
-import { CampaignService } from '@app/core';
+import { CampaignService, EditionSendService } from '@app/core';
 import { Body, Controller, Get, HttpCode, Post, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { AdminAuthGuard } from '../../auth/admin-auth.guard';
+import { CurrentPrincipal, type Principal } from '../../auth/principal';
 import { Roles } from '../../auth/roles.decorator';
 import {
   CampaignDto,
@@ -20,13 +21,18 @@ import { IdParam } from '../../common/parse-id.pipe';
 @Controller('api/admin/campaigns')
 @UseGuards(AdminAuthGuard)
 export class CampaignsController {
-  constructor(private readonly campaigns: CampaignService) {}
+  constructor(
+    private readonly campaigns: CampaignService,
+    private readonly editionSends: EditionSendService,
+  ) {}
 
   @Post()
   @ApiOperation({
     summary: 'Send an edition now, or schedule it',
     description:
-      'One full send per edition. With a future scheduledAt the campaign is `scheduled` until then.',
+      'One full send per edition. With a future scheduledAt the campaign is `scheduled` until then. ' +
+      'Refused with 422 `{ failedChecks }` while the pre-send check has failures, unless ' +
+      '`overrideFailedChecks` is true (the campaign then records who overrode which checks).',
   })
   @ApiResponse({ status: 201, type: CampaignDto })
   @ApiResponse({ status: 404, description: 'No such edition' })
@@ -34,9 +40,18 @@ export class CampaignsController {
     status: 409,
     description: 'The edition already has a campaign (its id is in `campaignId`) or is not a draft',
   })
-  @ApiResponse({ status: 422, description: 'The edition cannot be rendered into a message' })
-  create(@Body() dto: CreateCampaignDto): Promise<CampaignDto> {
-    return this.campaigns.create(dto.editionId, dto.scheduledAt);
+  @ApiResponse({
+    status: 422,
+    description:
+      'The pre-send check has failures (`failedChecks`: id, label, detail) and overrideFailedChecks is not ' +
+      'true, or the edition cannot be rendered into a message',
+  })
+  create(@Body() dto: CreateCampaignDto, @CurrentPrincipal() who?: Principal): Promise<CampaignDto> {
+    return this.editionSends.send(dto.editionId, {
+      ...(dto.scheduledAt !== undefined ? { scheduledAt: dto.scheduledAt } : {}),
+      overrideFailedChecks: dto.overrideFailedChecks === true,
+      ...(who?.userId !== undefined ? { by: who.userId } : {}),
+    });
   }
 
   @Get()

@@ -177,6 +177,24 @@ function feedbackStats(c: CampaignView): SafeHtml {
     </p>`;
 }
 
+/** Who sent the edition despite failed pre-send checks, when, and which checks (nothing without an override). */
+function overrideNotice(c: CampaignView): SafeHtml | '' {
+  const o = c.override;
+  if (!o) return '';
+  const who = o.byEmail ?? (o.byUserId === null ? 'the bootstrap admin token' : `user #${o.byUserId}`);
+  const n = o.failedChecks.length;
+  return html`<section class="card warning" id="override" aria-labelledby="override-heading">
+    <h2 id="override-heading" class="flush">Sent despite ${n} failed check${n === 1 ? '' : 's'}</h2>
+    <p>
+      <strong id="override-by">${who}</strong> chose “send anyway” on ${formatTime(o.at)} with these pre-send
+      checks failing:
+    </p>
+    <ul id="override-checks">
+      ${o.failedChecks.map((f) => html`<li data-check="${f.id}"><strong>${f.label}</strong>: ${f.detail}</li>`)}
+    </ul>
+  </section>`;
+}
+
 /** The live campaign page; campaign-live.js keeps the same elements current. */
 export function campaignBody(req: Request, c: CampaignView): SafeHtml {
   const p = progressOf(c);
@@ -187,6 +205,7 @@ export function campaignBody(req: Request, c: CampaignView): SafeHtml {
       Edition <a href="/admin/editions/${c.editionId}">${c.editionSlug}</a> ·
       <a href="/admin/campaigns">All campaigns</a>
     </p>
+    ${overrideNotice(c)}
     <section
       class="card"
       id="campaign-live"

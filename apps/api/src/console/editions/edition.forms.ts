@@ -53,4 +53,15 @@ export class SendForm {
 
   @FormText('The date and time', 40)
   scheduledAt?: string;
+
+  /** "Send anyway, despite N failed checks", ticked. */
+  @IsOptional()
+  @IsIn(['yes'], { message: 'overrideFailedChecks must be “yes” when ticked' })
+  overrideFailedChecks?: 'yes';
+}
+
+/** POST /admin/editions/welcome: the welcome message's line (empty: the default). */
+export class WelcomeLineForm {
+  @FormText('The welcome line', 500)
+  welcomeLine?: string;
 }

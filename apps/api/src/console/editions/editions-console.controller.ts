@@ -1,11 +1,15 @@
 import {
-  CampaignService,
   DomainError,
+  EditionSendService,
   EditionService,
   formatDraft,
   parseDraft,
   PreSendCheckService,
+  PublicationService,
+  WELCOME_LINE_MAX_LENGTH,
 } from '@app/core';
+import { AppConfig } from '@app/config';
+import { defaultWelcomeLine } from '@app/email';
 import type { EditionContent } from '@app/content';
 import { JobName, JobQueue } from '@app/queue';
 import {
@@ -36,6 +40,7 @@ import {
   EditionFieldsForm,
   SendForm,
   TestSendForm,
+  WelcomeLineForm,
 } from './edition.forms';
 import {
   checkBody,
@@ -46,6 +51,7 @@ import {
   importBody,
   sendBody,
   type SendPageData,
+  welcomeBody,
 } from './editions.views';
 
 /** Fixed messages for `?notice=` (free text is never reflected). */
@@ -54,6 +60,7 @@ const NOTICES: Record<string, string> = {
   saved: 'Changes saved.',
   'draft-saved': 'Draft text saved.',
   'test-queued': 'Test queued: it arrives in a minute or so, with “[TEST]” in the subject.',
+  'welcome-saved': 'Welcome line saved: readers who confirm from now on get it.',
 };
 
 /**
@@ -145,9 +152,11 @@ export class EditionsConsoleController {
   constructor(
     private readonly editions: EditionService,
     private readonly preSend: PreSendCheckService,
-    private readonly campaigns: CampaignService,
+    private readonly editionSends: EditionSendService,
     private readonly jobs: JobQueue,
     private readonly testSends: TestSendThrottle,
+    private readonly publications: PublicationService,
+    private readonly config: AppConfig,
   ) {}
 
   @Get()
@@ -185,6 +194,38 @@ export class EditionsConsoleController {
         return `/admin/editions/${edition.id}?notice=imported`;
       },
       (refusal) => this.importPage(req, shown, draftErrorOf(refusal)),
+    );
+  }
+
+  // ---- The welcome message's line (declared before :id too) ------------------------------------------
+
+  @Get('welcome')
+  @Roles('admin', 'editor')
+  async welcomeForm(@Req() req: Request, @Res() res: Response): Promise<void> {
+    const q = await readForm(NoticeQuery, req.query);
+    sendPage(
+      res,
+      200,
+      await this.welcomePage(
+        req,
+        await this.publications.welcomeLine(),
+        undefined,
+        noticeFrom(NOTICES, q.notice),
+      ),
+    );
+  }
+
+  @Post('welcome')
+  @Roles('admin', 'editor')
+  async saveWelcome(@Req() req: Request, @Res() res: Response): Promise<void> {
+    await submitForm(
+      res,
+      async () => {
+        const form = await readForm(WelcomeLineForm, req.body);
+        await this.publications.setWelcomeLine(form.welcomeLine ?? '');
+        return '/admin/editions/welcome?notice=welcome-saved';
+      },
+      (refusal) => this.welcomePage(req, typed(req, 'welcomeLine'), messageText(refusal)),
     );
   }
 
@@ -297,7 +338,11 @@ export class EditionsConsoleController {
             'Nobody is confirmed yet: sending now would use up this edition on no one. Schedule it for later instead.',
           );
         }
-        const campaign = await this.campaigns.create(id, scheduledAt);
+        const campaign = await this.editionSends.send(id, {
+          ...(scheduledAt !== undefined ? { scheduledAt } : {}),
+          overrideFailedChecks: form.overrideFailedChecks === 'yes',
+          ...(req.principal?.userId !== undefined ? { by: req.principal.userId } : {}),
+        });
         return `/admin/campaigns/${campaign.id}`;
       },
       (refusal) => {
@@ -311,6 +356,25 @@ export class EditionsConsoleController {
   }
 
   // ---- The pages ------------------------------------------------------------------------------------
+
+  private async welcomePage(
+    req: Request,
+    line: string,
+    error?: string,
+    notice?: string,
+  ): Promise<ConsolePage> {
+    const pub = await this.publications.current();
+    const body = welcomeBody(req, {
+      publicationName: pub.name,
+      line,
+      defaultWithIssue: defaultWelcomeLine(pub.name, true),
+      defaultWithoutIssue: defaultWelcomeLine(pub.name, false),
+      enabled: this.config.env.WELCOME_ISSUE,
+      maxLength: WELCOME_LINE_MAX_LENGTH,
+      ...(error !== undefined ? { error } : {}),
+    });
+    return consolePage(req, 'Welcome message', body, { section: 'editions', notice });
+  }
 
   private importPage(req: Request, values: { draft: string; format: string }, err?: DraftError): ConsolePage {
     return consolePage(req, 'Import a draft', importBody(req, values, err), {
@@ -350,6 +414,7 @@ export class EditionsConsoleController {
     const [edition, check] = await Promise.all([this.editions.get(id), this.preSend.check(id)]);
     return consolePage(req, `Send · ${edition.subject}`, sendBody(req, { ...d, edition, check }), {
       section: 'editions',
+      scripts: ['editions.js'],
     });
   }
 }

@@ -12,7 +12,14 @@ import { EDITABLE_FIELDS } from './edition.forms';
 export function editionsListBody(req: Request, editions: EditionSummary[]): SafeHtml {
   const writer = canRole(req, 'admin', 'editor');
   return html`<h1>Editions</h1>
-    ${writer ? html`<p><a class="button" href="/admin/editions/import">Import a draft</a></p>` : ''}
+    ${
+      writer
+        ? html`<p>
+            <a class="button" href="/admin/editions/import">Import a draft</a>
+            <a href="/admin/editions/welcome" id="welcome-link">Welcome message</a>
+          </p>`
+        : ''
+    }
     ${
       editions.length === 0
         ? html`<div class="card">
@@ -384,6 +391,28 @@ export function sendBody(req: Request, d: SendPageData): SafeHtml {
   const who = `${n} subscriber${n === 1 ? '' : 's'}`;
   const campaign = d.check.campaign;
   const blocked = e.status !== EditionStatus.Draft || campaign !== null;
+  const failed = d.check.items.filter((i) => i.ok === false);
+  const f = failed.length;
+  // With failed checks the buttons stay disabled until "send anyway" is ticked (assets/js/editions.js);
+  // the box is also required, and the server refuses the form without it.
+  const gated = f > 0 ? raw('disabled') : '';
+  const gate =
+    f > 0
+      ? html`<div class="send-gate" id="send-gate">
+          <p class="field-error" id="failed-checks-title">${f} pre-send check${f === 1 ? '' : 's'} failed:</p>
+          <ul id="failed-checks" aria-labelledby="failed-checks-title">
+            ${failed.map((i) => html`<li data-check="${i.id}"><strong>${i.label}</strong>: ${i.detail}</li>`)}
+          </ul>
+          ${ui.checkbox({
+            id: 'override-failed-checks',
+            name: 'overrideFailedChecks',
+            value: 'yes',
+            label: `Send anyway, despite ${f} failed check${f === 1 ? '' : 's'}`,
+            required: true,
+          })}
+          <p class="hint">The campaign records that you sent it despite these checks.</p>
+        </div>`
+      : '';
   return html`<p class="small"><a href="/admin/editions/${e.id}">← ${e.subject}</a></p>
     <h1>Send “${e.subject}”</h1>
     ${
@@ -413,15 +442,20 @@ export function sendBody(req: Request, d: SendPageData): SafeHtml {
       }
       ${
         !blocked
-          ? html`<form method="post" action="/admin/editions/${e.id}/send">
+          ? html`<form
+              method="post"
+              action="/admin/editions/${e.id}/send"
+              data-send-gate="${f > 0 ? 'closed' : 'open'}"
+            >
               ${csrfField(req)}
               <input type="hidden" name="expectedRecipients" value="${n}" />
+              ${gate}
               <fieldset>
                 <legend>When</legend>
                 ${
                   n > 0
                     ? html`<p>
-                        <button type="submit" name="mode" value="now" id="send-now">
+                        <button type="submit" name="mode" value="now" id="send-now" ${gated}>
                           Send to ${who} now
                         </button>
                       </p>`
@@ -435,7 +469,14 @@ export function sendBody(req: Request, d: SendPageData): SafeHtml {
                   value: d.scheduledAt,
                   hint: `The date and time are read as UTC (now: ${formatTime(new Date())}).`,
                 })}
-                <button type="submit" name="mode" value="schedule" id="send-schedule" class="secondary">
+                <button
+                  type="submit"
+                  name="mode"
+                  value="schedule"
+                  id="send-schedule"
+                  class="secondary"
+                  ${gated}
+                >
                   Schedule for ${who}
                 </button>
               </fieldset>
@@ -455,4 +496,49 @@ export function checkBody(e: EditionView, check: PreSendCheck): SafeHtml {
       HTML: ${check.htmlBytes ?? '—'} bytes; whole message: ${check.messageBytes ?? '—'} bytes (one reader's
       copy, quoted-printable encoded).
     </p>`;
+}
+
+export interface WelcomePageData {
+  publicationName: string;
+  /** The line as stored (empty: the default), or as typed when refused. */
+  line: string;
+  /** The default lines, shown when the stored line is empty. */
+  defaultWithIssue: string;
+  defaultWithoutIssue: string;
+  /** Whether welcome messages are sent at all (WELCOME_ISSUE). */
+  enabled: boolean;
+  maxLength: number;
+  error?: string;
+}
+
+/** The welcome message's line: what a reader who confirms reads above the latest issue. */
+export function welcomeBody(req: Request, d: WelcomePageData): SafeHtml {
+  return html`<p class="small"><a href="/admin/editions">← Editions</a></p>
+    <h1>Welcome message</h1>
+    <p>
+      A reader who confirms their subscription gets a welcome message once: this line above the latest sent
+      issue in full, or, before any issue has been sent, the line alone with a short note.
+    </p>
+    ${
+      d.enabled
+        ? ''
+        : html`<p class="error" id="welcome-disabled">
+            Welcome messages are turned off on this deployment (WELCOME_ISSUE=false): nobody receives this.
+          </p>`
+    }
+    ${d.error ? html`<p class="error" role="alert" id="welcome-error">${d.error}</p>` : ''}
+    <section class="card">
+      <form method="post" action="/admin/editions/welcome">
+        ${csrfField(req)}
+        ${ui.textField({
+          id: 'welcome-line',
+          name: 'welcomeLine',
+          label: 'Welcome line',
+          value: d.line,
+          attrs: raw(`maxlength="${d.maxLength}"`),
+          hint: `One line, at most ${d.maxLength} characters. Leave it empty for the default: “${d.defaultWithIssue}” (before the first issue: “${d.defaultWithoutIssue}”).`,
+        })}
+        <p><button type="submit">Save the welcome line</button></p>
+      </form>
+    </section>`;
 }
