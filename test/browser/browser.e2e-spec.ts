@@ -10,7 +10,15 @@ import {
   waitForCampaign,
 } from '../campaign.fixtures';
 import { Harness, ROOT } from '../helpers/harness';
-import { auditA11y, freePort, launchChromium, linkIn, screenshot, watchPage } from './browser';
+import {
+  auditA11y,
+  freePort,
+  issueScreenshots,
+  launchChromium,
+  linkIn,
+  screenshot,
+  watchPage,
+} from './browser';
 
 /**
  * The people who use the service, in Debian's Chromium: a reader subscribing, confirming and unsubscribing
@@ -191,6 +199,11 @@ describe('in a real browser', () => {
       .first()
       .waitFor();
     await screenshot(asOps.page, 'bull-board');
+    // The board's header has a way back to the console: its menu of links.
+    await asOps.page.locator('header ul li:last-child button').click();
+    await asOps.page.getByText('Back to the console').click();
+    await asOps.page.waitForURL(/\/admin$/);
+    await asOps.page.getByRole('link', { name: 'Queues' }).waitFor();
     await asOps.context.close();
 
     const asEditor = await fresh();
@@ -199,6 +212,82 @@ describe('in a real browser', () => {
     expect(res?.status()).toBe(403);
     await expect(asEditor.page.getByRole('link', { name: 'Queues' }).count()).resolves.toBe(0);
     await asEditor.context.close();
+  });
+
+  it('every console and reader page fits a phone (390 px) without scrolling sideways, and passes the audit', async () => {
+    const admin = await createUser('admin');
+    await seedAudience(h, 'phone', 3);
+    const sentId = await createEdition(h, '2024-03');
+    const sent = await startCampaign(h, sentId);
+    await waitForCampaign(h, sent.id, (c) => c.status === 'completed', 'completed');
+    const issue = h.smtp.to('phone-1@example.test')[0]!;
+    const preferencesUrl = new URL(linkIn(issue.parsed.html || '', '/preferences'));
+    const draftId = await createEdition(h, '2024-05');
+    const [reader] = await h.query<{ id: number }>('SELECT id FROM subscriber WHERE email = $1', [
+      'phone-1@example.test',
+    ]);
+    const [inbound] = await h.query<{ id: number }>('SELECT id FROM inbound_message ORDER BY id LIMIT 1');
+    const [user] = await h.query<{ id: number }>('SELECT id FROM app_user ORDER BY id LIMIT 1');
+
+    const { context, page, errors } = await fresh();
+    await page.setViewportSize({ width: 390, height: 844 });
+    await signIn(page, admin, '/admin');
+    await page.waitForURL(/\/admin$/);
+    const consolePages = [
+      '/admin',
+      '/admin/editions',
+      '/admin/editions/import',
+      '/admin/editions/draft-format',
+      `/admin/editions/${sentId}`,
+      `/admin/editions/${draftId}`,
+      `/admin/editions/${draftId}/check`,
+      `/admin/editions/${draftId}/send`,
+      '/admin/campaigns',
+      `/admin/campaigns/${sent.id}`,
+      `/admin/campaigns/${sent.id}/deliveries`,
+      '/admin/subscribers',
+      '/admin/subscribers/import',
+      `/admin/subscribers/${reader!.id}`,
+      '/admin/feedback',
+      '/admin/feedback/events',
+      ...(inbound ? [`/admin/feedback/inbound/${inbound.id}`] : []),
+      '/admin/users',
+      ...(user ? [`/admin/users/${user.id}`] : []),
+      '/admin/tokens',
+    ];
+    const readerPages = [
+      '/',
+      `${preferencesUrl.pathname}${preferencesUrl.search}`,
+      '/archive',
+      '/archive/2024-03',
+    ];
+    // Every page is visited before anything is asserted, so a failure lists all the pages that need work.
+    const found: { path: string; status?: number; scrollWidth?: number; a11y?: string[] }[] = [];
+    async function review(path: string, status: number | undefined) {
+      const scrollWidth = await fitsPhone(page);
+      const a11y = await auditA11y(page);
+      if (status !== 200 || scrollWidth !== undefined || a11y.length > 0)
+        found.push({ path, status, scrollWidth, a11y });
+    }
+    for (const path of [...consolePages, ...readerPages]) {
+      const res = await page.goto(path);
+      await review(path, res?.status());
+    }
+    // "Check your inbox", after the subscribe form: it repeats the address, escaped, so a typo shows.
+    const typed = 'a.rather.long.address.to.check@example.test';
+    await page.goto('/');
+    await page.getByLabel('Email address').fill(typed);
+    await page.getByRole('button', { name: 'Subscribe' }).click();
+    await page.getByRole('heading', { name: 'Check your inbox' }).waitFor();
+    await review('check your inbox', 200);
+    expect(found).toEqual([]);
+    await expect(page.locator('#sent-to').innerText()).resolves.toBe(typed);
+
+    // An issue as readers see it, on a desktop and on a phone: the archive's web version and the console's preview.
+    await issueScreenshots(page, { archive: '/archive/2024-03', edition: `/admin/editions/${sentId}` });
+
+    expect(errors).toEqual([]);
+    await context.close();
   });
 
   it('the accessibility audit used above does find problems', async () => {
@@ -224,6 +313,16 @@ describe('in a real browser', () => {
     const res = await adminApi(h).post('/api/admin/users', { email, role, password });
     expect(res.status).toBe(201);
     return { email, password };
+  }
+
+  /** Undefined when the page fits its viewport's width; else how wide the page is (a sideways scroll). */
+  async function fitsPhone(page: Page): Promise<number | undefined> {
+    const { scrollWidth, clientWidth } = await page.evaluate(() => ({
+      scrollWidth: document.documentElement.scrollWidth,
+      clientWidth: document.documentElement.clientWidth,
+    }));
+    if (scrollWidth <= clientWidth) return undefined;
+    return scrollWidth;
   }
 
   async function signIn(page: Page, u: { email: string; password: string }, next: string) {
