@@ -203,7 +203,7 @@ describe('in a real browser', () => {
     await asOps.page.locator('header ul li:last-child button').click();
     await asOps.page.getByText('Back to the console').click();
     await asOps.page.waitForURL(/\/admin$/);
-    await asOps.page.getByRole('link', { name: 'Queues' }).waitFor();
+    await asOps.page.getByRole('link', { name: 'Queues', exact: true }).waitFor();
     await asOps.context.close();
 
     const asEditor = await fresh();
@@ -261,17 +261,32 @@ describe('in a real browser', () => {
       '/archive',
       '/archive/2024-03',
     ];
+    // Screenshots at 390 px of the pages the issue found too wide or badly laid out, to look at.
+    const PHONE_SHOTS = [
+      '/admin/campaigns/',
+      '/admin/editions/',
+      '/admin/subscribers',
+      '/preferences',
+      '/archive',
+    ];
     // Every page is visited before anything is asserted, so a failure lists all the pages that need work.
-    const found: { path: string; status?: number; scrollWidth?: number; a11y?: string[] }[] = [];
+    const found: {
+      path: string;
+      status?: number;
+      tooWide?: { width: number; culprits: string[] };
+      a11y?: string[];
+    }[] = [];
     async function review(path: string, status: number | undefined) {
-      const scrollWidth = await fitsPhone(page);
+      const tooWide = await fitsPhone(page);
       const a11y = await auditA11y(page);
-      if (status !== 200 || scrollWidth !== undefined || a11y.length > 0)
-        found.push({ path, status, scrollWidth, a11y });
+      if (status !== 200 || tooWide !== undefined || a11y.length > 0)
+        found.push({ path, status, tooWide, a11y });
     }
     for (const path of [...consolePages, ...readerPages]) {
       const res = await page.goto(path);
       await review(path, res?.status());
+      if (PHONE_SHOTS.some((p) => path.startsWith(p)))
+        await screenshot(page, `phone${path.replace(/\?.*$/, '').replace(/[^a-z0-9]+/gi, '-')}`);
     }
     // "Check your inbox", after the subscribe form: it repeats the address, escaped, so a typo shows.
     const typed = 'a.rather.long.address.to.check@example.test';
@@ -280,6 +295,7 @@ describe('in a real browser', () => {
     await page.getByRole('button', { name: 'Subscribe' }).click();
     await page.getByRole('heading', { name: 'Check your inbox' }).waitFor();
     await review('check your inbox', 200);
+    await screenshot(page, 'phone-check-your-inbox');
     expect(found).toEqual([]);
     await expect(page.locator('#sent-to').innerText()).resolves.toBe(typed);
 
@@ -296,6 +312,7 @@ describe('in a real browser', () => {
     await expect(auditA11y(page)).resolves.toEqual([
       'html without lang',
       '0 h1 elements',
+      '0 main landmarks',
       'unlabelled input#q',
       'nameless button',
       'img without alt data:,',
@@ -315,14 +332,28 @@ describe('in a real browser', () => {
     return { email, password };
   }
 
-  /** Undefined when the page fits its viewport's width; else how wide the page is (a sideways scroll). */
-  async function fitsPhone(page: Page): Promise<number | undefined> {
-    const { scrollWidth, clientWidth } = await page.evaluate(() => ({
-      scrollWidth: document.documentElement.scrollWidth,
-      clientWidth: document.documentElement.clientWidth,
-    }));
-    if (scrollWidth <= clientWidth) return undefined;
-    return scrollWidth;
+  /**
+   * Undefined when the page fits its viewport's width (document.documentElement.scrollWidth <= clientWidth);
+   * else how wide the page is, and the outermost elements that stick out (to say what to fix).
+   */
+  async function fitsPhone(page: Page): Promise<{ width: number; culprits: string[] } | undefined> {
+    return page.evaluate(() => {
+      const root = document.documentElement;
+      if (root.scrollWidth <= root.clientWidth) return undefined;
+      const culprits: string[] = [];
+      for (const el of Array.from(document.body.querySelectorAll('*'))) {
+        if (el.getBoundingClientRect().right <= root.clientWidth + 0.5) continue;
+        const parent = el.parentElement;
+        if (
+          parent &&
+          parent !== document.body &&
+          parent.getBoundingClientRect().right > root.clientWidth + 0.5
+        )
+          continue;
+        culprits.push(`${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}.${el.className}`);
+      }
+      return { width: root.scrollWidth, culprits: culprits.slice(0, 5) };
+    });
   }
 
   async function signIn(page: Page, u: { email: string; password: string }, next: string) {

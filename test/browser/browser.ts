@@ -93,9 +93,10 @@ export function watchPage(page: Page): { errors: string[] } {
 export { freePort } from '@app/testing';
 
 /**
- * A small accessibility audit of the page as rendered: the document has a language and one h1; every visible
- * form control has a label (label[for], a wrapping label, aria-label or aria-labelledby); every button and
- * link has an accessible name; every image an alt; every iframe a title. Returns the problems found.
+ * A small accessibility audit of the page as rendered: the document has a language, one h1 and one main
+ * landmark; every visible form control has a label (label[for], a wrapping label, aria-label or
+ * aria-labelledby); every button and link has an accessible name; every image an alt; every iframe a title.
+ * Returns the problems found.
  */
 export async function auditA11y(page: Page): Promise<string[]> {
   return page.evaluate(() => {
@@ -110,6 +111,9 @@ export async function auditA11y(page: Page): Promise<string[]> {
     if (!document.documentElement.lang) problems.push('html without lang');
     if (document.querySelectorAll('h1').length !== 1)
       problems.push(`${document.querySelectorAll('h1').length} h1 elements`);
+    // one main landmark, so a screen reader can skip to the content (axe: landmark-one-main)
+    const mains = document.querySelectorAll('main, [role=main]').length;
+    if (mains !== 1) problems.push(`${mains} main landmarks`);
     for (const el of Array.from(document.querySelectorAll('input, select, textarea'))) {
       const input = el as HTMLInputElement;
       if (input.type === 'hidden' || !visible(input)) continue;
