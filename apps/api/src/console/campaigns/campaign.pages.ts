@@ -247,7 +247,7 @@ export function campaignBody(req: Request, c: CampaignView, latest: DeliveryLogE
                 <dd class="small"><span id="scheduled-at">${formatTime(c.scheduledAt)}</span></dd>
               </div>`
             : html`<div>
-                <dt>Sent now, requested</dt>
+                <dt>Requested (send now)</dt>
                 <dd class="small"><span id="requested-at">${formatTime(c.createdAt)}</span></dd>
               </div>`
         }
