@@ -222,7 +222,14 @@ describe('in a real browser', () => {
     await waitForCampaign(h, sent.id, (c) => c.status === 'completed', 'completed');
     const issue = h.smtp.to('phone-1@example.test')[0]!;
     const preferencesUrl = new URL(linkIn(issue.parsed.html || '', '/preferences'));
+    const unsubscribeUrl = new URL(linkIn(issue.parsed.html || '', '/unsubscribe'));
     const draftId = await createEdition(h, '2024-05');
+    // a campaign scheduled for tomorrow: its page and its cancel confirmation (cancelled at the end)
+    const scheduled = await startCampaign(
+      h,
+      await createEdition(h, '2024-06'),
+      new Date(Date.now() + 86_400_000).toISOString(),
+    );
     const [reader] = await h.query<{ id: number }>('SELECT id FROM subscriber WHERE email = $1', [
       'phone-1@example.test',
     ]);
@@ -245,6 +252,8 @@ describe('in a real browser', () => {
       '/admin/campaigns',
       `/admin/campaigns/${sent.id}`,
       `/admin/campaigns/${sent.id}/deliveries`,
+      `/admin/campaigns/${scheduled.id}`,
+      `/admin/campaigns/${scheduled.id}/cancel`,
       '/admin/subscribers',
       '/admin/subscribers/import',
       `/admin/subscribers/${reader!.id}`,
@@ -258,6 +267,7 @@ describe('in a real browser', () => {
     const readerPages = [
       '/',
       `${preferencesUrl.pathname}${preferencesUrl.search}`,
+      `${unsubscribeUrl.pathname}${unsubscribeUrl.search}`,
       '/archive',
       '/archive/2024-03',
     ];
@@ -296,14 +306,23 @@ describe('in a real browser', () => {
     await page.getByRole('heading', { name: 'Check your inbox' }).waitFor();
     await review('check your inbox', 200);
     await screenshot(page, 'phone-check-your-inbox');
-    expect(found).toEqual([]);
     await expect(page.locator('#sent-to').innerText()).resolves.toBe(typed);
+    // the confirmation page its email links to
+    const confirmation = await h.waitUntil(() => Promise.resolve(h.smtp.to(typed)[0]), {
+      timeoutMs: 30000,
+      intervalMs: 100,
+      what: 'the confirmation email',
+    });
+    const confirmUrl = new URL(linkIn(confirmation.parsed.html || '', '/confirm'));
+    await review('confirm', (await page.goto(`${confirmUrl.pathname}${confirmUrl.search}`))?.status());
+    expect(found).toEqual([]);
 
     // An issue as readers see it, on a desktop and on a phone: the archive's web version and the console's preview.
     await issueScreenshots(page, { archive: '/archive/2024-03', edition: `/admin/editions/${sentId}` });
 
     expect(errors).toEqual([]);
     await context.close();
+    expect((await adminApi(h).post(`/api/admin/campaigns/${scheduled.id}/cancel`)).status).toBe(200);
   });
 
   it('the accessibility audit used above does find problems', async () => {
