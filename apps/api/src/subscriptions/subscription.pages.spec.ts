@@ -27,8 +27,8 @@ describe('preferences page', () => {
     const page = render(SubscriberStatus.Confirmed);
     expect(page).toContain('action="/preferences/unsubscribe"');
     expect(page).toMatch(/<p id="unsubscribe-what">\s*You stop receiving CRANK Call at once/);
-    expect(page).toMatch(/class="destructive" aria-describedby="unsubscribe-what">Unsubscribe</);
-    expect(page).toMatch(/class="destructive" aria-describedby="erase-what">Erase my data</);
+    expect(page).toMatch(/class="destructive" aria-describedby="unsubscribe-what">\s*Unsubscribe\s*</);
+    expect(page).toMatch(/class="destructive" aria-describedby="erase-what">\s*Erase my data\s*</);
   });
 });
 
