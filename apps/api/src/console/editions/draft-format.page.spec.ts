@@ -1,6 +1,6 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { draftFormatHtml, DRAFT_FORMAT_FILE } from './draft-format.page';
 
 describe('the draft format page', () => {
@@ -10,6 +10,19 @@ describe('the draft format page', () => {
     expect(page).toContain('<h1>The draft format (for editors)</h1>');
     expect(page).toMatch(/<h2[^>]*>A short example<\/h2>/);
     expect(page).toMatch(/<pre><code class="language-text">CRANK Call \| April 2025/);
+  });
+
+  it('is copied into the build where the page looks for it (nest-cli.json, from the api source root)', () => {
+    const root = resolve(__dirname, '..', '..', '..', '..', '..');
+    const cli = JSON.parse(readFileSync(join(root, 'nest-cli.json'), 'utf8')) as {
+      projects: { api: { sourceRoot: string; compilerOptions: { assets: { include: string }[] } } };
+    };
+    const api = cli.projects.api;
+    const copied = api.compilerOptions.assets.map((a) =>
+      relative(root, join(root, api.sourceRoot, a.include)),
+    );
+    expect(copied).toContain(join('docs', 'draft-format.md'));
+    expect(relative(root, DRAFT_FORMAT_FILE)).toBe(join('docs', 'draft-format.md'));
   });
 
   it('shows raw HTML in the document as text and links only to http(s), mailto or an anchor', () => {
