@@ -152,6 +152,22 @@ describe('console: campaigns and dashboard', () => {
     expect(formShown(res.text, `/admin/campaigns/${doneId}/resume`)).toBe(false);
     expect(formShown(res.text, `/admin/campaigns/${doneId}/cancel`)).toBe(false);
     expect(formShown(res.text, `/admin/campaigns/${doneId}/send-missed`)).toBe(true);
+    // A send-now campaign shows when it was requested, no "Scheduled" time
+    expect(res.text).not.toContain('id="scheduled-at"');
+    expect(res.text).not.toContain('Scheduled');
+    expect(byId(res.text, 'requested-at')).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d UTC$/);
+    // The latest 20 deliveries on the page itself, newest change first
+    const latest = /<table id="latest-deliveries">[\s\S]*?<tbody>([\s\S]*?)<\/tbody>/.exec(res.text);
+    expect(latest).not.toBeNull();
+    const latestRows = [...latest![1]!.matchAll(/<tr>([\s\S]*?)<\/tr>/g)].map((m) => m[1]!);
+    expect(latestRows).toHaveLength(20);
+    for (const row of latestRows) expect(row).toMatch(/done-\d+@example\.test[\s\S]*>sent</);
+    const [newest] = await h.query<{ email: string }>(
+      `SELECT s.email FROM delivery d JOIN subscriber s ON s.id = d.subscriber_id
+        WHERE d.campaign_id = $1 ORDER BY d.updated_at DESC, d.id DESC LIMIT 1`,
+      [doneId],
+    );
+    expect(latestRows[0]).toContain(`>${newest!.email}</a>`);
 
     // What the script polls answers the session cookie with the same numbers.
     const json = await api()
@@ -160,6 +176,29 @@ describe('console: campaigns and dashboard', () => {
       .set('Accept', 'application/json');
     expect(json.status).toBe(200);
     expect(json.body).toMatchObject({ status: 'completed', sent: 120, pending: 0, total: 120 });
+  });
+
+  it('shows a campaign scheduled for later with its time, "no deliveries yet" and no time left to tell', async () => {
+    const editionId = await createEdition(h, '2025-09');
+    const at = new Date(Date.now() + 86_400_000);
+    const c = await startCampaign(h, editionId, at.toISOString());
+    try {
+      const res = await get(sessions.editor, `/admin/campaigns/${c.id}`);
+      expect(res.status).toBe(200);
+      expect(res.text).toContain('<dt>Scheduled for</dt>');
+      expect(byId(res.text, 'scheduled-at')).toBe(`${at.toISOString().slice(0, 16).replace('T', ' ')} UTC`);
+      expect(res.text).not.toContain('id="requested-at"');
+      expect(res.text).toContain('id="latest-deliveries-empty"');
+      expect(byId(res.text, 'eta')).toBe('—');
+    } finally {
+      expect(
+        (
+          await api()
+            .post(`/api/admin/campaigns/${c.id}/cancel`)
+            .set('Authorization', `Bearer ${h.adminToken}`)
+        ).status,
+      ).toBe(200);
+    }
   });
 
   it('shows late bounces and complaints with their rates, the 0.3 % complaint limit highlighted (issue 13)', async () => {

@@ -57,6 +57,18 @@ describe('console: editions', () => {
     expect(js.text).toContain("getElementById('draft-file')");
   });
 
+  it('links the import form to the draft format, a console page made from docs/draft-format.md', async () => {
+    const form = await get(editor, '/admin/editions/import');
+    expect(form.text).toContain('<a href="/admin/editions/draft-format">the draft format</a>');
+    for (const who of [editor, ops]) {
+      const doc = await get(who, '/admin/editions/draft-format');
+      expect(doc.status).toBe(200);
+      expect(doc.text).toContain('<h1>The draft format (for editors)</h1>');
+      expect(doc.text).toContain('<a href="/admin/editions/import">← Import a draft</a>');
+      expect(doc.text).toMatch(/<a href="\/admin\/editions" aria-current="page"/);
+    }
+  });
+
   it('shows a parse error with its line number next to the text, escaped, and saves nothing', async () => {
     const lines = APRIL.split('\n');
     // Line 3 must be the highlights heading; put hostile markup there instead.

@@ -8,6 +8,9 @@ import request from 'supertest';
 import { crankCallApril2025 } from './fixtures/crank-call-2025-04.expected';
 import { Harness, REDIS_URL } from './helpers/harness';
 
+/** How the reader pages' `html` template escapes text. */
+const escapeHtml = (s: string): string => s.replace(/[&<>"'`=]/g, (c) => `&#${c.charCodeAt(0)};`);
+
 /** How React escapes text nodes. */
 const escapeText = (s: string): string =>
   s
@@ -395,11 +398,19 @@ describe('editions (admin API, preview, test send, archive)', () => {
     expect(list.text).toContain('href="/archive/2025-04"');
     expect(list.text).not.toContain('2025-05'); // drafts stay private
     expect(list.text).not.toContain('2025-06');
+    // each issue with its month, its highlights' headlines and a link
+    expect(list.text).toContain('<h2><a href="/archive/2025-04">April 2025</a></h2>');
+    for (const hl of crankCallApril2025.highlights) expect(list.text).toContain(escapeHtml(hl.headline));
 
     const pageRes = await request(h.baseUrl).get('/archive/2025-04');
     expect(pageRes.status).toBe(200);
     for (const hl of crankCallApril2025.highlights) expect(pageRes.text).toContain(escapeText(hl.headline));
     expect(pageRes.text).not.toMatch(/unsubscribe\?token|%%[A-Z_]+%%/);
+    // a main landmark, and the way back to the list of issues
+    expect(pageRes.text).toMatch(/<main>[\s\S]*April 2025[\s\S]*<\/main>/);
+    expect(pageRes.text).toMatch(
+      /href="https:\/\/news\.example\.test\/archive"[^>]*>← All issues of CRANK Call</,
+    );
 
     expect((await request(h.baseUrl).get('/archive/2025-05')).status).toBe(404); // a draft
     expect((await request(h.baseUrl).get('/archive/not-a-month')).status).toBe(404);
@@ -413,6 +424,18 @@ describe('editions (admin API, preview, test send, archive)', () => {
     );
     expect(feed.text).toContain('<title>CRANK Call | April 2025</title>');
     expect(feed.text.match(/<entry>/g)).toHaveLength(1);
+    // the entry carries the whole issue: its body's HTML, escaped once (no markup of its own in the XML)
+    const content = /<content type="html">([^<]*)<\/content>/.exec(feed.text);
+    expect(content).not.toBeNull();
+    const issueHtml = content![1]!
+      .replace(/&lt;/g, '<')
+      .replace(/&gt;/g, '>')
+      .replace(/&quot;/g, '"')
+      .replace(/&apos;/g, "'")
+      .replace(/&amp;/g, '&');
+    expect(issueHtml).not.toMatch(/<(html|head|body)\b/);
+    for (const hl of crankCallApril2025.highlights) expect(issueHtml).toContain(escapeText(hl.headline));
+    for (const p of crankCallApril2025.highlights[0]!.paragraphs) expect(issueHtml).toContain(escapeText(p));
   });
 
   it('lists sent editions newest month first and escapes them in the feed', async () => {

@@ -10,7 +10,15 @@ import {
   waitForCampaign,
 } from '../campaign.fixtures';
 import { Harness, ROOT } from '../helpers/harness';
-import { auditA11y, freePort, launchChromium, linkIn, screenshot, watchPage } from './browser';
+import {
+  auditA11y,
+  freePort,
+  issueScreenshots,
+  launchChromium,
+  linkIn,
+  screenshot,
+  watchPage,
+} from './browser';
 
 /**
  * The people who use the service, in Debian's Chromium: a reader subscribing, confirming and unsubscribing
@@ -200,6 +208,11 @@ describe('in a real browser', () => {
       .first()
       .waitFor();
     await screenshot(asOps.page, 'bull-board');
+    // The board's header has a way back to the console: its menu of links.
+    await asOps.page.locator('header ul li:last-child button').click();
+    await asOps.page.getByText('Back to the console').click();
+    await asOps.page.waitForURL(/\/admin$/);
+    await asOps.page.getByRole('link', { name: 'Queues', exact: true }).waitFor();
     await asOps.context.close();
 
     const asEditor = await fresh();
@@ -210,12 +223,124 @@ describe('in a real browser', () => {
     await asEditor.context.close();
   });
 
+  it('every console and reader page fits a phone (390 px) without scrolling sideways, and passes the audit', async () => {
+    const admin = await createUser('admin');
+    await seedAudience(h, 'phone', 3);
+    const sentId = await createEdition(h, '2024-03');
+    const sent = await startCampaign(h, sentId);
+    await waitForCampaign(h, sent.id, (c) => c.status === 'completed', 'completed');
+    const issue = h.smtp.to('phone-1@example.test')[0]!;
+    const preferencesUrl = new URL(linkIn(issue.parsed.html || '', '/preferences'));
+    const unsubscribeUrl = new URL(linkIn(issue.parsed.html || '', '/unsubscribe'));
+    const draftId = await createEdition(h, '2024-05');
+    // a campaign scheduled for tomorrow: its page and its cancel confirmation (cancelled at the end)
+    const scheduled = await startCampaign(
+      h,
+      await createEdition(h, '2024-06'),
+      new Date(Date.now() + 86_400_000).toISOString(),
+    );
+    const [reader] = await h.query<{ id: number }>('SELECT id FROM subscriber WHERE email = $1', [
+      'phone-1@example.test',
+    ]);
+    const [inbound] = await h.query<{ id: number }>('SELECT id FROM inbound_message ORDER BY id LIMIT 1');
+    const [user] = await h.query<{ id: number }>('SELECT id FROM app_user ORDER BY id LIMIT 1');
+
+    const { context, page, errors } = await fresh();
+    await page.setViewportSize({ width: 390, height: 844 });
+    await signIn(page, admin, '/admin');
+    await page.waitForURL(/\/admin$/);
+    const consolePages = [
+      '/admin',
+      '/admin/editions',
+      '/admin/editions/import',
+      '/admin/editions/draft-format',
+      `/admin/editions/${sentId}`,
+      `/admin/editions/${draftId}`,
+      `/admin/editions/${draftId}/check`,
+      `/admin/editions/${draftId}/send`,
+      '/admin/campaigns',
+      `/admin/campaigns/${sent.id}`,
+      `/admin/campaigns/${sent.id}/deliveries`,
+      `/admin/campaigns/${scheduled.id}`,
+      `/admin/campaigns/${scheduled.id}/cancel`,
+      '/admin/subscribers',
+      '/admin/subscribers/import',
+      `/admin/subscribers/${reader!.id}`,
+      '/admin/feedback',
+      '/admin/feedback/events',
+      ...(inbound ? [`/admin/feedback/inbound/${inbound.id}`] : []),
+      '/admin/users',
+      ...(user ? [`/admin/users/${user.id}`] : []),
+      '/admin/tokens',
+    ];
+    const readerPages = [
+      '/',
+      `${preferencesUrl.pathname}${preferencesUrl.search}`,
+      `${unsubscribeUrl.pathname}${unsubscribeUrl.search}`,
+      '/archive',
+      '/archive/2024-03',
+    ];
+    // Screenshots at 390 px of the pages the issue found too wide or badly laid out, to look at.
+    const PHONE_SHOTS = [
+      '/admin/campaigns/',
+      '/admin/editions/',
+      '/admin/subscribers',
+      '/preferences',
+      '/archive',
+    ];
+    // Every page is visited before anything is asserted, so a failure lists all the pages that need work.
+    const found: {
+      path: string;
+      status?: number;
+      tooWide?: { width: number; culprits: string[] };
+      a11y?: string[];
+    }[] = [];
+    async function review(path: string, status: number | undefined) {
+      const tooWide = await fitsPhone(page);
+      const a11y = await auditA11y(page);
+      if (status !== 200 || tooWide !== undefined || a11y.length > 0)
+        found.push({ path, status, tooWide, a11y });
+    }
+    for (const path of [...consolePages, ...readerPages]) {
+      const res = await page.goto(path);
+      await review(path, res?.status());
+      if (PHONE_SHOTS.some((p) => path.startsWith(p)))
+        await screenshot(page, `phone${path.replace(/\?.*$/, '').replace(/[^a-z0-9]+/gi, '-')}`);
+    }
+    // "Check your inbox", after the subscribe form: it repeats the address, escaped, so a typo shows.
+    const typed = 'a.rather.long.address.to.check@example.test';
+    await page.goto('/');
+    await page.getByLabel('Email address').fill(typed);
+    await page.getByRole('button', { name: 'Subscribe' }).click();
+    await page.getByRole('heading', { name: 'Check your inbox' }).waitFor();
+    await review('check your inbox', 200);
+    await screenshot(page, 'phone-check-your-inbox');
+    await expect(page.locator('#sent-to').innerText()).resolves.toBe(typed);
+    // the confirmation page its email links to
+    const confirmation = await h.waitUntil(() => Promise.resolve(h.smtp.to(typed)[0]), {
+      timeoutMs: 30000,
+      intervalMs: 100,
+      what: 'the confirmation email',
+    });
+    const confirmUrl = new URL(linkIn(confirmation.parsed.html || '', '/confirm'));
+    await review('confirm', (await page.goto(`${confirmUrl.pathname}${confirmUrl.search}`))?.status());
+    expect(found).toEqual([]);
+
+    // An issue as readers see it, on a desktop and on a phone: the archive's web version and the console's preview.
+    await issueScreenshots(page, { archive: '/archive/2024-03', edition: `/admin/editions/${sentId}` });
+
+    expect(errors).toEqual([]);
+    await context.close();
+    expect((await adminApi(h).post(`/api/admin/campaigns/${scheduled.id}/cancel`)).status).toBe(200);
+  });
+
   it('the accessibility audit used above does find problems', async () => {
     const { context, page } = await fresh();
     await page.setContent('<input type="text" id="q"><button></button><img src="data:,"><iframe></iframe>');
     await expect(auditA11y(page)).resolves.toEqual([
       'html without lang',
       '0 h1 elements',
+      '0 main landmarks',
       'unlabelled input#q',
       'nameless button',
       'img without alt data:,',
@@ -233,6 +358,30 @@ describe('in a real browser', () => {
     const res = await adminApi(h).post('/api/admin/users', { email, role, password });
     expect(res.status).toBe(201);
     return { email, password };
+  }
+
+  /**
+   * Undefined when the page fits its viewport's width (document.documentElement.scrollWidth <= clientWidth);
+   * else how wide the page is, and the outermost elements that stick out (to say what to fix).
+   */
+  async function fitsPhone(page: Page): Promise<{ width: number; culprits: string[] } | undefined> {
+    return page.evaluate(() => {
+      const root = document.documentElement;
+      if (root.scrollWidth <= root.clientWidth) return undefined;
+      const culprits: string[] = [];
+      for (const el of Array.from(document.body.querySelectorAll('*'))) {
+        if (el.getBoundingClientRect().right <= root.clientWidth + 0.5) continue;
+        const parent = el.parentElement;
+        if (
+          parent &&
+          parent !== document.body &&
+          parent.getBoundingClientRect().right > root.clientWidth + 0.5
+        )
+          continue;
+        culprits.push(`${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}.${el.className}`);
+      }
+      return { width: root.scrollWidth, culprits: culprits.slice(0, 5) };
+    });
   }
 
   async function signIn(page: Page, u: { email: string; password: string }, next: string) {

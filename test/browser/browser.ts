@@ -27,6 +27,43 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   return path;
 }
 
+/** The widths an issue is looked at: a desktop browser and a phone (an iPhone 12 to 15 is 390 px wide). */
+export const DESKTOP = { width: 1280, height: 900 };
+export const PHONE = { width: 390, height: 844 };
+
+/**
+ * Screenshots of one issue as readers and editors see it, on a desktop (1280 px) and a phone (390 px): its
+ * web version in the archive (`archive`, e.g. /archive/2025-04) and its preview in the console (`edition`,
+ * e.g. /admin/editions/7, with the page signed in). Saved as test-artifacts/<prefix>archive-issue-desktop.png
+ * and so on; the page is left at the phone width. Returns the paths.
+ */
+export async function issueScreenshots(
+  page: Page,
+  urls: { archive?: string; edition?: string },
+  prefix = '',
+): Promise<string[]> {
+  const saved: string[] = [];
+  for (const [name, size] of [
+    ['desktop', DESKTOP],
+    ['phone', PHONE],
+  ] as const) {
+    await page.setViewportSize(size);
+    if (urls.archive) {
+      await page.goto(urls.archive);
+      saved.push(await screenshot(page, `${prefix}archive-issue-${name}`));
+    }
+    if (urls.edition) {
+      await page.goto(urls.edition);
+      // the previews are frames: wait until both have drawn the issue
+      for (const frame of ['iframe#preview-desktop', 'iframe#preview-phone'])
+        await page.frameLocator(frame).locator('body').first().waitFor();
+      await page.locator('pre#preview-text').waitFor();
+      saved.push(await screenshot(page, `${prefix}edition-preview-${name}`));
+    }
+  }
+  return saved;
+}
+
 /** The first link in an HTML body whose href contains `part` (entities decoded). */
 export function linkIn(htmlBody: string, part: string): string {
   for (const m of htmlBody.matchAll(/href="([^"]+)"/g)) {
@@ -56,9 +93,10 @@ export function watchPage(page: Page): { errors: string[] } {
 export { freePort } from '@app/testing';
 
 /**
- * A small accessibility audit of the page as rendered: the document has a language and one h1; every visible
- * form control has a label (label[for], a wrapping label, aria-label or aria-labelledby); every button and
- * link has an accessible name; every image an alt; every iframe a title. Returns the problems found.
+ * A small accessibility audit of the page as rendered: the document has a language, one h1 and one main
+ * landmark; every visible form control has a label (label[for], a wrapping label, aria-label or
+ * aria-labelledby); every button and link has an accessible name; every image an alt; every iframe a title.
+ * Returns the problems found.
  */
 export async function auditA11y(page: Page): Promise<string[]> {
   return page.evaluate(() => {
@@ -73,6 +111,9 @@ export async function auditA11y(page: Page): Promise<string[]> {
     if (!document.documentElement.lang) problems.push('html without lang');
     if (document.querySelectorAll('h1').length !== 1)
       problems.push(`${document.querySelectorAll('h1').length} h1 elements`);
+    // one main landmark, so a screen reader can skip to the content (axe: landmark-one-main)
+    const mains = document.querySelectorAll('main, [role=main]').length;
+    if (mains !== 1) problems.push(`${mains} main landmarks`);
     for (const el of Array.from(document.querySelectorAll('input, select, textarea'))) {
       const input = el as HTMLInputElement;
       if (input.type === 'hidden' || !visible(input)) continue;

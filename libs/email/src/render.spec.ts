@@ -227,13 +227,27 @@ describe('the layout both emails share (EmailLayout)', () => {
     const edition = await renderEdition(april, { sender, variant: 'web' });
     const confirmation = await renderConfirmation({ publicationName: april.publicationName, sender });
     expect(head(confirmation.html)).toBe(head(edition.html));
-    expect(footer(confirmation.html)).toBe(footer(edition.html));
+    // the web page's card is its main landmark; a message has none
+    expect(footer(confirmation.html)).toBe(footer(edition.html).replace('</main>', ''));
+    expect(edition.html).toMatch(/<main><table[^>]*class="cc-card"/);
+    expect(confirmation.html).not.toContain('<main>');
     expect(footer(edition.html)).toContain(
       `<strong>${sender.name}</strong><br/>${escapeHtml(sender.address)}`,
     );
     const card = (html: string) => /<table[^>]*class="cc-card"[^>]*>/.exec(html)?.[0];
     expect(card(confirmation.html)).toBeDefined();
     expect(card(confirmation.html)).toBe(card(edition.html));
+  });
+
+  it('links the web version back to the archive; the email has neither that link nor a main landmark', async () => {
+    const archiveUrl = 'https://crank.example.org/archive';
+    const web = await renderEdition(april, { sender, variant: 'web', archiveUrl });
+    expect(web.html).toMatch(
+      /<main>[\s\S]*href="https:\/\/crank\.example\.org\/archive"[^>]*>← All issues of CRANK Call<\/a>/,
+    );
+    const email = await renderEdition(april, { sender, archiveUrl });
+    expect(email.html).not.toContain('All issues of');
+    expect(email.html).not.toContain('<main>');
   });
 
   it('shows the sender’s name alone when no identity line is configured (SENDER_IDENTITY empty)', async () => {

@@ -39,6 +39,8 @@ export interface RenderEditionOptions {
   urls?: Partial<Record<EditionUrlKey, string>>;
   /** Public sign-up page, shown by the web variant. */
   subscribeUrl?: string;
+  /** The archive's list of issues, linked above the issue by the web variant. */
+  archiveUrl?: string;
   /** Inbox preview line; defaults to the headlines. */
   previewText?: string;
   /** A line above the issue (the welcome message's welcome line), plain text. */
@@ -134,6 +136,7 @@ export async function renderEdition(
     issueLabel: issueLabel(content.slug),
     ...(variant === 'email' ? urls : {}),
     ...(opts.subscribeUrl !== undefined ? { subscribeUrl: opts.subscribeUrl } : {}),
+    ...(variant === 'web' && opts.archiveUrl !== undefined ? { archiveUrl: opts.archiveUrl } : {}),
     ...(opts.previewText !== undefined ? { previewText: opts.previewText } : {}),
     ...(opts.intro ? { intro: opts.intro } : {}),
   });

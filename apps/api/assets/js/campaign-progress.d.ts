@@ -7,6 +7,8 @@ export interface CampaignFigures {
   pending: number;
   startedAt: string | null;
   finishedAt: string | null;
+  /** When the recipient list was complete: null while it is still being written (unknown when left out). */
+  fannedOutAt?: string | null;
 }
 
 export interface Progress {

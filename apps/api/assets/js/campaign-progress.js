@@ -63,6 +63,9 @@
     return Math.floor(m / 60) + ' h ' + (m % 60) + ' min';
   }
 
+  /** Said while a running campaign has no recipient list to time yet (its fan-out has not written one). */
+  var NO_RECIPIENTS_YET = 'not known yet (recipient list being written)';
+
   function etaText(pending, rate, now) {
     if (pending === 0) return 'finishing';
     if (rate === null || rate === undefined || !(rate > 0)) return DASH;
@@ -98,7 +101,11 @@
     switch (c.status) {
       case 'running': {
         var rate = measured ? measured.rate : average;
-        return figures(rate, measured ? measured.basis : 'average since start', etaText(c.pending, rate, at));
+        // Nothing pending means "finishing" only once there are recipients and their list is complete
+        // (fannedOutAt: undefined when the caller does not know, null while the list is still being written).
+        var listing = c.total === 0 || (c.pending === 0 && c.fannedOutAt === null);
+        var eta = listing ? NO_RECIPIENTS_YET : etaText(c.pending, rate, at);
+        return figures(rate, measured ? measured.basis : 'average since start', eta);
       }
       case 'completed':
         return figures(average, 'average over the send', 'done');

@@ -23,6 +23,14 @@ export function escapeXml(s: string): string {
   );
 }
 
+/** What is inside a whole HTML document's <body> (the document as it is when it has none). */
+export function documentBody(document: string): string {
+  const open = document.indexOf('<body');
+  const start = open === -1 ? -1 : document.indexOf('>', open);
+  const end = document.lastIndexOf('</body>');
+  return start === -1 || end < start ? document : document.slice(start + 1, end);
+}
+
 /** The public web archive of sent editions: a list, each issue's web version, and an Atom feed. No auth. */
 @ApiExcludeController()
 @Controller('archive')
@@ -33,13 +41,23 @@ export class ArchiveController {
     private readonly config: AppConfig,
   ) {}
 
+  /** Every sent issue, newest first: its month (the link), its subject and its highlights' headlines. */
   @Get()
   async index(@Res() res: Response): Promise<void> {
     const sent = await this.editions.listSent();
     const items = sent.map(
       (e) =>
-        html`<li>
-          <a href="/archive/${e.slug}">${e.subject}</a> <span class="muted">${issueLabel(e.slug)}</span>
+        html`<li class="issue">
+          <h2><a href="/archive/${e.slug}">${issueLabel(e.slug)}</a></h2>
+          <p class="muted">${e.subject}</p>
+          ${
+            e.content.highlights.length
+              ? html`<ul class="headlines" aria-label="Highlights of ${issueLabel(e.slug)}">
+                  ${e.content.highlights.map((h) => html`<li>${h.headline}</li>`)}
+                </ul>`
+              : ''
+          }
+          <p><a href="/archive/${e.slug}">Read the ${issueLabel(e.slug)} issue</a></p>
         </li>`,
     );
     const body =
@@ -47,9 +65,9 @@ export class ArchiveController {
         ? html`<h1>Archive</h1>
             <p>No issues have been published yet.</p>`
         : html`<h1>Archive</h1>
-            <ul>
+            <ol class="issues">
               ${items}
-            </ul>`;
+            </ol>`;
     sendPage(
       res,
       200,
@@ -67,7 +85,8 @@ export class ArchiveController {
     const sent = await this.editions.listSent();
     const updated = sent[0] ? this.published(sent[0]) : new Date(0).toISOString();
     const title = sent[0]?.content.publicationName ?? publicationOf(res).name;
-    const entries = sent.map((e) => {
+    const pages = await Promise.all(sent.map((e) => this.editions.webVersion(e)));
+    const entries = sent.map((e, i) => {
       const url = this.editions.archiveUrl(e.slug);
       const summary = e.content.highlights.map((h) => h.headline).join(' · ') || e.content.description;
       return [
@@ -78,6 +97,8 @@ export class ArchiveController {
         `<published>${this.published(e)}</published>`,
         `<updated>${this.published(e)}</updated>`,
         `<summary>${escapeXml(summary)}</summary>`,
+        // the whole issue as the archive shows it (its body: a feed entry is not a document), escaped once
+        `<content type="html">${escapeXml(documentBody(pages[i]!))}</content>`,
         '</entry>',
       ].join('\n');
     });

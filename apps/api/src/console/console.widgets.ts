@@ -76,21 +76,32 @@ export function dataTable(opts: {
   rows: SafeHtml | SafeHtml[] | string;
 }): SafeHtml {
   const cols = opts.columns.map((c) => (typeof c === 'string' ? { label: c } : c));
-  return html`<table ${opts.id ? html`id="${opts.id}"` : ''}>
-    <caption class="sr-only">
-      ${opts.caption}
-    </caption>
-    <thead>
-      <tr>
-        ${cols.map((c) =>
-          c.num ? html`<th scope="col" class="num">${c.label}</th>` : html`<th scope="col">${c.label}</th>`,
-        )}
-      </tr>
-    </thead>
-    <tbody>
-      ${opts.rows}
-    </tbody>
-  </table>`;
+  return tableScroll(
+    opts.caption,
+    html`<table ${opts.id ? html`id="${opts.id}"` : ''}>
+      <caption class="sr-only">
+        ${opts.caption}
+      </caption>
+      <thead>
+        <tr>
+          ${cols.map((c) =>
+            c.num ? html`<th scope="col" class="num">${c.label}</th>` : html`<th scope="col">${c.label}</th>`,
+          )}
+        </tr>
+      </thead>
+      <tbody>
+        ${opts.rows}
+      </tbody>
+    </table>`,
+  );
+}
+
+/**
+ * A wide table in a box of its own width that scrolls sideways, so the page itself fits a phone (390 px).
+ * The box is a named region and takes focus, so a keyboard can scroll it too.
+ */
+export function tableScroll(label: string, table: SafeHtml): SafeHtml {
+  return html`<div class="table-scroll" role="region" aria-label="${label}" tabindex="0">${table}</div>`;
 }
 
 /** A form field's own error under it (role=alert), or nothing. */

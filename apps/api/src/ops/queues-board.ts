@@ -4,7 +4,13 @@ import { QueueName } from '@app/queue';
 
 export const QUEUES_ROUTE = '/admin/queues';
 
-export const BOARD_OPTIONS: BoardOptions = { uiConfig: { boardTitle: 'Newsletter queues' } };
+/** The board's own header: its title, and a way back to the console (its menu of links, at the right). */
+export const BOARD_OPTIONS: BoardOptions = {
+  uiConfig: {
+    boardTitle: 'Newsletter queues',
+    miscLinks: [{ text: 'Back to the console', url: '/admin' }],
+  },
+};
 
 const QUEUES = new Set<string>(Object.values(QueueName));
 /**

@@ -63,7 +63,7 @@ export class ConfirmController {
     if (s.status === SubscriberStatus.Confirmed) return sendPage(res, 200, alreadyConfirmedPage());
     if (s.status !== SubscriberStatus.Pending) return sendPage(res, 410, notPendingPage(pub));
     await this.subscriptions.requestConfirmation(s.id);
-    sendPage(res, 200, checkInboxPage(pub));
+    sendPage(res, 200, checkInboxPage(pub, s.email));
   }
 
   /** Answers every case where the link cannot (or need not) confirm; returns whether it did. */

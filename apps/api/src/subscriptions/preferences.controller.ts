@@ -118,7 +118,13 @@ export class PreferencesController {
     sendPage(
       res,
       status,
-      preferencesPage({ token, email: s.email, name: s.name, status: s.status, ...extra }),
+      preferencesPage(publicationOf(res), {
+        token,
+        email: s.email,
+        name: s.name,
+        status: s.status,
+        ...extra,
+      }),
     );
   }
 }

@@ -85,7 +85,8 @@ export class SubscribeController {
         return sendPage(res, 400, subscribePage(publicationOf(res), { error: err.message, ...shown }));
       throw err;
     }
-    sendPage(res, 200, checkInboxPage(publicationOf(res)));
+    // The address as the reader gave it (their own input): the page is the same for every address state.
+    sendPage(res, 200, checkInboxPage(publicationOf(res), dto.email));
   }
 
   @Post('api/subscriptions')

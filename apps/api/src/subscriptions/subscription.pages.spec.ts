@@ -1,9 +1,11 @@
 import { SubscriberStatus } from '@app/database';
-import { preferencesPage } from './subscription.pages';
+import { checkInboxPage, preferencesPage } from './subscription.pages';
+
+const PUB = { name: 'CRANK Call', slug: 'crank-call', description: 'A monthly review of sources.' };
 
 describe('preferences page', () => {
   const render = (status: SubscriberStatus) =>
-    preferencesPage({ token: 't0k3n', email: 'reader@example.org', name: null, status }).body.value;
+    preferencesPage(PUB, { token: 't0k3n', email: 'reader@example.org', name: null, status }).body.value;
 
   it('offers a one-click resubscribe to an unsubscribed or bounced reader', () => {
     for (const status of [SubscriberStatus.Unsubscribed, SubscriberStatus.Bounced]) {
@@ -21,7 +23,22 @@ describe('preferences page', () => {
     expect(page).toContain('unsubscribed (marked as spam)');
   });
 
-  it('offers a subscribed reader the unsubscribe button', () => {
-    expect(render(SubscriberStatus.Confirmed)).toContain('action="/preferences/unsubscribe"');
+  it('offers a subscribed reader the unsubscribe button, styled as destructive and saying what it does', () => {
+    const page = render(SubscriberStatus.Confirmed);
+    expect(page).toContain('action="/preferences/unsubscribe"');
+    expect(page).toMatch(/<p id="unsubscribe-what">\s*You stop receiving CRANK Call at once/);
+    expect(page).toMatch(/class="destructive" aria-describedby="unsubscribe-what">\s*Unsubscribe\s*</);
+    expect(page).toMatch(/class="destructive" aria-describedby="erase-what">\s*Erase my data\s*</);
+  });
+});
+
+describe('check your inbox', () => {
+  it('repeats the address the reader gave, escaped, and says nothing else about it', () => {
+    const a = checkInboxPage(PUB, 'a<b>"@example.org').body.value;
+    expect(a).toContain('<strong id="sent-to">a&#60;b&#62;&#34;@example.org</strong>');
+    expect(a).not.toContain('<b>');
+    // two addresses: the pages differ only by the address itself
+    const b = checkInboxPage(PUB, 'someone.else@example.org').body.value;
+    expect(a.replace('a&#60;b&#62;&#34;@example.org', 'X')).toBe(b.replace('someone.else@example.org', 'X'));
   });
 });

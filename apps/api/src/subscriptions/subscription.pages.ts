@@ -69,14 +69,19 @@ export function subscribePage(
   );
 }
 
-/** The same page for every address, known or not (no enumeration). */
-export function checkInboxPage(pub: PagePublication): ReaderPage {
+/**
+ * The same page for every address, known or not (no enumeration). It repeats the address as the reader
+ * typed it (their own input, escaped), so a typo shows; nothing else depends on the address.
+ */
+export function checkInboxPage(pub: PagePublication, email: string | null): ReaderPage {
   return readerPage(
     'Check your inbox',
     html`<h1>Check your inbox</h1>
+      ${email ? html`<p>The address you gave: <strong id="sent-to">${email}</strong></p>` : ''}
       <p>
         If the address can receive mail, a message with a confirmation link is on its way. Click the link in
         it to start receiving ${pub.name}.
+        ${email ? html`Not the right address? <a href="/">Subscribe with the right one</a>.` : ''}
       </p>
       <p class="muted">
         Nothing arrived after a few minutes? Look in your spam folder, or <a href="/">try again</a>. If you
@@ -221,14 +226,17 @@ const STATUS_TEXT: Record<SubscriberStatus, string> = {
   [SubscriberStatus.Complained]: 'unsubscribed (marked as spam)',
 };
 
-export function preferencesPage(opts: {
-  token: string;
-  email: string | null;
-  name: string | null;
-  status: SubscriberStatus;
-  notice?: string;
-  error?: string;
-}): ReaderPage {
+export function preferencesPage(
+  pub: PagePublication,
+  opts: {
+    token: string;
+    email: string | null;
+    name: string | null;
+    status: SubscriberStatus;
+    notice?: string;
+    error?: string;
+  },
+): ReaderPage {
   const subscribed = opts.status === SubscriberStatus.Confirmed;
   const hidden = html`<input type="hidden" name="token" value="${opts.token}" />`;
   return readerPage(
@@ -248,19 +256,27 @@ export function preferencesPage(opts: {
 
       <h2>${subscribed ? 'Unsubscribe' : 'Subscribe again'}</h2>
       ${
-        subscribed || mayResubscribeOneClick(opts.status)
-          ? html`<form
-              method="post"
-              action="${subscribed ? '/preferences/unsubscribe' : '/preferences/resubscribe'}"
-            >
+        subscribed
+          ? html`<form method="post" action="/preferences/unsubscribe">
               ${hidden}
-              <button type="submit">${subscribed ? 'Unsubscribe' : 'Resubscribe'}</button>
+              <p id="unsubscribe-what">
+                You stop receiving ${pub.name} at once; your address stays on file as unsubscribed, and you
+                can subscribe again from this page.
+              </p>
+              <button type="submit" class="destructive" aria-describedby="unsubscribe-what">
+                Unsubscribe
+              </button>
             </form>`
-          : // A complainer comes back only by a fresh double opt-in (mayResubscribeOneClick).
-            html`<p id="resubscribe-by-form">
-              You marked our mail as spam, so there is no one-click way back. To receive it again,
-              <a href="/">subscribe with the form</a> and confirm with the link we email you.
-            </p>`
+          : mayResubscribeOneClick(opts.status)
+            ? html`<form method="post" action="/preferences/resubscribe">
+                ${hidden}
+                <button type="submit">Resubscribe</button>
+              </form>`
+            : // A complainer comes back only by a fresh double opt-in (mayResubscribeOneClick).
+              html`<p id="resubscribe-by-form">
+                You marked our mail as spam, so there is no one-click way back. To receive it again,
+                <a href="/">subscribe with the form</a> and confirm with the link we email you.
+              </p>`
       }
 
       <h2>Your data</h2>
@@ -272,7 +288,7 @@ export function preferencesPage(opts: {
       <h2>Erase me</h2>
       <form class="card" method="post" action="/preferences/erase">
         ${hidden}
-        <p>
+        <p id="erase-what">
           Erasing removes your address, your name and the history of your subscription. We keep only a
           one-way, keyed fingerprint of the address, so that it is not added back by a list import; the
           address cannot be recovered from it. This link and every earlier link stop working.
@@ -281,7 +297,7 @@ export function preferencesPage(opts: {
           ><input type="checkbox" name="confirm" value="yes" required /> I understand this cannot be
           undone</label
         >
-        <button type="submit">Erase my data</button>
+        <button type="submit" class="destructive" aria-describedby="erase-what">Erase my data</button>
       </form>`,
   );
 }

@@ -14,6 +14,7 @@ import type {
   CampaignPage,
   CampaignView,
   DeliveryCounts,
+  DeliveryLogEntry,
   DeliveryPage,
   SendMissedResult,
 } from './campaign.types';
@@ -272,6 +273,11 @@ export class CampaignService {
     if (outcome.conflict) throw this.alreadyHasCampaign(editionId, campaignId);
     this.logger.log(`campaign ${campaignId} (cancelled before anyone received it) starts over`);
     return campaignId;
+  }
+
+  /** The `limit` deliveries of a campaign that changed last, newest first (the campaign page shows 20). */
+  async latestDeliveries(id: number, limit = 20): Promise<DeliveryLogEntry[]> {
+    return this.deliveryLedger.latestChanged(id, Math.min(Math.max(limit, 1), 100));
   }
 
   /** The per-recipient log, keyset-paginated by delivery id. */

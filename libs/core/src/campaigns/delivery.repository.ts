@@ -305,6 +305,15 @@ export class DeliveryRepository {
     return rows.map((r) => r.id);
   }
 
+  /** The `limit` deliveries of a campaign that changed last (the campaign page's latest activity). */
+  async latestChanged(campaignId: number, limit: number): Promise<DeliveryLogEntry[]> {
+    const rows = await this.db.rows<LogRow>(
+      `${LOG_SELECT} WHERE d.campaign_id = $1 ORDER BY d.updated_at DESC, d.id DESC LIMIT $2`,
+      [campaignId, limit],
+    );
+    return rows.map(logEntry);
+  }
+
   /**
    * One page of the per-recipient log, by delivery id after `afterId`, optionally of one status and of
    * addresses containing `email` (case-insensitive, wildcards taken literally).
@@ -313,35 +322,44 @@ export class DeliveryRepository {
     campaignId: number,
     opts: { status?: DeliveryStatus; email?: string; afterId: number; limit: number },
   ): Promise<DeliveryLogEntry[]> {
-    const rows = await this.db.rows<{
-      id: number;
-      subscriber_id: number;
-      email: string | null;
-      status: DeliveryStatus;
-      attempts: number;
-      last_response: string | null;
-      message_id: string | null;
-      sent_at: Date | null;
-      updated_at: Date;
-    }>(
-      `SELECT d.id, d.subscriber_id, s.email, d.status, d.attempts, d.last_response, d.message_id, d.sent_at,
-              d.updated_at
-         FROM delivery d JOIN subscriber s ON s.id = d.subscriber_id
+    const rows = await this.db.rows<LogRow>(
+      `${LOG_SELECT}
         WHERE d.campaign_id = $1 AND ($2::varchar IS NULL OR d.status = $2) AND d.id > $3
           AND ($5::varchar IS NULL OR s.email ILIKE $5 ESCAPE '\\')
         ORDER BY d.id LIMIT $4`,
       [campaignId, opts.status ?? null, opts.afterId, opts.limit, emailPattern(opts.email)],
     );
-    return rows.map((r) => ({
-      id: r.id,
-      subscriberId: r.subscriber_id,
-      email: r.email,
-      status: r.status,
-      attempts: r.attempts,
-      lastResponse: r.last_response,
-      messageId: r.message_id,
-      sentAt: r.sent_at ? r.sent_at.toISOString() : null,
-      updatedAt: r.updated_at.toISOString(),
-    }));
+    return rows.map(logEntry);
   }
+}
+
+/** A delivery log line as the log queries select it. */
+interface LogRow {
+  id: number;
+  subscriber_id: number;
+  email: string | null;
+  status: DeliveryStatus;
+  attempts: number;
+  last_response: string | null;
+  message_id: string | null;
+  sent_at: Date | null;
+  updated_at: Date;
+}
+
+const LOG_SELECT = `SELECT d.id, d.subscriber_id, s.email, d.status, d.attempts, d.last_response, d.message_id,
+       d.sent_at, d.updated_at
+  FROM delivery d JOIN subscriber s ON s.id = d.subscriber_id`;
+
+function logEntry(r: LogRow): DeliveryLogEntry {
+  return {
+    id: r.id,
+    subscriberId: r.subscriber_id,
+    email: r.email,
+    status: r.status,
+    attempts: r.attempts,
+    lastResponse: r.last_response,
+    messageId: r.message_id,
+    sentAt: r.sent_at ? r.sent_at.toISOString() : null,
+    updatedAt: r.updated_at.toISOString(),
+  };
 }

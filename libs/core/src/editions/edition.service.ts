@@ -212,13 +212,20 @@ export class EditionService {
     if (!EDITION_SLUG_RE.test(slug)) return null;
     const e = await this.editions.findSentByMonth(slug);
     if (!e) return null;
+    const edition = view(e);
+    return { edition, html: await this.webVersion(edition) };
+  }
+
+  /** A sent edition's web version (the archive page, a whole HTML document; the Atom feed's entry content). */
+  async webVersion(e: EditionView): Promise<string> {
     const rendered = await renderEdition(e.content, {
       variant: 'web',
       sender: await this.sender(e.content),
       subscribeUrl: this.config.url('/'),
+      archiveUrl: this.config.url('/archive'),
       urls: { webUrl: this.archiveUrl(e.slug) },
     });
-    return { edition: view(e), html: rendered.html };
+    return rendered.html;
   }
 
   archiveUrl(slug: string): string {

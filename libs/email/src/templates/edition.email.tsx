@@ -15,6 +15,8 @@ export interface EditionEmailProps {
   webUrl?: string;
   /** Public sign-up page; shown by the web variant. */
   subscribeUrl?: string;
+  /** The archive's list of issues; the web variant links back to it above the issue. */
+  archiveUrl?: string;
   /** "April 2025"; derived from the slug when omitted. */
   issueLabel: string;
   /** Inbox preview line; defaults to the first headlines. */
@@ -82,7 +84,17 @@ export function EditionEmail(props: EditionEmailProps): ReactElement {
       preview={preview.length > 140 ? `${preview.slice(0, 137)}...` : preview}
       sender={sender}
       notice={notice}
+      landmark={!isEmail}
     >
+      {!isEmail && props.archiveUrl ? (
+        <Section className="cc-pad" style={s.topbar}>
+          <Text className="cc-muted" style={s.small}>
+            <Link className="cc-accent" href={safeHref(props.archiveUrl)} style={s.link}>
+              {`← All issues of ${content.publicationName}`}
+            </Link>
+          </Text>
+        </Section>
+      ) : null}
       {isEmail ? (
         <Section className="cc-pad" style={s.topbar}>
           <Text className="cc-muted" style={{ ...s.small, textAlign: 'right' }}>

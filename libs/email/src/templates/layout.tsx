@@ -28,6 +28,8 @@ export interface EmailLayoutProps {
   notice?: ReactNode;
   /** The message body: sections of the card, between the top border and the footer. */
   children: ReactNode;
+  /** A web page rather than a message: the card is the page's `main` landmark. */
+  landmark?: boolean;
 }
 
 /**
@@ -35,7 +37,32 @@ export interface EmailLayoutProps {
  * CSS), the preview line, the page and the card, and the footer (a rule, the message's notice and who sends
  * it). A template supplies only what is its own.
  */
-export function EmailLayout({ title, preview, sender, notice, children }: EmailLayoutProps): ReactElement {
+export function EmailLayout({
+  title,
+  preview,
+  sender,
+  notice,
+  children,
+  landmark,
+}: EmailLayoutProps): ReactElement {
+  const card = (
+    <Container className="cc-card" style={s.container}>
+      {children}
+      <Section className="cc-pad" style={s.pad}>
+        <Hr className="cc-rule" style={s.hr} />
+      </Section>
+      <Section className="cc-pad" style={s.footer}>
+        {notice}
+        <Text className="cc-muted" style={s.footerText}>
+          <strong>{sender.name}</strong>
+          {sender.address ? <br /> : null}
+          {sender.address || null}
+          {sender.postalAddress ? <br /> : null}
+          {sender.postalAddress ? <span className="cc-postal">{sender.postalAddress}</span> : null}
+        </Text>
+      </Section>
+    </Container>
+  );
   return (
     <Html lang="en" dir="ltr">
       <Head>
@@ -47,22 +74,7 @@ export function EmailLayout({ title, preview, sender, notice, children }: EmailL
       </Head>
       <Preview>{preview}</Preview>
       <Body className="cc-page" style={s.body}>
-        <Container className="cc-card" style={s.container}>
-          {children}
-          <Section className="cc-pad" style={s.pad}>
-            <Hr className="cc-rule" style={s.hr} />
-          </Section>
-          <Section className="cc-pad" style={s.footer}>
-            {notice}
-            <Text className="cc-muted" style={s.footerText}>
-              <strong>{sender.name}</strong>
-              {sender.address ? <br /> : null}
-              {sender.address || null}
-              {sender.postalAddress ? <br /> : null}
-              {sender.postalAddress ? <span className="cc-postal">{sender.postalAddress}</span> : null}
-            </Text>
-          </Section>
-        </Container>
+        {landmark ? <main>{card}</main> : card}
       </Body>
     </Html>
   );

@@ -47,32 +47,35 @@ function tokenTable(
         </td>
       </tr>`,
   );
-  return html`<table id="${id}">
-    <caption class="sr-only">
-      ${caption}
-    </caption>
-    <thead>
-      <tr>
-        <th scope="col">Name</th>
-        ${owners ? html`<th scope="col">Owner</th>` : ''}
-        <th scope="col">Starts with</th>
-        <th scope="col">Created</th>
-        <th scope="col">Last used</th>
-        <th scope="col">Expires</th>
-        <th scope="col">State</th>
-        <th scope="col"><span class="sr-only">Actions</span></th>
-      </tr>
-    </thead>
-    <tbody>
-      ${
-        rows.length
-          ? rows
-          : html`<tr>
-              <td colspan="${owners ? 8 : 7}" class="muted">No tokens.</td>
-            </tr>`
-      }
-    </tbody>
-  </table>`;
+  return ui.tableScroll(
+    caption,
+    html`<table id="${id}">
+      <caption class="sr-only">
+        ${caption}
+      </caption>
+      <thead>
+        <tr>
+          <th scope="col">Name</th>
+          ${owners ? html`<th scope="col">Owner</th>` : ''}
+          <th scope="col">Starts with</th>
+          <th scope="col">Created</th>
+          <th scope="col">Last used</th>
+          <th scope="col">Expires</th>
+          <th scope="col">State</th>
+          <th scope="col"><span class="sr-only">Actions</span></th>
+        </tr>
+      </thead>
+      <tbody>
+        ${
+          rows.length
+            ? rows
+            : html`<tr>
+                <td colspan="${owners ? 8 : 7}" class="muted">No tokens.</td>
+              </tr>`
+        }
+      </tbody>
+    </table>`,
+  );
 }
 
 export interface TokensView {

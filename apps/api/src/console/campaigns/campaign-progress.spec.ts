@@ -59,6 +59,27 @@ describe('campaign-progress.js: the figures the server renders and the browser u
     expect(server.progressOf({ ...c, status: 'paused' }, NOW, measured).rate).toBeNull();
   });
 
+  it('a running campaign whose recipient list is not written yet has no time left to tell, not "finishing"', () => {
+    const starting = { ...base, status: 'running', total: 0, pending: 0 };
+    const listing = { ...base, status: 'running', total: 50, pending: 0, fannedOutAt: null };
+    const finishing = {
+      ...base,
+      status: 'running',
+      total: 50,
+      pending: 0,
+      fannedOutAt: '2026-03-01T09:59:30Z',
+    };
+    for (const m of [server, browser]) {
+      expect(m.progressOf(starting, NOW).etaText).toBe('not known yet (recipient list being written)');
+      expect(m.progressOf(listing, NOW).etaText).toBe('not known yet (recipient list being written)');
+      expect(m.progressOf(finishing, NOW).etaText).toBe('finishing');
+      // a caller that does not know whether the list is complete (no fannedOutAt) keeps "finishing"
+      expect(m.progressOf({ ...base, status: 'running', total: 50, pending: 0 }, NOW).etaText).toBe(
+        'finishing',
+      );
+    }
+  });
+
   it('formats rates, durations, times and the percent the same way on both sides', () => {
     for (const m of [server, browser]) {
       expect([m.formatRate(null), m.formatRate(12.34), m.formatRate(150.6)]).toEqual([

@@ -1,4 +1,4 @@
-import type { CampaignView, DeliveryPage } from '@app/core';
+import type { CampaignView, DeliveryLogEntry, DeliveryPage } from '@app/core';
 import { CampaignStatus, DeliveryStatus } from '@app/database';
 import type { Request } from 'express';
 import { feedbackOf, formatRate, progressOf, progressText } from '../../../assets/js/campaign-progress';
@@ -195,8 +195,16 @@ function overrideNotice(c: CampaignView): SafeHtml | '' {
   </section>`;
 }
 
+/**
+ * Whether the campaign was scheduled for later: "send now" is stored as a schedule for the moment it was
+ * requested, which the page does not call a schedule. A minute is the schedule form's own precision.
+ */
+export function scheduledForLater(c: Pick<CampaignView, 'scheduledAt' | 'createdAt'>): boolean {
+  return c.scheduledAt !== null && Date.parse(c.scheduledAt) - Date.parse(c.createdAt) >= 60_000;
+}
+
 /** The live campaign page; campaign-live.js keeps the same elements current. */
-export function campaignBody(req: Request, c: CampaignView): SafeHtml {
+export function campaignBody(req: Request, c: CampaignView, latest: DeliveryLogEntry[] = []): SafeHtml {
   const p = progressOf(c);
   const done = progressText(p);
   const logBase = `/admin/campaigns/${c.id}/deliveries`;
@@ -251,10 +259,17 @@ export function campaignBody(req: Request, c: CampaignView): SafeHtml {
       </dl>
       ${feedbackStats(c)}
       <dl class="stats small">
-        <div>
-          <dt>Scheduled</dt>
-          <dd class="small"><span id="scheduled-at">${formatTime(c.scheduledAt)}</span></dd>
-        </div>
+        ${
+          scheduledForLater(c)
+            ? html`<div>
+                <dt>Scheduled for</dt>
+                <dd class="small"><span id="scheduled-at">${formatTime(c.scheduledAt)}</span></dd>
+              </div>`
+            : html`<div>
+                <dt>Requested (send now)</dt>
+                <dd class="small"><span id="requested-at">${formatTime(c.createdAt)}</span></dd>
+              </div>`
+        }
         <div>
           <dt>Started</dt>
           <dd class="small"><span id="started-at">${formatTime(c.startedAt)}</span></dd>
@@ -271,6 +286,14 @@ export function campaignBody(req: Request, c: CampaignView): SafeHtml {
     </section>
     <section aria-labelledby="log-heading">
       <h2 id="log-heading">Delivery log</h2>
+      ${
+        latest.length
+          ? html`<p class="small muted">
+                The ${latest.length} deliveries that changed last, as of when this page loaded (newest first).
+              </p>
+              ${deliveryRows('latest-deliveries', 'Deliveries that changed last, newest first', latest)}`
+          : html`<p class="muted" id="latest-deliveries-empty">No deliveries yet.</p>`
+      }
       <p>
         <a href="${logBase}">Every recipient</a> · <a href="${logBase}?status=failed">Failed</a> ·
         <a href="${logBase}?status=bounced">Bounced</a> ·
@@ -332,9 +355,19 @@ function deliveriesTable(page: DeliveryPage, base: string, filter: DeliveryFilte
   if (page.items.length === 0) {
     return html`<p id="deliveries-empty">No deliveries match${filter.cursor ? ' on this page' : ''}.</p>`;
   }
-  return html`${ui.dataTable({
-    id: 'deliveries',
-    caption: 'Deliveries, in the order they were written',
+  return html`${deliveryRows('deliveries', 'Deliveries, in the order they were written', page.items)}
+  ${
+    page.nextCursor
+      ? html`<p><a href="${base}${deliveriesQuery(filter, page.nextCursor)}" rel="next">Next page</a></p>`
+      : html`<p class="small muted">End of the log.</p>`
+  }`;
+}
+
+/** Deliveries as a table: recipient, status, attempts, the mail server's last answer, times. */
+function deliveryRows(id: string, caption: string, items: DeliveryLogEntry[]): SafeHtml {
+  return ui.dataTable({
+    id,
+    caption,
     columns: [
       'Recipient',
       'Status',
@@ -343,7 +376,7 @@ function deliveriesTable(page: DeliveryPage, base: string, filter: DeliveryFilte
       'Sent at',
       'Updated',
     ],
-    rows: page.items.map(
+    rows: items.map(
       (d) =>
         html`<tr>
           <th scope="row">
@@ -360,12 +393,7 @@ function deliveriesTable(page: DeliveryPage, base: string, filter: DeliveryFilte
           <td class="small">${formatTime(d.updatedAt)}</td>
         </tr>`,
     ),
-  })}
-  ${
-    page.nextCursor
-      ? html`<p><a href="${base}${deliveriesQuery(filter, page.nextCursor)}" rel="next">Next page</a></p>`
-      : html`<p class="small muted">End of the log.</p>`
-  }`;
+  });
 }
 
 /** The confirmation step of a cancel: what it means for this campaign, and a box to tick. */
@@ -401,9 +429,10 @@ export function cancelBody(req: Request, c: CampaignView, cancellable: boolean):
 export function campaignPage(
   req: Request,
   c: CampaignView,
+  latest: DeliveryLogEntry[],
   messages: { notice?: string; error?: string } = {},
 ): ConsolePage {
-  return consolePage(req, `Campaign #${c.id} (${c.status})`, campaignBody(req, c), {
+  return consolePage(req, `Campaign #${c.id} (${c.status})`, campaignBody(req, c, latest), {
     section: 'campaigns',
     scripts: ['campaign-progress.js', 'campaign-live.js'],
     ...messages,

@@ -8,7 +8,7 @@ import { IdParam } from '../../common/parse-id.pipe';
 import { sendPage } from '../../pages/send-page';
 import { ConsoleController } from '../console-controller.decorator';
 import { readForm, submitForm } from '../console-forms';
-import { consolePage } from '../console.layout';
+import { type ConsolePage, consolePage } from '../console.layout';
 import { CampaignListQuery, CampaignPageQuery, CancelForm, DeliveriesQuery } from './campaign.forms';
 import { campaignPage, cancelPage, deliveriesBody, listBody, noticeText } from './campaign.pages';
 
@@ -38,7 +38,7 @@ export class CampaignsConsoleController {
   @Get(':id')
   async show(@IdParam() id: number, @Req() req: Request, @Res() res: Response): Promise<void> {
     const q = await readForm(CampaignPageQuery, req.query);
-    sendPage(res, 200, campaignPage(req, await this.campaigns.get(id), { notice: noticeText(q) }));
+    sendPage(res, 200, await this.livePage(req, id, { notice: noticeText(q) }));
   }
 
   @Get(':id/deliveries')
@@ -101,7 +101,7 @@ export class CampaignsConsoleController {
         const c = await this.campaigns.get(id);
         return refusal.status === 400
           ? cancelPage(req, c, CANCELLABLE.includes(c.status), messageText(refusal))
-          : campaignPage(req, c, { error: messageText(refusal) });
+          : this.livePage(req, id, { error: messageText(refusal) });
       },
     );
   }
@@ -120,7 +120,17 @@ export class CampaignsConsoleController {
     return submitForm(
       res,
       async () => `/admin/campaigns/${id}?notice=${await run()}`,
-      async (refusal) => campaignPage(req, await this.campaigns.get(id), { error: messageText(refusal) }),
+      async (refusal) => this.livePage(req, id, { error: messageText(refusal) }),
     );
+  }
+
+  /** The campaign page as it is now, with its latest deliveries. */
+  private async livePage(
+    req: Request,
+    id: number,
+    messages: { notice?: string; error?: string },
+  ): Promise<ConsolePage> {
+    const [c, latest] = await Promise.all([this.campaigns.get(id), this.campaigns.latestDeliveries(id)]);
+    return campaignPage(req, c, latest, messages);
   }
 }

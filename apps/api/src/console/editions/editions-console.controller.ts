@@ -53,6 +53,7 @@ import {
   type SendPageData,
   welcomeBody,
 } from './editions.views';
+import { draftFormatBody } from './draft-format.page';
 
 /** Fixed messages for `?notice=` (free text is never reflected). */
 const NOTICES: Record<string, string> = {
@@ -176,6 +177,12 @@ export class EditionsConsoleController {
   @Roles('admin', 'editor')
   importForm(@Req() req: Request, @Res() res: Response): void {
     sendPage(res, 200, this.importPage(req, { draft: '', format: 'text' }));
+  }
+
+  /** docs/draft-format.md as a page of the console, linked from the import form. */
+  @Get('draft-format')
+  draftFormat(@Req() req: Request, @Res() res: Response): void {
+    sendPage(res, 200, consolePage(req, 'The draft format', draftFormatBody(), { section: 'editions' }));
   }
 
   @Post('import')

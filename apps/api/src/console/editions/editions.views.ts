@@ -100,8 +100,9 @@ export function importBody(
   const action = `/admin/editions/import?_csrf=${encodeURIComponent(csrfToken(req))}`;
   return html`<h1>Import a draft</h1>
     <p>
-      Paste the month's draft in the editors' plain-text format (see docs/draft-format.md), or choose the
-      file. Importing replaces that month's draft; a scheduled or sent edition is never overwritten.
+      Paste the month's draft in the editors' plain-text format (see
+      <a href="/admin/editions/draft-format">the draft format</a>), or choose the file. Importing replaces
+      that month's draft; a scheduled or sent edition is never overwritten.
     </p>
     <form method="post" action="${action}" enctype="multipart/form-data" class="card" id="import-form">
       ${csrfField(req)}
