@@ -8,6 +8,8 @@ import { ConflictError, InvalidInputError, NotFoundError } from '../common/domai
 import { type PublicationProfile, PublicationService } from '../publication/publication.service';
 import { SendRateLimiter } from '../send-rate/send-rate.limiter';
 import { PREFERENCES_PATH, UNSUBSCRIBE_PATH } from '../subscriptions/subscriber-links';
+import { docxToDraft } from './draft.docx';
+import { DocumentParseError, type DraftImportWarning, type HtmlDraft, htmlToDraft } from './draft.html';
 import { DraftParseError, EDITION_SUBJECT_MAX_LENGTH, parseDraft, sourceLines } from './draft.parser';
 import { type EditionRecord, EditionRepository } from './edition.repository';
 import { parseMarkdown, toMarkdown } from './edition.markdown';
@@ -34,6 +36,14 @@ export interface EditionView extends EditionSummary {
 }
 
 export type DraftFormat = 'text' | 'markdown';
+
+/** A document the editors write in: the Word file itself, or HTML pasted from Word or Google Docs. */
+export type DraftDocument = { docx: Buffer } | { html: string };
+
+/** An edition imported from a document, with what of the document was left out (images, footnotes). */
+export interface ImportedEdition extends EditionView {
+  warnings: DraftImportWarning[];
+}
 
 function view(e: EditionRecord): EditionView {
   return {
@@ -94,6 +104,31 @@ export class EditionService {
       throw new DraftParseError(line, await this.publicationExpected(content.slug), content.subject);
     }
     return this.saveDraft(content);
+  }
+
+  /**
+   * A Word document or pasted HTML as draft text (nothing saved): 400 for a file that is not a Word document
+   * or a document with a table; images and footnotes are left out and named in `warnings`.
+   */
+  async convertDocument(doc: DraftDocument): Promise<HtmlDraft> {
+    return 'docx' in doc ? docxToDraft(doc.docx) : htmlToDraft(doc.html, 'html');
+  }
+
+  /**
+   * Imports a converted document as importDraft imports text; a draft error names the document's paragraph
+   * and quotes it (DocumentParseError, whose details keep the draft text's line).
+   */
+  async importConverted(draft: HtmlDraft): Promise<ImportedEdition> {
+    try {
+      return { ...(await this.importDraft(draft.text, 'text')), warnings: draft.warnings };
+    } catch (err) {
+      if (err instanceof DraftParseError) throw new DocumentParseError(err, draft);
+      throw err;
+    }
+  }
+
+  async importDocument(doc: DraftDocument): Promise<ImportedEdition> {
+    return this.importConverted(await this.convertDocument(doc));
   }
 
   /** Creates that month's draft, or replaces the existing draft; 409 if the month is scheduled or sent. */

@@ -1,5 +1,7 @@
 export * from './draft.parser';
 export * from './draft.format';
+export * from './draft.docx';
+export * from './draft.html';
 export * from './edition.markdown';
 export * from './edition.repository';
 export * from './edition.service';
