@@ -1,4 +1,5 @@
 import { AppConfig } from '@app/config';
+import { DOCX_CONTENT_TYPE, MAX_DOCX_BYTES } from '@app/core';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
@@ -57,7 +58,9 @@ export function configureApp(app: NestExpressApplication): void {
   const jsonOptions = { limit: BODY_LIMIT, verify: keepWebhookRawBody };
   app.useBodyParser('json', jsonOptions);
   app.useBodyParser('urlencoded', { limit: BODY_LIMIT, extended: false });
-  app.useBodyParser('text', { limit: BODY_LIMIT, type: ['text/plain', 'text/markdown'] });
+  app.useBodyParser('text', { limit: BODY_LIMIT, type: ['text/plain', 'text/markdown', 'text/html'] });
+  // The editors' Word document itself (POST /api/admin/editions/import and /convert); a Buffer for them only.
+  app.useBodyParser('raw', { limit: MAX_DOCX_BYTES, type: DOCX_CONTENT_TYPE });
   app.useGlobalPipes(validationPipe());
   app.useGlobalFilters(new AllExceptionsFilter());
   setupOpenApi(app);

@@ -183,3 +183,21 @@ export class EditionSummaryDto {
 export class EditionViewDto extends EditionSummaryDto {
   @ApiProperty({ type: EditionContentDto }) content!: EditionContentDto;
 }
+
+export class DraftImportWarningDto {
+  @ApiProperty({ enum: ['images-ignored', 'footnotes-ignored'] }) code!: string;
+  @ApiProperty() count!: number;
+  @ApiProperty({ example: 'An image was left out: an issue carries no images.' }) message!: string;
+}
+
+/** An edition imported from a Word document or HTML: what of the document was left out. */
+export class ImportedEditionDto extends EditionViewDto {
+  @ApiProperty({ type: [DraftImportWarningDto] }) warnings!: DraftImportWarningDto[];
+}
+
+export class ConvertedDraftDto {
+  @ApiProperty({ description: 'The document as draft text (docs/draft-format.md), one line per paragraph' })
+  draft!: string;
+
+  @ApiProperty({ type: [DraftImportWarningDto] }) warnings!: DraftImportWarningDto[];
+}
