@@ -1,5 +1,5 @@
 import { crankCallApril2025 as april } from '../../../test/fixtures/crank-call-2025-04.expected';
-import type { EditionContent } from '@app/content';
+import { type EditionContent, inlineText, sourceName } from '@app/content';
 import { escapeHtml } from './placeholders';
 import { PLACEHOLDERS, compilePersonalizer, personalize, renderConfirmation, renderEdition } from './render';
 
@@ -18,8 +18,11 @@ function contentStrings(c: EditionContent): string[] {
   return [
     c.description,
     c.highlightsTitle,
-    ...c.highlights.flatMap((h) => [h.headline, ...h.paragraphs]),
-    ...c.links.flatMap((l) => [l.text, ...l.sources, `(${l.sources.join(', ')})`]),
+    ...c.highlights.flatMap((h) => [inlineText(h.headline), ...h.paragraphs.map(inlineText)]),
+    ...c.links.flatMap((l) => {
+      const sources = l.sources.map(sourceName);
+      return [inlineText(l.text), ...sources, `(${sources.join(', ')})`];
+    }),
     ...c.analysis.flatMap((a) => [a.title, a.attribution]),
     ...c.perspectives.flatMap((a) => [a.title, a.attribution]),
     ...c.masthead.flatMap((m) => [m.role, m.name, ...(m.email ? [m.email] : [])]),
@@ -90,7 +93,7 @@ describe('renderEdition: web variant', () => {
     expect(html).not.toMatch(/unsubscribe|preferences/i);
     expect(html).toContain('href="https://crank.example.org/subscribe"');
     expect(text).toContain('https://crank.example.org/subscribe');
-    expect(html).toContain(escapeHtml(april.highlights[0]!.headline));
+    expect(html).toContain(escapeHtml(inlineText(april.highlights[0]!.headline)));
   });
 
   it('can take a fixed webUrl at render time', async () => {

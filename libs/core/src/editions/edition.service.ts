@@ -1,5 +1,11 @@
 import { AppConfig } from '@app/config';
-import { type EditionContent, issueLabel } from '@app/content';
+import {
+  contentLinks,
+  type EditionContent,
+  issueLabel,
+  linkUrlProblem,
+  normalizeContent,
+} from '@app/content';
 import { EditionStatus } from '@app/database';
 import { personalize, type RenderedEmail, renderEdition } from '@app/email';
 import { MAIL_TRANSPORT, MailSendError, type MailTransport } from '@app/mailer';
@@ -132,7 +138,8 @@ export class EditionService {
   }
 
   /** Creates that month's draft, or replaces the existing draft; 409 if the month is scheduled or sent. */
-  async saveDraft(content: EditionContent): Promise<EditionView> {
+  async saveDraft(given: EditionContent): Promise<EditionView> {
+    const content = normalizeContent(given);
     this.assertContent(content);
     const publication = await this.publicationOf(content);
     const id = await this.editions.upsertDraft(publication.id, content);
@@ -148,7 +155,7 @@ export class EditionService {
     if (current.status !== EditionStatus.Draft) {
       throw new ConflictError(`Edition ${id} is ${current.status}; only a draft can be changed`);
     }
-    const content: EditionContent = { ...current.content, ...patch };
+    const content: EditionContent = normalizeContent({ ...current.content, ...patch });
     this.assertContent(content);
     await this.publicationOf(content);
     const outcome = await this.editions.updateDraft(id, content);
@@ -281,6 +288,11 @@ export class EditionService {
     // edition.subject is varchar(300): say so rather than let PostgreSQL fail the statement (a 500)
     if (content.subject.length > EDITION_SUBJECT_MAX_LENGTH) {
       throw new InvalidInputError(`subject must be at most ${EDITION_SUBJECT_MAX_LENGTH} characters`);
+    }
+    // The one URL policy, whichever way the content came in (the parsers and the API's DTOs ask it too).
+    for (const link of contentLinks(content)) {
+      const problem = linkUrlProblem(link.href);
+      if (problem) throw new InvalidInputError(`${link.field}: the link is refused: expected ${problem}`);
     }
   }
 
