@@ -5,7 +5,9 @@ import {
   aprilDraftText,
   aprilWithError,
   aprilWithImageAndFootnote,
+  aprilWithLinksExpected,
   aprilWithTable,
+  APRIL_SOURCE_URLS,
 } from './fixtures/word-drafts';
 import { consoleWorld } from './helpers/scenarios';
 
@@ -58,6 +60,24 @@ describe('editions: the Word document itself and HTML paste (API and console)', 
       res.body.id,
     ]);
     expect(row!.content).toEqual(crankCallApril2025);
+  });
+
+  it('keeps the Word document’s links: in the edition, its preview and its Markdown export (which imports back)', async () => {
+    const res = await importBody(await aprilDocx(true), DOCX_CONTENT_TYPE);
+    expect(res.status).toBe(201);
+    expect(res.body.content).toEqual(aprilWithLinksExpected());
+    const id = res.body.id as number;
+    const preview = await api().get(`/api/admin/editions/${id}/preview.html`).set('Authorization', auth());
+    expect(preview.status).toBe(200);
+    for (const url of Object.values(APRIL_SOURCE_URLS)) expect(preview.text).toContain(`href="${url}"`);
+    const md = await api().get(`/api/admin/editions/${id}/export.md`).set('Authorization', auth());
+    expect(md.status).toBe(200);
+    expect(md.text).toContain(
+      '[Reuters](https://www.reuters.com/world/china/xi-jinping-visits-russia-2025-05-07/)',
+    );
+    const again = await importBody(md.text, 'text/markdown');
+    expect(again.status).toBe(201);
+    expect(again.body.content).toEqual(aprilWithLinksExpected());
   });
 
   it('leaves images and footnotes out and says so; refuses a table', async () => {

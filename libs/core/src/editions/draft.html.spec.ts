@@ -6,6 +6,7 @@ import {
   aprilDraftText,
   aprilWithError,
   aprilWithImageAndFootnote,
+  aprilWithLinksExpected,
   aprilWithTable,
   wordDocument,
 } from '../../../../test/fixtures/word-drafts';
@@ -103,6 +104,30 @@ describe('the Word document itself (mammoth, then htmlToDraft, then the draft pa
     expect(doc.text).toContain(
       'the proposed [Power of Siberia 2](https://en.wikipedia.org/wiki/Power_of_Siberia_2) pipeline',
     );
+  });
+
+  it('reads the linked April issue into linked content: sources, an analysis title, words in stories', async () => {
+    const content = parseDocument(await docxToDraft(await aprilDocx(true)));
+    expect(content).toEqual(aprilWithLinksExpected());
+    expect(content.links[0]!.sources).toEqual([
+      { name: 'Reuters', url: 'https://www.reuters.com/world/china/xi-jinping-visits-russia-2025-05-07/' },
+      { name: 'Global Times', url: 'https://www.globaltimes.cn/page/202505/1333591.shtml' },
+    ]);
+  });
+
+  it('refuses a link the draft format refuses (javascript:, a file on the editor’s disk), naming the paragraph', () => {
+    for (const [href, expected] of [
+      ['javascript:alert(1)', 'an http: or https: link (“javascript:” links are not allowed)'],
+      ['file:///C:/Users/editor/reuters.html', 'an http: or https: link (“file:” links are not allowed)'],
+    ]) {
+      const html = aprilDraftText(false)
+        .split('\n')
+        .map((l) => `<p>${l.replace('(Reuters)', `(<a href="${href}">Reuters</a>)`)}</p>`)
+        .join('');
+      const doc = htmlToDraft(html, 'html');
+      const n = doc.text.split('\n').findIndex((l) => l.includes('](')) + 1;
+      expect(() => parseDocument(doc)).toThrow(`Paragraph ${n} of the pasted text: expected ${expected}`);
+    }
   });
 
   it('refuses a document with a table, naming the paragraph before it', async () => {
