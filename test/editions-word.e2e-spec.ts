@@ -125,6 +125,12 @@ describe('editions: the Word document itself and HTML paste (API and console)', 
     expect(empty.status).toBe(400);
     const huge = await importBody(Buffer.alloc(MAX_DOCX_BYTES + 1), DOCX_CONTENT_TYPE);
     expect(huge.status).toBe(413);
+    // The document is read by the handler, past the guard: without credentials nothing is read.
+    const anonymous = await api()
+      .post('/api/admin/editions/import')
+      .set('Content-Type', DOCX_CONTENT_TYPE)
+      .send(await aprilDocx(false));
+    expect(anonymous.status).toBe(401);
     expect(await h.query('SELECT id FROM edition')).toEqual([]);
   });
 

@@ -1,5 +1,4 @@
 import { AppConfig } from '@app/config';
-import { DOCX_CONTENT_TYPE, MAX_DOCX_BYTES } from '@app/core';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
@@ -59,8 +58,8 @@ export function configureApp(app: NestExpressApplication): void {
   app.useBodyParser('json', jsonOptions);
   app.useBodyParser('urlencoded', { limit: BODY_LIMIT, extended: false });
   app.useBodyParser('text', { limit: BODY_LIMIT, type: ['text/plain', 'text/markdown', 'text/html'] });
-  // The editors' Word document itself (POST /api/admin/editions/import and /convert); a Buffer for them only.
-  app.useBodyParser('raw', { limit: MAX_DOCX_BYTES, type: DOCX_CONTENT_TYPE });
+  // The editors' Word document (POST /api/admin/editions/import and /convert) is read by its handler, after
+  // the guard: see readDocxBody.
   app.useGlobalPipes(validationPipe());
   app.useGlobalFilters(new AllExceptionsFilter());
   setupOpenApi(app);

@@ -33,16 +33,17 @@ import {
   TestSendDto,
   UpdateEditionDto,
 } from './edition.dto';
+import { readDocxBody } from './docx-body';
 import { TestSendThrottle, TEST_SEND_RECIPIENTS_PER_WINDOW } from './test-send-throttle';
 import { IdParam } from '../../common/parse-id.pipe';
 import { sendPage } from '../../pages/send-page';
 
 /** The body as a Word document or HTML, when it is one; undefined for a text draft. */
-function documentOf(req: Request, body: unknown): DraftDocument | undefined {
+async function documentOf(req: Request, body: unknown): Promise<DraftDocument | undefined> {
   if (req.is(DOCX_CONTENT_TYPE)) {
-    if (!Buffer.isBuffer(body) || body.length === 0)
-      throw new BadRequestException('The Word document is empty');
-    return { docx: body };
+    const docx = await readDocxBody(req);
+    if (docx.length === 0) throw new BadRequestException('The Word document is empty');
+    return { docx };
   }
   if (req.is('text/html')) {
     if (typeof body !== 'string' || body.trim() === '') throw new BadRequestException('The HTML is empty');
@@ -84,8 +85,11 @@ export class EditionsController {
   })
   @ApiResponse({ status: 409, description: "That month's edition is no longer a draft" })
   @ApiResponse({ status: 413, description: 'Over 1 MB of text or HTML, or a Word document over 10 MB' })
-  importDraft(@Req() req: Request, @Body() body: unknown): Promise<EditionViewDto | ImportedEditionDto> {
-    const doc = documentOf(req, body);
+  async importDraft(
+    @Req() req: Request,
+    @Body() body: unknown,
+  ): Promise<EditionViewDto | ImportedEditionDto> {
+    const doc = await documentOf(req, body);
     if (doc) return this.editions.importDocument(doc);
     if (typeof body !== 'string' || body.trim() === '') {
       throw new BadRequestException(
@@ -108,7 +112,7 @@ export class EditionsController {
   @ApiResponse({ status: 200, type: ConvertedDraftDto })
   @ApiResponse({ status: 400, description: 'Not a .docx, a document with a table, or an empty body' })
   async convert(@Req() req: Request, @Body() body: unknown): Promise<ConvertedDraftDto> {
-    const doc = documentOf(req, body);
+    const doc = await documentOf(req, body);
     if (!doc) throw new BadRequestException(`Send the document as ${DOCX_CONTENT_TYPE} or text/html`);
     const { text, warnings } = await this.editions.convertDocument(doc);
     return { draft: text, warnings };
