@@ -266,6 +266,15 @@ style='color:#0563C1'>Global</span> <i>Times</i></a>)<o:p></o:p></p>
     // javascript: is written as a link, so the draft parser refuses it with the paragraph's number
   });
 
+  it('reads hostile nesting in one pass: 50,000 open anchors, spans and unclosed tags', () => {
+    const n = 50_000;
+    const nested = `<p><a href="https://a.example/">x${'<a name="n">y'.repeat(n)}</p>`;
+    const doc = htmlToDraft(nested);
+    expect(doc.text).toBe(`[x${'y'.repeat(n)}](https://a.example/)`);
+    const spans = htmlToDraft(`<p>${'<span><b><i>w '.repeat(n)}</p><p>Next.</p>`);
+    expect(spans.text.split('\n')).toEqual([`${'w '.repeat(n)}`.trim(), 'Next.']);
+  });
+
   it('skips head, style and script content; refuses a table', () => {
     expect(htmlToDraft('<title>x</title><script>alert(1)</script><style>p{}</style><p>Text.</p>').text).toBe(
       'Text.',

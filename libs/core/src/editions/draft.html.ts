@@ -240,16 +240,14 @@ export function htmlToDraft(input: string, source: HtmlDraftSource = 'html'): Ht
   let lineRuns: Run[][] = [];
   let started = false; // a paragraph element is open and has not been written yet
   let skipDepth = 0; // inside skipped elements (head, style, Word's list bullets, footnote bodies)
-  const skipping: string[] = []; // names of the open skipped elements, innermost last
-  const links: (string | undefined)[] = []; // the href of each open <a> (undefined: not a link)
+  // For each open <a>, the link its text belongs to: its own href, else the enclosing link's (so the current
+  // link is the top of the stack, whatever the nesting: no scan per text node).
+  const links: (string | undefined)[] = [];
   let images = 0;
   let footnotes = 0;
   let table: string | undefined;
 
-  const href = (): string | undefined => {
-    for (let i = links.length - 1; i >= 0; i--) if (links[i] !== undefined) return links[i];
-    return undefined;
-  };
+  const href = (): string | undefined => links[links.length - 1];
 
   const hasText = (): boolean => runs.some((r) => r.text.trim() !== '') || lineRuns.length > 0;
 
@@ -283,19 +281,16 @@ export function htmlToDraft(input: string, source: HtmlDraftSource = 'html'): Ht
         if (skipDepth > 0) {
           if (!VOID.has(name)) {
             skipDepth++;
-            skipping.push(name);
           }
           return;
         }
         if (SKIPPED.has(name) || (name === 'span' && isWordListBullet(attribs))) {
           skipDepth = 1;
-          skipping.push(name);
           return;
         }
         if (isNoteBody(name, attribs)) {
           footnotes++;
           skipDepth = 1;
-          skipping.push(name);
           return;
         }
         if (TABLE_PARTS.has(name)) {
@@ -327,12 +322,11 @@ export function htmlToDraft(input: string, source: HtmlDraftSource = 'html'): Ht
           const h = attr(attribs, 'href').trim();
           if (isNoteReference(h)) {
             skipDepth = 1;
-            skipping.push(name);
             return;
           }
           // In-document anchors (#bookmark) lead nowhere in an email; mailto: addresses are written as text.
           const external = h !== '' && !h.startsWith('#') && !h.toLowerCase().startsWith('mailto:');
-          links.push(external ? unwrapRedirect(h) : undefined);
+          links.push(external ? unwrapRedirect(h) : href());
           return;
         }
         if (PARAGRAPHS.has(name)) {
@@ -346,7 +340,6 @@ export function htmlToDraft(input: string, source: HtmlDraftSource = 'html'): Ht
         if (skipDepth > 0) {
           if (VOID.has(name)) return;
           skipDepth--;
-          skipping.pop();
           return;
         }
         if (isImplied && VOID.has(name)) return;
