@@ -48,7 +48,7 @@ export function normalizeInline(value: Inline): Inline {
       out.push({ text: run.text, href: run.href });
     }
   }
-  if (!out.some(isInlineLink)) return out.join('');
+  if (!out.some(isInlineLink)) return inlineText(out);
   return out;
 }
 

@@ -48,7 +48,8 @@ describe('renderEdition: the April 2025 issue', () => {
 
   it('plain text contains all of it too, with the footer links as URLs', () => {
     for (const s of contentStrings(april)) expect(text).toContain(s);
-    for (const l of april.links) expect(text).toContain(`— ${l.text} (${l.sources.join(', ')})`);
+    for (const l of april.links)
+      expect(text).toContain(`— ${inlineText(l.text)} (${l.sources.map(sourceName).join(', ')})`);
     expect(text).toContain(`Unsubscribe: ${PLACEHOLDERS.unsubscribeUrl}`);
     expect(text).toContain(`Manage preferences: ${PLACEHOLDERS.preferencesUrl}`);
     expect(text).toContain(`View in browser: ${PLACEHOLDERS.webUrl}`);

@@ -1,12 +1,12 @@
-import { isDeepStrictEqual } from 'node:util';
 import {
   type AttributedItem,
   type EditionContent,
   type Inline,
+  inlineRuns,
+  type InlineRun,
   inlineText,
   linkUrlProblem,
   type LinkItem,
-  type LinkSource,
   normalizeInline,
   normalizeSource,
 } from '@app/content';
@@ -32,23 +32,28 @@ import { draftInline } from './inline.parser';
 
 /** A link item as its draft line: "—Text (Source, [Source](https://…))". */
 export function draftLinkLine(l: LinkItem): string {
-  return `—${draftInline(l.text)} (${l.sources.map(draftSource).join(', ')})`;
-}
-
-/** A source in a draft: its name, or "[Name](https://…)". */
-export function draftSource(s: LinkSource): string {
-  return typeof s === 'string' ? s : `[${s.name}](${s.url})`;
+  const runs: InlineRun[] = ['—', ...inlineRuns(l.text), ' ('];
+  l.sources.forEach((src, i) => {
+    if (i > 0) runs.push(', ');
+    runs.push(typeof src === 'string' ? src : { text: src.name, href: src.url });
+  });
+  runs.push(')');
+  return draftInline(normalizeInline(runs));
 }
 
 /** An analysis or perspectives item as its draft line: "Title (Attribution)" or "[Title](https://…) (Attribution)". */
 export function draftAttributedLine(a: AttributedItem): string {
-  return `${a.url !== undefined ? `[${a.title}](${a.url})` : a.title} (${a.attribution})`;
+  const title: InlineRun = a.url !== undefined ? { text: a.title, href: a.url } : a.title;
+  return draftInline(normalizeInline([title, ` (${a.attribution})`]));
 }
 
-/** Reads `text` back with `read`; false if it throws or reads as something else than `expected`. */
+/**
+ * Reads `text` back with `read`; false if it throws or reads as something else than `expected` (compared as
+ * JSON, the form content is stored in; both sides build their objects with the same key order).
+ */
 function readsBack<T>(text: string, read: (text: string) => T, expected: T): boolean {
   try {
-    return isDeepStrictEqual(read(text), expected);
+    return JSON.stringify(read(text)) === JSON.stringify(expected);
   } catch (err) {
     if (err instanceof DraftParseError) return false;
     throw err;
@@ -105,10 +110,7 @@ export function assertRepresentable(content: EditionContent): void {
     const problem = linkUrlProblem(href);
     if (problem) fail(field, `is not an allowed link: expected ${problem}`);
   };
-  const linkText = (field: string, text: string) => {
-    line(field, text);
-    if (text.includes('[') || text.includes(']')) fail(field, 'contains a square bracket');
-  };
+  const linkText = (field: string, text: string) => line(field, text);
   /** Running text: each text and link on one line, links allowed, and the draft text reads back the same. */
   const inline = (field: string, value: Inline) => {
     line(field, inlineText(value));

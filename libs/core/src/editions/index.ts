@@ -8,3 +8,4 @@ export * from './edition.service';
 export * from './editions.module';
 export * from './pre-send-check.service';
 export * from './seeds/crank-call-2025-04.seed';
+export * from './inline.parser';

@@ -8,7 +8,9 @@ import { type InlineLink, type InlineRun, linkUrlProblem, normalizeInline, type 
  *
  * `[1]` or `[sic]` not followed by "(" stays text, so "(Reuters [1], TASS)" reads as before. Once "[words]("
  * is written, it is a link: an address that is not an absolute http(s) URL is refused (linkUrlProblem), not
- * kept as text. In the Markdown format a backslash before ASCII punctuation makes it literal ("\[").
+ * kept as text. A backslash makes the next character literal: in a text draft before "[", "]", "<" or "\"
+ * only (so "\[1](2)" is text, and a lone backslash stays a backslash); in Markdown before any ASCII
+ * punctuation, as CommonMark says.
  *
  * One pass, no regular expression over the line: the label scan stops at the next "[" or "]", the autolink
  * scan at the next "<", ">" or space, so each character is looked at a bounded number of times (a line of
@@ -17,6 +19,11 @@ import { type InlineLink, type InlineRun, linkUrlProblem, normalizeInline, type 
 
 /** Throws with what was expected; the caller adds the line number. Null: never throw, read what can be read. */
 export type InlineFail = ((expected: string) => never) | null;
+
+/** What a backslash escapes in a text draft: only what could start or end a link, and itself. */
+function isDraftEscapable(c: string | undefined): boolean {
+  return c === '[' || c === ']' || c === '<' || c === '\\';
+}
 
 /** ASCII punctuation: what a Markdown backslash escapes. */
 function isAsciiPunctuation(c: string | undefined): boolean {
@@ -54,6 +61,7 @@ export const LINK_EXAMPLE = '“[text](https://…)”';
  * or a refused address throws; without, it is read as best it can be (for deciding what kind of line it is).
  */
 export function scanInline(text: string, markdown: boolean, fail: InlineFail): InlineRun[] {
+  const escapable = markdown ? isAsciiPunctuation : isDraftEscapable;
   const runs: InlineRun[] = [];
   let buf = '';
   const push = (link: InlineLink) => {
@@ -65,7 +73,7 @@ export function scanInline(text: string, markdown: boolean, fail: InlineFail): I
   let i = 0;
   while (i < len) {
     const c = text[i]!;
-    if (markdown && c === '\\' && isAsciiPunctuation(text[i + 1])) {
+    if (c === '\\' && escapable(text[i + 1])) {
       buf += text[i + 1];
       i += 2;
       continue;
@@ -75,7 +83,7 @@ export function scanInline(text: string, markdown: boolean, fail: InlineFail): I
       let label = '';
       while (j < len) {
         const d = text[j]!;
-        if (markdown && d === '\\' && isAsciiPunctuation(text[j + 1])) {
+        if (d === '\\' && escapable(text[j + 1])) {
           label += text[j + 1];
           j += 2;
           continue;
@@ -105,7 +113,7 @@ export function scanInline(text: string, markdown: boolean, fail: InlineFail): I
         if (fail) {
           fail(
             k < len
-              ? `a link ${LINK_EXAMPLE} whose address has no spaces`
+              ? `a link ${LINK_EXAMPLE} whose address has no spaces and ends with “)”`
               : `a link ${LINK_EXAMPLE} whose address ends with “)”`,
           );
         }
@@ -231,10 +239,44 @@ export function runsToInline(runs: InlineRun[]): Inline {
 
 // ---- Writing runs back ------------------------------------------------------------------------------------
 
-/** Running text in the draft syntax: links as [text](href). */
+/** True when the "<" at `i` of `text` starts an autolink "<scheme:…>" (the scan scanInline does). */
+function startsAutolink(text: string, i: number): boolean {
+  let k = i + 1;
+  while (k < text.length && text[k] !== '<' && text[k] !== '>' && !isSpaceChar(text[k]!)) k++;
+  return text[k] === '>' && hasScheme(text.slice(i + 1, k));
+}
+
+/**
+ * Text of a draft line with the backslashes it needs to read back as text, and no more: "[" and "]" only in
+ * a text holding "](" (where a link could start) or in a link's words, "<" only where "<scheme:…>" follows, a
+ * backslash only before what it would escape (or at the end, before a link's "["). So "(Reuters [1], TASS)"
+ * and "<b>" are written as they read.
+ */
+function escapeDraftText(text: string, inLabel: boolean, last: boolean): string {
+  const brackets = inLabel || text.includes('](');
+  let out = '';
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    const next = text[i + 1];
+    if (c === '\\' && (isDraftEscapable(next) || (next === undefined && !last))) out += '\\\\';
+    else if ((c === '[' || c === ']') && brackets) out += `\\${c}`;
+    else if (c === '<' && startsAutolink(text, i)) out += '\\<';
+    else out += c;
+  }
+  return out;
+}
+
+/** Running text in the draft syntax: links as [text](href), text escaped where it would read as a link. */
 export function draftInline(value: Inline): string {
-  if (typeof value === 'string') return value;
-  return value.map((r) => (typeof r === 'string' ? r : `[${r.text}](${r.href})`)).join('');
+  const runs = typeof value === 'string' ? [value] : value;
+  return runs
+    .map((r, i) => {
+      const last = i === runs.length - 1;
+      return typeof r === 'string'
+        ? escapeDraftText(r, false, last)
+        : `[${escapeDraftText(r.text, true, false)}](${r.href})`;
+    })
+    .join('');
 }
 
 /** Running text in Markdown: texts escaped with `escape`, links as [escaped text](href). */

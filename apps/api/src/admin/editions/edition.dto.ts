@@ -1,6 +1,6 @@
 import type { Inline, LinkSource } from '@app/content';
 import { EDITION_SUBJECT_MAX_LENGTH } from '@app/core';
-import { ApiProperty, type ApiPropertyOptions, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -43,7 +43,7 @@ const INLINE_SCHEMA: Record<string, unknown> = {
 };
 
 export class HighlightDto {
-  @ApiProperty({ ...INLINE_SCHEMA, example: 'Russia and China sign a deal' } as ApiPropertyOptions)
+  @ApiProperty({ ...INLINE_SCHEMA, example: 'Russia and China sign a deal' })
   @IsInline({ maxLength: 500, singleLine: true })
   headline!: Inline;
 
@@ -56,7 +56,7 @@ export class HighlightDto {
 }
 
 export class LinkItemDto {
-  @ApiProperty(INLINE_SCHEMA as ApiPropertyOptions)
+  @ApiProperty(INLINE_SCHEMA)
   @IsInline({ maxLength: 2000 })
   text!: Inline;
 
