@@ -14,6 +14,7 @@ import { InvalidInputError } from '../common/domain.errors';
 import { checkDocxArchive, docxToDraft, MAX_DOCX_UNPACKED_BYTES } from './draft.docx';
 import { DocumentParseError, type HtmlDraft, htmlToDraft } from './draft.html';
 import { DraftParseError, parseDraft } from './draft.parser';
+import { scanInline } from './inline.parser';
 
 /** A zip archive written by hand (local headers, central directory, end record): for archives Word never writes. */
 function zipOf(entries: { name: string; data: Buffer; deflate?: boolean }[]): Buffer {
@@ -246,7 +247,7 @@ style='color:#0563C1'>Global</span> <i>Times</i></a>)<o:p></o:p></p>
         'China rejects Gazprom offer',
         'Amid increasing financial strain, [China rejected](https://www.reuters.com/markets/x?a=1) the offer.',
         '',
-        'See <https://tass.com/economy/1> and [this](https://example.org/a_(b)).',
+        'See [https://tass.com/economy/1](https://tass.com/economy/1) and [this](https://example.org/a_(b)).',
         'Second line.',
       ].join('\n'),
     );
@@ -261,9 +262,14 @@ style='color:#0563C1'>Global</span> <i>Times</i></a>)<o:p></o:p></p>
         ' <a href="javascript:alert(1)">bad</a></p>',
     );
     expect(doc.text).toBe(
-      '[Global Times](https://a.example/x) said [so] [(1) note](https://b.example/a%20b%29) and a bookmark [bad](javascript:alert(1))',
+      '[Global Times](https://a.example/x) said [so] [\\[1\\] note](https://b.example/a%20b%29) and a bookmark [bad](javascript:alert(1))',
     );
-    // javascript: is written as a link, so the draft parser refuses it with the paragraph's number
+    // The escaped words read back as they were; javascript: is written as a link, so the draft parser
+    // refuses it with the paragraph's number.
+    expect(scanInline(doc.text, false, null)).toContainEqual({
+      text: '[1] note',
+      href: 'https://b.example/a%20b%29',
+    });
   });
 
   it('reads hostile nesting in one pass: 50,000 open anchors, spans and unclosed tags', () => {

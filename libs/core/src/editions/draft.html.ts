@@ -1,6 +1,8 @@
+import type { InlineRun } from '@app/content';
 import { Parser } from 'htmlparser2';
 import { InvalidInputError } from '../common/domain.errors';
 import { DraftParseError } from './draft.parser';
+import { draftInline, trimRuns } from './inline.parser';
 
 /**
  * HTML (a Word document as mammoth converts it, or what Word and Google Docs put on the clipboard) to the
@@ -9,7 +11,7 @@ import { DraftParseError } from './draft.parser';
  * One pass over htmlparser2's events (no DOM, no regular expression over the input): each block element
  * (p, h1-h6, li, div, blockquote, pre...) is one paragraph and becomes one line of the draft; a line break
  * inside a paragraph (<br>) starts another line of the same paragraph. Hyperlinks become the draft's link
- * syntax (`[words](https://…)`, or `<https://…>` when the words are the address); bold and italic are not
+ * syntax (`[words](https://…)`, text that would read as a link is escaped, as formatDraft does); bold and italic are not
  * part of the draft format, so their words are kept and the emphasis is dropped. Images and footnotes are
  * left out with a warning; a table is refused (an issue has no tables). Whatever else the HTML holds (styles,
  * scripts, Word's list bullets, comments) is not text of the issue and is skipped.
@@ -161,14 +163,11 @@ function draftHref(href: string): string {
   return escaped;
 }
 
-/** A link's words in the draft syntax: brackets would end them, so they become parentheses. */
-function draftLinkText(text: string): string {
-  let out = '';
-  for (const c of text) out += c === '[' ? '(' : c === ']' ? ')' : c;
-  return out;
-}
-
-/** Runs of one line as draft text: adjacent runs of the same link are one link (Google Docs splits them). */
+/**
+ * Runs of one line as draft text, written by draftInline (the one writer of the draft's link syntax, which also
+ * escapes text that would read as a link): adjacent runs of the same link are one link (Google Docs splits
+ * them), spaces at the edges of a link's words stay outside it.
+ */
 function lineText(runs: Run[]): { draft: string; plain: string } {
   const merged: Run[] = [];
   for (const r of runs) {
@@ -176,27 +175,22 @@ function lineText(runs: Run[]): { draft: string; plain: string } {
     if (last && last.href === r.href) last.text += r.text;
     else merged.push({ ...r });
   }
-  let draft = '';
+  const inline: InlineRun[] = [];
   let plain = '';
   for (const r of merged) {
     plain += r.text;
-    if (r.href === undefined) {
-      draft += r.text;
-      continue;
-    }
-    // Spaces at the edges of the link's words stay outside the link.
-    const lead = r.text.length - r.text.trimStart().length;
     const words = r.text.trim();
-    const trail = r.text.length - r.text.trimEnd().length;
-    if (!words) {
-      draft += r.text;
+    if (r.href === undefined || !words) {
+      inline.push(r.text);
       continue;
     }
-    const link =
-      words === r.href ? `<${draftHref(r.href)}>` : `[${draftLinkText(words)}](${draftHref(r.href)})`;
-    draft += `${r.text.slice(0, lead)}${link}${trail ? r.text.slice(r.text.length - trail) : ''}`;
+    const lead = r.text.length - r.text.trimStart().length;
+    const trail = r.text.length - r.text.trimEnd().length;
+    if (lead) inline.push(r.text.slice(0, lead));
+    inline.push({ text: words, href: draftHref(r.href) });
+    if (trail) inline.push(r.text.slice(r.text.length - trail));
   }
-  return { draft: draft.trim(), plain: collapseSpaces(plain).trim() };
+  return { draft: draftInline(trimRuns(inline)), plain: collapseSpaces(plain).trim() };
 }
 
 function attr(attribs: Record<string, string>, name: string): string {
