@@ -45,7 +45,7 @@ describe('console: editions', () => {
     expect(res.status).toBe(200);
     expect(res.text).toMatch(/<label for="draft">/);
     expect(res.text).toMatch(/<textarea\s+id="draft"\s+name="draft"/);
-    expect(res.text).toMatch(/<input type="file" id="draft-file"/);
+    expect(res.text).toMatch(/<input\s+type="file"\s+id="draft-file"/);
     expect(res.text).toContain(
       `action="/admin/editions/import?_csrf&#61;${encodeURIComponent(editor.csrf)}"`,
     );

@@ -57,7 +57,9 @@ export function configureApp(app: NestExpressApplication): void {
   const jsonOptions = { limit: BODY_LIMIT, verify: keepWebhookRawBody };
   app.useBodyParser('json', jsonOptions);
   app.useBodyParser('urlencoded', { limit: BODY_LIMIT, extended: false });
-  app.useBodyParser('text', { limit: BODY_LIMIT, type: ['text/plain', 'text/markdown'] });
+  app.useBodyParser('text', { limit: BODY_LIMIT, type: ['text/plain', 'text/markdown', 'text/html'] });
+  // The editors' Word document (POST /api/admin/editions/import and /convert) is read by its handler, after
+  // the guard: see readDocxBody.
   app.useGlobalPipes(validationPipe());
   app.useGlobalFilters(new AllExceptionsFilter());
   setupOpenApi(app);

@@ -6,3 +6,5 @@
 export * from './edition-content';
 export * from './issue-label';
 export * from './section-titles';
+export * from './inline';
+export * from './link-url';

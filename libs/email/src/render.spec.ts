@@ -1,5 +1,5 @@
 import { crankCallApril2025 as april } from '../../../test/fixtures/crank-call-2025-04.expected';
-import type { EditionContent } from '@app/content';
+import { type EditionContent, inlineText, sourceName } from '@app/content';
 import { escapeHtml } from './placeholders';
 import {
   PLACEHOLDERS,
@@ -26,8 +26,11 @@ function contentStrings(c: EditionContent): string[] {
   return [
     c.description,
     c.highlightsTitle,
-    ...c.highlights.flatMap((h) => [h.headline, ...h.paragraphs]),
-    ...c.links.flatMap((l) => [l.text, ...l.sources, `(${l.sources.join(', ')})`]),
+    ...c.highlights.flatMap((h) => [inlineText(h.headline), ...h.paragraphs.map(inlineText)]),
+    ...c.links.flatMap((l) => {
+      const sources = l.sources.map(sourceName);
+      return [inlineText(l.text), ...sources, `(${sources.join(', ')})`];
+    }),
     ...c.analysis.flatMap((a) => [a.title, a.attribution]),
     ...c.perspectives.flatMap((a) => [a.title, a.attribution]),
     ...c.masthead.flatMap((m) => [m.role, m.name, ...(m.email ? [m.email] : [])]),
@@ -53,7 +56,8 @@ describe('renderEdition: the April 2025 issue', () => {
 
   it('plain text contains all of it too, with the footer links as URLs', () => {
     for (const s of contentStrings(april)) expect(text).toContain(s);
-    for (const l of april.links) expect(text).toContain(`— ${l.text} (${l.sources.join(', ')})`);
+    for (const l of april.links)
+      expect(text).toContain(`— ${inlineText(l.text)} (${l.sources.map(sourceName).join(', ')})`);
     expect(text).toContain(`Unsubscribe: ${PLACEHOLDERS.unsubscribeUrl}`);
     expect(text).toContain(`Manage preferences: ${PLACEHOLDERS.preferencesUrl}`);
     expect(text).toContain(`View in browser: ${PLACEHOLDERS.webUrl}`);
@@ -98,7 +102,7 @@ describe('renderEdition: web variant', () => {
     expect(html).not.toMatch(/unsubscribe|preferences/i);
     expect(html).toContain('href="https://crank.example.org/subscribe"');
     expect(text).toContain('https://crank.example.org/subscribe');
-    expect(html).toContain(escapeHtml(april.highlights[0]!.headline));
+    expect(html).toContain(escapeHtml(inlineText(april.highlights[0]!.headline)));
   });
 
   it('can take a fixed webUrl at render time', async () => {
@@ -300,7 +304,7 @@ describe('renderWelcome', () => {
     expect(m.subject).toBe(`Welcome to CRANK Call: ${april.subject}`);
     expect(m.html).toContain('Glad to have you &lt;here&gt;.');
     expect(m.html.indexOf('Glad to have you')).toBeLessThan(
-      m.html.indexOf(escapeHtml(april.highlights[0]!.headline)),
+      m.html.indexOf(escapeHtml(inlineText(april.highlights[0]!.headline))),
     );
     for (const s of contentStrings(april)) expect(m.html).toContain(escapeHtml(s));
     expect(m.text.startsWith('Glad to have you <here>.\n')).toBe(true);
@@ -314,7 +318,7 @@ describe('renderWelcome', () => {
     expect(m.subject).toBe('Welcome to CRANK Call');
     expect(m.html).toContain(escapeHtml(defaultWelcomeLine('CRANK Call', false)));
     expect(m.text).toContain(defaultWelcomeLine('CRANK Call', false));
-    expect(m.html).not.toContain(escapeHtml(april.highlights[0]!.headline));
+    expect(m.html).not.toContain(escapeHtml(inlineText(april.highlights[0]!.headline)));
     expect(m.html).toContain(PLACEHOLDERS.unsubscribeUrl);
     expect(m.text).toContain(`Unsubscribe: ${PLACEHOLDERS.unsubscribeUrl}`);
   });

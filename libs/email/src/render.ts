@@ -1,4 +1,12 @@
-import { type EditionContent, issueLabel, mastheadHeading, perspectivesTitle } from '@app/content';
+import {
+  type EditionContent,
+  type Inline,
+  inlineRuns,
+  issueLabel,
+  type LinkSource,
+  mastheadHeading,
+  perspectivesTitle,
+} from '@app/content';
 import { render } from '@react-email/render';
 import { createElement } from 'react';
 import {
@@ -66,6 +74,22 @@ function rule(title: string): string {
 }
 
 /**
+ * Running text for the plain-text part: each link's words followed by its address in angle brackets,
+ * "Reuters <https://…>", where the reader reads them. Plain mail clients make "<https://…>" clickable and
+ * the address stays next to the claim it supports; numbered references at the end of a section would make
+ * the reader of a long paragraph scroll away and back, and would need numbers the editor never wrote.
+ */
+export function textInline(value: Inline): string {
+  return inlineRuns(value)
+    .map((r) => (typeof r === 'string' ? r : r.text === r.href ? `<${r.href}>` : `${r.text} <${r.href}>`))
+    .join('');
+}
+
+function textSource(source: LinkSource): string {
+  return typeof source === 'string' ? source : `${source.name} <${source.url}>`;
+}
+
+/**
  * The plain-text part, written by hand so it reads well: every headline, paragraph, link with its sources,
  * analysis and perspective item, the masthead and the footer links as bare URLs. Paragraphs are not
  * hard-wrapped (phones re-flow them).
@@ -83,13 +107,15 @@ export function editionText(content: EditionContent, opts: RenderEditionOptions)
   if (content.highlights.length) {
     out.push(rule(content.highlightsTitle), '');
     for (const h of content.highlights) {
-      out.push(h.headline, '-'.repeat(Math.min(72, [...h.headline].length)), '');
-      for (const p of h.paragraphs) out.push(p, '');
+      const headline = textInline(h.headline);
+      out.push(headline, '-'.repeat(Math.min(72, [...headline].length)), '');
+      for (const p of h.paragraphs) out.push(textInline(p), '');
     }
   }
   if (content.links.length) {
     out.push(rule('Links'), '');
-    for (const l of content.links) out.push(`— ${l.text} (${l.sources.join(', ')})`, '');
+    for (const l of content.links)
+      out.push(`— ${textInline(l.text)} (${l.sources.map(textSource).join(', ')})`, '');
   }
   for (const [title, items] of [
     ['Recent Analysis', content.analysis],
@@ -97,7 +123,7 @@ export function editionText(content: EditionContent, opts: RenderEditionOptions)
   ] as const) {
     if (!items.length) continue;
     out.push(rule(title), '');
-    for (const a of items) out.push(a.title, `   ${a.attribution}`, '');
+    for (const a of items) out.push(a.url ? `${a.title} <${a.url}>` : a.title, `   ${a.attribution}`, '');
   }
   if (content.masthead.length) {
     out.push(rule(mastheadHeading(content)), '');

@@ -1,25 +1,140 @@
 /**
- * Progressive enhancement of the draft import form (it works without this script): a draft file chosen for
- * upload is shown in the text box, so the editor sees what will be imported and a parse error's line number
- * points at text on screen.
+ * Progressive enhancement of the draft import form (it works without this script):
+ * - a plain-text or Markdown file chosen for upload is shown in the text box, so the editor sees what will be
+ *   imported and a parse error's line number points at text on screen;
+ * - a Word document (.docx) chosen for upload, or text pasted from Word or Google Docs (the clipboard's
+ *   text/html), is converted by the server (POST data-convert-url, the same rules as the import) into draft
+ *   text with its links as [words](https://...), and that text is put in the box.
+ * If the conversion fails, a paste falls back to the clipboard's plain text and a Word file stays chosen for
+ * upload (the import then says what is wrong with it).
  */
 (function () {
   'use strict';
   var file = document.getElementById('draft-file');
   var text = document.getElementById('draft');
-  if (!file || !text || typeof FileReader === 'undefined') return;
+  if (!file || !text) return;
+  var status = document.getElementById('paste-status');
+  var convertUrl = text.getAttribute('data-convert-url');
+  var form = text.form;
+  var csrfInput = form ? form.querySelector('input[name="_csrf"]') : null;
+  var DOCX = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
+  var canConvert = !!convertUrl && !!csrfInput && typeof window.fetch === 'function';
+
+  function say(message) {
+    if (status) status.textContent = message;
+  }
+
+  function setFormatText() {
+    var format = document.getElementById('format');
+    if (format) format.value = 'text';
+  }
+
+  /** POSTs the document to the converter; resolves with { draft, warnings } or rejects with a message. */
+  function convert(body, type) {
+    return fetch(convertUrl, {
+      method: 'POST',
+      credentials: 'same-origin',
+      headers: { 'Content-Type': type, Accept: 'application/json', 'X-CSRF-Token': csrfInput.value },
+      body: body,
+    }).then(function (res) {
+      return res.json().then(
+        function (json) {
+          if (res.ok && json && typeof json.draft === 'string') return json;
+          var m = json && json.message;
+          throw new Error(
+            Array.isArray(m) ? m.join(' ') : m || 'The server could not convert it (' + res.status + ').',
+          );
+        },
+        function () {
+          throw new Error('The server could not convert it (' + res.status + ').');
+        },
+      );
+    });
+  }
+
+  function warningsText(warnings) {
+    if (!warnings || !warnings.length) return '';
+    return (
+      ' ' +
+      warnings
+        .map(function (w) {
+          return w.message;
+        })
+        .join(' ')
+    );
+  }
+
+  /** Replaces the selection with `value`, as typing or pasting would (the edit can be undone in most browsers). */
+  function insert(value) {
+    var start = text.selectionStart;
+    var end = text.selectionEnd;
+    if (typeof text.setRangeText === 'function' && typeof start === 'number') {
+      text.setRangeText(value, start, end, 'end');
+    } else {
+      text.value += value;
+    }
+    text.dispatchEvent(new Event('input', { bubbles: true }));
+  }
+
+  text.addEventListener('paste', function (event) {
+    var data = event.clipboardData;
+    if (!canConvert || !data) return;
+    var htmlText = data.getData('text/html');
+    if (!htmlText) return; // plain text: the browser pastes it as it is
+    var plain = data.getData('text/plain');
+    event.preventDefault();
+    say('Converting the pasted text (keeping its links)…');
+    text.setAttribute('aria-busy', 'true');
+    convert(htmlText, 'text/html')
+      .then(
+        function (result) {
+          insert(result.draft);
+          setFormatText();
+          say('Pasted with its links, as draft text.' + warningsText(result.warnings));
+        },
+        function (err) {
+          insert(plain);
+          say('Pasted as plain text, without links: ' + err.message);
+        },
+      )
+      .then(function () {
+        text.removeAttribute('aria-busy');
+      });
+  });
+
   file.addEventListener('change', function () {
     var f = file.files && file.files[0];
     if (!f) return;
+    var isWord = /\.docx$/i.test(f.name) || f.type === DOCX;
+    if (isWord) {
+      if (!canConvert || f.size > 10 * 1024 * 1024) return; // uploaded with the form; the server says what is wrong
+      say('Reading the Word document…');
+      convert(f, DOCX).then(
+        function (result) {
+          text.value = result.draft;
+          setFormatText();
+          // The text box now holds the document: submitting sends it once, as text.
+          file.value = '';
+          text.focus();
+          say(
+            'The Word document is in the text box as draft text, with its links.' +
+              warningsText(result.warnings),
+          );
+        },
+        function (err) {
+          say(err.message);
+        },
+      );
+      return;
+    }
+    if (/\.doc$/i.test(f.name) || typeof FileReader === 'undefined') return; // the server explains .doc
     if (f.size > 1024 * 1024) return; // the server answers with a clear message
     var reader = new FileReader();
     reader.onload = function () {
       if (typeof reader.result !== 'string') return;
       text.value = reader.result;
-      if (/\.(md|markdown)$/i.test(f.name)) {
-        var format = document.getElementById('format');
-        if (format) format.value = 'markdown';
-      }
+      var format = document.getElementById('format');
+      if (format) format.value = /\.(md|markdown)$/i.test(f.name) ? 'markdown' : 'text';
       // The text box now holds the file: submitting sends it once, as text.
       file.value = '';
       text.focus();

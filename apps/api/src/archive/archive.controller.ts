@@ -1,4 +1,4 @@
-import { issueLabel } from '@app/content';
+import { inlineText, issueLabel } from '@app/content';
 import { AppConfig } from '@app/config';
 import { EditionService, type EditionView } from '@app/core';
 import { Controller, Get, Header, Param, Query, Res, UseGuards } from '@nestjs/common';
@@ -88,7 +88,8 @@ export class ArchiveController {
     const pages = await Promise.all(sent.map((e) => this.editions.webVersion(e)));
     const entries = sent.map((e, i) => {
       const url = this.editions.archiveUrl(e.slug);
-      const summary = e.content.highlights.map((h) => h.headline).join(' · ') || e.content.description;
+      const summary =
+        e.content.highlights.map((h) => inlineText(h.headline)).join(' · ') || e.content.description;
       return [
         '<entry>',
         `<title>${escapeXml(e.subject)}</title>`,

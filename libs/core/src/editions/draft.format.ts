@@ -1,18 +1,64 @@
-import type { EditionContent } from '@app/content';
+import {
+  type AttributedItem,
+  type EditionContent,
+  type Inline,
+  inlineRuns,
+  type InlineRun,
+  inlineText,
+  linkUrlProblem,
+  type LinkItem,
+  normalizeInline,
+  normalizeSource,
+} from '@app/content';
 import { UnprocessableError } from '../common/domain.errors';
 import {
   classifyHighlightLine,
+  DraftParseError,
   EDITION_SUBJECT_MAX_LENGTH,
   findIssueMonth,
   parseSubject,
   headingKind,
   isEmailLike,
   isHighlightsHeading,
+  lineInline,
   MAX_DRAFT_LINE_LENGTH,
+  parseAttributedLine,
+  parseLinkLine,
   sectionHeading,
   splitTrailingGroup,
   type HighlightLineKind,
 } from './draft.parser';
+import { draftInline } from './inline.parser';
+
+/** A link item as its draft line: "—Text (Source, [Source](https://…))". */
+export function draftLinkLine(l: LinkItem): string {
+  const runs: InlineRun[] = ['—', ...inlineRuns(l.text), ' ('];
+  l.sources.forEach((src, i) => {
+    if (i > 0) runs.push(', ');
+    runs.push(typeof src === 'string' ? src : { text: src.name, href: src.url });
+  });
+  runs.push(')');
+  return draftInline(normalizeInline(runs));
+}
+
+/** An analysis or perspectives item as its draft line: "Title (Attribution)" or "[Title](https://…) (Attribution)". */
+export function draftAttributedLine(a: AttributedItem): string {
+  const title: InlineRun = a.url !== undefined ? { text: a.title, href: a.url } : a.title;
+  return draftInline(normalizeInline([title, ` (${a.attribution})`]));
+}
+
+/**
+ * Reads `text` back with `read`; false if it throws or reads as something else than `expected` (compared as
+ * JSON, the form content is stored in; both sides build their objects with the same key order).
+ */
+function readsBack<T>(text: string, read: (text: string) => T, expected: T): boolean {
+  try {
+    return JSON.stringify(read(text)) === JSON.stringify(expected);
+  } catch (err) {
+    if (err instanceof DraftParseError) return false;
+    throw err;
+  }
+}
 
 /**
  * Throws when a line written for `content` would be longer than a draft may have: the structured API takes
@@ -60,30 +106,70 @@ export function assertRepresentable(content: EditionContent): void {
   if (!isHighlightsHeading(content.highlightsTitle)) fail('highlightsTitle', 'must end with “Highlights”');
   const titleMonth = findIssueMonth(content.highlightsTitle);
   if (titleMonth && titleMonth.slug !== content.slug) fail('highlightsTitle', 'names another month');
+  const url = (field: string, href: string) => {
+    const problem = linkUrlProblem(href);
+    if (problem) fail(field, `is not an allowed link: expected ${problem}`);
+  };
+  const linkText = (field: string, text: string) => line(field, text);
+  /** Running text: each text and link on one line, links allowed, and the draft text reads back the same. */
+  const inline = (field: string, value: Inline) => {
+    line(field, inlineText(value));
+    if (typeof value !== 'string') {
+      value.forEach((r, k) => {
+        if (typeof r === 'string') {
+          if (/[\r\n]/.test(r)) fail(field, 'contains a line break');
+        } else {
+          linkText(`${field}[${k}].text`, r.text);
+          url(`${field}[${k}].href`, r.href);
+        }
+      });
+    }
+    const written = draftInline(value);
+    if (!readsBack(written, (t) => lineInline(t, { n: 1, text: t }), normalizeInline(value)))
+      fail(field, 'holds text that would read as a link (“[…](…)” or “<…:…>”)');
+  };
   content.highlights.forEach((h, i) => {
-    line(`highlights[${i}].headline`, h.headline);
+    inline(`highlights[${i}].headline`, h.headline);
     if (h.paragraphs.length === 0) fail(`highlights[${i}]`, 'has no paragraphs');
-    h.paragraphs.forEach((p, j) => line(`highlights[${i}].paragraphs[${j}]`, p));
+    h.paragraphs.forEach((p, j) => inline(`highlights[${i}].paragraphs[${j}]`, p));
   });
   content.links.forEach((l, i) => {
-    line(`links[${i}].text`, l.text);
+    inline(`links[${i}].text`, l.text);
     if (l.sources.length === 0) fail(`links[${i}].sources`, 'is empty');
     l.sources.forEach((s, j) => {
-      line(`links[${i}].sources[${j}]`, s);
-      if (s.includes(',')) fail(`links[${i}].sources[${j}]`, 'contains a comma');
+      if (typeof s === 'string') {
+        line(`links[${i}].sources[${j}]`, s);
+        if (s.includes(',')) fail(`links[${i}].sources[${j}]`, 'contains a comma');
+      } else {
+        linkText(`links[${i}].sources[${j}].name`, s.name);
+        url(`links[${i}].sources[${j}].url`, s.url);
+      }
     });
-    if (splitTrailingGroup(`(${l.sources.join(', ')})`) === null)
+    const plain = l.sources.filter((s): s is string => typeof s === 'string');
+    if (splitTrailingGroup(`(${plain.join(', ')})`) === null)
       fail(`links[${i}].sources`, 'has unbalanced parentheses');
+    const item = { text: normalizeInline(l.text), sources: l.sources.map(normalizeSource) };
+    const written = draftLinkLine(l);
+    if (!readsBack(written, (t) => parseLinkLine({ n: 1, text: t }), item))
+      fail(`links[${i}]`, 'would not read back the same (a source or text that reads as a link?)');
   });
   for (const [name, items] of [
     ['analysis', content.analysis],
     ['perspectives', content.perspectives],
   ] as const) {
     items.forEach((a, i) => {
-      line(`${name}[${i}].title`, a.title);
+      if (a.url !== undefined) {
+        linkText(`${name}[${i}].title`, a.title);
+        url(`${name}[${i}].url`, a.url);
+      } else line(`${name}[${i}].title`, a.title);
       line(`${name}[${i}].attribution`, a.attribution);
-      const g = splitTrailingGroup(`${a.title} (${a.attribution})`);
+      const g = splitTrailingGroup(`${a.url !== undefined ? 'T' : a.title} (${a.attribution})`);
       if (!g || g.inner !== a.attribution) fail(`${name}[${i}].attribution`, 'has unbalanced parentheses');
+      const item: AttributedItem = a.url
+        ? { title: a.title, attribution: a.attribution, url: a.url }
+        : { title: a.title, attribution: a.attribution };
+      if (!readsBack(draftAttributedLine(a), (t) => parseAttributedLine({ n: 1, text: t }, name), item))
+        fail(`${name}[${i}]`, 'would not read back the same (a title or attribution that reads as a link?)');
     });
   }
   line('mastheadTitle', content.mastheadTitle, content.masthead.length === 0);
@@ -110,8 +196,8 @@ export function assertRepresentable(content: EditionContent): void {
 function highlightLines(content: EditionContent): string[] {
   const items: { kind: HighlightLineKind; text: string }[] = [];
   for (const h of content.highlights) {
-    items.push({ kind: 'headline', text: h.headline });
-    for (const p of h.paragraphs) items.push({ kind: 'paragraph', text: p });
+    items.push({ kind: 'headline', text: draftInline(h.headline) });
+    for (const p of h.paragraphs) items.push({ kind: 'paragraph', text: draftInline(p) });
   }
   const out: string[] = new Array<string>(items.length);
   for (let i = items.length - 1; i >= 0; i--) {
@@ -135,15 +221,15 @@ export function formatDraft(content: EditionContent): string {
   lines.push(...highlightLines(content));
   if (content.links.length) {
     lines.push(sectionHeading('links', content.publicationName));
-    for (const l of content.links) lines.push(`—${l.text} (${l.sources.join(', ')})`);
+    for (const l of content.links) lines.push(draftLinkLine(l));
   }
   if (content.analysis.length) {
     lines.push(sectionHeading('analysis', content.publicationName));
-    for (const a of content.analysis) lines.push(`${a.title} (${a.attribution})`);
+    for (const a of content.analysis) lines.push(draftAttributedLine(a));
   }
   if (content.perspectives.length) {
     lines.push(sectionHeading('perspectives', content.publicationName));
-    for (const a of content.perspectives) lines.push(`${a.title} (${a.attribution})`);
+    for (const a of content.perspectives) lines.push(draftAttributedLine(a));
   }
   if (content.mastheadTitle || content.masthead.length) {
     lines.push(content.mastheadTitle || content.publicationName);

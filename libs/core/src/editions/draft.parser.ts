@@ -1,6 +1,24 @@
-import { issueLabel, MONTH_NAMES } from '@app/content';
-import type { AttributedItem, EditionContent, Highlight, LinkItem, MastheadEntry } from '@app/content';
+import { inlineText, issueLabel, MONTH_NAMES } from '@app/content';
+import type {
+  AttributedItem,
+  EditionContent,
+  Highlight,
+  Inline,
+  InlineRun,
+  LinkItem,
+  LinkSource,
+  MastheadEntry,
+} from '@app/content';
 import { InvalidInputError } from '../common/domain.errors';
+import {
+  LINK_EXAMPLE,
+  plainLineText,
+  runsToInline,
+  scanInline,
+  splitRunsOnCommas,
+  splitTrailingRuns,
+  trimRuns,
+} from './inline.parser';
 
 /**
  * Parser for the plain-text draft format editors paste in (see docs/draft-format.md).
@@ -252,17 +270,17 @@ const HEADLINE_MARK_RE = /^#\s+/;
 const PARAGRAPH_MARK_RE = /^¶\s*/u;
 
 function isPlainParagraph(text: string): boolean {
-  return (
-    PARAGRAPH_MARK_RE.test(text) ||
-    (!HEADLINE_MARK_RE.test(text) &&
-      endsSentence(text) &&
-      !(endsQuestion(text) && text.length <= MAX_QUESTION_HEADLINE_LENGTH))
-  );
+  if (PARAGRAPH_MARK_RE.test(text)) return true;
+  if (HEADLINE_MARK_RE.test(text)) return false;
+  const plain = plainLineText(text);
+  return endsSentence(plain) && !(endsQuestion(plain) && plain.length <= MAX_QUESTION_HEADLINE_LENGTH);
 }
 
 /**
  * Classifies one line of the highlights section. `next` is the following non-blank line of the same section,
  * if any. Explicit marks win: "# " forces a headline, "¶ " a paragraph (both are removed from the text).
+ * Punctuation and length are those of the text a reader reads: a link's words count, its address does not
+ * ("Russia [warns](https://…)" is a headline, "… he [said](https://…)." a paragraph).
  */
 export function classifyHighlightLine(
   text: string,
@@ -270,13 +288,86 @@ export function classifyHighlightLine(
 ): { kind: HighlightLineKind; text: string } {
   if (HEADLINE_MARK_RE.test(text)) return { kind: 'headline', text: text.replace(HEADLINE_MARK_RE, '') };
   if (PARAGRAPH_MARK_RE.test(text)) return { kind: 'paragraph', text: text.replace(PARAGRAPH_MARK_RE, '') };
-  if (endsQuestion(text)) {
+  const plain = plainLineText(text);
+  if (endsQuestion(plain)) {
     const questionHeadline =
-      text.length <= MAX_QUESTION_HEADLINE_LENGTH && next !== undefined && isPlainParagraph(next);
+      plain.length <= MAX_QUESTION_HEADLINE_LENGTH && next !== undefined && isPlainParagraph(next);
     return { kind: questionHeadline ? 'headline' : 'paragraph', text };
   }
-  if (endsSentence(text)) return { kind: 'paragraph', text };
-  return { kind: text.length > MAX_HEADLINE_LENGTH ? 'paragraph' : 'headline', text };
+  if (endsSentence(plain)) return { kind: 'paragraph', text };
+  return { kind: plain.length > MAX_HEADLINE_LENGTH ? 'paragraph' : 'headline', text };
+}
+
+// ---- Links inside lines ---------------------------------------------------------------------------------
+
+/** The runs of (part of) a line, links checked; a malformed link or refused address throws at `line`. */
+export function lineRuns(text: string, line: SourceLine, markdown = false): InlineRun[] {
+  return scanInline(text, markdown, (expected) => {
+    throw new DraftParseError(line.n, expected, line.text);
+  });
+}
+
+/** Running text of (part of) a line: a string when it holds no link. */
+export function lineInline(text: string, line: SourceLine, markdown = false): Inline {
+  return runsToInline(lineRuns(text, line, markdown));
+}
+
+/** The sources of a link line, from the runs inside its trailing parentheses. */
+export function sourcesOf(inner: InlineRun[], line: SourceLine, expected: string): LinkSource[] {
+  return splitRunsOnCommas(inner).map((piece) => {
+    const runs = trimRuns(piece);
+    const [first, second] = runs;
+    if (first === undefined) {
+      throw new DraftParseError(line.n, `${expected}: source names separated by commas`, line.text);
+    }
+    if (runs.length === 1) return typeof first === 'string' ? first : { name: first.text, url: first.href };
+    // "Reuters <https://…>": a name, then the address as an autolink
+    if (
+      runs.length === 2 &&
+      typeof first === 'string' &&
+      typeof second !== 'string' &&
+      second !== undefined &&
+      second.text === second.href
+    ) {
+      return { name: first.trim(), url: second.href };
+    }
+    throw new DraftParseError(
+      line.n,
+      `${expected}: each source a name, a link “[Reuters](https://…)” or “Reuters <https://…>”`,
+      line.text,
+    );
+  });
+}
+
+/** Title and attribution of an analysis or perspectives line (or its Markdown item). */
+export function attributedOf(
+  runs: InlineRun[],
+  line: SourceLine,
+  expected: string,
+  markdown: boolean,
+): AttributedItem {
+  const group = splitTrailingRuns(runs);
+  if (!group || group.inner.length === 0) {
+    throw new DraftParseError(line.n, `${expected}: the attribution in parentheses is missing`, line.text);
+  }
+  if (group.before.length === 0)
+    throw new DraftParseError(line.n, `${expected}: the title is missing`, line.text);
+  if (group.inner.some((r) => typeof r !== 'string')) {
+    throw new DraftParseError(line.n, `${expected}: an attribution without links`, line.text);
+  }
+  const attribution = (group.inner as string[]).join('');
+  const [only] = group.before;
+  if (group.before.length === 1 && only !== undefined && typeof only !== 'string') {
+    return { title: only.text, attribution, url: only.href };
+  }
+  if (group.before.some((r) => typeof r !== 'string')) {
+    throw new DraftParseError(
+      line.n,
+      `${expected}: a title that is plain text or one link ${markdown ? '“[Title](https://…)”' : LINK_EXAMPLE.replace('text', 'Title')}`,
+      line.text,
+    );
+  }
+  return { title: (group.before as string[]).join(''), attribution };
 }
 
 const LINK_BULLET_RE = /^(?:—|–|--?|•|\*)\s*/u;
@@ -289,8 +380,10 @@ function parseHighlights(lines: SourceLine[]): Highlight[] {
       ? ' (link lines belong after a “Links” heading)'
       : '';
   lines.forEach((line, i) => {
-    const { kind, text } = classifyHighlightLine(line.text, lines[i + 1]?.text);
-    if (!text) throw new DraftParseError(line.n, 'text after the “#” or “¶” mark', line.text);
+    const classified = classifyHighlightLine(line.text, lines[i + 1]?.text);
+    const { kind } = classified;
+    const text = lineInline(classified.text, line);
+    if (!inlineText(text)) throw new DraftParseError(line.n, 'text after the “#” or “¶” mark', line.text);
     if (kind === 'headline') {
       if (current && current.h.paragraphs.length === 0) {
         throw new DraftParseError(
@@ -321,28 +414,28 @@ function parseHighlights(lines: SourceLine[]): Highlight[] {
 
 // ---- Line parsers for the list sections ----------------------------------------------------------------
 
+export const LINK_LINE_EXPECTED = 'a link line like “—What happened. (Source, Source)”';
+
+/**
+ * "—What happened. (Source, Source)": the text may hold links, each source may be linked
+ * ("[Reuters](https://…)" or "Reuters <https://…>"); "(Reuters [1], TASS)" is two plain sources.
+ */
 export function parseLinkLine(line: SourceLine): LinkItem {
-  const expected = 'a link line like “—What happened. (Source, Source)”';
+  const expected = LINK_LINE_EXPECTED;
   const body = line.text.replace(LINK_BULLET_RE, '');
-  const group = splitTrailingGroup(body);
+  const group = splitTrailingRuns(lineRuns(body, line));
   if (!group)
     throw new DraftParseError(line.n, `${expected}: the sources in parentheses are missing`, line.text);
-  const sources = group.inner.split(',').map((s) => s.trim());
-  if (!group.before) throw new DraftParseError(line.n, `${expected}: the text is missing`, line.text);
-  if (sources.some((s) => !s)) {
-    throw new DraftParseError(line.n, `${expected}: source names separated by commas`, line.text);
-  }
-  return { text: group.before, sources };
+  if (group.before.length === 0)
+    throw new DraftParseError(line.n, `${expected}: the text is missing`, line.text);
+  const sources = sourcesOf(group.inner, line, expected);
+  return { text: runsToInline(group.before), sources };
 }
 
+/** "Title (Author, Institution)" or "[Title](https://…) (Author, Institution)". */
 export function parseAttributedLine(line: SourceLine, section: string): AttributedItem {
   const expected = `${section} line like “Title (Author, Institution)”`;
-  const group = splitTrailingGroup(line.text);
-  if (!group || !group.inner) {
-    throw new DraftParseError(line.n, `${expected}: the attribution in parentheses is missing`, line.text);
-  }
-  if (!group.before) throw new DraftParseError(line.n, `${expected}: the title is missing`, line.text);
-  return { title: group.before, attribution: group.inner };
+  return attributedOf(lineRuns(line.text, line), line, expected, false);
 }
 
 export function parseMastheadLine(line: SourceLine): MastheadEntry {

@@ -1,6 +1,14 @@
-import type { EditionContent, Highlight, MastheadEntry } from '@app/content';
+import {
+  type EditionContent,
+  type Highlight,
+  inlineText,
+  type LinkItem,
+  type LinkSource,
+  type MastheadEntry,
+} from '@app/content';
 import { assertLinesFit, assertRepresentable } from './draft.format';
 import {
+  attributedOf,
   checkDraftLine,
   DraftParseError,
   findIssueMonth,
@@ -8,13 +16,16 @@ import {
   isEmailLike,
   isSpace,
   issueLabelFromSlug,
+  lineInline,
+  lineRuns,
   parseSubject,
   sectionHeading,
-  splitTrailingGroup,
+  sourcesOf,
   trimEndWhile,
   type SectionKind,
   type SourceLine,
 } from './draft.parser';
+import { markdownInline, runsToInline, splitTrailingRuns } from './inline.parser';
 
 /**
  * Markdown form of an edition (CommonMark; renders sensibly anywhere) and its inverse:
@@ -23,9 +34,9 @@ import {
  *   # CRANK Call | April 2025            subject
  *   description paragraph
  *   ## April 2025 Highlights
- *   ### Headline                         then one paragraph per block
- *   ## Links                             - Text. (Source, Source)
- *   ## Recent Analysis                   - Title (Attribution)
+ *   ### Headline                         then one paragraph per block; [text](https://…) links anywhere
+ *   ## Links                             - Text. (Source, [Source](https://…))
+ *   ## Recent Analysis                   - Title (Attribution) or [Title](https://…) (Attribution)
  *   ## CRANK Perspectives                - Title (Attribution)
  *   ## CRANK Call                        - Role, Name ([email](mailto:email))
  */
@@ -50,9 +61,12 @@ export function toMarkdown(content: EditionContent): string {
   if (content.description) out.push(esc(content.description), '');
   out.push(`## ${esc(content.highlightsTitle, { heading: true })}`, '');
   for (const h of content.highlights) {
-    out.push(`### ${esc(h.headline, { heading: true })}`, '');
-    for (const p of h.paragraphs) out.push(esc(p), '');
+    out.push(`### ${markdownInline(h.headline, (t) => esc(t, { heading: true }))}`, '');
+    for (const p of h.paragraphs) out.push(markdownInline(p, esc), '');
   }
+  const source = (s: LinkSource) => (typeof s === 'string' ? esc(s) : `[${esc(s.name)}](${s.url})`);
+  const title = (a: { title: string; url?: string }) =>
+    a.url !== undefined ? `[${esc(a.title)}](${a.url})` : esc(a.title);
   const list = (kind: Exclude<SectionKind, 'masthead'>, items: string[]) => {
     if (!items.length) return;
     out.push(`## ${sectionHeading(kind, content.publicationName)}`, '');
@@ -61,15 +75,15 @@ export function toMarkdown(content: EditionContent): string {
   };
   list(
     'links',
-    content.links.map((l) => `${esc(l.text)} (${l.sources.map((s) => esc(s)).join(', ')})`),
+    content.links.map((l) => `${markdownInline(l.text, esc)} (${l.sources.map(source).join(', ')})`),
   );
   list(
     'analysis',
-    content.analysis.map((a) => `${esc(a.title)} (${esc(a.attribution)})`),
+    content.analysis.map((a) => `${title(a)} (${esc(a.attribution)})`),
   );
   list(
     'perspectives',
-    content.perspectives.map((a) => `${esc(a.title)} (${esc(a.attribution)})`),
+    content.perspectives.map((a) => `${title(a)} (${esc(a.attribution)})`),
   );
   if (content.mastheadTitle || content.masthead.length) {
     out.push(`## ${esc(content.mastheadTitle || content.publicationName, { heading: true })}`, '');
@@ -216,26 +230,29 @@ export function parseMarkdown(md: string): EditionContent {
       description.push(unescapeMarkdown(b.text));
     } else if (section === 'highlights') {
       if (h3 !== null) {
-        highlight = { headline: unescapeMarkdown(stripClosingHashes(h3)), paragraphs: [] };
+        highlight = { headline: lineInline(stripClosingHashes(h3), b.line, true), paragraphs: [] };
         content.highlights.push(highlight);
       } else if (!highlight || item !== null || b.text.startsWith('#')) {
         throw new DraftParseError(b.line.n, 'a “### Headline” before this paragraph', b.text);
       } else {
-        highlight.paragraphs.push(unescapeMarkdown(b.text));
+        highlight.paragraphs.push(lineInline(b.text, { n: b.line.n, text: b.text }, true));
       }
     } else {
       if (item === null) throw new DraftParseError(b.line.n, 'a list item starting with “- ”', b.text);
       const line = { n: b.line.n, text: item };
       if (section === 'links') content.links.push(parseMdLink(line));
       else if (section === 'masthead') content.masthead.push(parseMdMasthead(line));
-      else content[section].push(parseMdAttributed(line));
+      else
+        content[section].push(
+          attributedOf(lineRuns(item, line, true), line, 'an item “- Title (Attribution)”', true),
+        );
     }
   }
   if (!content.highlightsTitle) {
     throw new DraftParseError(raw.length, 'a “## … Highlights” section heading');
   }
   const empty = content.highlights.find((h) => h.paragraphs.length === 0);
-  if (empty) throw new DraftParseError(raw.length, `a paragraph for “${empty.headline}”`);
+  if (empty) throw new DraftParseError(raw.length, `a paragraph for “${inlineText(empty.headline)}”`);
   content.description = description.join(' ');
   return content;
 }
@@ -253,21 +270,14 @@ export function stripClosingHashes(text: string): string {
   return beforeHashes.trim();
 }
 
-function parseMdLink(line: SourceLine) {
-  const g = splitTrailingGroup(line.text);
-  if (!g || !g.before) throw new DraftParseError(line.n, 'a link item “- Text (Source, Source)”', line.text);
-  const sources = g.inner.split(',').map((s) => unescapeMarkdown(s.trim()));
-  if (sources.some((s) => !s))
-    throw new DraftParseError(line.n, 'source names separated by commas', line.text);
-  return { text: unescapeMarkdown(g.before), sources };
-}
-
-function parseMdAttributed(line: SourceLine) {
-  const g = splitTrailingGroup(line.text);
-  if (!g || !g.before || !g.inner) {
-    throw new DraftParseError(line.n, 'an item “- Title (Attribution)”', line.text);
-  }
-  return { title: unescapeMarkdown(g.before), attribution: unescapeMarkdown(g.inner) };
+function parseMdLink(line: SourceLine): LinkItem {
+  const g = splitTrailingRuns(lineRuns(line.text, line, true));
+  if (!g || g.before.length === 0)
+    throw new DraftParseError(line.n, 'a link item “- Text (Source, Source)”', line.text);
+  return {
+    text: runsToInline(g.before),
+    sources: sourcesOf(g.inner, line, 'a link item “- Text (Source, Source)”'),
+  };
 }
 
 function parseMdMasthead(line: SourceLine): MastheadEntry {

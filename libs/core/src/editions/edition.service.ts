@@ -1,5 +1,11 @@
 import { AppConfig } from '@app/config';
-import { type EditionContent, issueLabel } from '@app/content';
+import {
+  contentLinks,
+  type EditionContent,
+  issueLabel,
+  linkUrlProblem,
+  normalizeContent,
+} from '@app/content';
 import { EditionStatus } from '@app/database';
 import { personalize, type RenderedEmail, renderEdition } from '@app/email';
 import { MAIL_TRANSPORT, MailSendError, type MailTransport } from '@app/mailer';
@@ -12,6 +18,8 @@ import { CampaignEditionRepository } from '../campaigns/campaign-edition.reposit
 import { CampaignMessageFactory, parseMailFrom } from '../campaigns/campaign-message.factory';
 import { TokenService } from '../tokens/token.service';
 import { PREFERENCES_PATH, SubscriberLinks, UNSUBSCRIBE_PATH } from '../subscriptions/subscriber-links';
+import { docxToDraft } from './draft.docx';
+import { DocumentParseError, type DraftImportWarning, type HtmlDraft, htmlToDraft } from './draft.html';
 import { DraftParseError, EDITION_SUBJECT_MAX_LENGTH, parseDraft, sourceLines } from './draft.parser';
 import { type EditionRecord, EditionRepository } from './edition.repository';
 import { parseMarkdown, toMarkdown } from './edition.markdown';
@@ -37,6 +45,14 @@ export interface EditionView extends EditionSummary {
 }
 
 export type DraftFormat = 'text' | 'markdown';
+
+/** A document the editors write in: the Word file itself, or HTML pasted from Word or Google Docs. */
+export type DraftDocument = { docx: Buffer } | { html: string };
+
+/** An edition imported from a document, with what of the document was left out (images, footnotes). */
+export interface ImportedEdition extends EditionView {
+  warnings: DraftImportWarning[];
+}
 
 function view(e: EditionRecord): EditionView {
   return {
@@ -103,8 +119,34 @@ export class EditionService {
     return this.saveDraft(content);
   }
 
+  /**
+   * A Word document or pasted HTML as draft text (nothing saved): 400 for a file that is not a Word document
+   * or a document with a table; images and footnotes are left out and named in `warnings`.
+   */
+  async convertDocument(doc: DraftDocument): Promise<HtmlDraft> {
+    return 'docx' in doc ? docxToDraft(doc.docx) : htmlToDraft(doc.html, 'html');
+  }
+
+  /**
+   * Imports a converted document as importDraft imports text; a draft error names the document's paragraph
+   * and quotes it (DocumentParseError, whose details keep the draft text's line).
+   */
+  async importConverted(draft: HtmlDraft): Promise<ImportedEdition> {
+    try {
+      return { ...(await this.importDraft(draft.text, 'text')), warnings: draft.warnings };
+    } catch (err) {
+      if (err instanceof DraftParseError) throw new DocumentParseError(err, draft);
+      throw err;
+    }
+  }
+
+  async importDocument(doc: DraftDocument): Promise<ImportedEdition> {
+    return this.importConverted(await this.convertDocument(doc));
+  }
+
   /** Creates that month's draft, or replaces the existing draft; 409 if the month is scheduled or sent. */
-  async saveDraft(content: EditionContent): Promise<EditionView> {
+  async saveDraft(given: EditionContent): Promise<EditionView> {
+    const content = normalizeContent(given);
     this.assertContent(content);
     const publication = await this.publicationOf(content);
     const id = await this.editions.upsertDraft(publication.id, content);
@@ -120,7 +162,7 @@ export class EditionService {
     if (current.status !== EditionStatus.Draft) {
       throw new ConflictError(`Edition ${id} is ${current.status}; only a draft can be changed`);
     }
-    const content: EditionContent = { ...current.content, ...patch };
+    const content: EditionContent = normalizeContent({ ...current.content, ...patch });
     this.assertContent(content);
     await this.publicationOf(content);
     const outcome = await this.editions.updateDraft(id, content);
@@ -279,6 +321,11 @@ export class EditionService {
     // edition.subject is varchar(300): say so rather than let PostgreSQL fail the statement (a 500)
     if (content.subject.length > EDITION_SUBJECT_MAX_LENGTH) {
       throw new InvalidInputError(`subject must be at most ${EDITION_SUBJECT_MAX_LENGTH} characters`);
+    }
+    // The one URL policy, whichever way the content came in (the parsers and the API's DTOs ask it too).
+    for (const link of contentLinks(content)) {
+      const problem = linkUrlProblem(link.href);
+      if (problem) throw new InvalidInputError(`${link.field}: the link is refused: expected ${problem}`);
     }
   }
 

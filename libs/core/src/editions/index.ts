@@ -1,5 +1,7 @@
 export * from './draft.parser';
 export * from './draft.format';
+export * from './draft.docx';
+export * from './draft.html';
 export * from './edition.markdown';
 export * from './edition.repository';
 export * from './edition.service';
@@ -7,3 +9,4 @@ export * from './edition-send.service';
 export * from './editions.module';
 export * from './pre-send-check.service';
 export * from './seeds/crank-call-2025-04.seed';
+export * from './inline.parser';

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { type EditionContent, issueLabel } from '@app/content';
+import { type EditionContent, issueLabel, linkUrlProblem } from '@app/content';
 import {
   encodeWords,
   escapeHtml,
@@ -9,6 +9,7 @@ import {
   PLACEHOLDERS,
   qpEncode,
   splitPlaceholders,
+  textInline,
 } from '@app/email';
 import { mailtoHref, safeHref } from '@app/email/templates/theme';
 import { check } from 'recheck';
@@ -43,6 +44,7 @@ import {
   trailingMailto,
   unescapeMarkdown,
 } from './edition.markdown';
+import { draftInline, markdownInline, plainLineText, scanInline, splitTrailingRuns } from './inline.parser';
 import { angleBracketed, linkTargets, parseRawMessage } from './pre-send-check.service';
 
 /*
@@ -242,6 +244,16 @@ const TOKENS = [
   'https://',
   'mailto:',
   'boundary="',
+  // the link syntax (issue 14): label starts, label ends, destinations, autolinks, escapes
+  '](',
+  '[a](',
+  '[a]',
+  '](https://a.b/',
+  '[a](https://a.b/(',
+  '<a:',
+  '<https://a.b/',
+  '\\[',
+  '\\<',
 ];
 
 /** `token` repeated to `n` characters. */
@@ -262,6 +274,10 @@ const SHAPES: ((r: string) => string)[] = [
   (r) => `Role, Name ([${r}](mailto:${r}))`,
   (r) => `x@${r};`,
   (r) => `<${r}>`,
+  (r) => `[${r}](https://a.b/)`,
+  (r) => `[a](https://a.b/${r})`,
+  (r) => `Text ([${r}](https://a.b/), Source <https://a.b/${r}>)`,
+  (r) => `[${r}](https://a.b/) (${r})`,
 ];
 
 const lines = (n: number): string[] => TOKENS.flatMap((t) => SHAPES.map((shape) => shape(run(t, n))));
@@ -383,7 +399,21 @@ const LINE_ENTRY_POINTS: [string, (line: string) => unknown, typeof ENCODER?][] 
   ['formatAddress', (l) => formatAddress({ name: l, address: l })],
   ['splitPlaceholders', splitPlaceholders],
   ['issueLabel', issueLabel],
+  // links (issue 14)
+  ['scanInline', (l) => scanInline(l, false, failInline)],
+  ['scanInline (Markdown)', (l) => scanInline(l, true, failInline)],
+  ['plainLineText', (l) => plainLineText(l)],
+  ['splitTrailingRuns', (l) => splitTrailingRuns(scanInline(l, false, null))],
+  ['draftInline', (l) => draftInline([l, { text: l, href: 'https://a.b/' }, l])],
+  ['markdownInline', (l) => markdownInline([l, { text: l, href: 'https://a.b/' }], escapeMarkdown)],
+  ['linkUrlProblem', (l) => linkUrlProblem(l)],
+  ['textInline', (l) => textInline([l, { text: l, href: l }])],
 ];
+
+/** A refused link throws, as the parsers' callback does. */
+function failInline(expected: string): never {
+  throw new Error(expected);
+}
 
 describe('parser entry points do linear work on adversarial lines', () => {
   it.each(LINE_ENTRY_POINTS)('%s', (_name, entry, size = { n: N, inputs: lines }) => {
@@ -400,9 +430,14 @@ const SMALL: EditionContent = {
   subject: 'CRANK Call | April 2025',
   description: 'A monthly review of developments.',
   highlightsTitle: 'April 2025 Highlights',
-  highlights: [{ headline: 'A short headline', paragraphs: ['A paragraph of the story.'] }],
-  links: [{ text: 'Something happened.', sources: ['Reuters', 'TASS'] }],
-  analysis: [{ title: 'A title', attribution: 'An Author, An Institute' }],
+  highlights: [
+    {
+      headline: 'A short headline',
+      paragraphs: [['A paragraph of the ', { text: 'story', href: 'https://a.example/s' }, '.']],
+    },
+  ],
+  links: [{ text: 'Something happened.', sources: ['Reuters', { name: 'TASS', url: 'https://tass.com/x' }] }],
+  analysis: [{ title: 'A title', attribution: 'An Author, An Institute', url: 'https://merics.org/x' }],
   perspectives: [{ title: 'Another title', attribution: 'Someone' }],
   mastheadTitle: 'CRANK Call',
   masthead: [{ role: 'Editor', name: 'Greg Priddy', email: 'gpriddy@example.org' }],

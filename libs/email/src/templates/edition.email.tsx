@@ -1,6 +1,14 @@
-import { type AttributedItem, type EditionContent, mastheadHeading, perspectivesTitle } from '@app/content';
+import {
+  type AttributedItem,
+  type EditionContent,
+  type Inline,
+  inlineText,
+  type LinkSource,
+  mastheadHeading,
+  perspectivesTitle,
+} from '@app/content';
 import { Heading, Hr, Link, Section, Text } from '@react-email/components';
-import type { ReactElement } from 'react';
+import { Fragment, type ReactElement, type ReactNode } from 'react';
 import { EmailLayout, type SenderIdentity } from './layout';
 import { mailtoHref, s, safeHref } from './theme';
 
@@ -25,6 +33,69 @@ export interface EditionEmailProps {
   intro?: string;
 }
 
+/** A link in the accent colour, underlined. React escapes the words and the address. */
+function AccentLink({ href, children }: { href: string; children: string }): ReactElement {
+  return (
+    <Link className="cc-accent" href={safeHref(href)} style={s.link}>
+      {children}
+    </Link>
+  );
+}
+
+/**
+ * Nodes with adjacent texts joined into one string, so React writes no "<!-- -->" between text nodes: text
+ * without links renders exactly as it did before links existed.
+ */
+function joined(parts: (string | { text: string; href: string })[]): ReactNode[] {
+  const out: (string | ReactElement)[] = [];
+  parts.forEach((p, i) => {
+    const last = out[out.length - 1];
+    if (typeof p === 'string') {
+      if (typeof last === 'string') out[out.length - 1] = last + p;
+      else out.push(p);
+    } else {
+      out.push(
+        <AccentLink key={i} href={p.href}>
+          {p.text}
+        </AccentLink>,
+      );
+    }
+  });
+  return out.map((n, i) => (typeof n === 'string' ? <Fragment key={`t${i}`}>{n}</Fragment> : n));
+}
+
+/**
+ * Running text, with `before` and `after` added to its first and last texts: texts as text, links as
+ * underlined links in the accent colour. safeHref keeps anything but http(s) out even if stored content held it.
+ */
+export function InlineText({
+  value,
+  before = '',
+  after = '',
+}: {
+  value: Inline;
+  before?: string;
+  after?: string;
+}): ReactElement {
+  if (typeof value === 'string') return <>{`${before}${value}${after}`}</>;
+  return <>{joined([before, ...value, after])}</>;
+}
+
+/** "(Reuters, TASS)" with each linked source a link. */
+function Sources({ sources }: { sources: LinkSource[] }): ReactElement {
+  const parts: (string | { text: string; href: string })[] = ['('];
+  sources.forEach((src, i) => {
+    if (i > 0) parts.push(', ');
+    parts.push(typeof src === 'string' ? src : { text: src.name, href: src.url });
+  });
+  parts.push(')');
+  return (
+    <span className="cc-muted" style={s.sources}>
+      {joined(parts)}
+    </span>
+  );
+}
+
 function Attributed({ items, title }: { items: AttributedItem[]; title: string }): ReactElement | null {
   if (!items.length) return null;
   return (
@@ -35,9 +106,15 @@ function Attributed({ items, title }: { items: AttributedItem[]; title: string }
       </Heading>
       {items.map((a, i) => (
         <Text key={i} className="cc-fg" style={s.item}>
-          <span className="cc-fg" style={s.itemTitle}>
-            {a.title}
-          </span>
+          {a.url !== undefined ? (
+            <Link className="cc-accent" href={safeHref(a.url)} style={{ ...s.itemTitle, ...s.link }}>
+              {a.title}
+            </Link>
+          ) : (
+            <span className="cc-fg" style={s.itemTitle}>
+              {a.title}
+            </span>
+          )}
           <br />
           <span className="cc-muted" style={s.attribution}>
             {a.attribution}
@@ -53,7 +130,9 @@ export function EditionEmail(props: EditionEmailProps): ReactElement {
   const isEmail = variant === 'email';
   const preview =
     props.previewText ??
-    (content.highlights.length ? content.highlights.map((h) => h.headline).join(' · ') : content.description);
+    (content.highlights.length
+      ? content.highlights.map((h) => inlineText(h.headline)).join(' · ')
+      : content.description);
   const notice = isEmail ? (
     <Text className="cc-muted" style={s.footerText}>
       {`You are receiving ${content.publicationName} because you subscribed to it. `}
@@ -141,11 +220,11 @@ export function EditionEmail(props: EditionEmailProps): ReactElement {
           {content.highlights.map((h, i) => (
             <Section key={i}>
               <Heading as="h3" className="cc-fg cc-h3" style={s.headline}>
-                {h.headline}
+                <InlineText value={h.headline} />
               </Heading>
               {h.paragraphs.map((p, j) => (
                 <Text key={j} className="cc-fg" style={s.para}>
-                  {p}
+                  <InlineText value={p} />
                 </Text>
               ))}
             </Section>
@@ -164,10 +243,8 @@ export function EditionEmail(props: EditionEmailProps): ReactElement {
               <span className="cc-accent" style={s.dash}>
                 —
               </span>
-              {` ${l.text} `}
-              <span className="cc-muted" style={s.sources}>
-                {`(${l.sources.join(', ')})`}
-              </span>
+              <InlineText value={l.text} before=" " after=" " />
+              <Sources sources={l.sources} />
             </Text>
           ))}
         </Section>

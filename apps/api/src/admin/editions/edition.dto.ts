@@ -1,3 +1,4 @@
+import type { Inline, LinkSource } from '@app/content';
 import { EDITION_SUBJECT_MAX_LENGTH } from '@app/core';
 import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
@@ -13,43 +14,68 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { IsAddress } from '../../common/is-address';
+import { IsInline, IsLinkSources, IsLinkUrl } from './is-inline';
 
 // CR and LF, and the other line breaks a mail client or a browser may honour.
 const SINGLE_LINE = /^[^\r\n\u0085\u2028\u2029]*$/;
 const SINGLE_LINE_MSG = (field: string): string => `${field} must be a single line (no CR or LF)`;
 
-export class HighlightDto {
-  @ApiProperty({ example: 'Russia and China sign a deal' })
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(500)
-  @Matches(SINGLE_LINE, { message: SINGLE_LINE_MSG('headline') })
-  headline!: string;
+/** Swagger schema of running text: a string, or runs of strings and links. */
+const INLINE_SCHEMA: Record<string, unknown> = {
+  oneOf: [
+    { type: 'string' },
+    {
+      type: 'array',
+      items: {
+        oneOf: [
+          { type: 'string' },
+          {
+            type: 'object',
+            properties: { text: { type: 'string' }, href: { type: 'string', format: 'uri' } },
+            required: ['text', 'href'],
+          },
+        ],
+      },
+    },
+  ],
+  description:
+    'Running text: a string, or an array of strings and links {text, href} (href http: or https:, at most 2,000 characters)',
+};
 
-  @ApiProperty({ type: [String] })
+export class HighlightDto {
+  @ApiProperty({ ...INLINE_SCHEMA, example: 'Russia and China sign a deal' })
+  @IsInline({ maxLength: 500, singleLine: true })
+  headline!: Inline;
+
+  @ApiProperty({ type: 'array', items: INLINE_SCHEMA })
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(50)
-  @IsString({ each: true })
-  @IsNotEmpty({ each: true })
-  @MaxLength(20_000, { each: true })
-  paragraphs!: string[];
+  @IsInline({ maxLength: 20_000 }, { each: true })
+  paragraphs!: Inline[];
 }
 
 export class LinkItemDto {
-  @ApiProperty()
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(2000)
-  text!: string;
+  @ApiProperty(INLINE_SCHEMA)
+  @IsInline({ maxLength: 2000 })
+  text!: Inline;
 
-  @ApiProperty({ type: [String], example: ['Reuters', 'Global Times'] })
-  @IsArray()
-  @ArrayMaxSize(20)
-  @IsString({ each: true })
-  @IsNotEmpty({ each: true })
-  @MaxLength(200, { each: true })
-  sources!: string[];
+  @ApiProperty({
+    type: 'array',
+    items: {
+      oneOf: [
+        { type: 'string' },
+        {
+          type: 'object',
+          properties: { name: { type: 'string' }, url: { type: 'string', format: 'uri' } },
+          required: ['name', 'url'],
+        },
+      ],
+    },
+    example: ['Reuters', { name: 'Global Times', url: 'https://www.globaltimes.cn/' }],
+  })
+  @IsLinkSources()
+  sources!: LinkSource[];
 }
 
 export class AttributedItemDto {
@@ -63,6 +89,11 @@ export class AttributedItemDto {
   @IsString()
   @MaxLength(1000)
   attribution!: string;
+
+  @ApiPropertyOptional({ description: 'Where the title links to (http: or https:)', format: 'uri' })
+  @IsOptional()
+  @IsLinkUrl()
+  url?: string;
 }
 
 export class MastheadEntryDto {
@@ -182,4 +213,22 @@ export class EditionSummaryDto {
 
 export class EditionViewDto extends EditionSummaryDto {
   @ApiProperty({ type: EditionContentDto }) content!: EditionContentDto;
+}
+
+export class DraftImportWarningDto {
+  @ApiProperty({ enum: ['images-ignored', 'footnotes-ignored'] }) code!: string;
+  @ApiProperty() count!: number;
+  @ApiProperty({ example: 'An image was left out: an issue carries no images.' }) message!: string;
+}
+
+/** An edition imported from a Word document or HTML: what of the document was left out. */
+export class ImportedEditionDto extends EditionViewDto {
+  @ApiProperty({ type: [DraftImportWarningDto] }) warnings!: DraftImportWarningDto[];
+}
+
+export class ConvertedDraftDto {
+  @ApiProperty({ description: 'The document as draft text (docs/draft-format.md), one line per paragraph' })
+  draft!: string;
+
+  @ApiProperty({ type: [DraftImportWarningDto] }) warnings!: DraftImportWarningDto[];
 }

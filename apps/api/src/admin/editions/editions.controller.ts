@@ -1,4 +1,11 @@
-import { EditionService, type PreSendCheck, PreSendCheckService, PublicationService } from '@app/core';
+import {
+  DOCX_CONTENT_TYPE,
+  type DraftDocument,
+  EditionService,
+  type PreSendCheck,
+  PreSendCheckService,
+  PublicationService,
+} from '@app/core';
 import { JobName, JobQueue } from '@app/queue';
 import {
   BadRequestException,
@@ -18,15 +25,32 @@ import type { Request, Response } from 'express';
 import { AdminAuthGuard } from '../../auth/admin-auth.guard';
 import { CurrentPrincipal, type Principal } from '../../auth/principal';
 import {
+  ConvertedDraftDto,
   EditionContentDto,
   EditionSummaryDto,
   EditionViewDto,
+  ImportedEditionDto,
   TestSendDto,
   UpdateEditionDto,
 } from './edition.dto';
+import { readDocxBody } from './docx-body';
 import { TestSendThrottle, TEST_SEND_RECIPIENTS_PER_WINDOW } from './test-send-throttle';
 import { IdParam } from '../../common/parse-id.pipe';
 import { sendPage } from '../../pages/send-page';
+
+/** The body as a Word document or HTML, when it is one; undefined for a text draft. */
+async function documentOf(req: Request, body: unknown): Promise<DraftDocument | undefined> {
+  if (req.is(DOCX_CONTENT_TYPE)) {
+    const docx = await readDocxBody(req);
+    if (docx.length === 0) throw new BadRequestException('The Word document is empty');
+    return { docx };
+  }
+  if (req.is('text/html')) {
+    if (typeof body !== 'string' || body.trim() === '') throw new BadRequestException('The HTML is empty');
+    return { html: body };
+  }
+  return undefined;
+}
 
 /** Editions: the editors' draft import, structured edits, preview and test sends. */
 @ApiTags('editions')
@@ -45,23 +69,53 @@ export class EditionsController {
   @Post('import')
   @ApiOperation({
     summary:
-      "Import the editors' draft (text/plain, see docs/draft-format.md) or its Markdown form (text/markdown)",
+      "Import the editors' draft: text/plain (see docs/draft-format.md), its Markdown form (text/markdown), the Word document itself (.docx) or HTML pasted from Word or Google Docs (text/html)",
     description:
-      "Replaces that month's draft if there is one; a scheduled or sent edition is never overwritten.",
+      "Replaces that month's draft if there is one; a scheduled or sent edition is never overwritten. A Word " +
+      'document or HTML is read as draft text, one line per paragraph, hyperlinks kept (bold and italic are not ' +
+      'part of the format); its images and footnotes are left out and named in `warnings`, a table is refused.',
   })
-  @ApiConsumes('text/plain', 'text/markdown')
+  @ApiConsumes('text/plain', 'text/markdown', DOCX_CONTENT_TYPE, 'text/html')
   @ApiBody({ schema: { type: 'string' } })
   @ApiResponse({ status: 201, type: EditionViewDto })
   @ApiResponse({
     status: 400,
-    description: 'The draft cannot be parsed: `line` and `expected` say where and what',
+    description:
+      'The draft cannot be parsed: `line` and `expected` say where and what (and `paragraph` for a Word document or HTML); or the file is not a .docx, or holds a table',
   })
   @ApiResponse({ status: 409, description: "That month's edition is no longer a draft" })
-  importDraft(@Req() req: Request, @Body() body: unknown): Promise<EditionViewDto> {
+  @ApiResponse({ status: 413, description: 'Over 1 MB of text or HTML, or a Word document over 10 MB' })
+  async importDraft(
+    @Req() req: Request,
+    @Body() body: unknown,
+  ): Promise<EditionViewDto | ImportedEditionDto> {
+    const doc = await documentOf(req, body);
+    if (doc) return this.editions.importDocument(doc);
     if (typeof body !== 'string' || body.trim() === '') {
-      throw new BadRequestException('Send the draft as a text/plain (or text/markdown) body');
+      throw new BadRequestException(
+        `Send the draft as a text/plain (or text/markdown) body, or the Word document as ${DOCX_CONTENT_TYPE}`,
+      );
     }
     return this.editions.importDraft(body, req.is('text/markdown') ? 'markdown' : 'text');
+  }
+
+  @Post('convert')
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      'The draft text of a Word document (.docx) or of HTML pasted from Word or Google Docs (nothing saved)',
+    description:
+      'What `import` would read: the console puts it in its paste box, so the editor sees and can correct the text before importing it.',
+  })
+  @ApiConsumes(DOCX_CONTENT_TYPE, 'text/html')
+  @ApiBody({ schema: { type: 'string' } })
+  @ApiResponse({ status: 200, type: ConvertedDraftDto })
+  @ApiResponse({ status: 400, description: 'Not a .docx, a document with a table, or an empty body' })
+  async convert(@Req() req: Request, @Body() body: unknown): Promise<ConvertedDraftDto> {
+    const doc = await documentOf(req, body);
+    if (!doc) throw new BadRequestException(`Send the document as ${DOCX_CONTENT_TYPE} or text/html`);
+    const { text, warnings } = await this.editions.convertDocument(doc);
+    return { draft: text, warnings };
   }
 
   @Post()

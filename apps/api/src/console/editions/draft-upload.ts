@@ -1,3 +1,4 @@
+import { DOCX_CONTENT_TYPE, MAX_DOCX_BYTES } from '@app/core';
 import { BadRequestException, PayloadTooLargeException } from '@nestjs/common';
 import busboy from 'busboy';
 import type { Request } from 'express';
@@ -8,9 +9,28 @@ export const MAX_DRAFT_BYTES = 1024 * 1024;
 export interface DraftForm {
   /** The pasted text (textarea). */
   draft: string;
-  /** The uploaded file's text, when a non-empty file was chosen. */
+  /** The uploaded file's text, when a non-empty text file was chosen. */
   file?: string;
+  /** The uploaded Word document (or what claims to be one: read by the service, which refuses a non-.docx). */
+  docx?: Buffer;
   format: string;
+}
+
+/**
+ * A chosen file is taken as a Word document when its name, its type or its first bytes say so: a zip archive
+ * (what a .docx is) or an old binary .doc (refused by the service with what to do). A text draft never starts
+ * with those bytes (control characters are refused in a draft).
+ */
+function isWordFile(name: string, mimeType: string, head: Buffer): boolean {
+  const zip = head.length >= 4 && head.readUInt32LE(0) === 0x04034b50;
+  const ole = head.length >= 4 && head.readUInt32BE(0) === 0xd0cf11e0;
+  return (
+    /\.docx?$/i.test(name) ||
+    mimeType === DOCX_CONTENT_TYPE ||
+    mimeType === 'application/msword' ||
+    zip ||
+    ole
+  );
 }
 
 /**
@@ -31,7 +51,8 @@ export async function readDraftForm(req: Request): Promise<DraftForm> {
       bb = busboy({
         headers: req.headers,
         defParamCharset: 'utf8',
-        limits: { fields: 10, fieldSize: MAX_DRAFT_BYTES, files: 1, fileSize: MAX_DRAFT_BYTES, parts: 12 },
+        // The file may be a Word document (up to MAX_DOCX_BYTES); a text file is held to MAX_DRAFT_BYTES below.
+        limits: { fields: 10, fieldSize: MAX_DRAFT_BYTES, files: 1, fileSize: MAX_DOCX_BYTES, parts: 12 },
       });
     } catch {
       reject(new BadRequestException('Malformed upload: send the form again'));
@@ -45,18 +66,22 @@ export async function readDraftForm(req: Request): Promise<DraftForm> {
       if (name === 'draft') out.draft = value;
       else if (name === 'format') out.format = value;
     });
-    bb.on('file', (name, stream) => {
+    let fileTooLarge = '';
+    bb.on('file', (name, stream, info) => {
       if (name !== 'file') {
         stream.resume();
         return;
       }
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('limit', () => (tooLarge = true));
+      stream.on('limit', () => (fileTooLarge = `The file is larger than ${MAX_DOCX_BYTES / 1024 / 1024} MB`));
       fileDone = new Promise<void>((done) =>
         stream.on('close', () => {
           const buf = Buffer.concat(chunks);
-          if (buf.length > 0) out.file = buf.toString('utf8');
+          if (buf.length === 0) return done();
+          if (isWordFile(info.filename ?? '', info.mimeType, buf.subarray(0, 4))) out.docx = buf;
+          else if (buf.length > MAX_DRAFT_BYTES) fileTooLarge = 'The draft is larger than 1 MB';
+          else out.file = buf.toString('utf8');
           done();
         }),
       );
@@ -64,7 +89,9 @@ export async function readDraftForm(req: Request): Promise<DraftForm> {
     bb.on('close', () => {
       fileDone.then(
         () =>
-          tooLarge ? reject(new PayloadTooLargeException('The draft is larger than 1 MB')) : resolve(out),
+          tooLarge || fileTooLarge
+            ? reject(new PayloadTooLargeException(fileTooLarge || 'The draft is larger than 1 MB'))
+            : resolve(out),
         reject,
       );
     });

@@ -1,6 +1,7 @@
 import {
   DomainError,
   EditionSendService,
+  type DraftImportWarning,
   EditionService,
   formatDraft,
   parseDraft,
@@ -62,7 +63,19 @@ const NOTICES: Record<string, string> = {
   'draft-saved': 'Draft text saved.',
   'test-queued': 'Test queued: it arrives in a minute or so, with “[TEST]” in the subject.',
   'welcome-saved': 'Welcome line saved: readers who confirm from now on get it.',
+  'imported-without-images':
+    'Draft imported. The document’s images were left out: an issue carries no images. Check the preview below.',
+  'imported-without-footnotes':
+    'Draft imported. The document’s footnotes were left out: an issue has none (write a source in the text). Check the preview below.',
+  'imported-without-images-footnotes':
+    'Draft imported. The document’s images and footnotes were left out: an issue carries neither. Check the preview below.',
 };
+
+/** The notice after an import: what of the document was left out, if anything (a fixed message each). */
+function importNotice(warnings: DraftImportWarning[]): string {
+  const left = ['images', 'footnotes'].filter((w) => warnings.some((x) => x.code === `${w}-ignored`));
+  return left.length ? `imported-without-${left.join('-')}` : 'imported';
+}
 
 /**
  * The page the preview iframes load may be framed by the console (frame-ancestors 'self') and nothing else;
@@ -86,6 +99,7 @@ function draftErrorOf(refusal: ErrorAnswer): DraftError {
   return {
     message: messageText(refusal),
     line: typeof d.line === 'number' ? d.line : undefined,
+    paragraph: typeof d.paragraph === 'number' ? d.paragraph : undefined,
     expected: typeof d.expected === 'string' ? d.expected : undefined,
     found: typeof d.found === 'string' ? d.found : undefined,
   };
@@ -189,11 +203,23 @@ export class EditionsConsoleController {
   @Roles('admin', 'editor')
   async importDraft(@Req() req: Request, @Res() res: Response): Promise<void> {
     const raw = await readDraftForm(req);
-    const shown = { draft: raw.file ?? raw.draft, format: raw.format === 'markdown' ? 'markdown' : 'text' };
+    const shown = {
+      draft: raw.file ?? raw.draft,
+      format: raw.format === 'markdown' ? 'markdown' : 'text',
+    };
     await submitForm(
       res,
       async () => {
-        const form = await readForm(DraftImportForm, raw);
+        const { docx: _docx, ...fields } = raw;
+        const form = await readForm(DraftImportForm, fields);
+        if (raw.docx) {
+          // The Word document as draft text: shown in the text box if it cannot be imported as it is.
+          const converted = await this.editions.convertDocument({ docx: raw.docx });
+          shown.draft = converted.text;
+          shown.format = 'text';
+          const edition = await this.editions.importConverted(converted);
+          return `/admin/editions/${edition.id}?notice=${importNotice(edition.warnings)}`;
+        }
         const text = form.file ?? form.draft ?? '';
         if (text.trim() === '')
           throw new BadRequestException('Paste the draft into the text box or choose its file.');

@@ -53,6 +53,8 @@ export function editionsListBody(req: Request, editions: EditionSummary[]): Safe
 export interface DraftError {
   message: string;
   line?: number;
+  /** The Word document's or pasted HTML's paragraph (then `line` is the line of its draft text). */
+  paragraph?: number;
   expected?: string;
   found?: string;
 }
@@ -81,14 +83,28 @@ export function numberedListing(text: string, line: number, around = 3): SafeHtm
 }
 
 function draftErrorBlock(err: DraftError, text: string, describedId: string): SafeHtml {
+  const where =
+    err.paragraph !== undefined
+      ? `Paragraph ${err.paragraph} of the Word document${err.line !== undefined && err.line !== err.paragraph ? ` (line ${err.line} below)` : ''}: `
+      : err.line !== undefined
+        ? `Line ${err.line}: `
+        : '';
   return html`<div id="${describedId}" class="error" role="alert">
-      <strong>${err.line !== undefined ? `Line ${err.line}: ` : ''}the draft cannot be imported.</strong>
+      <strong>${where}the draft cannot be imported.</strong>
       ${
         err.expected !== undefined
           ? html`Expected ${err.expected}${err.found !== undefined ? html`, found “${err.found}”` : ''}.`
           : err.message
       }
     </div>
+    ${
+      err.paragraph !== undefined
+        ? html`<p class="small">
+            The text box below now holds the Word document as draft text: correct it there and import it, or
+            correct the document and upload it again.
+          </p>`
+        : ''
+    }
     ${err.line !== undefined ? numberedListing(text, err.line) : ''}`;
 }
 
@@ -101,8 +117,9 @@ export function importBody(
   return html`<h1>Import a draft</h1>
     <p>
       Paste the month's draft in the editors' plain-text format (see
-      <a href="/admin/editions/draft-format">the draft format</a>), or choose the file. Importing replaces
-      that month's draft; a scheduled or sent edition is never overwritten.
+      <a href="/admin/editions/draft-format">the draft format</a>), or choose the file: the plain-text draft
+      or the Word document itself (.docx). Text pasted from Word or Google Docs keeps its links. Importing
+      replaces that month's draft; a scheduled or sent edition is never overwritten.
     </p>
     <form method="post" action="${action}" enctype="multipart/form-data" class="card" id="import-form">
       ${csrfField(req)}
@@ -111,13 +128,20 @@ export function importBody(
       <textarea
         id="draft"
         name="draft"
+        data-convert-url="/api/admin/editions/convert"
         rows="24"
         spellcheck="false"
         ${err ? html`aria-invalid="true" aria-describedby="draft-error"` : ''}
       >
 ${values.draft}</textarea>
-      <label for="draft-file">Or upload the plain-text file</label>
-      <input type="file" id="draft-file" name="file" accept=".txt,.md,text/plain,text/markdown" />
+      <p id="paste-status" class="small muted" role="status" aria-live="polite"></p>
+      <label for="draft-file">Or upload the file (plain text, Markdown or the Word document)</label>
+      <input
+        type="file"
+        id="draft-file"
+        name="file"
+        accept=".txt,.md,.docx,text/plain,text/markdown,application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+      />
       <p class="small muted">A chosen file is imported instead of the text above.</p>
       <label for="format">Format</label>
       <select id="format" name="format">

@@ -1,0 +1,122 @@
+import type { Browser, Page } from 'playwright-core';
+import { adminApi } from '../campaign.fixtures';
+import { aprilDocx, aprilDraftText, aprilWithLinksExpected } from '../fixtures/word-drafts';
+import { Harness } from '../helpers/harness';
+import { auditA11y, freePort, launchChromium, screenshot, watchPage } from './browser';
+
+/** The linked April issue as Google Docs puts it on the clipboard (text/html): spans, <a href>, a bold wrapper. */
+function aprilClipboardHtml(): string {
+  const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/"/g, '&quot;');
+  const paragraphs = aprilDraftText(true)
+    .split('\n')
+    .map((line) => {
+      // The draft's [words](url) back to the anchors a word processor copies.
+      let out = '';
+      let rest = line;
+      for (let at = rest.indexOf('['); at >= 0; at = rest.indexOf('[')) {
+        const close = rest.indexOf('](', at);
+        const end = rest.indexOf(')', close + 2);
+        out += esc(rest.slice(0, at));
+        const words = rest.slice(at + 1, close);
+        const href = rest.slice(close + 2, end);
+        out += `<a href="${esc(href)}" style="text-decoration:none;"><span style="font-size:11pt;color:#1155cc;text-decoration:underline;">${esc(words)}</span></a>`;
+        rest = rest.slice(end + 1);
+      }
+      out += esc(rest);
+      return `<p dir="ltr" style="line-height:1.38;margin-top:0pt;margin-bottom:0pt;"><span style="font-size:11pt;font-family:Arial,sans-serif;">${out}</span></p>`;
+    });
+  return `<meta charset="utf-8"><b style="font-weight:normal;" id="docs-internal-guid-7e3a">${paragraphs.join('')}</b>`;
+}
+
+/** An editor pastes the month's issue from Google Docs, and uploads it as a Word document: links survive. */
+describe('in a real browser: pasting and uploading the editors’ document', () => {
+  let h: Harness;
+  let browser: Browser;
+  let base: string;
+
+  beforeAll(async () => {
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    h = await Harness.start({ port, env: { PUBLIC_URL: base } });
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await h?.stop();
+  });
+
+  async function signedInEditor(): Promise<{ page: Page; errors: string[]; close: () => Promise<void> }> {
+    const email = `editor${Date.now()}.paste@example.test`;
+    const password = 'a-long-editor-password-paste';
+    expect((await adminApi(h).post('/api/admin/users', { email, role: 'editor', password })).status).toBe(
+      201,
+    );
+    const context = await browser.newContext({ baseURL: base });
+    const page = await context.newPage();
+    const { errors } = watchPage(page);
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.goto(`/admin/login?next=${encodeURIComponent('/admin/editions/import')}`);
+    await page.getByLabel('Email').fill(email);
+    await page.getByLabel('Password').fill(password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(/\/admin\/editions\/import/);
+    return { page, errors, close: () => context.close() };
+  }
+
+  it('a paste from Google Docs (text/html on the clipboard) keeps its links, and the import carries them', async () => {
+    await h.query('DELETE FROM edition');
+    const { page, errors, close } = await signedInEditor();
+    const html = aprilClipboardHtml();
+    const plain = aprilDraftText(false);
+    // What the browser does on Ctrl+V: a paste event whose DataTransfer holds text/html and text/plain.
+    const notCancelled = await page.locator('textarea#draft').evaluate(
+      (el, data) => {
+        const dt = new DataTransfer();
+        dt.setData('text/html', data.html);
+        dt.setData('text/plain', data.plain);
+        (el as HTMLTextAreaElement).focus();
+        return el.dispatchEvent(
+          new ClipboardEvent('paste', { clipboardData: dt, bubbles: true, cancelable: true }),
+        );
+      },
+      { html, plain },
+    );
+    expect(notCancelled).toBe(false); // the script took the paste over
+    await page.locator('#paste-status').getByText('Pasted with its links, as draft text.').waitFor();
+    expect(await page.locator('textarea#draft').inputValue()).toBe(aprilDraftText(true));
+    await screenshot(page, 'draft-paste-google-docs');
+    expect(await auditA11y(page)).toEqual([]);
+
+    await page.getByRole('button', { name: 'Import draft' }).click();
+    await page.waitForURL(/\/admin\/editions\/\d+(\?|$)/);
+    const id = Number(/\/admin\/editions\/(\d+)/.exec(page.url())![1]);
+    const [row] = await h.query<{ content: unknown }>('SELECT content FROM edition WHERE id = $1', [id]);
+    expect(row!.content).toEqual(aprilWithLinksExpected());
+    const reuters = page
+      .frameLocator('iframe#preview-desktop')
+      .locator('a[href="https://www.reuters.com/world/china/xi-jinping-visits-russia-2025-05-07/"]');
+    await reuters.first().waitFor();
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  it('a Word document chosen for upload is shown in the text box as draft text with its links', async () => {
+    await h.query('DELETE FROM edition');
+    const { page, errors, close } = await signedInEditor();
+    await page.locator('input#draft-file').setInputFiles({
+      name: 'CRANK Call April 2025.docx',
+      mimeType: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+      buffer: await aprilDocx(true),
+    });
+    await page.locator('#paste-status').getByText('The Word document is in the text box').waitFor();
+    expect(await page.locator('textarea#draft').inputValue()).toBe(aprilDraftText(true));
+    expect(await page.locator('input#draft-file').inputValue()).toBe('');
+    await page.getByRole('button', { name: 'Import draft' }).click();
+    await page.waitForURL(/\/admin\/editions\/\d+(\?|$)/);
+    const id = Number(/\/admin\/editions\/(\d+)/.exec(page.url())![1]);
+    const [row] = await h.query<{ content: unknown }>('SELECT content FROM edition WHERE id = $1', [id]);
+    expect(row!.content).toEqual(aprilWithLinksExpected());
+    expect(errors).toEqual([]);
+    await close();
+  });
+});
