@@ -399,7 +399,8 @@ describe('editions (admin API, preview, test send, archive)', () => {
 
     const pageRes = await request(h.baseUrl).get('/archive/2025-04');
     expect(pageRes.status).toBe(200);
-    for (const hl of crankCallApril2025.highlights) expect(pageRes.text).toContain(escapeText(inlineText(hl.headline)));
+    for (const hl of crankCallApril2025.highlights)
+      expect(pageRes.text).toContain(escapeText(inlineText(hl.headline)));
     expect(pageRes.text).not.toMatch(/unsubscribe\?token|%%[A-Z_]+%%/);
 
     expect((await request(h.baseUrl).get('/archive/2025-05')).status).toBe(404); // a draft
