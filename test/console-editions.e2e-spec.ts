@@ -209,6 +209,7 @@ describe('console: editions', () => {
       const byId = Object.fromEntries(check.items.map((i) => [i.id, i]));
       expect(Object.keys(byId).sort()).toEqual(
         [
+          'content-links',
           'dkim',
           'html-size',
           'links',
@@ -234,6 +235,8 @@ describe('console: editions', () => {
       expect(check.messageBytes).toBeGreaterThan(check.htmlBytes!);
       expect(byId['list-unsubscribe']!.detail).toContain('https://news.example.test');
       expect(byId.links!.detail).toMatch(/^\d+ links, all absolute$/);
+      expect(byId['content-links']!.detail).toBe('The issue’s text has no links');
+      expect(check.links).toEqual([]);
       expect(byId.subject!.detail).toBe(`${'CRANK Call | April 2025'.length} characters`);
       expect(byId.sender!.detail).toBe('From: CRANK Call <crank@example.test>');
       expect(check.campaign).toBeNull();
@@ -252,6 +255,7 @@ describe('console: editions', () => {
         'list-unsubscribe': 'true',
         dkim: 'warn',
         links: 'true',
+        'content-links': 'true',
         subject: 'true',
         recipients: 'true',
         sender: 'true',

@@ -1,4 +1,6 @@
+import { isIP } from 'node:net';
 import { AppConfig } from '@app/config';
+import { type ContentLink, contentLinks, type EditionContent } from '@app/content';
 import type { EditionStatus } from '@app/database';
 import { Injectable } from '@nestjs/common';
 import { CampaignEditionRepository } from '../campaigns/campaign-edition.repository';
@@ -28,6 +30,14 @@ export interface PreSendCheckItem {
   detail: string;
 }
 
+/** One link of the edition's content, as the check saw it. */
+export interface CheckedLink extends ContentLink {
+  /** The host name, lowercased ("" if the address cannot be read). */
+  host: string;
+  /** Why this link must not go out (plain http:, a private-network host...), or null. */
+  problem: string | null;
+}
+
 export interface PreSendCheck {
   editionId: number;
   status: EditionStatus;
@@ -43,6 +53,8 @@ export interface PreSendCheck {
   /** No check failed (warnings allowed). */
   ok: boolean;
   items: PreSendCheckItem[];
+  /** Every link in the edition's text (not the footer's own links), in reading order. */
+  links: CheckedLink[];
 }
 
 interface ParsedMessage {
@@ -114,6 +126,8 @@ export class PreSendCheckService {
     }
     items.push(this.dkimItem());
     if (parsed) items.push(this.linksItem(htmlPart ?? ''));
+    const links = checkContentLinks(edition.content);
+    items.push(contentLinksItem(links));
     items.push(this.subjectItem(edition.subject));
     items.push({
       id: 'recipients',
@@ -137,6 +151,7 @@ export class PreSendCheckService {
       campaign: campaign ? { id: campaign.id, status: campaign.status } : null,
       ok: items.every((i) => i.ok !== false),
       items,
+      links,
     };
   }
 
@@ -301,6 +316,100 @@ export function postalAddressOutcome(senderAddress: string, nodeEnv: string): Pr
     'SENDER_ADDRESS is not set: CAN-SPAM requires the sender’s physical postal address in every commercial ' +
     'message, and Gmail expects it from bulk senders';
   return { id: 'postal-address', label, ok: nodeEnv === 'production' ? false : 'warn', detail };
+}
+
+// ---- The edition's own links (issue 14) -------------------------------------------------------------------
+
+/** The first number of a dotted IPv4 address and the second, or null. */
+function ipv4Octets(host: string): number[] | null {
+  if (isIP(host) !== 4) return null;
+  return host.split('.').map(Number);
+}
+
+/**
+ * Why `host` (a URL's hostname, as new URL() normalises it: lowercase, IPv4 in dotted form, IPv6 in brackets)
+ * is not on the public internet, or null: loopback, private, link-local and unspecified addresses,
+ * "localhost", ".local" (mDNS), ".localhost", ".internal" and single-label names (an intranet's).
+ */
+export function privateHostProblem(host: string): string | null {
+  const h = host.toLowerCase().replace(/\.$/, '');
+  const v4 = ipv4Octets(h);
+  if (v4) {
+    const [a, b] = v4 as [number, number];
+    if (a === 127) return 'a loopback address (this computer)';
+    if (a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168))
+      return 'a private-network address';
+    if (a === 169 && b === 254) return 'a link-local address';
+    if (a === 0) return 'an unspecified address';
+    return null;
+  }
+  if (h.startsWith('[') && h.endsWith(']')) {
+    const v6 = h.slice(1, -1);
+    if (v6 === '::1') return 'a loopback address (this computer)';
+    if (v6 === '::') return 'an unspecified address';
+    if (/^f[cd][0-9a-f]{0,2}:/.test(v6)) return 'a private-network address';
+    if (/^fe[89ab][0-9a-f]?:/.test(v6)) return 'a link-local address';
+    if (v6.startsWith('::ffff:')) {
+      const mapped = v6.slice(7);
+      return isIP(mapped) === 4 ? privateHostProblem(mapped) : null;
+    }
+    return null;
+  }
+  if (h === 'localhost' || h.endsWith('.localhost')) return 'a loopback address (localhost)';
+  if (h.endsWith('.local')) return 'a local-network name (.local)';
+  if (h.endsWith('.internal')) return 'an internal name (.internal)';
+  if (!h.includes('.')) return 'a host name without a domain (an intranet name)';
+  return null;
+}
+
+/** Each link of the content with its host and what is wrong with it for readers. */
+export function checkContentLinks(content: EditionContent): CheckedLink[] {
+  return contentLinks(content).map((link) => {
+    let url: URL | null;
+    try {
+      url = new URL(link.href);
+    } catch {
+      url = null;
+    }
+    if (!url) return { ...link, host: '', problem: 'the address cannot be read' };
+    const host = url.hostname.toLowerCase();
+    const privateHost = privateHostProblem(host);
+    const problem = privateHost
+      ? `${privateHost}: readers cannot open it`
+      : url.protocol === 'http:'
+        ? 'plain http: (not encrypted; browsers warn, and the page can be altered on the way): use https:'
+        : url.protocol !== 'https:'
+          ? `not a web link (${url.protocol})`
+          : null;
+    return { ...link, host, problem };
+  });
+}
+
+/** The check item listing the edition's links: how many, to which sites; fails on any with a problem. */
+export function contentLinksItem(links: CheckedLink[]): PreSendCheckItem {
+  const label = 'Links in the issue (https, public hosts)';
+  if (links.length === 0) {
+    return { id: 'content-links', label, ok: true, detail: 'The issue’s text has no links' };
+  }
+  const perHost = new Map<string, number>();
+  for (const l of links) perHost.set(l.host, (perHost.get(l.host) ?? 0) + 1);
+  const sites = [...perHost.entries()]
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .map(([host, n]) => `${host || '(unreadable)'} (${n})`)
+    .join(', ');
+  const count = `${links.length} link${links.length === 1 ? '' : 's'} to ${perHost.size} site${perHost.size === 1 ? '' : 's'}: ${sites}`;
+  const bad = links.filter((l) => l.problem !== null);
+  if (bad.length === 0) return { id: 'content-links', label, ok: true, detail: count };
+  const shown = bad
+    .slice(0, 5)
+    .map((l) => `${l.href.length > 80 ? `${l.href.slice(0, 77)}...` : l.href} (${l.field}): ${l.problem}`);
+  const more = bad.length > 5 ? `; and ${bad.length - 5} more` : '';
+  return {
+    id: 'content-links',
+    label,
+    ok: false,
+    detail: `${bad.length} of ${links.length} link${links.length === 1 ? '' : 's'} cannot go out: ${shown.join('; ')}${more}. ${count}`,
+  };
 }
 
 /**

@@ -188,10 +188,28 @@ export function checkSection(check: PreSendCheck, headingLevel: 'h2' | 'h1' = 'h
         (i) =>
           html`<li data-check="${i.id}" data-ok="${String(i.ok)}">
             ${icon(i)} <strong>${i.label}</strong>: <span class="detail">${i.detail}</span>
+            ${i.id === 'content-links' && check.links.length ? linkList(check.links) : ''}
           </li>`,
       )}
     </ul>
   </section>`;
+}
+
+/** Every link of the edition's text, where it stands, and what is wrong with it: the editor can open each. */
+function linkList(links: PreSendCheck['links']): SafeHtml {
+  return html`<details>
+    <summary>The ${links.length} link${links.length === 1 ? '' : 's'}</summary>
+    <ol class="link-list">
+      ${links.map(
+        (l) =>
+          html`<li data-field="${l.field}" data-ok="${String(l.problem === null)}">
+            <a href="${l.href}" rel="noopener noreferrer" target="_blank">${l.text}</a>
+            <span class="muted">(${l.field})</span> <code>${l.href}</code>
+            ${l.problem ? html`<span class="status-bad">${l.problem}</span>` : ''}
+          </li>`,
+      )}
+    </ol>
+  </details>`;
 }
 
 export interface EditionPageData {
