@@ -182,6 +182,9 @@ describe('in a real browser', () => {
     ]) {
       await page.goto(path);
       expect({ path, problems: await auditA11y(page) }).toEqual({ path, problems: [] });
+      // the pages issues 13 and 14 added, at desktop width (their phone shots come from the 390 px test)
+      if (path.startsWith('/admin/feedback') || path === '/admin/editions/welcome')
+        await screenshot(page, `desktop${path.replace(/[^a-z0-9]+/gi, '-')}`);
     }
     const got = new Set(h.smtp.messages.flatMap((m) => m.envelopeTo).filter((a) => a.startsWith('browser-')));
     expect(got.size).toBe(40);
@@ -289,6 +292,7 @@ describe('in a real browser', () => {
       '/admin/subscribers',
       '/preferences',
       '/archive',
+      '/admin/feedback',
     ];
     // Every page is visited before anything is asserted, so a failure lists all the pages that need work.
     const found: {

@@ -197,32 +197,28 @@ export class FeedbackService {
       detail: this.detail(event, delivery, detail),
     });
     const mailable = MAILABLE.includes(sub.status);
+    // A hard bounce and the last soft bounce of the window end the same way.
+    const bounce = async (why: ReturnType<typeof evidence>, softBounceCount: number) => {
+      await this.subscribers.markBounced(sub.id, tx);
+      await this.events.record(
+        sub.id,
+        'bounced',
+        { from: sub.status, to: SubscriberStatus.Bounced },
+        why,
+        tx,
+      );
+      return { subscriberStatus: SubscriberStatus.Bounced, softBounceCount };
+    };
     switch (event.kind) {
       case FeedbackKind.HardBounce: {
         if (!mailable) return { softBounceCount: sub.softBounceCount };
-        await this.subscribers.markBounced(sub.id, tx);
-        await this.events.record(
-          sub.id,
-          'bounced',
-          { from: sub.status, to: SubscriberStatus.Bounced },
-          evidence('hard bounce'),
-          tx,
-        );
-        return { subscriberStatus: SubscriberStatus.Bounced, softBounceCount: sub.softBounceCount };
+        return bounce(evidence('hard bounce'), sub.softBounceCount);
       }
       case FeedbackKind.SoftBounce: {
         const count = await this.ledger.countSoftBounces(sub.id, SOFT_BOUNCE_WINDOW_DAYS, tx);
         await this.subscribers.setSoftBounceCount(sub.id, count, tx);
         if (!mailable || count < SOFT_BOUNCE_LIMIT) return { softBounceCount: count };
-        await this.subscribers.markBounced(sub.id, tx);
-        await this.events.record(
-          sub.id,
-          'bounced',
-          { from: sub.status, to: SubscriberStatus.Bounced },
-          evidence(`${count} soft bounces within ${SOFT_BOUNCE_WINDOW_DAYS} days`),
-          tx,
-        );
-        return { subscriberStatus: SubscriberStatus.Bounced, softBounceCount: count };
+        return bounce(evidence(`${count} soft bounces within ${SOFT_BOUNCE_WINDOW_DAYS} days`), count);
       }
       case FeedbackKind.Complaint: {
         if (sub.status === SubscriberStatus.Complained) return { softBounceCount: sub.softBounceCount };
