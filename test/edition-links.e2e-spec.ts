@@ -128,6 +128,54 @@ describe('editions: links', () => {
     ]);
   });
 
+  it('the structured API takes bold and italic runs, stores them canonically, refuses malformed ones', async () => {
+    const june = {
+      ...crankCallApril2025WithLinks,
+      slug: '2025-06',
+      subject: 'CRANK Call | June 2025',
+      highlightsTitle: 'June 2025 Highlights',
+    };
+    const para = (runs: unknown[]) => ({
+      ...june,
+      highlights: [{ headline: 'A headline', paragraphs: [runs] }],
+    });
+    for (const runs of [
+      ['It ', { text: 'happened', strong: false }, '.'],
+      ['It ', { text: 'happened', em: 'yes' }, '.'],
+      ['It ', { text: 'happened' }, '.'], // neither a link nor emphasis
+      ['It ', { text: '  ', strong: true }, '.'],
+      ['It ', { text: 'line\nbreak', em: true }, '.'],
+      ['It ', { text: 'x', strong: true, style: 'color:red' }, '.'],
+    ]) {
+      const res = await post(para(runs));
+      expect([res.status, res.body.message]).toEqual([400, expect.anything()]);
+    }
+    const created = await post(
+      para([
+        'It ',
+        { text: ' happened ', strong: true },
+        { text: 'here', em: true },
+        ' and ',
+        { text: 'there', href: 'https://tass.com/x', strong: true, em: true },
+        '.',
+      ]),
+    );
+    expect(created.status).toBe(201);
+    // spaces moved out of the emphasis; the link keeps its marks
+    expect(created.body.content.highlights[0].paragraphs[0]).toEqual([
+      'It  ',
+      { text: 'happened', strong: true },
+      ' ',
+      { text: 'here', em: true },
+      ' and ',
+      { text: 'there', href: 'https://tass.com/x', strong: true, em: true },
+      '.',
+    ]);
+    const id = created.body.id as number;
+    const md = await api().get(`/api/admin/editions/${id}/export.md`).set('Authorization', admin());
+    expect(md.text).toContain('It  **happened** *here* and ***[there](https://tass.com/x)***.');
+  });
+
   it('renders the links: anchors with escaped hrefs in the accent colour, "words <url>" in the text part', async () => {
     const preview = await api()
       .get(`/api/admin/editions/${aprilId}/preview.html`)

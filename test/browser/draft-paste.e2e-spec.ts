@@ -1,5 +1,5 @@
 import type { Browser, Page } from 'playwright-core';
-import { adminApi } from '../campaign.fixtures';
+import { adminApi, createEdition } from '../campaign.fixtures';
 import { aprilDocx, aprilDraftText, aprilWithLinksExpected } from '../fixtures/word-drafts';
 import { Harness } from '../helpers/harness';
 import { auditA11y, freePort, launchChromium, screenshot, watchPage } from './browser';
@@ -82,7 +82,10 @@ describe('in a real browser: pasting and uploading the editors’ document', () 
       { html, plain },
     );
     expect(notCancelled).toBe(false); // the script took the paste over
-    await page.locator('#paste-status').getByText('Pasted with its links, as draft text.').waitFor();
+    await page
+      .locator('#paste-status')
+      .getByText('Pasted with its links, bold and italic, as draft text.')
+      .waitFor();
     expect(await page.locator('textarea#draft').inputValue()).toBe(aprilDraftText(true));
     await screenshot(page, 'draft-paste-google-docs');
     expect(await auditA11y(page)).toEqual([]);
@@ -109,13 +112,60 @@ describe('in a real browser: pasting and uploading the editors’ document', () 
       buffer: await aprilDocx(true),
     });
     await page.locator('#paste-status').getByText('The Word document is in the text box').waitFor();
-    expect(await page.locator('textarea#draft').inputValue()).toBe(aprilDraftText(true));
+    // The document's bold headings and italic masthead are marked; the content is the same (they keep none).
+    expect(await page.locator('textarea#draft').inputValue()).toBe(aprilDraftText(true, true));
     expect(await page.locator('input#draft-file').inputValue()).toBe('');
     await page.getByRole('button', { name: 'Import draft' }).click();
     await page.waitForURL(/\/admin\/editions\/\d+(\?|$)/);
     const id = Number(/\/admin\/editions\/(\d+)/.exec(page.url())![1]);
     const [row] = await h.query<{ content: unknown }>('SELECT content FROM edition WHERE id = $1', [id]);
     expect(row!.content).toEqual(aprilWithLinksExpected());
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  it('a paste into the edition page’s draft box keeps bold and italic, which the issue then shows', async () => {
+    await h.query('DELETE FROM edition');
+    const id = await createEdition(h, '2025-04');
+    const { page, errors, close } = await signedInEditor();
+    await page.goto(`/admin/editions/${id}`);
+    const html = aprilClipboardHtml()
+      .replace(
+        'increasing financial strain',
+        '<span style="font-style:italic">increasing financial strain</span>',
+      )
+      .replace('reportedly rejected', 'reportedly <span style="font-weight:700">rejected</span>');
+    const box = page.locator('textarea#draft-text');
+    await box.evaluate(
+      (el, data) => {
+        const area = el as HTMLTextAreaElement;
+        area.focus();
+        area.select(); // the editor selects all and pastes the document over it
+        const dt = new DataTransfer();
+        dt.setData('text/html', data.html);
+        dt.setData('text/plain', data.plain);
+        el.dispatchEvent(new ClipboardEvent('paste', { clipboardData: dt, bubbles: true, cancelable: true }));
+      },
+      { html, plain: aprilDraftText(false) },
+    );
+    await page.locator('#draft-text-status').getByText('Pasted with its links, bold and italic').waitFor();
+    const draft = await box.inputValue();
+    expect(draft).toContain('Amid *increasing financial strain* on Gazprom');
+    expect(draft).toContain('China has reportedly **rejected** the Russian');
+    await page.getByRole('button', { name: 'Save draft text' }).click();
+    await page.waitForURL(/\/admin\/editions\/\d+(\?|$)/);
+    const [row] = await h.query<{ content: { highlights: { paragraphs: unknown[] }[] } }>(
+      'SELECT content FROM edition WHERE id = $1',
+      [id],
+    );
+    const first = row!.content.highlights[0]!.paragraphs[0] as unknown[];
+    expect(first).toContainEqual({ text: 'increasing financial strain', em: true });
+    expect(first).toContainEqual({ text: 'rejected', strong: true });
+    const preview = page.frameLocator('iframe#preview-desktop');
+    await preview.locator('em', { hasText: 'increasing financial strain' }).waitFor();
+    await preview.locator('strong', { hasText: 'rejected' }).waitFor();
+    await screenshot(page, 'draft-paste-emphasis-edition-page');
+    expect(await auditA11y(page)).toEqual([]);
     expect(errors).toEqual([]);
     await close();
   });

@@ -7,19 +7,35 @@
  * edition stored before links loads and renders as it did. See inline.ts for the helpers that read them.
  */
 
+/**
+ * Emphasis the editor gave some words (bold and italic in Word, `**strong**` and `*em*` in a draft). Absent
+ * means off; `false` is never stored (normalizeInline drops it).
+ */
+export interface InlineMarks {
+  strong?: true;
+  em?: true;
+}
+
 /** A link inside running text: the words shown and where they lead (an http: or https: URL, see link-url.ts). */
-export interface InlineLink {
+export interface InlineLink extends InlineMarks {
   text: string;
   href: string;
 }
 
-/** One piece of running text: plain text, or a link. Never HTML: renderers escape both. */
-export type InlineRun = string | InlineLink;
+/** Emphasised words that are not a link: at least one mark, no spaces at either end (normalizeInline). */
+export interface InlineEmphasis extends InlineMarks {
+  text: string;
+  href?: undefined;
+}
+
+/** One piece of running text: plain text, a link, or emphasised text. Never HTML: renderers escape all of them. */
+export type InlineRun = string | InlineLink | InlineEmphasis;
 
 /**
- * Running text (a headline, a paragraph, a link item's text). A plain string when it holds no link (every
- * edition written before links, and most text since); otherwise its runs in order. normalizeInline gives the
- * one canonical form: a string when there is no link, else runs with no empty text and no two texts in a row.
+ * Running text (a headline, a paragraph, a link item's text). A plain string when it holds no link and no
+ * emphasis (every edition written before links, and most text since); otherwise its runs in order.
+ * normalizeInline gives the one canonical form: a string when every run is plain text, else runs with no
+ * empty text, no two plain texts in a row, and no two emphasised texts with the same marks in a row.
  */
 export type Inline = string | InlineRun[];
 

@@ -3,7 +3,9 @@ import type {
   EditionContent,
   Highlight,
   Inline,
+  InlineEmphasis,
   InlineLink,
+  InlineMarks,
   InlineRun,
   LinkItem,
   LinkSource,
@@ -17,7 +19,18 @@ export function inlineRuns(value: Inline): InlineRun[] {
 
 /** True for a run that is a link. */
 export function isInlineLink(run: InlineRun): run is InlineLink {
-  return typeof run !== 'string';
+  return typeof run !== 'string' && run.href !== undefined;
+}
+
+/** True for a run that is emphasised words, not a link. */
+export function isInlineEmphasis(run: InlineRun): run is InlineEmphasis {
+  return typeof run !== 'string' && run.href === undefined;
+}
+
+/** The marks of a run (none for plain text). */
+export function runMarks(run: InlineRun): InlineMarks {
+  if (typeof run === 'string') return {};
+  return { ...(run.strong ? { strong: true } : {}), ...(run.em ? { em: true } : {}) };
 }
 
 /** What a reader reads: the text of every run, links included, without their addresses. */
@@ -31,24 +44,68 @@ export function inlineLinks(value: Inline): InlineLink[] {
   return typeof value === 'string' ? [] : value.filter(isInlineLink);
 }
 
+/** Runs without emphasis: emphasised words become plain text, links keep only their words and address. */
+export function withoutEmphasis(runs: InlineRun[]): InlineRun[] {
+  return runs.map((r) =>
+    typeof r === 'string' ? r : isInlineLink(r) ? { text: r.text, href: r.href } : r.text,
+  );
+}
+
+function isEdgeSpace(c: string | undefined): boolean {
+  return c !== undefined && c.trim() === '';
+}
+
 /**
- * The canonical form of running text: a plain string when it holds no link; otherwise runs with adjacent texts
- * joined and empty texts dropped. Parsers produce it, the service stores it, so that equal text is equal JSON.
+ * The canonical form of running text: a plain string when it holds no link and no emphasis; otherwise runs
+ * with adjacent plain texts joined, adjacent emphasised texts of the same marks joined, empty texts dropped,
+ * and the spaces at either end of emphasised text moved out of it (a space looks the same bold or not, and
+ * "**word**" is how a draft writes it). Parsers produce it, the service stores it, so equal text is equal JSON.
  */
 export function normalizeInline(value: Inline): Inline {
   if (typeof value === 'string') return value;
   const out: InlineRun[] = [];
+  const pushText = (text: string) => {
+    if (text === '') return;
+    const last = out[out.length - 1];
+    if (typeof last === 'string') out[out.length - 1] = last + text;
+    else out.push(text);
+  };
   for (const run of value) {
     if (typeof run === 'string') {
-      if (run === '') continue;
-      const last = out[out.length - 1];
-      if (typeof last === 'string') out[out.length - 1] = last + run;
-      else out.push(run);
-    } else {
-      out.push({ text: run.text, href: run.href });
+      pushText(run);
+      continue;
     }
+    const marks = runMarks(run);
+    if (isInlineLink(run)) {
+      out.push({ text: run.text, href: run.href, ...marks });
+      continue;
+    }
+    if (!marks.strong && !marks.em) {
+      pushText(run.text);
+      continue;
+    }
+    let start = 0;
+    let end = run.text.length;
+    while (start < end && isEdgeSpace(run.text[start])) start++;
+    while (end > start && isEdgeSpace(run.text[end - 1])) end--;
+    pushText(run.text.slice(0, start));
+    if (end > start) {
+      const text = run.text.slice(start, end);
+      const last = out[out.length - 1];
+      if (
+        last !== undefined &&
+        isInlineEmphasis(last) &&
+        !!last.strong === !!marks.strong &&
+        !!last.em === !!marks.em
+      ) {
+        out[out.length - 1] = { ...last, text: last.text + text };
+      } else {
+        out.push({ text, ...marks });
+      }
+    }
+    pushText(run.text.slice(end));
   }
-  if (!out.some(isInlineLink)) return inlineText(out);
+  if (out.every((r) => typeof r === 'string')) return inlineText(out);
   return out;
 }
 
@@ -82,7 +139,7 @@ export function contentLinks(content: EditionContent): ContentLink[] {
   const inline = (field: string, value: Inline) => {
     if (typeof value === 'string') return;
     value.forEach((r, k) => {
-      if (typeof r !== 'string') out.push({ field: `${field}[${k}]`, text: r.text, href: r.href });
+      if (isInlineLink(r)) out.push({ field: `${field}[${k}]`, text: r.text, href: r.href });
     });
   };
   content.highlights.forEach((h, i) => {

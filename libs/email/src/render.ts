@@ -2,6 +2,7 @@ import {
   type EditionContent,
   type Inline,
   inlineRuns,
+  isInlineLink,
   issueLabel,
   type LinkSource,
   mastheadHeading,
@@ -78,10 +79,20 @@ function rule(title: string): string {
  * "Reuters <https://…>", where the reader reads them. Plain mail clients make "<https://…>" clickable and
  * the address stays next to the claim it supports; numbered references at the end of a section would make
  * the reader of a long paragraph scroll away and back, and would need numbers the editor never wrote.
+ * Bold and italic words are written as words: a plain part has no emphasis, and asterisks around them would
+ * read as footnote marks in the clients that do not style them.
  */
 export function textInline(value: Inline): string {
   return inlineRuns(value)
-    .map((r) => (typeof r === 'string' ? r : r.text === r.href ? `<${r.href}>` : `${r.text} <${r.href}>`))
+    .map((r) =>
+      !isInlineLink(r)
+        ? typeof r === 'string'
+          ? r
+          : r.text
+        : r.text === r.href
+          ? `<${r.href}>`
+          : `${r.text} <${r.href}>`,
+    )
     .join('');
 }
 

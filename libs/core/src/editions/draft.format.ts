@@ -5,6 +5,7 @@ import {
   inlineRuns,
   type InlineRun,
   inlineText,
+  isInlineLink,
   linkUrlProblem,
   type LinkItem,
   normalizeInline,
@@ -28,7 +29,7 @@ import {
   splitTrailingGroup,
   type HighlightLineKind,
 } from './draft.parser';
-import { draftInline } from './inline.parser';
+import { draftInline, plainField, plainFieldDraft } from './inline.parser';
 
 /** A link item as its draft line: "—Text (Source, [Source](https://…))". */
 export function draftLinkLine(l: LinkItem): string {
@@ -118,15 +119,17 @@ export function assertRepresentable(content: EditionContent): void {
       value.forEach((r, k) => {
         if (typeof r === 'string') {
           if (/[\r\n]/.test(r)) fail(field, 'contains a line break');
-        } else {
+        } else if (isInlineLink(r)) {
           linkText(`${field}[${k}].text`, r.text);
           url(`${field}[${k}].href`, r.href);
+        } else {
+          linkText(`${field}[${k}].text`, r.text);
         }
       });
     }
     const written = draftInline(value);
     if (!readsBack(written, (t) => lineInline(t, { n: 1, text: t }), normalizeInline(value)))
-      fail(field, 'holds text that would read as a link (“[…](…)” or “<…:…>”)');
+      fail(field, 'holds text that would read as a link (“[…](…)” or “<…:…>”) or emphasis');
   };
   content.highlights.forEach((h, i) => {
     inline(`highlights[${i}].headline`, h.headline);
@@ -206,7 +209,7 @@ function highlightLines(content: EditionContent): string[] {
     const needsMark =
       auto.kind !== item.kind ||
       auto.text !== item.text ||
-      headingKind(item.text, content.publicationName) !== null;
+      headingKind(plainField(item.text), content.publicationName) !== null;
     out[i] = needsMark ? `${item.kind === 'headline' ? '# ' : '¶ '}${item.text}` : item.text;
   }
   return out;
@@ -215,9 +218,11 @@ function highlightLines(content: EditionContent): string[] {
 /** Writes edition content back in the plain-text draft format: parseDraft(formatDraft(x)) deep-equals x. */
 export function formatDraft(content: EditionContent): string {
   assertRepresentable(content);
-  const lines: string[] = [content.subject];
-  if (content.description) lines.push(content.description);
-  lines.push(content.highlightsTitle, '');
+  // Fields without links are written as plainField reads them: only "*" needs a backslash.
+  const plain = plainFieldDraft;
+  const lines: string[] = [plain(content.subject)];
+  if (content.description) lines.push(plain(content.description));
+  lines.push(plain(content.highlightsTitle), '');
   lines.push(...highlightLines(content));
   if (content.links.length) {
     lines.push(sectionHeading('links', content.publicationName));
@@ -232,8 +237,10 @@ export function formatDraft(content: EditionContent): string {
     for (const a of content.perspectives) lines.push(draftAttributedLine(a));
   }
   if (content.mastheadTitle || content.masthead.length) {
-    lines.push(content.mastheadTitle || content.publicationName);
-    for (const m of content.masthead) lines.push(`${m.role}, ${m.name}${m.email ? ` (${m.email})` : ''}`);
+    lines.push(plain(content.mastheadTitle || content.publicationName));
+    for (const m of content.masthead) {
+      lines.push(plain(`${m.role}, ${m.name}${m.email ? ` (${m.email})` : ''}`));
+    }
   }
   assertLinesFit(lines);
   return `${lines.join('\n')}\n`;

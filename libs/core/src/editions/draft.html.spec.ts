@@ -84,9 +84,12 @@ function parseDocument(doc: HtmlDraft) {
 }
 
 describe('the Word document itself (mammoth, then htmlToDraft, then the draft parser)', () => {
-  it('reads the April 2025 issue written in Word exactly as its text draft (headings, bold, italics dropped)', async () => {
+  it('reads the April 2025 issue written in Word as its text draft, bold headings and an italic masthead marked', async () => {
     const doc = await docxToDraft(await aprilDocx(false));
-    expect(doc.text).toBe(aprilDraftText(false));
+    expect(doc.text).toBe(aprilDraftText(false, true));
+    expect(doc.text).toContain('\n**Links**\n');
+    expect(doc.text).toContain('\n*Editor, Greg Priddy (gpriddy@cftni.org)*');
+    // Headings and the masthead keep no emphasis: the content is the text draft's, exactly.
     expect(doc.warnings).toEqual([]);
     expect(parseDraft(doc.text)).toEqual(crankCallApril2025);
     // One line per paragraph: the draft's line n is the document's paragraph n
@@ -95,7 +98,7 @@ describe('the Word document itself (mammoth, then htmlToDraft, then the draft pa
 
   it('keeps hyperlinks as the draft link syntax: sources, an analysis title, words in a story', async () => {
     const doc = await docxToDraft(await aprilDocx(true));
-    expect(doc.text).toBe(aprilDraftText(true));
+    expect(doc.text).toBe(aprilDraftText(true, true));
     expect(doc.text).toContain(
       '—Chinese President Xi Jinping visited Russia for Victory Day. ([Reuters](https://www.reuters.com/world/china/xi-jinping-visits-russia-2025-05-07/), [Global Times](https://www.globaltimes.cn/page/202505/1333591.shtml))',
     );
@@ -146,7 +149,7 @@ describe('the Word document itself (mammoth, then htmlToDraft, then the draft pa
     ]);
     expect(doc.warnings[0]!.message).toBe('An image was left out: an issue carries no images.');
     // The logo's paragraph is an empty first line; the footnote's reference and text are gone.
-    expect(doc.text).toBe(`\n${aprilDraftText(false)}`);
+    expect(doc.text).toBe(`\n${aprilDraftText(false, true)}`);
     expect(parseDraft(doc.text)).toEqual(crankCallApril2025);
   });
 
@@ -232,7 +235,7 @@ style='color:#0563C1'>Global</span> <i>Times</i></a>)<o:p></o:p></p>
       [
         'CRANK Call | April 2025',
         '',
-        'Links',
+        '**Links**',
         '—Chinese President Xi Jinping visited Russia for Victory Day. ([Reuters](https://www.reuters.com/world/), [Global Times](https://www.globaltimes.cn/page/1.shtml))',
         'Editor, Greg Priddy (gpriddy@cftni.org)',
       ].join('\n'),
@@ -244,7 +247,7 @@ style='color:#0563C1'>Global</span> <i>Times</i></a>)<o:p></o:p></p>
     const doc = htmlToDraft(html);
     expect(doc.text).toBe(
       [
-        'China rejects Gazprom offer',
+        '**China rejects Gazprom offer**',
         'Amid increasing financial strain, [China rejected](https://www.reuters.com/markets/x?a=1) the offer.',
         '',
         'See [https://tass.com/economy/1](https://tass.com/economy/1) and [this](https://example.org/a_(b)).',
@@ -278,7 +281,7 @@ style='color:#0563C1'>Global</span> <i>Times</i></a>)<o:p></o:p></p>
     const doc = htmlToDraft(nested);
     expect(doc.text).toBe(`[x${'y'.repeat(n)}](https://a.example/)`);
     const spans = htmlToDraft(`<p>${'<span><b><i>w '.repeat(n)}</p><p>Next.</p>`);
-    expect(spans.text.split('\n')).toEqual([`${'w '.repeat(n)}`.trim(), 'Next.']);
+    expect(spans.text.split('\n')).toEqual([`***${'w '.repeat(n).trim()}***`, 'Next.']);
   });
 
   it('skips head, style and script content; refuses a table', () => {

@@ -1,4 +1,4 @@
-import type { InlineRun } from '@app/content';
+import { type InlineRun, normalizeInline } from '@app/content';
 import { Parser } from 'htmlparser2';
 import { InvalidInputError } from '../common/domain.errors';
 import { DraftParseError } from './draft.parser';
@@ -11,8 +11,10 @@ import { draftInline, trimRuns } from './inline.parser';
  * One pass over htmlparser2's events (no DOM, no regular expression over the input): each block element
  * (p, h1-h6, li, div, blockquote, pre...) is one paragraph and becomes one line of the draft; a line break
  * inside a paragraph (<br>) starts another line of the same paragraph. Hyperlinks become the draft's link
- * syntax (`[words](https://…)`, text that would read as a link is escaped, as formatDraft does); bold and italic are not
- * part of the draft format, so their words are kept and the emphasis is dropped. Images and footnotes are
+ * syntax (`[words](https://…)`, text that would read as a link is escaped, as formatDraft does); bold and italic
+ * (<b>, <strong>, <i>, <em>, and the font-weight / font-style spans Google Docs and Word put on the clipboard)
+ * become `**strong**` and `*emphasis*`, which the parser keeps in running text and drops from fields that hold
+ * none (a bolded heading is still the heading). Images and footnotes are
  * left out with a warning; a table is refused (an issue has no tables). Whatever else the HTML holds (styles,
  * scripts, Word's list bullets, comments) is not text of the issue and is skipped.
  */
@@ -104,6 +106,50 @@ const VOID = new Set([
 interface Run {
   text: string;
   href?: string;
+  strong: boolean;
+  em: boolean;
+}
+
+/** Bold and italic where an element stands: inherited, then changed by the element's name and style. */
+interface Style {
+  strong: boolean;
+  em: boolean;
+}
+
+/** The font-weight and font-style declarations of a style attribute (split by hand: no regex over input). */
+function fontStyle(style: string): { weight?: string; fontStyle?: string } {
+  const out: { weight?: string; fontStyle?: string } = {};
+  for (const decl of style.split(';')) {
+    const colon = decl.indexOf(':');
+    if (colon < 0) continue;
+    const prop = decl.slice(0, colon).trim().toLowerCase();
+    const value = decl
+      .slice(colon + 1)
+      .trim()
+      .toLowerCase();
+    if (prop === 'font-weight') out.weight = value;
+    else if (prop === 'font-style') out.fontStyle = value;
+  }
+  return out;
+}
+
+const BOLD_WEIGHTS = new Set(['bold', 'bolder', '600', '700', '800', '900']);
+
+/**
+ * The style inside an element. Google Docs wraps a whole copy in `<b style="font-weight:normal">`, so a
+ * style attribute wins over the element's name; a weight not bold (normal, 400, lighter) turns bold off.
+ */
+function styleOf(parent: Style, name: string, attribs: Record<string, string>): Style {
+  let { strong, em } = parent;
+  if (name === 'b' || name === 'strong') strong = true;
+  if (name === 'i' || name === 'em') em = true;
+  const style = attribs.style;
+  if (style !== undefined && style.includes('font-')) {
+    const f = fontStyle(style);
+    if (f.weight !== undefined) strong = BOLD_WEIGHTS.has(f.weight);
+    if (f.fontStyle !== undefined) em = f.fontStyle === 'italic' || f.fontStyle === 'oblique';
+  }
+  return { strong, em };
 }
 
 /** HTML's white space (not NBSP, which the editor typed on purpose): collapsed to one space in running text. */
@@ -164,33 +210,53 @@ function draftHref(href: string): string {
 }
 
 /**
- * Runs of one line as draft text, written by draftInline (the one writer of the draft's link syntax, which also
- * escapes text that would read as a link): adjacent runs of the same link are one link (Google Docs splits
- * them), spaces at the edges of a link's words stay outside it.
+ * Runs of one line as draft text, written by draftInline (the one writer of the draft's link and emphasis
+ * syntax, which also escapes text that would read as either): adjacent runs of the same link are one link
+ * (Google Docs splits them), emphasised only if all its words are; spaces at the edges of a link's words or of
+ * emphasised words stay outside them.
  */
 function lineText(runs: Run[]): { draft: string; plain: string } {
   const merged: Run[] = [];
   for (const r of runs) {
     const last = merged[merged.length - 1];
-    if (last && last.href === r.href) last.text += r.text;
+    const sameLink = last !== undefined && r.href !== undefined && last.href === r.href;
+    const sameText =
+      last !== undefined &&
+      r.href === undefined &&
+      last.href === undefined &&
+      last.strong === r.strong &&
+      last.em === r.em;
+    if (sameLink) {
+      if (r.text.trim() !== '') {
+        const words = last.text.trim() !== '';
+        last.strong = (words ? last.strong : true) && r.strong;
+        last.em = (words ? last.em : true) && r.em;
+      }
+      last.text += r.text;
+    } else if (sameText) last.text += r.text;
     else merged.push({ ...r });
   }
   const inline: InlineRun[] = [];
   let plain = '';
   for (const r of merged) {
     plain += r.text;
+    const marks = { ...(r.strong ? { strong: true as const } : {}), ...(r.em ? { em: true as const } : {}) };
     const words = r.text.trim();
     if (r.href === undefined || !words) {
-      inline.push(r.text);
+      inline.push(r.strong || r.em ? { text: r.text, ...marks } : r.text);
       continue;
     }
     const lead = r.text.length - r.text.trimStart().length;
     const trail = r.text.length - r.text.trimEnd().length;
     if (lead) inline.push(r.text.slice(0, lead));
-    inline.push({ text: words, href: draftHref(r.href) });
+    inline.push({ text: words, href: draftHref(r.href), ...marks });
     if (trail) inline.push(r.text.slice(r.text.length - trail));
   }
-  return { draft: draftInline(trimRuns(inline)), plain: collapseSpaces(plain).trim() };
+  const normal = normalizeInline(inline);
+  return {
+    draft: draftInline(trimRuns(typeof normal === 'string' ? [normal] : normal)),
+    plain: collapseSpaces(plain).trim(),
+  };
 }
 
 function attr(attribs: Record<string, string>, name: string): string {
@@ -237,11 +303,14 @@ export function htmlToDraft(input: string, source: HtmlDraftSource = 'html'): Ht
   // For each open <a>, the link its text belongs to: its own href, else the enclosing link's (so the current
   // link is the top of the stack, whatever the nesting: no scan per text node).
   const links: (string | undefined)[] = [];
+  // The style inside each open element (pushed and popped with every non-void element not skipped).
+  const styles: Style[] = [];
   let images = 0;
   let footnotes = 0;
   let table: string | undefined;
 
   const href = (): string | undefined => links[links.length - 1];
+  const style = (): Style => styles[styles.length - 1] ?? { strong: false, em: false };
 
   const hasText = (): boolean => runs.some((r) => r.text.trim() !== '') || lineRuns.length > 0;
 
@@ -287,6 +356,11 @@ export function htmlToDraft(input: string, source: HtmlDraftSource = 'html'): Ht
           skipDepth = 1;
           return;
         }
+        if (name === 'a' && isNoteReference(attr(attribs, 'href').trim())) {
+          skipDepth = 1;
+          return;
+        }
+        if (!VOID.has(name)) styles.push(styleOf(style(), name, attribs));
         if (TABLE_PARTS.has(name)) {
           if (table === undefined) {
             flush();
@@ -314,10 +388,6 @@ export function htmlToDraft(input: string, source: HtmlDraftSource = 'html'): Ht
         }
         if (name === 'a') {
           const h = attr(attribs, 'href').trim();
-          if (isNoteReference(h)) {
-            skipDepth = 1;
-            return;
-          }
           // In-document anchors (#bookmark) lead nowhere in an email; mailto: addresses are written as text.
           const external = h !== '' && !h.startsWith('#') && !h.toLowerCase().startsWith('mailto:');
           links.push(external ? unwrapRedirect(h) : href());
@@ -330,13 +400,14 @@ export function htmlToDraft(input: string, source: HtmlDraftSource = 'html'): Ht
         }
         if (BLOCKS.has(name)) flush();
       },
-      onclosetag(name, isImplied) {
+      onclosetag(name, _isImplied) {
         if (skipDepth > 0) {
           if (VOID.has(name)) return;
           skipDepth--;
           return;
         }
-        if (isImplied && VOID.has(name)) return;
+        if (VOID.has(name)) return;
+        styles.pop();
         if (name === 'a') {
           links.pop();
           return;
@@ -351,7 +422,8 @@ export function htmlToDraft(input: string, source: HtmlDraftSource = 'html'): Ht
         if (text.startsWith(' ') && (before === undefined || before.endsWith(' '))) text = text.slice(1);
         if (!text) return;
         const h = href();
-        runs.push(h === undefined ? { text } : { text, href: h });
+        const { strong, em } = style();
+        runs.push(h === undefined ? { text, strong, em } : { text, href: h, strong, em });
       },
     },
     { decodeEntities: true, lowerCaseTags: true, lowerCaseAttributeNames: true, recognizeSelfClosing: true },

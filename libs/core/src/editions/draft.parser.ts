@@ -1,4 +1,4 @@
-import { inlineText, issueLabel, MONTH_NAMES } from '@app/content';
+import { inlineText, isInlineLink, issueLabel, MONTH_NAMES } from '@app/content';
 import type {
   AttributedItem,
   EditionContent,
@@ -12,7 +12,9 @@ import type {
 import { InvalidInputError } from '../common/domain.errors';
 import {
   LINK_EXAMPLE,
+  plainField,
   plainLineText,
+  plainRuns,
   runsToInline,
   scanInline,
   splitRunsOnCommas,
@@ -314,13 +316,15 @@ export function lineInline(text: string, line: SourceLine, markdown = false): In
 
 /** The sources of a link line, from the runs inside its trailing parentheses. */
 export function sourcesOf(inner: InlineRun[], line: SourceLine, expected: string): LinkSource[] {
-  return splitRunsOnCommas(inner).map((piece) => {
+  // A source is a name or a link: emphasis on it (an italic newspaper name in Word) is not kept.
+  return splitRunsOnCommas(plainRuns(inner)).map((piece) => {
     const runs = trimRuns(piece);
     const [first, second] = runs;
     if (first === undefined) {
       throw new DraftParseError(line.n, `${expected}: source names separated by commas`, line.text);
     }
-    if (runs.length === 1) return typeof first === 'string' ? first : { name: first.text, url: first.href };
+    if (runs.length === 1)
+      return isInlineLink(first) ? { name: first.text, url: first.href } : (first as string);
     // "Reuters <https://…>": a name, then the address as an autolink
     if (
       runs.length === 2 &&
@@ -346,7 +350,9 @@ export function attributedOf(
   expected: string,
   markdown: boolean,
 ): AttributedItem {
-  const group = splitTrailingRuns(runs);
+  // A title and an attribution are plain text (the title maybe a link): emphasis on them (an italic report
+  // title in Word) is not kept.
+  const group = splitTrailingRuns(plainRuns(runs));
   if (!group || group.inner.length === 0) {
     throw new DraftParseError(line.n, `${expected}: the attribution in parentheses is missing`, line.text);
   }
@@ -370,7 +376,8 @@ export function attributedOf(
   return { title: (group.before as string[]).join(''), attribution };
 }
 
-const LINK_BULLET_RE = /^(?:—|–|--?|•|\*)\s*/u;
+// "* " is a bullet, "*" before a word is emphasis ("*Italic* words (Reuters)").
+const LINK_BULLET_RE = /^(?:—|–|--?|•|\*(?=\s))\s*/u;
 
 function parseHighlights(lines: SourceLine[]): Highlight[] {
   const highlights: Highlight[] = [];
@@ -479,26 +486,26 @@ export function parseDraft(text: string): EditionContent {
   if (!subjectLine) {
     throw new DraftParseError(1, 'a subject line with the issue month, e.g. “Publication Name | April 2025”');
   }
-  const subject = subjectLine.text;
+  const subject = plainField(subjectLine.text);
   const { publicationName, slug } = parseSubject(subject, subjectLine.n);
 
   // Description (one line) then the highlights heading; the description may be left out.
   let pos = 1;
   let description = '';
   const second = lines[pos];
-  if (second && !isHighlightsHeading(second.text)) {
-    description = second.text;
+  if (second && !isHighlightsHeading(plainField(second.text))) {
+    description = plainField(second.text);
     pos++;
   }
   const headingLine = lines[pos];
-  if (!headingLine || !isHighlightsHeading(headingLine.text)) {
+  if (!headingLine || !isHighlightsHeading(plainField(headingLine.text))) {
     throw new DraftParseError(
       headingLine?.n ?? (lines[pos - 1]?.n ?? 0) + 1,
       'the highlights heading, e.g. “April 2025 Highlights” (after the subject and the one-line description)',
       headingLine?.text,
     );
   }
-  const highlightsTitle = headingLine.text;
+  const highlightsTitle = plainField(headingLine.text);
   const titleMonth = findIssueMonth(highlightsTitle);
   if (titleMonth && titleMonth.slug !== slug) {
     throw new DraftParseError(
@@ -523,7 +530,9 @@ export function parseDraft(text: string): EditionContent {
   for (const line of lines.slice(pos)) {
     const marked: boolean =
       current === 'highlights' && (HEADLINE_MARK_RE.test(line.text) || PARAGRAPH_MARK_RE.test(line.text));
-    const kind: SectionKind | null = marked ? null : headingKind(line.text, publicationName);
+    // Headings, like every field without links, read emphasis marks as no part of their words.
+    const heading = plainField(line.text);
+    const kind: SectionKind | null = marked ? null : headingKind(heading, publicationName);
     if (kind) {
       const previous = seen.get(kind);
       if (previous) {
@@ -534,7 +543,7 @@ export function parseDraft(text: string): EditionContent {
         );
       }
       seen.set(kind, line);
-      if (kind === 'masthead') mastheadTitle = line.text.replace(/:$/, '').trim();
+      if (kind === 'masthead') mastheadTitle = heading.replace(/:$/, '').trim();
       current = kind;
       continue;
     }
@@ -552,6 +561,6 @@ export function parseDraft(text: string): EditionContent {
     analysis: sections.analysis.map((l) => parseAttributedLine(l, 'an analysis')),
     perspectives: sections.perspectives.map((l) => parseAttributedLine(l, 'a perspectives')),
     mastheadTitle,
-    masthead: sections.masthead.map(parseMastheadLine),
+    masthead: sections.masthead.map((l) => parseMastheadLine({ n: l.n, text: plainField(l.text) })),
   };
 }

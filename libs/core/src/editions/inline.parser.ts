@@ -1,28 +1,51 @@
-import { type InlineLink, type InlineRun, linkUrlProblem, normalizeInline, type Inline } from '@app/content';
+import {
+  type Inline,
+  type InlineMarks,
+  type InlineRun,
+  isInlineLink,
+  linkUrlProblem,
+  normalizeInline,
+  runMarks,
+  withoutEmphasis,
+} from '@app/content';
 
 /**
- * Links inside a line of a draft (issue 14), in the Markdown syntax editors know:
+ * Links and emphasis inside a line of a draft (issue 14), in the Markdown syntax editors know:
  *
  *   [words](https://...)     a link: the words shown, the address in parentheses (balanced parentheses allowed)
  *   <https://...>            an autolink: the address shown as its own text
+ *   **words**                strong (bold in Word)
+ *   *words*                  emphasis (italic in Word)
  *
  * `[1]` or `[sic]` not followed by "(" stays text, so "(Reuters [1], TASS)" reads as before. Once "[words]("
  * is written, it is a link: an address that is not an absolute http(s) URL is refused (linkUrlProblem), not
- * kept as text. A backslash makes the next character literal: in a text draft before "[", "]", "<" or "\"
- * only (so "\[1](2)" is text, and a lone backslash stays a backslash); in Markdown before any ASCII
+ * kept as text. A backslash makes the next character literal: in a text draft before "[", "]", "<", "*" or
+ * "\" only (so "\[1](2)" is text, and a lone backslash stays a backslash); in Markdown before any ASCII
  * punctuation, as CommonMark says.
+ *
+ * Emphasis marks are flat, not nested: "**" switches strong on or off, "*" emphasis ("***" is "**" then "*"),
+ * so "**a *b** c*" is a strong, b strong and emphasised, c emphasised. A mark switches on only before a
+ * non-space ("2 * 3" and "a ** b" are text) and off only after one; a mark left on at the end of the line was
+ * text after all (a lone "*", "5*"). Emphasis never reaches inside a link's brackets or address: a link takes
+ * the marks around it ("**[Reuters](https://…)**").
  *
  * One pass, no regular expression over the line: the label scan stops at the next "[" or "]", the autolink
  * scan at the next "<", ">" or space, so each character is looked at a bounded number of times (a line of
- * 5,000 "[" or "<" or "](" costs what a line of letters costs; regex-linear.spec.ts measures it).
+ * 5,000 "[" or "<" or "](" or "*" costs what a line of letters costs; regex-linear.spec.ts measures it); a
+ * mark left on is undone once, over the runs after it.
  */
 
 /** Throws with what was expected; the caller adds the line number. Null: never throw, read what can be read. */
 export type InlineFail = ((expected: string) => never) | null;
 
-/** What a backslash escapes in a text draft: only what could start or end a link, and itself. */
+/** What a backslash escapes in a text draft: only what could start or end a link or emphasis, and itself. */
 function isDraftEscapable(c: string | undefined): boolean {
-  return c === '[' || c === ']' || c === '<' || c === '\\';
+  return c === '[' || c === ']' || c === '<' || c === '*' || c === '\\';
+}
+
+/** What a backslash escapes in a line that holds no links (a plain field): an emphasis mark only (see plainField). */
+function isMarkEscapable(c: string | undefined): boolean {
+  return c === '*';
 }
 
 /** ASCII punctuation: what a Markdown backslash escapes. */
@@ -56,18 +79,44 @@ function hasScheme(inside: string): boolean {
 
 export const LINK_EXAMPLE = '“[text](https://…)”';
 
+/** A piece of a line as scanned: its text, its address if it is a link, its marks. */
+interface Segment {
+  text: string;
+  href?: string;
+  strong: boolean;
+  em: boolean;
+}
+
+type Mark = 'strong' | 'em';
+
+/** Where a mark was switched on: the first segment it covers, and the "**" or "*" that switched it. */
+interface OpenMark {
+  at: number;
+  delimiter: string;
+  /** Whether the other mark was on where the delimiter stood (the delimiter keeps it if it turns out text). */
+  other: boolean;
+}
+
+const OTHER: Record<Mark, Mark> = { strong: 'em', em: 'strong' };
+
 /**
- * The runs of one line: text and links. `markdown` turns on backslash escapes. With `fail`, a malformed link
- * or a refused address throws; without, it is read as best it can be (for deciding what kind of line it is).
+ * The runs of one line: text, links and emphasis. `markdown` turns on Markdown's backslash escapes. With
+ * `fail`, a malformed link or a refused address throws; without, it is read as best it can be (for deciding
+ * what kind of line it is). `links: false` reads only emphasis (for fields that hold no links, see plainField).
  */
-export function scanInline(text: string, markdown: boolean, fail: InlineFail): InlineRun[] {
-  const escapable = markdown ? isAsciiPunctuation : isDraftEscapable;
-  const runs: InlineRun[] = [];
+export function scanInline(text: string, markdown: boolean, fail: InlineFail, links = true): InlineRun[] {
+  const escapable = !links ? isMarkEscapable : markdown ? isAsciiPunctuation : isDraftEscapable;
+  const segments: Segment[] = [];
+  const marks = { strong: false, em: false };
+  const open: Record<Mark, OpenMark | null> = { strong: null, em: null };
   let buf = '';
-  const push = (link: InlineLink) => {
-    if (buf) runs.push(buf);
+  const flush = () => {
+    if (buf) segments.push({ text: buf, ...marks });
     buf = '';
-    runs.push(link);
+  };
+  const pushLink = (words: string, href: string) => {
+    flush();
+    segments.push({ text: words, href, ...marks });
   };
   const len = text.length;
   let i = 0;
@@ -78,7 +127,25 @@ export function scanInline(text: string, markdown: boolean, fail: InlineFail): I
       i += 2;
       continue;
     }
-    if (c === '[') {
+    if (c === '*') {
+      const delimiter = text[i + 1] === '*' ? '**' : '*';
+      const mark: Mark = delimiter === '**' ? 'strong' : 'em';
+      const before = text[i - 1];
+      const after = text[i + delimiter.length];
+      const switches = marks[mark]
+        ? before !== undefined && !isSpaceChar(before)
+        : after !== undefined && !isSpaceChar(after);
+      if (switches) {
+        flush();
+        marks[mark] = !marks[mark];
+        open[mark] = marks[mark] ? { at: segments.length, delimiter, other: marks[OTHER[mark]] } : null;
+      } else {
+        buf += delimiter;
+      }
+      i += delimiter.length;
+      continue;
+    }
+    if (links && c === '[') {
       let j = i + 1;
       let label = '';
       while (j < len) {
@@ -127,11 +194,11 @@ export function scanInline(text: string, markdown: boolean, fail: InlineFail): I
         const problem = linkUrlProblem(href);
         if (problem) fail(problem);
       }
-      push({ text: label, href });
+      pushLink(label, href);
       i = k + 1;
       continue;
     }
-    if (c === '<') {
+    if (links && c === '<') {
       let k = i + 1;
       while (k < len) {
         const d = text[k]!;
@@ -144,7 +211,7 @@ export function scanInline(text: string, markdown: boolean, fail: InlineFail): I
           const problem = linkUrlProblem(inside);
           if (problem) fail(problem);
         }
-        push({ text: inside, href: inside });
+        pushLink(inside, inside);
         i = k + 1;
         continue;
       }
@@ -155,8 +222,42 @@ export function scanInline(text: string, markdown: boolean, fail: InlineFail): I
     buf += c;
     i++;
   }
-  if (buf) runs.push(buf);
-  return runs;
+  flush();
+  // A mark still on was text: put its delimiter back where it stood and take the mark off what followed.
+  const unclosed = (['strong', 'em'] as const)
+    .map((mark) => ({ mark, at: open[mark] }))
+    .filter((o): o is { mark: Mark; at: OpenMark } => o.at !== null)
+    .sort((x, y) => y.at.at - x.at.at);
+  for (const { mark, at } of unclosed) {
+    for (let k = at.at; k < segments.length; k++) segments[k]![mark] = false;
+    const literal: Segment = { text: at.delimiter, strong: false, em: false };
+    literal[OTHER[mark]] = at.other;
+    segments.splice(at.at, 0, literal);
+  }
+  return segments.map(toRun);
+}
+
+function toRun(s: Segment): InlineRun {
+  const marks: InlineMarks = { ...(s.strong ? { strong: true } : {}), ...(s.em ? { em: true } : {}) };
+  if (s.href !== undefined) return { text: s.text, href: s.href, ...marks };
+  return s.strong || s.em ? { text: s.text, ...marks } : s.text;
+}
+
+/**
+ * A field that holds no links (the subject, description, headings, masthead) as its words: emphasis marks
+ * taken out (a Word import writes a bolded heading as "**Links**"), "\*" read as "*", everything else as
+ * written. formatDraft writes such a field back with plainFieldDraft.
+ */
+export function plainField(text: string): string {
+  if (!text.includes('*')) return text;
+  let out = '';
+  for (const r of scanInline(text, false, null, false)) out += typeof r === 'string' ? r : r.text;
+  return out;
+}
+
+/** A field that holds no links, written so that plainField reads it back: each "*" escaped. */
+export function plainFieldDraft(text: string): string {
+  return text.includes('*') ? text.split('*').join('\\*') : text;
 }
 
 /** What a reader reads of a line: link words without their addresses (never throws). */
@@ -232,6 +333,17 @@ export function splitRunsOnCommas(runs: InlineRun[]): InlineRun[][] {
   return pieces;
 }
 
+/** Runs without emphasis and with adjacent texts joined: for fields that keep no emphasis. */
+export function plainRuns(runs: InlineRun[]): InlineRun[] {
+  const out: InlineRun[] = [];
+  for (const r of withoutEmphasis(runs)) {
+    const last = out[out.length - 1];
+    if (typeof r === 'string' && typeof last === 'string') out[out.length - 1] = last + r;
+    else out.push(r);
+  }
+  return out;
+}
+
 /** Runs as canonical running text. */
 export function runsToInline(runs: InlineRun[]): Inline {
   return normalizeInline(runs);
@@ -248,9 +360,9 @@ function startsAutolink(text: string, i: number): boolean {
 
 /**
  * Text of a draft line with the backslashes it needs to read back as text, and no more: "[" and "]" only in
- * a text holding "](" (where a link could start) or in a link's words, "<" only where "<scheme:…>" follows, a
- * backslash only before what it would escape (or at the end, before a link's "["). So "(Reuters [1], TASS)"
- * and "<b>" are written as they read.
+ * a text holding "](" (where a link could start) or in a link's words, "<" only where "<scheme:…>" follows,
+ * every "*" (it could switch emphasis), a backslash only before what it would escape (or at the end, before a
+ * link's "[" or an emphasis mark). So "(Reuters [1], TASS)" and "<b>" are written as they read.
  */
 function escapeDraftText(text: string, inLabel: boolean, last: boolean): string {
   const brackets = inLabel || text.includes('](');
@@ -261,26 +373,57 @@ function escapeDraftText(text: string, inLabel: boolean, last: boolean): string 
     if (c === '\\' && (isDraftEscapable(next) || (next === undefined && !last))) out += '\\\\';
     else if ((c === '[' || c === ']') && brackets) out += `\\${c}`;
     else if (c === '<' && startsAutolink(text, i)) out += '\\<';
+    else if (c === '*') out += '\\*';
     else out += c;
   }
   return out;
 }
 
-/** Running text in the draft syntax: links as [text](href), text escaped where it would read as a link. */
-export function draftInline(value: Inline): string {
-  const runs = typeof value === 'string' ? [value] : value;
-  return runs
-    .map((r, i) => {
-      const last = i === runs.length - 1;
-      return typeof r === 'string'
-        ? escapeDraftText(r, false, last)
-        : `[${escapeDraftText(r.text, true, false)}](${r.href})`;
-    })
-    .join('');
+/**
+ * The marks that switch emphasis from `from` to `to`: "**" for strong, then "*" for emphasis. The scan reads
+ * "***" as "**" then "*" whatever is switched on or off, and normalizeInline keeps spaces out of emphasised
+ * text, so a mark switched on is always followed by a non-space and one switched off preceded by one.
+ */
+function markDelimiters(from: InlineMarks, to: InlineMarks): string {
+  return (!!from.strong !== !!to.strong ? '**' : '') + (!!from.em !== !!to.em ? '*' : '');
 }
 
-/** Running text in Markdown: texts escaped with `escape`, links as [escaped text](href). */
+/** Running text as `link` and `text` write its runs, with the emphasis marks between them. */
+function writeRuns(
+  value: Inline,
+  text: (text: string, last: boolean) => string,
+  link: (words: string, href: string) => string,
+): string {
+  const runs = typeof value === 'string' ? [value] : value;
+  let marks: InlineMarks = {};
+  let out = '';
+  runs.forEach((r, i) => {
+    const next = runMarks(r);
+    out += markDelimiters(marks, next);
+    marks = next;
+    const last = i === runs.length - 1 && !marks.strong && !marks.em;
+    if (typeof r === 'string') out += text(r, last);
+    else if (isInlineLink(r)) out += link(r.text, r.href);
+    else out += text(r.text, last);
+  });
+  return out + markDelimiters(marks, {});
+}
+
+/** Running text in the draft syntax: links as [text](href), emphasis as **…** and *…*, text escaped. */
+export function draftInline(value: Inline): string {
+  return writeRuns(
+    value,
+    (t, last) => escapeDraftText(t, false, last),
+    (words, href) => `[${escapeDraftText(words, true, false)}](${href})`,
+  );
+}
+
+/** Running text in Markdown: texts escaped with `escape`, links as [escaped text](href), emphasis as in drafts. */
 export function markdownInline(value: Inline, escape: (text: string) => string): string {
   if (typeof value === 'string') return escape(value);
-  return value.map((r) => (typeof r === 'string' ? escape(r) : `[${escape(r.text)}](${r.href})`)).join('');
+  return writeRuns(
+    value,
+    (t) => escape(t),
+    (words, href) => `[${escape(words)}](${href})`,
+  );
 }

@@ -296,6 +296,9 @@ describe('export writes back what reads back', () => {
     '¶ ',
     '— ',
     '*_`~&amp;',
+    '*',
+    '**x**',
+    'a * b',
   ];
   const link = (text: string) => ({ text, href: 'https://example.org/p_(q)?a=1&b=2' });
 

@@ -44,7 +44,14 @@ import {
   trailingMailto,
   unescapeMarkdown,
 } from './edition.markdown';
-import { draftInline, markdownInline, plainLineText, scanInline, splitTrailingRuns } from './inline.parser';
+import {
+  draftInline,
+  markdownInline,
+  plainField,
+  plainLineText,
+  scanInline,
+  splitTrailingRuns,
+} from './inline.parser';
 import { angleBracketed, linkTargets, parseRawMessage } from './pre-send-check.service';
 
 /*
@@ -256,6 +263,11 @@ const TOKENS = [
   '<https://a.b/',
   '\\[',
   '\\<',
+  // emphasis (issue 14): marks switched on and left open, crossing, escaped
+  '**',
+  '*a',
+  'a*',
+  '\\*',
 ];
 
 /** `token` repeated to `n` characters. */
@@ -415,6 +427,8 @@ const LINE_ENTRY_POINTS: [string, (line: string) => unknown, typeof ENCODER?][] 
   ['draftInline', (l) => draftInline([l, { text: l, href: 'https://a.b/' }, l])],
   ['markdownInline', (l) => markdownInline([l, { text: l, href: 'https://a.b/' }], escapeMarkdown)],
   ['linkUrlProblem', (l) => linkUrlProblem(l)],
+  ['plainField', (l) => plainField(l)],
+  ['draftInline (emphasis)', (l) => draftInline([l, { text: l, strong: true }, { text: l, em: true }])],
   // Its result is three times the line: at 8N a run of two-byte characters ("–") makes a result of 300 kB,
   // which V8 allocates in large-object space and the small one not, so the ratio measured the allocator. At
   // the encoders' sizes both results stay in the regular heap (96 kB at most); the scan is the same.

@@ -33,32 +33,37 @@ export interface EditionEmailProps {
   intro?: string;
 }
 
-/** A link in the accent colour, underlined. React escapes the words and the address. */
-function AccentLink({ href, children }: { href: string; children: string }): ReactElement {
-  return (
-    <Link className="cc-accent" href={safeHref(href)} style={s.link}>
-      {children}
-    </Link>
-  );
+/** A piece of running text to render: plain text, or words with a link and/or emphasis. */
+type Part = string | { text: string; href?: string; strong?: boolean; em?: boolean };
+
+/** Words wrapped in <strong> and <em> as marked (inside a link, so the underline covers them). */
+function emphasised(p: Exclude<Part, string>, key: number): ReactNode {
+  let node: ReactNode = p.text;
+  if (p.em) node = <em key={`e${key}`}>{node}</em>;
+  if (p.strong) node = <strong key={`s${key}`}>{node}</strong>;
+  return node;
 }
 
 /**
  * Nodes with adjacent texts joined into one string, so React writes no "<!-- -->" between text nodes: text
- * without links renders exactly as it did before links existed.
+ * without links or emphasis renders exactly as it did before they existed.
  */
-function joined(parts: (string | { text: string; href: string })[]): ReactNode[] {
+function joined(parts: Part[]): ReactNode[] {
   const out: (string | ReactElement)[] = [];
   parts.forEach((p, i) => {
     const last = out[out.length - 1];
     if (typeof p === 'string') {
       if (typeof last === 'string') out[out.length - 1] = last + p;
       else out.push(p);
-    } else {
+    } else if (p.href !== undefined) {
+      // A link in the accent colour, underlined; React escapes the words and the address.
       out.push(
-        <AccentLink key={i} href={p.href}>
-          {p.text}
-        </AccentLink>,
+        <Link key={i} className="cc-accent" href={safeHref(p.href)} style={s.link}>
+          {emphasised(p, i)}
+        </Link>,
       );
+    } else {
+      out.push(<Fragment key={i}>{emphasised(p, i)}</Fragment>);
     }
   });
   return out.map((n, i) => (typeof n === 'string' ? <Fragment key={`t${i}`}>{n}</Fragment> : n));
@@ -83,7 +88,7 @@ export function InlineText({
 
 /** "(Reuters, TASS)" with each linked source a link. */
 function Sources({ sources }: { sources: LinkSource[] }): ReactElement {
-  const parts: (string | { text: string; href: string })[] = ['('];
+  const parts: Part[] = ['('];
   sources.forEach((src, i) => {
     if (i > 0) parts.push(', ');
     parts.push(typeof src === 'string' ? src : { text: src.name, href: src.url });

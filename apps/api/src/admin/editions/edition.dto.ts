@@ -31,15 +31,29 @@ const INLINE_SCHEMA: Record<string, unknown> = {
           { type: 'string' },
           {
             type: 'object',
-            properties: { text: { type: 'string' }, href: { type: 'string', format: 'uri' } },
+            properties: {
+              text: { type: 'string' },
+              href: { type: 'string', format: 'uri' },
+              strong: { type: 'boolean', enum: [true] },
+              em: { type: 'boolean', enum: [true] },
+            },
             required: ['text', 'href'],
+          },
+          {
+            type: 'object',
+            properties: {
+              text: { type: 'string' },
+              strong: { type: 'boolean', enum: [true] },
+              em: { type: 'boolean', enum: [true] },
+            },
+            required: ['text'],
           },
         ],
       },
     },
   ],
   description:
-    'Running text: a string, or an array of strings and links {text, href} (href http: or https:, at most 2,000 characters)',
+    'Running text: a string, or an array of strings, links {text, href} (href http: or https:, at most 2,000 characters) and emphasised words {text, strong: true, em: true} (a link may carry strong/em too)',
 };
 
 export class HighlightDto {

@@ -30,7 +30,8 @@ export interface InlineRules {
 }
 
 /**
- * Why `value` is not running text (a string, or an array of strings and `{text, href}` links), or null.
+ * Why `value` is not running text (a string, or an array of strings, `{text, href}` links and
+ * `{text, strong, em}` emphasis, links possibly emphasised too), or null.
  * The length counts what a reader reads (link addresses apart).
  */
 export function inlineProblem(value: unknown, rules: InlineRules): string | null {
@@ -43,7 +44,7 @@ export function inlineProblem(value: unknown, rules: InlineRules): string | null
     if (value.length > rules.maxLength) return `must be at most ${rules.maxLength} characters`;
     return text(value, 'text');
   }
-  if (!Array.isArray(value)) return 'must be a string, or an array of strings and {text, href} links';
+  if (!Array.isArray(value)) return 'must be a string, or an array of strings, links and emphasis';
   if (value.length === 0) return 'must not be empty';
   if (value.length > MAX_RUNS) return `must have at most ${MAX_RUNS} runs of text and links`;
   let length = 0;
@@ -54,14 +55,24 @@ export function inlineProblem(value: unknown, rules: InlineRules): string | null
       if (p) return p;
       continue;
     }
-    if (!isPlainObject(run) || !hasOnlyKeys(run, ['text', 'href']) || typeof run.text !== 'string') {
-      return 'each run must be a string or a link {text, href}';
+    if (
+      !isPlainObject(run) ||
+      !hasOnlyKeys(run, ['text', 'href', 'strong', 'em']) ||
+      typeof run.text !== 'string'
+    ) {
+      return 'each run must be a string, a link {text, href} or emphasis {text, strong: true, em: true}';
     }
-    if (run.text.trim() === '') return 'a link must have text';
-    if (run.text.length > MAX_LINK_TEXT) return `a link's text must be at most ${MAX_LINK_TEXT} characters`;
-    if (LINE_BREAK.test(run.text)) return "a link's text must be a single line (no CR or LF)";
-    const problem = hrefProblem(run.href);
-    if (problem) return `a link's href is refused: expected ${problem}`;
+    if (run.strong !== undefined && run.strong !== true) return 'strong must be true when present';
+    if (run.em !== undefined && run.em !== true) return 'em must be true when present';
+    const what = run.href === undefined ? 'emphasised text' : 'a link';
+    if (run.href === undefined && !run.strong && !run.em) return 'a run without href must have strong or em';
+    if (run.text.trim() === '') return `${what} must have text`;
+    if (run.text.length > MAX_LINK_TEXT) return `${what}'s text must be at most ${MAX_LINK_TEXT} characters`;
+    if (LINE_BREAK.test(run.text)) return `${what}'s text must be a single line (no CR or LF)`;
+    if (run.href !== undefined) {
+      const problem = hrefProblem(run.href);
+      if (problem) return `a link's href is refused: expected ${problem}`;
+    }
     length += run.text.length;
   }
   if (length > rules.maxLength) return `must be at most ${rules.maxLength} characters`;

@@ -436,7 +436,7 @@ export class EditionsConsoleController {
       draftTextProblem = `${(err as Error).message}. Fix the fields above first.`;
     }
     const body = editionBody(req, { ...d, edition, preview, check, draftText, draftTextProblem });
-    return consolePage(req, edition.subject, body, { section: 'editions', notice });
+    return consolePage(req, edition.subject, body, { section: 'editions', notice, scripts: ['editions.js'] });
   }
 
   private async sendPage(

@@ -118,8 +118,8 @@ export function importBody(
     <p>
       Paste the month's draft in the editors' plain-text format (see
       <a href="/admin/editions/draft-format">the draft format</a>), or choose the file: the plain-text draft
-      or the Word document itself (.docx). Text pasted from Word or Google Docs keeps its links. Importing
-      replaces that month's draft; a scheduled or sent edition is never overwritten.
+      or the Word document itself (.docx). Text pasted from Word or Google Docs keeps its links, bold and
+      italic. Importing replaces that month's draft; a scheduled or sent edition is never overwritten.
     </p>
     <form method="post" action="${action}" enctype="multipart/form-data" class="card" id="import-form">
       ${csrfField(req)}
@@ -129,6 +129,7 @@ export function importBody(
         id="draft"
         name="draft"
         data-convert-url="/api/admin/editions/convert"
+        data-status="paste-status"
         rows="24"
         spellcheck="false"
         ${err ? html`aria-invalid="true" aria-describedby="draft-error"` : ''}
@@ -396,7 +397,8 @@ ${values[f.name] ?? ''}</textarea>`
       <h2 id="edit-draft-title">Edit as draft text</h2>
       <p class="small muted">
         Highlights, links, analysis, perspectives and masthead are edited here, in the same plain-text format
-        as the import. Saving replaces this edition's whole content.
+        as the import (text pasted from Word or Google Docs keeps its links, bold and italic). Saving replaces
+        this edition's whole content.
       </p>
       ${
         d.draftText === null
@@ -408,11 +410,14 @@ ${values[f.name] ?? ''}</textarea>`
               <textarea
                 id="draft-text"
                 name="draft"
+                data-convert-url="/api/admin/editions/convert"
+                data-status="draft-text-status"
                 rows="24"
                 spellcheck="false"
                 ${d.draftError ? html`aria-invalid="true" aria-describedby="draft-text-error"` : ''}
               >
 ${d.draftError ? d.draftError.text : d.draftText}</textarea>
+              <p id="draft-text-status" class="small muted" role="status" aria-live="polite"></p>
               <button type="submit">Save draft text</button>
             </form>`
       }
