@@ -207,7 +207,7 @@ describe('editions: the Word document itself and HTML paste (API and console)', 
       .set('Content-Type', 'text/html')
       .send(html);
     expect(ok.status).toBe(200);
-    expect(ok.body.draft).toBe('Editor, Greg Priddy (gpriddy@cftni.org)');
+    expect(ok.body.draft).toBe('Editor, Greg **Priddy** (gpriddy@cftni.org)');
     const noCsrf = await api()
       .post('/api/admin/editions/convert')
       .set('Cookie', editor.cookie)
