@@ -1,15 +1,26 @@
 import { freePort } from '@app/testing';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { dump, load } from 'js-yaml';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
 import { ROOT } from './helpers/harness';
 import { campaignWorld } from './helpers/scenarios';
-import { parseExposition, metricNames } from './helpers/prometheus';
+import { metricNames, metricsInPromQL, parseExposition, withLabels } from './helpers/prometheus';
 
 const METRICS_TOKEN = 'metrics-token-for-tests-0123456789';
 
-/** Where the scrapes of this run are kept: test/monitoring.spec.ts checks alerts and dashboards against them. */
-export const SCRAPE_DIR = join(ROOT, 'test-artifacts', 'metrics');
+/** Where the scrapes of this run are kept, to read. */
+const SCRAPE_DIR = join(ROOT, 'test-artifacts', 'metrics');
+const ALERTS = join(ROOT, 'deploy/prometheus/alerts.yml');
+
+interface AlertRule {
+  alert: string;
+  expr: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+}
 
 /**
  * The mail metrics after real work: sign-ups through the API and a campaign through a real worker process,
@@ -23,6 +34,8 @@ describe('metrics after a campaign and sign-ups', () => {
     env: () => ({ METRICS_TOKEN, SEND_MAX_ATTEMPTS: '2', SEND_BATCH_SIZE: '10' }),
   });
   const { h } = world;
+  /** The real scrapes after the campaign (the last test reads alerts and dashboard against them). */
+  const scraped = { api: '', worker: '' };
 
   beforeAll(async () => {
     metricsPort = await freePort();
@@ -128,10 +141,144 @@ describe('metrics after a campaign and sign-ups', () => {
     expect(a.get('newsletter_ready{component="redis"}')).toBe(1);
     expect(a.get('newsletter_ready{component="mail"}')).toBe(1);
 
-    // Kept for test/monitoring.spec.ts (alerts and dashboard against what the service really exports).
+    scraped.api = apiText;
+    scraped.worker = text;
     mkdirSync(SCRAPE_DIR, { recursive: true });
     writeFileSync(join(SCRAPE_DIR, 'worker.prom'), text);
     writeFileSync(join(SCRAPE_DIR, 'api.prom'), apiText);
-    expect(metricNames(text).has('newsletter_messages_total')).toBe(true);
+  });
+
+  describe('deploy/prometheus/alerts.yml against the real scrapes', () => {
+    const rules = () =>
+      (load(readFileSync(ALERTS, 'utf8')) as { groups: { rules: AlertRule[] }[] }).groups.flatMap(
+        (g) => g.rules,
+      );
+
+    it('passes promtool check rules, and reads only metrics the service exports (and Prometheus `up`)', () => {
+      expect(scraped.worker).not.toBe('');
+      const out = execFileSync('promtool', ['check', 'rules', ALERTS], { encoding: 'utf8' });
+      expect(out).toContain('SUCCESS');
+      const exported = new Set([...metricNames(scraped.api), ...metricNames(scraped.worker)]);
+      const all = rules();
+      expect(all.map((r) => r.alert).sort()).toEqual(
+        [
+          'NewsletterApiDown',
+          'NewsletterCampaignAutoPaused',
+          'NewsletterCampaignBounceRateHigh',
+          'NewsletterCampaignComplaintRateHigh',
+          'NewsletterDeliveryBacklogGrowing',
+          'NewsletterNotReady',
+          'NewsletterSmtpSlow',
+          'NewsletterWorkerDown',
+        ].sort(),
+      );
+      for (const rule of all) {
+        const names = metricsInPromQL(rule.expr);
+        expect({ alert: rule.alert, reads: names.length > 0 }).toEqual({ alert: rule.alert, reads: true });
+        const unknown = names.filter((n) => n !== 'up' && !exported.has(n));
+        expect({ alert: rule.alert, unknown }).toEqual({ alert: rule.alert, unknown: [] });
+      }
+    });
+
+    it('fires each alert on series shaped like the real ones, and none on the real values', () => {
+      const api = parseExposition(scraped.api);
+      const worker = parseExposition(scraped.worker);
+      const apiTarget = { job: 'newsletter-api', instance: 'api:3000' };
+      const workerTarget = { job: 'newsletter-worker', instance: 'worker-1:9465' };
+      /** A series the API really exported (its exact labels), as Prometheus stores it. */
+      const apiSeries = (key: string, values: string) => {
+        expect({ key, exported: api.has(key) }).toEqual({ key, exported: true });
+        return { series: withLabels(key, apiTarget), values };
+      };
+      const workerSeries = (key: string, values: string) => {
+        expect({ key, exported: worker.has(key) }).toEqual({ key, exported: true });
+        return { series: withLabels(key, workerTarget), values };
+      };
+      /** A series of a metric the API declares but had no sample of (no campaign was auto-paused). */
+      const declared = (name: string, labels: Record<string, string>, values: string) => {
+        expect(metricNames(scraped.api).has(name)).toBe(true);
+        return { series: withLabels(name, { ...apiTarget, ...labels }), values };
+      };
+      const c = '7';
+      const bucket = (le: string) =>
+        `newsletter_smtp_send_duration_seconds_bucket{le="${le}",result="accepted"}`;
+      const firing = [
+        { series: withLabels('up', workerTarget), values: '0x30' },
+        { series: withLabels('up', apiTarget), values: '0x30' },
+        apiSeries('newsletter_queue_jobs{queue="delivery",state="waiting"}', '0+5x30'),
+        declared('newsletter_campaign_auto_paused', { campaign_id: c }, '1x30'),
+        declared('newsletter_campaign_bounce_rate', { campaign_id: c }, '0.08x30'),
+        declared('newsletter_campaign_complaint_rate', { campaign_id: c }, '0.002x30'),
+        declared('newsletter_campaign_deliveries', { campaign_id: c, status: 'sent' }, '1000x30'),
+        declared('newsletter_campaign_deliveries', { campaign_id: c, status: 'bounced' }, '87x30'),
+        declared('newsletter_campaign_deliveries', { campaign_id: c, status: 'complained' }, '2x30'),
+        // 10 % of the sends answered within 1 s, the rest between 2 and 5 s: p95 over 2 s
+        workerSeries(bucket('1'), '0+10x30'),
+        workerSeries(bucket('2'), '0+10x30'),
+        workerSeries(bucket('5'), '0+100x30'),
+        workerSeries(bucket('+Inf'), '0+100x30'),
+        apiSeries('newsletter_ready{component="mail"}', '0x30'),
+      ];
+      const expectAt = (alertname: string, exp: Record<string, string>[]) => ({
+        eval_time: '25m',
+        alertname,
+        exp_alerts: exp.map((labels) => ({ exp_labels: labels })),
+      });
+      const fires = [
+        expectAt('NewsletterWorkerDown', [{ severity: 'critical', ...workerTarget }]),
+        expectAt('NewsletterApiDown', [{ severity: 'critical', ...apiTarget }]),
+        expectAt('NewsletterDeliveryBacklogGrowing', [{ severity: 'warning' }]),
+        expectAt('NewsletterCampaignAutoPaused', [{ severity: 'critical', campaign_id: c }]),
+        expectAt('NewsletterCampaignBounceRateHigh', [{ severity: 'warning', campaign_id: c }]),
+        expectAt('NewsletterCampaignComplaintRateHigh', [{ severity: 'critical', campaign_id: c }]),
+        expectAt('NewsletterSmtpSlow', [{ severity: 'warning' }]),
+        expectAt('NewsletterNotReady', [
+          { severity: 'critical', instance: apiTarget.instance, component: 'mail' },
+        ]),
+      ];
+
+      // Every series of the service's own the two scrapes hold, at its real value, held for 30 minutes.
+      const real = (samples: Map<string, number>, target: Record<string, string>) =>
+        [...samples]
+          .filter(([key, v]) => /^(newsletter|http)_/.test(key) && Number.isFinite(v))
+          .map(([key, v]) => ({ series: withLabels(key, target), values: `${v}x30` }));
+      const quiet = [
+        ...real(api, apiTarget),
+        ...real(worker, workerTarget),
+        { series: withLabels('up', workerTarget), values: '1x30' },
+        { series: withLabels('up', apiTarget), values: '1x30' },
+      ];
+      const none = fires.map((f) => ({ ...f, exp_alerts: [] }));
+
+      const dir = mkdtempSync(join(tmpdir(), 'nl-alerts-'));
+      try {
+        // The rules as shipped, annotations left out (promtool would compare their rendered text too).
+        const stripped = (
+          load(readFileSync(ALERTS, 'utf8')) as { groups: { rules: AlertRule[] }[] }
+        ).groups.map((g) => ({ ...g, rules: g.rules.map(({ annotations: _a, ...r }) => r) }));
+        writeFileSync(join(dir, 'alerts.yml'), dump({ groups: stripped }));
+        writeFileSync(
+          join(dir, 'test.yml'),
+          dump({
+            rule_files: ['alerts.yml'],
+            evaluation_interval: '1m',
+            tests: [
+              { interval: '1m', input_series: firing, alert_rule_test: fires },
+              { interval: '1m', input_series: quiet, alert_rule_test: none },
+            ],
+          }),
+        );
+        let out: string;
+        try {
+          out = execFileSync('promtool', ['test', 'rules', join(dir, 'test.yml')], { encoding: 'utf8' });
+        } catch (err) {
+          const e = err as { stdout?: string; stderr?: string };
+          throw new Error(`promtool test rules failed:\n${e.stdout ?? ''}${e.stderr ?? ''}`, { cause: err });
+        }
+        expect(out).toContain('SUCCESS');
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
   });
 });

@@ -17,9 +17,37 @@ export function parseExposition(text: string): Map<string, number> {
   return samples;
 }
 
-/** The series names a scrape holds (a histogram's _bucket, _sum and _count each). */
+/**
+ * The metric names a scrape declares: each `# TYPE` line's (a labelled metric with no series yet, such as a
+ * gauge of auto-paused campaigns while none is, still declares its name) and each sample's (a histogram's
+ * _bucket, _sum and _count).
+ */
 export function metricNames(text: string): Set<string> {
   const names = new Set<string>();
+  for (const line of text.split('\n')) if (line.startsWith('# TYPE ')) names.add(line.split(' ')[2]!);
   for (const key of parseExposition(text).keys()) names.add(key.split('{')[0]!);
   return names;
+}
+
+/** The metric names a PromQL expression reads: the service's own (newsletter_, http_, process_, nodejs_) and `up`. */
+export function metricsInPromQL(expr: string): string[] {
+  const names = expr.match(/\b(?:newsletter|http|process|nodejs)_[a-z0-9_]+\b|\bup\b(?=\s*\{)/g) ?? [];
+  return [...new Set(names)];
+}
+
+/**
+ * A scraped series key with the target's labels (job, instance) as Prometheus stores it: a scraped label of
+ * the same name is kept as `exported_<name>` (honor_labels false, the default), e.g. the BullMQ job name of
+ * newsletter_job_duration_seconds{job} becomes exported_job.
+ */
+export function withLabels(key: string, labels: Record<string, string>): string {
+  const extra = Object.entries(labels)
+    .map(([k, v]) => `${k}="${v}"`)
+    .join(',');
+  const brace = key.indexOf('{');
+  if (brace < 0) return `${key}{${extra}}`;
+  let own = key.slice(brace + 1);
+  for (const name of Object.keys(labels))
+    own = own.replace(new RegExp(`(^|,)${name}="`), `$1exported_${name}="`);
+  return `${key.slice(0, brace)}{${extra},${own}`;
 }

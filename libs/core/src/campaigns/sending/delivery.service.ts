@@ -15,7 +15,7 @@ import { BounceService } from '../../subscriptions/bounce.service';
 import { type CampaignMessage, CampaignMessageFactory, parseMailFrom } from '../campaign-message.factory';
 import { CampaignRepository } from '../campaign.repository';
 import { CampaignScheduler } from '../campaign-scheduler.service';
-import { sendLeaseSeconds } from '../campaign.constants';
+import { AUTO_PAUSE_REASON_PREFIX, sendLeaseSeconds } from '../campaign.constants';
 import { type ClaimedDelivery, DeliveryRepository } from '../delivery.repository';
 import { WorkerRegistry } from './worker-registry.service';
 
@@ -301,7 +301,7 @@ export class DeliveryService implements BeforeApplicationShutdown {
     if (count === undefined || count < max) return false;
     const last = smtp[smtp.length - 1]!.response.slice(0, 300);
     const reason =
-      `Paused automatically after ${count} consecutive failed sends ` +
+      `${AUTO_PAUSE_REASON_PREFIX} after ${count} consecutive failed sends ` +
       `(SEND_MAX_CONSECUTIVE_FAILURES=${max}); last SMTP error: ${last}. Fix the cause, then resume.`;
     if (await this.campaigns.pauseRunning(campaignId, reason))
       this.logger.error(`campaign ${campaignId}: ${reason}`);
