@@ -14,6 +14,7 @@ const METRICS_TOKEN = 'metrics-token-for-tests-0123456789';
 /** Where the scrapes of this run are kept, to read. */
 const SCRAPE_DIR = join(ROOT, 'test-artifacts', 'metrics');
 const ALERTS = join(ROOT, 'deploy/prometheus/alerts.yml');
+const DASHBOARD = join(ROOT, 'deploy/grafana/newsletter.json');
 
 interface AlertRule {
   alert: string;
@@ -280,5 +281,51 @@ describe('metrics after a campaign and sign-ups', () => {
         rmSync(dir, { recursive: true, force: true });
       }
     });
+  });
+
+  it('deploy/grafana/newsletter.json queries only metrics the service exports, in valid PromQL', () => {
+    expect(scraped.worker).not.toBe('');
+    const dashboard = JSON.parse(readFileSync(DASHBOARD, 'utf8')) as {
+      panels: { title: string; targets: { expr: string }[] }[];
+    };
+    const exported = new Set([...metricNames(scraped.api), ...metricNames(scraped.worker)]);
+    const exprs = dashboard.panels.flatMap((p) => p.targets.map((t) => ({ panel: p.title, expr: t.expr })));
+    expect(exprs.length).toBeGreaterThanOrEqual(10);
+    const titles = dashboard.panels.map((p) => p.title).join(' | ');
+    for (const topic of [
+      /Messages sent per second/,
+      /SMTP latency/,
+      /Queue depth by state/,
+      /Campaign progress/,
+      /Bounce and complaint rates/,
+      /Subscribers by status/,
+      /API latency/,
+    ])
+      expect(titles).toMatch(topic);
+    for (const { panel, expr } of exprs) {
+      const names = metricsInPromQL(expr);
+      expect({ panel, reads: names.length > 0 }).toEqual({ panel, reads: true });
+      const unknown = names.filter((n) => n !== 'up' && !exported.has(n));
+      expect({ panel, unknown }).toEqual({ panel, unknown: [] });
+    }
+    // promtool parses each query as a recording rule's expression
+    const dir = mkdtempSync(join(tmpdir(), 'nl-dashboard-'));
+    try {
+      const file = join(dir, 'dashboard-queries.yml');
+      writeFileSync(
+        file,
+        dump({
+          groups: [
+            {
+              name: 'dashboard',
+              rules: exprs.map((e, i) => ({ record: `dashboard:query_${i}`, expr: e.expr })),
+            },
+          ],
+        }),
+      );
+      expect(execFileSync('promtool', ['check', 'rules', file], { encoding: 'utf8' })).toContain('SUCCESS');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
