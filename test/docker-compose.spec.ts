@@ -1,14 +1,23 @@
 import { AppConfig, ConfigError } from '@app/config';
 import { load } from 'js-yaml';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const ROOT = join(__dirname, '..');
 
+interface ComposeService {
+  environment?: Record<string, string> | string[];
+  profiles?: string[];
+  volumes?: string[];
+  ports?: string[];
+  image?: string;
+}
+
 interface ComposeFile {
-  services: Record<string, { environment?: Record<string, string> | string[] }>;
+  services: Record<string, ComposeService>;
+  volumes?: Record<string, unknown>;
 }
 
 function compose(): ComposeFile {
@@ -95,6 +104,7 @@ describe('docker-compose.yml', () => {
       'BOUNCE_WEBHOOK_SECRET',
       'METRICS_TOKEN',
       'POSTGRES_PASSWORD',
+      'GF_SECURITY_ADMIN_PASSWORD',
     ]) {
       expect(vars[name]).toMatch(/^[0-9a-f]{64}$/);
     }
@@ -126,5 +136,92 @@ describe('docker-compose.yml', () => {
     const second = initEnv(file);
     expect(second).toEqual(first);
     expect(readFileSync(file, 'utf8').match(/^ADMIN_API_TOKEN=/gm)).toHaveLength(1);
+  });
+
+  describe('the monitoring profile', () => {
+    const services = () => compose().services;
+
+    it('adds Prometheus and Grafana only with --profile monitoring', () => {
+      const all = services();
+      expect(all.prometheus?.profiles).toEqual(['monitoring']);
+      expect(all.grafana?.profiles).toEqual(['monitoring']);
+      for (const name of ['postgres', 'redis', 'mailpit', 'migrate', 'api', 'worker', 'inbound'])
+        expect({ name, profiles: all[name]?.profiles }).toEqual({ name, profiles: undefined });
+      // named volumes it uses are declared
+      for (const service of [all.prometheus!, all.grafana!]) {
+        for (const v of service.volumes ?? []) {
+          const source = v.split(':')[0]!;
+          if (source.startsWith('./')) expect(existsSync(join(ROOT, source))).toBe(true);
+          else expect(Object.keys(compose().volumes ?? {})).toContain(source);
+        }
+      }
+      // Grafana beside the API: not on the API's host port
+      expect(all.grafana!.ports).toEqual(['3001:3000']);
+      expect(all.api!.ports).toEqual(['3000:3000']);
+    });
+
+    it('scrapes the API and every worker replica with the metrics token, and loads the alert rules', () => {
+      const prom = load(readFileSync(join(ROOT, 'deploy/prometheus/prometheus.yml'), 'utf8')) as {
+        rule_files: string[];
+        scrape_configs: {
+          job_name: string;
+          authorization?: { credentials_file?: string };
+          static_configs?: { targets: string[] }[];
+          dns_sd_configs?: { names: string[]; port: number }[];
+        }[];
+      };
+      const job = (name: string) => prom.scrape_configs.find((c) => c.job_name === name)!;
+      expect(job('newsletter-api').static_configs?.[0]?.targets).toEqual(['api:3000']);
+      // the worker's default WORKER_METRICS_PORT, on every replica the compose DNS name resolves to
+      const defaults = AppConfig.fromEnvironment({ NODE_ENV: 'test', SECRET_KEY: 'k'.repeat(40) }).env;
+      expect(job('newsletter-worker').dns_sd_configs?.[0]).toMatchObject({
+        names: ['worker'],
+        port: defaults.WORKER_METRICS_PORT,
+      });
+      expect(defaults.HOST).toBe('0.0.0.0');
+      // the token file the prometheus service writes from METRICS_TOKEN before starting
+      const p = services().prometheus!;
+      for (const c of prom.scrape_configs) {
+        expect(c.authorization?.credentials_file).toBe('/prometheus/metrics_token');
+        expect(JSON.stringify(p)).toContain(
+          `> ${c.authorization!.credentials_file!} && exec /bin/prometheus`,
+        );
+      }
+      expect(environment(p).METRICS_TOKEN).toMatch(/^\$\{METRICS_TOKEN:\?/);
+      // the rules file it loads is the one mounted next to the config
+      expect(prom.rule_files).toEqual(['alerts.yml']);
+      expect(p.volumes).toContain('./deploy/prometheus/alerts.yml:/etc/prometheus/alerts.yml:ro');
+      const out = execFileSync(
+        'promtool',
+        ['check', 'config', '--syntax-only', join(ROOT, 'deploy/prometheus/prometheus.yml')],
+        { encoding: 'utf8' },
+      );
+      expect(out).toContain('SUCCESS');
+    });
+
+    it('provisions Grafana with the Prometheus data source and the Newsletter dashboard', () => {
+      const g = services().grafana!;
+      const ds = load(
+        readFileSync(join(ROOT, 'deploy/grafana/provisioning/datasources/prometheus.yml'), 'utf8'),
+      ) as { datasources: { uid: string; url: string; type: string }[] };
+      expect(ds.datasources[0]).toMatchObject({
+        uid: 'prometheus',
+        type: 'prometheus',
+        url: 'http://prometheus:9090',
+      });
+      const provider = load(
+        readFileSync(join(ROOT, 'deploy/grafana/provisioning/dashboards/newsletter.yml'), 'utf8'),
+      ) as { providers: { options: { path: string } }[] };
+      const dashboards = provider.providers[0]!.options.path;
+      expect(g.volumes).toContain(`./deploy/grafana/newsletter.json:${dashboards}/newsletter.json:ro`);
+      expect(g.volumes).toContain('./deploy/grafana/provisioning:/etc/grafana/provisioning:ro');
+      const dashboard = JSON.parse(readFileSync(join(ROOT, 'deploy/grafana/newsletter.json'), 'utf8')) as {
+        panels: { datasource: { uid: string }; targets: { datasource: { uid: string } }[] }[];
+      };
+      for (const panel of dashboard.panels) {
+        expect(panel.datasource.uid).toBe('prometheus');
+        for (const t of panel.targets) expect(t.datasource.uid).toBe('prometheus');
+      }
+    });
   });
 });

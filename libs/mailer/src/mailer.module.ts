@@ -1,6 +1,7 @@
 import { AppConfig } from '@app/config';
 import { Global, Inject, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { FileOutboxTransport } from './file-outbox.transport';
+import { MailMetrics } from './mail-metrics';
 import { MAIL_TRANSPORT, type MailTransport } from './mail-transport';
 import { SmtpMailTransport } from './smtp.transport';
 
@@ -20,8 +21,15 @@ export function createMailTransport(config: AppConfig): MailTransport {
 
 @Global()
 @Module({
-  providers: [{ provide: MAIL_TRANSPORT, inject: [AppConfig], useFactory: createMailTransport }],
-  exports: [MAIL_TRANSPORT],
+  providers: [
+    MailMetrics,
+    {
+      provide: MAIL_TRANSPORT,
+      inject: [AppConfig, MailMetrics],
+      useFactory: (config: AppConfig, metrics: MailMetrics) => metrics.timed(createMailTransport(config)),
+    },
+  ],
+  exports: [MAIL_TRANSPORT, MailMetrics],
 })
 export class MailerModule implements OnApplicationShutdown {
   constructor(@Inject(MAIL_TRANSPORT) private readonly transport: MailTransport) {}

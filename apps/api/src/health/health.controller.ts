@@ -15,6 +15,7 @@ import type { Request } from 'express';
 import { constants } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { RequestAuthenticator } from '../auth/request-authenticator';
+import { ApiMetrics } from '../metrics/api-metrics.service';
 import { RedisPing } from './redis-ping';
 
 const CHECK_TIMEOUT_MS = 3000;
@@ -43,6 +44,7 @@ export class HealthController {
     private readonly config: AppConfig,
     private readonly authenticator: RequestAuthenticator,
     @Inject(MAIL_TRANSPORT) private readonly mail: MailTransport,
+    private readonly metrics: ApiMetrics,
   ) {}
 
   @Get('live')
@@ -80,8 +82,11 @@ export class HealthController {
             .withTimeout(CHECK_TIMEOUT_MS)
             .cacheFor(this.config.env.HEALTH_MAIL_CHECK_CACHE_MS),
       ]);
+      this.metrics.recordReadiness(result.details);
       return detailed ? result : statusesOnly(result);
     } catch (err) {
+      if (err instanceof ServiceUnavailableException)
+        this.metrics.recordReadiness((err.getResponse() as HealthCheckResult).details);
       if (detailed || !(err instanceof ServiceUnavailableException)) throw err;
       throw new ServiceUnavailableException(statusesOnly(err.getResponse() as HealthCheckResult));
     }

@@ -6,7 +6,18 @@ import {
 } from '@app/core/metrics';
 import { JobQueue } from '@app/queue';
 import { Injectable } from '@nestjs/common';
-import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/** How a sign-up request ended (newsletter_subscribe_requests_total{result}). */
+export const SUBSCRIBE_RESULTS = [
+  'accepted',
+  'honeypot',
+  'invalid',
+  'refused',
+  'rate_limited',
+  'error',
+] as const;
+export type SubscribeResult = (typeof SUBSCRIBE_RESULTS)[number];
 
 /**
  * The API's Prometheus registry (one per app instance, never prom-client's global one, so an API and a worker
@@ -17,6 +28,12 @@ import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 export class ApiMetrics {
   readonly registry = new Registry();
   readonly httpDuration: Histogram<'method' | 'route' | 'status_code'>;
+  readonly subscribeRequests: Counter<'result'>;
+  /**
+   * `newsletter_ready{component}`: 1 when the component passed the last readiness check (GET /health/ready,
+   * which the load balancer or compose health check calls every few seconds), 0 when it failed.
+   */
+  readonly ready: Gauge<'component'>;
 
   constructor(queues: JobQueue, ledger: LedgerMetricsRepository) {
     collectDefaultMetrics({ register: this.registry });
@@ -27,9 +44,28 @@ export class ApiMetrics {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers: [this.registry],
     });
+    this.subscribeRequests = new Counter({
+      name: 'newsletter_subscribe_requests_total',
+      help: 'Sign-up requests (hosted and embedded form, POST /api/subscriptions) by result: accepted, honeypot (a bot filled the hidden field; answered as accepted), invalid (400), refused (other 4xx), rate_limited (429), error (5xx)',
+      labelNames: ['result'],
+      registers: [this.registry],
+    });
+    for (const result of SUBSCRIBE_RESULTS) this.subscribeRequests.inc({ result }, 0);
+    this.ready = new Gauge({
+      name: 'newsletter_ready',
+      help: 'Whether each component (database, redis, mail) passed the last readiness check of this API instance (GET /health/ready): 1 up, 0 down',
+      labelNames: ['component'],
+      registers: [this.registry],
+    });
     const status = new CollectorStatus();
     registerQueueMetrics(this.registry, () => queues.all(), status);
     registerLedgerMetrics(this.registry, ledger, status);
     this.registry.registerMetric(status.gauge);
+  }
+
+  /** Records a readiness check's outcome per component (terminus' details: { database: { status: 'up' } }). */
+  recordReadiness(details: Record<string, { status?: string } | undefined> | undefined): void {
+    for (const [component, r] of Object.entries(details ?? {}))
+      this.ready.set({ component }, r?.status === 'up' ? 1 : 0);
   }
 }

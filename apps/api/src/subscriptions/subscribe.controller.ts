@@ -5,6 +5,7 @@ import { ApiOperation } from '@nestjs/swagger';
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import type { Request, Response } from 'express';
+import { markSubscribeHoneypot } from '../metrics/http-metrics.middleware';
 import { evidence, formEvidence } from './request-evidence';
 import { publicationOf } from '../pages/publication';
 import { sendPage } from '../pages/send-page';
@@ -49,10 +50,14 @@ export class SubscribeController {
     private readonly config: AppConfig,
   ) {}
 
-  private accept(dto: SubscribeDto, ev: Parameters<SubscriptionService['subscribe']>[1]): Promise<void> {
-    return honeypotFilled(dto.website)
-      ? this.pace.mimic()
-      : this.pace.measure(this.subscriptions.subscribe(dto, ev));
+  private accept(
+    dto: SubscribeDto,
+    ev: Parameters<SubscriptionService['subscribe']>[1],
+    res: Response,
+  ): Promise<void> {
+    if (!honeypotFilled(dto.website)) return this.pace.measure(this.subscriptions.subscribe(dto, ev));
+    markSubscribeHoneypot(res);
+    return this.pace.mimic();
   }
 
   @Get()
@@ -79,7 +84,7 @@ export class SubscribeController {
     const first = errors.flatMap((e) => Object.values(e.constraints ?? {}))[0];
     if (first) return sendPage(res, 400, subscribePage(publicationOf(res), { error: first, ...shown }));
     try {
-      await this.accept(dto, formEvidence(req, this.config));
+      await this.accept(dto, formEvidence(req, this.config), res);
     } catch (err) {
       if (err instanceof SubscriptionInputError)
         return sendPage(res, 400, subscribePage(publicationOf(res), { error: err.message, ...shown }));
@@ -92,8 +97,12 @@ export class SubscribeController {
   @Post('api/subscriptions')
   @HttpCode(202)
   @ApiOperation({ summary: 'Subscribe (JSON). Always 202 with the same message for a valid address.' })
-  async api(@Body() dto: SubscribeDto, @Req() req: Request): Promise<{ message: string }> {
-    await this.accept(dto, evidence(req, 'api'));
+  async api(
+    @Body() dto: SubscribeDto,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<{ message: string }> {
+    await this.accept(dto, evidence(req, 'api'), res);
     return { message: SUBSCRIBE_ACCEPTED_MESSAGE };
   }
 }

@@ -24,6 +24,12 @@ export function feedbackRates(c: { sent: number; bounced: number; complained: nu
   };
 }
 
+/**
+ * How the pause reason of a campaign the sender paused by itself (too many consecutive failures) begins: the
+ * metric newsletter_campaign_auto_paused tells it from an administrator's pause by it.
+ */
+export const AUTO_PAUSE_REASON_PREFIX = 'Paused automatically';
+
 /** How often each worker looks for campaigns needing a check or a start (the heartbeat has its own timer). */
 export const WATCHDOG_INTERVAL_MS = 2000;
 

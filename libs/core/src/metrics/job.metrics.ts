@@ -1,3 +1,4 @@
+import type { MailMetrics, MessageKind } from '@app/mailer';
 import { JobName } from '@app/queue';
 import type { Job, Worker } from 'bullmq';
 import { Counter, Histogram, type Registry } from 'prom-client';
@@ -65,4 +66,37 @@ export function createWelcomeMetrics(registry: Registry): WelcomeMetrics {
       });
     },
   };
+}
+
+const TRANSACTIONAL_KINDS: Partial<Record<string, MessageKind>> = {
+  [JobName.SendConfirmation]: 'confirmation',
+  [JobName.SendWelcome]: 'welcome',
+  [JobName.SendTest]: 'test',
+};
+
+/**
+ * Counts the transactional messages (confirmations, welcomes, test sends) in
+ * `newsletter_messages_total{kind,result}` from the outcomes of their jobs: one job is one message (a test
+ * send, one per recipient), and whether a failed attempt is a `retry` or the message `failed` for good is the
+ * job's to know (its attempts). Campaign messages are counted per SMTP outcome by DeliveryService.
+ */
+export function instrumentTransactionalMessages(worker: Worker, metrics: MailMetrics): void {
+  worker.on('completed', (job: Job, result: unknown) => {
+    const kind = TRANSACTIONAL_KINDS[job.name];
+    if (!kind) return;
+    if (kind === 'test') {
+      const r = result as { sent?: unknown[]; refused?: unknown[] } | undefined;
+      metrics.count(kind, 'sent', Array.isArray(r?.sent) ? r.sent.length : 0);
+      metrics.count(kind, 'bounced', Array.isArray(r?.refused) ? r.refused.length : 0);
+    } else if (result === 'sent' || result === 'bounced') {
+      metrics.count(kind, result);
+    }
+  });
+  worker.on('failed', (job: Job | undefined, err: Error) => {
+    const kind = job && TRANSACTIONAL_KINDS[job.name];
+    if (!job || !kind) return;
+    const final = err?.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1);
+    const to = (job.data as { to?: unknown } | undefined)?.to;
+    metrics.count(kind, final ? 'failed' : 'retry', kind === 'test' && Array.isArray(to) ? to.length : 1);
+  });
 }

@@ -19,6 +19,21 @@ export class LedgerMetricsRepository {
     );
   }
 
+  /** Campaigns by status, and which of the paused ones the sender paused by itself (`auto`). */
+  campaignsByStatus(
+    autoPausePrefix: string,
+  ): Promise<{ status: string; n: number; auto_paused_ids: number[] }[]> {
+    return this.db.rows(
+      `SELECT status,
+              count(*)::int AS n,
+              COALESCE(array_agg(id ORDER BY id) FILTER (
+                WHERE status = 'paused' AND starts_with(pause_reason, $1)), '{}') AS auto_paused_ids
+         FROM campaign
+        GROUP BY status`,
+      [autoPausePrefix],
+    );
+  }
+
   subscriberEventsByType(): Promise<{ type: string; n: number }[]> {
     return this.db.rows(`SELECT type, count(*)::int AS n FROM subscriber_event GROUP BY type`);
   }

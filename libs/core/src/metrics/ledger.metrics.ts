@@ -1,5 +1,5 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
-import { feedbackRates } from '../campaigns/campaign.constants';
+import { AUTO_PAUSE_REASON_PREFIX, feedbackRates } from '../campaigns/campaign.constants';
 import type { CollectorStatus } from './collector-status';
 import type { LedgerMetricsRepository } from './ledger-metrics.repository';
 
@@ -15,6 +15,7 @@ interface LedgerSnapshot {
   events: { type: string; n: number }[];
   subscribers: { status: string; n: number }[];
   inbound: { classification: string; status: string; n: number }[];
+  campaigns: { status: string; n: number; auto_paused_ids: number[] }[];
 }
 
 /**
@@ -120,6 +121,31 @@ export function registerLedgerMetrics(
   });
 
   new Gauge({
+    name: 'newsletter_campaigns',
+    help: 'Campaigns by status (scheduled, running, paused, completed, cancelled, ...)',
+    labelNames: ['status'],
+    registers: [registry],
+    async collect() {
+      const s = await snapshot().catch(() => undefined);
+      this.reset();
+      for (const r of s?.campaigns ?? []) this.set({ status: r.status }, r.n);
+    },
+  });
+
+  new Gauge({
+    name: 'newsletter_campaign_auto_paused',
+    help: 'Campaigns the sender paused by itself after too many consecutive failed sends (SEND_MAX_CONSECUTIVE_FAILURES): 1 while paused so',
+    labelNames: ['campaign_id'],
+    registers: [registry],
+    async collect() {
+      const s = await snapshot().catch(() => undefined);
+      this.reset();
+      for (const r of s?.campaigns ?? [])
+        for (const id of r.auto_paused_ids) this.set({ campaign_id: String(id) }, 1);
+    },
+  });
+
+  new Gauge({
     name: 'newsletter_subscribers',
     help: 'Subscribers by status',
     labelNames: ['status'],
@@ -133,11 +159,12 @@ export function registerLedgerMetrics(
 }
 
 async function load(ledger: LedgerMetricsRepository): Promise<LedgerSnapshot> {
-  const [deliveries, events, subscribers, inbound] = await Promise.all([
+  const [deliveries, events, subscribers, inbound, campaigns] = await Promise.all([
     ledger.deliveriesByCampaignAndStatus(CAMPAIGN_WINDOW_DAYS),
     ledger.subscriberEventsByType(),
     ledger.subscribersByStatus(),
     ledger.inboundByClassificationAndStatus(INBOUND_WINDOW_HOURS),
+    ledger.campaignsByStatus(AUTO_PAUSE_REASON_PREFIX),
   ]);
-  return { deliveries, events, subscribers, inbound };
+  return { deliveries, events, subscribers, inbound, campaigns };
 }

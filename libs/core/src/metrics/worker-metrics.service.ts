@@ -1,4 +1,6 @@
 import { AppConfig } from '@app/config';
+import { MailMetrics } from '@app/mailer';
+import { QueueName } from '@app/queue';
 import { WorkerHost } from '@nestjs/bullmq';
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
@@ -6,12 +8,12 @@ import type { Worker } from 'bullmq';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { createJobMetrics, createWelcomeMetrics } from './job.metrics';
+import { createJobMetrics, createWelcomeMetrics, instrumentTransactionalMessages } from './job.metrics';
 import { metricsAuthorized } from './metrics-auth';
 
 /**
  * A worker's own Prometheus endpoint: `GET /metrics` on HOST:WORKER_METRICS_PORT (0 turns it off) with the
- * process metrics and job durations of the BullMQ workers in this process. Each worker machine is scraped on
+ * process metrics and job durations of the BullMQ workers in this process, and its mail (MailMetrics). Each worker machine is scraped on
  * its own, so nothing is shared through Redis. A port already taken is a warning, not a reason to stop sending.
  */
 @Injectable()
@@ -23,16 +25,19 @@ export class WorkerMetricsService implements OnApplicationBootstrap, OnApplicati
   constructor(
     private readonly discovery: DiscoveryService,
     private readonly config: AppConfig,
+    private readonly mail: MailMetrics,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     collectDefaultMetrics({ register: this.registry });
+    this.mail.registerInto(this.registry);
     const jobs = createJobMetrics(this.registry);
     const welcomes = createWelcomeMetrics(this.registry);
     const workers = this.findWorkers();
     for (const w of workers) {
       jobs.instrument(w);
       welcomes.instrument(w);
+      if (w.name === (QueueName.Mail as string)) instrumentTransactionalMessages(w, this.mail);
     }
     const port = this.config.env.WORKER_METRICS_PORT;
     if (port === 0) return;

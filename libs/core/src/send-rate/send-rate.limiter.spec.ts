@@ -1,4 +1,5 @@
 import { AppConfig, envSchema } from '@app/config';
+import { MailMetrics } from '@app/mailer';
 import { deleteRedisPrefix, testRedisPrefix } from '@app/testing';
 import { Redis } from 'ioredis';
 import { SendRateLimiter, SendRateShutdownError } from './send-rate.limiter';
@@ -12,6 +13,7 @@ describe('SendRateLimiter', () => {
   const limiter = (env: Record<string, string>) => {
     const l = new SendRateLimiter(
       new AppConfig(envSchema.parse({ REDIS_URL, REDIS_PREFIX: prefix, SECRET_KEY: 'k'.repeat(40), ...env })),
+      new MailMetrics(),
     );
     limiters.push(l);
     return l;

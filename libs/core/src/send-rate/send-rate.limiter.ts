@@ -1,4 +1,5 @@
 import { AppConfig } from '@app/config';
+import { MailMetrics } from '@app/mailer';
 import { redisOptions } from '@app/queue';
 import { type BeforeApplicationShutdown, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { Redis } from 'ioredis';
@@ -79,7 +80,10 @@ export class SendRateLimiter implements BeforeApplicationShutdown, OnApplication
   private readonly capacity: number;
   private readonly hourCap: number;
 
-  constructor(private readonly config: AppConfig) {
+  constructor(
+    private readonly config: AppConfig,
+    private readonly metrics: MailMetrics,
+  ) {
     const prefix = config.env.REDIS_PREFIX;
     this.bucketKey = `${prefix}:send-rate:bucket`;
     this.hourKey = `${prefix}:send-rate:hour`;
@@ -100,6 +104,7 @@ export class SendRateLimiter implements BeforeApplicationShutdown, OnApplication
    */
   async acquire(want: number, shouldStop?: () => Promise<boolean>): Promise<number> {
     const n = Math.max(1, Math.min(want, this.capacity));
+    const waited = this.metrics.rateWait.startTimer();
     for (;;) {
       const [granted, waitMs] = await this.client().sendRateTake(
         this.bucketKey,
@@ -109,9 +114,15 @@ export class SendRateLimiter implements BeforeApplicationShutdown, OnApplication
         n,
         this.hourCap,
       );
-      if (granted > 0) return granted;
+      if (granted > 0) {
+        waited();
+        return granted;
+      }
       await new Promise((r) => setTimeout(r, Math.min(Math.max(waitMs, 1), 1000)));
-      if (waitMs > 1000 && shouldStop && (await shouldStop())) return 0;
+      if (waitMs > 1000 && shouldStop && (await shouldStop())) {
+        waited();
+        return 0;
+      }
     }
   }
 

@@ -1,6 +1,12 @@
 import { AppConfig } from '@app/config';
 import { CampaignStatus } from '@app/database';
-import { classifySmtpError, MAIL_TRANSPORT, MailSendError, type MailTransport } from '@app/mailer';
+import {
+  classifySmtpError,
+  MAIL_TRANSPORT,
+  MailMetrics,
+  MailSendError,
+  type MailTransport,
+} from '@app/mailer';
 import { type BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { retryThroughOutage } from '../../common/retry-through-outage';
@@ -9,7 +15,7 @@ import { BounceService } from '../../subscriptions/bounce.service';
 import { type CampaignMessage, CampaignMessageFactory, parseMailFrom } from '../campaign-message.factory';
 import { CampaignRepository } from '../campaign.repository';
 import { CampaignScheduler } from '../campaign-scheduler.service';
-import { sendLeaseSeconds } from '../campaign.constants';
+import { AUTO_PAUSE_REASON_PREFIX, sendLeaseSeconds } from '../campaign.constants';
 import { type ClaimedDelivery, DeliveryRepository } from '../delivery.repository';
 import { WorkerRegistry } from './worker-registry.service';
 
@@ -66,6 +72,7 @@ export class DeliveryService implements BeforeApplicationShutdown {
     private readonly campaigns: CampaignRepository,
     private readonly deliveries: DeliveryRepository,
     private readonly bounces: BounceService,
+    private readonly metrics: MailMetrics,
   ) {
     const domain = parseMailFrom(config.env.MAIL_FROM).address.split('@')[1] ?? '';
     this.messageIdDomain = /^[A-Za-z0-9.-]+$/.test(domain) ? domain : new URL(config.env.PUBLIC_URL).hostname;
@@ -232,6 +239,11 @@ export class DeliveryService implements BeforeApplicationShutdown {
         retries.set(delay, [...(retries.get(delay) ?? []), o.row.id]);
         result.retrying++;
       }
+      // Counted per SMTP outcome, as the ledger records it (a queued row is one to retry).
+      this.metrics.count(
+        'campaign',
+        status === 'queued' ? 'retry' : (status as 'sent' | 'bounced' | 'failed'),
+      );
       ids.push(o.row.id);
       statuses.push(status);
       responses.push(
@@ -289,7 +301,7 @@ export class DeliveryService implements BeforeApplicationShutdown {
     if (count === undefined || count < max) return false;
     const last = smtp[smtp.length - 1]!.response.slice(0, 300);
     const reason =
-      `Paused automatically after ${count} consecutive failed sends ` +
+      `${AUTO_PAUSE_REASON_PREFIX} after ${count} consecutive failed sends ` +
       `(SEND_MAX_CONSECUTIVE_FAILURES=${max}); last SMTP error: ${last}. Fix the cause, then resume.`;
     if (await this.campaigns.pauseRunning(campaignId, reason))
       this.logger.error(`campaign ${campaignId}: ${reason}`);
