@@ -57,6 +57,8 @@ export class ClickTracker implements OnModuleInit, OnApplicationShutdown {
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
   private redisClient: Redis | undefined;
+  /** The time of the latest click (the clock the 2-second window is pruned by). */
+  private latest = 0;
 
   constructor(
     private readonly config: AppConfig,
@@ -64,7 +66,7 @@ export class ClickTracker implements OnModuleInit, OnApplicationShutdown {
     private readonly repo: ClickRepository,
   ) {}
 
-  /** Connects to Redis at boot: a client without an offline queue refuses commands until connected. */
+  /** Connects to Redis at boot, so the first flush finds the connection up. */
   onModuleInit(): void {
     if (this.mode !== 'off') this.redis();
   }
@@ -96,7 +98,9 @@ export class ClickTracker implements OnModuleInit, OnApplicationShutdown {
     if (req.method === 'HEAD' || isLinkScanner(req.userAgent)) return 'machine';
     if (now / 1000 - claims.sentAt < this.config.env.CLICK_MACHINE_AFTER_SEND_S) return 'machine';
     if (claims.linkIndex === OPEN_LINK_INDEX) return 'human';
-    const recent = (this.recent.get(claims.deliveryId) ?? []).filter((c) => now - c.at < MULTI_LINK_WINDOW_MS);
+    const recent = (this.recent.get(claims.deliveryId) ?? []).filter(
+      (c) => now - c.at < MULTI_LINK_WINDOW_MS,
+    );
     const others = recent.filter((c) => c.linkIndex !== claims.linkIndex && c.linkIndex !== OPEN_LINK_INDEX);
     if (others.length === 0) return 'human';
     // Several links of one message in two seconds: this click and the earlier ones were a scanner's.
@@ -109,6 +113,7 @@ export class ClickTracker implements OnModuleInit, OnApplicationShutdown {
   }
 
   private buffer(claims: LinkTokenClaims, kind: ClickKind, now: number): void {
+    this.latest = Math.max(this.latest, now);
     const click: Click = {
       campaignId: claims.campaignId,
       linkIndex: claims.linkIndex,
@@ -132,7 +137,9 @@ export class ClickTracker implements OnModuleInit, OnApplicationShutdown {
   private async loadLinks(campaignId: number): Promise<string[] | null> {
     let p = this.loading.get(campaignId);
     if (!p) {
-      p = this.repo.campaignContent(campaignId).then((content) => (content ? trackedLinkTargets(content) : null));
+      p = this.repo
+        .campaignContent(campaignId)
+        .then((content) => (content ? trackedLinkTargets(content) : null));
       this.loading.set(campaignId, p);
     }
     try {
@@ -152,7 +159,7 @@ export class ClickTracker implements OnModuleInit, OnApplicationShutdown {
   }
 
   private async write(): Promise<void> {
-    const now = Date.now();
+    const now = this.latest;
     for (const [id, list] of this.recent) {
       const kept = list.filter((c) => now - c.at < MULTI_LINK_WINDOW_MS);
       if (kept.length) this.recent.set(id, kept);
@@ -260,13 +267,16 @@ export class ClickTracker implements OnModuleInit, OnApplicationShutdown {
     return linkIndex === undefined ? base : `${base}:${linkIndex}`;
   }
 
-  /** Its own connection, failing fast while Redis is away (never queueing behind an outage). */
+  /**
+   * Its own connection (never BullMQ's, which retries forever): a command waits at most a second, so a
+   * Redis outage costs a flush or a report one second, never the redirect anything.
+   */
   private redis(): Redis {
     if (!this.redisClient) {
       this.redisClient = new Redis({
         ...redisOptions(this.config.env.REDIS_URL),
         maxRetriesPerRequest: 1,
-        enableOfflineQueue: false,
+        commandTimeout: 1000,
         connectionName: 'clicks',
       });
       this.redisClient.on('error', () => undefined); // reported by the failing commands

@@ -71,7 +71,9 @@ export class ReportRepository {
   }
 
   /** Clicks per campaign and link (-1: opens), human and machine. */
-  clicks(campaignIds: number[]): Promise<{ campaignId: number; linkIndex: number; human: number; machine: number }[]> {
+  clicks(
+    campaignIds: number[],
+  ): Promise<{ campaignId: number; linkIndex: number; human: number; machine: number }[]> {
     return this.db.rows(
       `SELECT campaign_id AS "campaignId", link_index AS "linkIndex", sum(human)::int AS human,
               sum(machine)::int AS machine
@@ -99,7 +101,9 @@ export class ReportRepository {
   }
 
   /** List changes per calendar month (UTC) from the subscribers' history. */
-  growthByMonth(): Promise<{ month: string; confirmed: number; unsubscribed: number; bounced: number; complained: number }[]> {
+  growthByMonth(): Promise<
+    { month: string; confirmed: number; unsubscribed: number; bounced: number; complained: number }[]
+  > {
     return this.db.rows(
       `SELECT to_char(date_trunc('month', created_at AT TIME ZONE 'UTC'), 'YYYY-MM') AS month,
               count(*) FILTER (WHERE type IN ('confirmed', 'resubscribed'))::int AS confirmed,

@@ -120,7 +120,13 @@ export class ReportService {
     const del = delivered(totals);
     const links: LinkReport[] = urls.map((url, index) => {
       const c = clicks.find((k) => k.linkIndex === index);
-      return { index, url, human: c?.human ?? 0, unique: uniques.byLink[index] ?? null, machine: c?.machine ?? 0 };
+      return {
+        index,
+        url,
+        human: c?.human ?? 0,
+        unique: uniques.byLink[index] ?? null,
+        machine: c?.machine ?? 0,
+      };
     });
     const opens = clicks.find((k) => k.linkIndex === OPEN_LINK_INDEX);
     const env = this.config.env;
@@ -153,7 +159,9 @@ export class ReportService {
         links,
       },
       opens:
-        opensOn || opens ? { human: opens?.human ?? 0, machine: opens?.machine ?? 0, note: OPENS_NOTE } : null,
+        opensOn || opens
+          ? { human: opens?.human ?? 0, machine: opens?.machine ?? 0, note: OPENS_NOTE }
+          : null,
       timeline: await this.timeline(campaignId, totals?.firstSentAt ?? head.startedAt),
     };
   }
