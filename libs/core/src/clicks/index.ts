@@ -4,3 +4,4 @@ export * from './link-scanners';
 export * from './report.repository';
 export * from './report.service';
 export * from './clicks.module';
+export * from './report.csv';

@@ -241,7 +241,9 @@ export class FeedbackService {
           { from: sub.status, to: SubscriberStatus.Unsubscribed },
           {
             ...evidence(
-              event.campaignId ? `unsubscribed by mail (campaign ${event.campaignId})` : 'unsubscribed by mail',
+              event.campaignId
+                ? `unsubscribed by mail (campaign ${event.campaignId})`
+                : 'unsubscribed by mail',
             ),
             // Attributed to the issue whose mailto it was (issue 15's report counts it there).
             campaignId: event.campaignId || delivery?.campaignId || null,

@@ -31,7 +31,9 @@ export class SubscriberDeliveryRepository {
   }
 
   /** The subscriber's clicks and opens (TRACKING=individual). */
-  clicksOf(subscriberId: number): Promise<
+  clicksOf(
+    subscriberId: number,
+  ): Promise<
     { slug: string; content: EditionContent; linkIndex: number; machine: boolean; clickedAt: Date }[]
   > {
     return this.db.rows(SUBSCRIBER_CLICKS_SQL, [subscriberId]);

@@ -56,7 +56,14 @@ export class SubscriberEventRepository {
       `INSERT INTO subscriber_event (subscriber_id, type, from_status, to_status, ip, user_agent, source, detail,
          campaign_id)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-      [subscriberId, type, change.from ?? null, change.to ?? null, ...eventEvidence(ev), ev.campaignId ?? null],
+      [
+        subscriberId,
+        type,
+        change.from ?? null,
+        change.to ?? null,
+        ...eventEvidence(ev),
+        ev.campaignId ?? null,
+      ],
       tx,
     );
   }
