@@ -91,7 +91,7 @@ describe('reports in a real browser', () => {
       await page.goto(`/admin/campaigns/${campaignId}`);
       await page.locator('#campaign-report-link').click();
       await page.waitForURL(`**/admin/campaigns/${campaignId}/report`);
-      await page.locator('#report-chart svg path.line').first().waitFor();
+      await page.locator('#report-chart svg').waitFor();
       expect(await page.locator('#report-chart path.line').count()).toBe(2);
       expect(await page.locator('#report-links tbody tr').count()).toBeGreaterThan(5);
       expect(await page.locator('#r-unsubscribes').innerText()).toMatch(/% \(\d+ of \d+\)/);
@@ -123,7 +123,7 @@ describe('reports in a real browser', () => {
       await page.goto('/admin');
       await page.getByRole('link', { name: 'Reports' }).first().click();
       await page.waitForURL('**/admin/reports');
-      await page.locator('#growth-chart svg path.line').first().waitFor();
+      await page.locator('#growth-chart svg').waitFor();
       expect(await page.locator('#growth-chart path.line').count()).toBe(4);
       expect(await page.locator('#report-issues tbody tr').count()).toBe(1);
       expect(await page.locator('#report-growth tbody tr').count()).toBe(6);
