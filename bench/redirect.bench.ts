@@ -142,21 +142,28 @@ export async function runRedirectBench(opts: {
       const r = await run(what, opts.durationSeconds);
       return { r, f: figures(r, cpuSeconds(api.pid) - cpu0) };
     };
+    const countNow = async () =>
+      Number(
+        (
+          await pg.query<{ n: string }>(
+            `SELECT coalesce(sum(human + machine), 0) AS n FROM campaign_click WHERE campaign_id = $1`,
+            [campaignId],
+          )
+        ).rows[0]!.n,
+      );
     const baseline = (await measured('live')).f;
+    const before = await countNow(); // the warm-up's clicks (flushed during the baseline run)
     const { r, f: redirect } = await measured('redirect');
     const redirects = (r as unknown as { statusCodeStats?: Record<string, { count: number }> })
       .statusCodeStats?.['302']?.count;
     await new Promise((res) => setTimeout(res, 2500)); // one flush (1 s) and a margin
-    const counted = await pg.query<{ n: string }>(
-      `SELECT coalesce(sum(human + machine), 0) AS n FROM campaign_click WHERE campaign_id = $1`,
-      [campaignId],
-    );
+    const counted = (await countNow()) - before;
     return {
       connections,
       durationSeconds: opts.durationSeconds,
       redirect,
       baseline,
-      clicksCounted: Number(counted.rows[0]!.n),
+      clicksCounted: counted,
       redirects: redirects ?? redirect.requests - redirect.errors,
     };
   } finally {
