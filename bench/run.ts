@@ -6,7 +6,7 @@
  *   npm run bench                 20,000-message campaigns, 1M fan-out, 100k CSV rows
  *   npm run bench -- --large      100,000-message campaigns
  *   npm run bench -- --smoke      a few hundred of everything, in seconds (keeps the bench from rotting)
- *   npm run bench -- --only=campaign,fanout,subscribe,csv,render,inbound   a subset
+ *   npm run bench -- --only=campaign,fanout,subscribe,redirect,csv,render,inbound   a subset
  *   npm run bench -- --inbound=5000   the inbound SMTP server with this many DSNs instead of 3,000
  *   npm run bench -- --workers=1  campaign runs with these worker process counts only (default 1,2)
  *   npm run bench -- --fanout=200000  fan-out of this many subscribers instead of 1,000,000
@@ -21,6 +21,7 @@ import { runCsvImportBench, type CsvImportBenchResult } from './csv-import.bench
 import { runFanOutBench, type FanOutBenchResult } from './fanout.bench';
 import { runInboundBench, type InboundBenchResult } from './inbound.bench';
 import { ensurePostfixTools, ROOT, startPrivateRedis } from './infra';
+import { runRedirectBench, type RedirectBenchResult } from './redirect.bench';
 import { runRenderBench, type RenderBenchResult } from './render.bench';
 import { runSubscribeBench, type SubscribeBenchResult } from './subscribe.bench';
 
@@ -87,6 +88,7 @@ async function main(): Promise<void> {
   let csv: CsvImportBenchResult | undefined;
   let render: RenderBenchResult | undefined;
   let inbound: InboundBenchResult | undefined;
+  let redirect: RedirectBenchResult | undefined;
   const skipped: string[] = [];
   try {
     if (want('campaign')) {
@@ -114,6 +116,7 @@ async function main(): Promise<void> {
         durationSeconds: smoke ? 2 : 10,
         profileDir: profile ? PROFILE_DIR : undefined,
       });
+    if (want('redirect')) redirect = await runRedirectBench({ redis, durationSeconds: smoke ? 2 : 10 });
     if (want('csv')) csv = await runCsvImportBench({ rows: smoke ? 2_000 : 100_000, redisUrl: redis.url });
     if (want('render'))
       render = await runRenderBench(smoke ? { renderRuns: 3, recipientRuns: 500 } : undefined);
@@ -177,6 +180,37 @@ async function main(): Promise<void> {
         target: '≤ 250',
       });
     }
+  }
+  if (redirect) {
+    const d = redirect;
+    rows.push({
+      measure: `GET /l/<token> (tracked link, 302), ${d.connections} connections (req/s)`,
+      ours: fmt(d.redirect.requestsPerSecond),
+      baseline: `GET /health/live ${fmt(d.baseline.requestsPerSecond)}`,
+      ratio: ratio(d.redirect.requestsPerSecond, d.baseline.requestsPerSecond),
+      target: '≥ 0.7×',
+    });
+    rows.push({
+      measure: `  latency p50 / p99 (ms)`,
+      ours: `${d.redirect.p50Ms} / ${d.redirect.p99Ms}`,
+      baseline: `${d.baseline.p50Ms} / ${d.baseline.p99Ms}`,
+      ratio: ratio(d.redirect.p99Ms, d.baseline.p99Ms),
+      target: 'p99 < 20',
+    });
+    rows.push({
+      measure: `  API CPU per request (µs)`,
+      ours: fmt(d.redirect.apiCpuUsPerRequest),
+      baseline: fmt(d.baseline.apiCpuUsPerRequest),
+      ratio: ratio(d.redirect.apiCpuUsPerRequest, d.baseline.apiCpuUsPerRequest),
+      target: '',
+    });
+    rows.push({
+      measure: `  clicks counted after the run / 302s answered`,
+      ours: fmt(d.clicksCounted),
+      baseline: fmt(d.redirects),
+      ratio: ratio(d.clicksCounted, d.redirects),
+      target: '1.00',
+    });
   }
   if (fanOut) {
     rows.push({

@@ -4,6 +4,9 @@ import { MailerModule } from '@app/mailer';
 import { QueueModule } from '@app/queue';
 import { Module } from '@nestjs/common';
 import { ThrottlerModule } from '@nestjs/throttler';
+import type { Request } from 'express';
+import { ClicksHttpModule } from './clicks/clicks-http.module';
+import { isTrackedLinkPath, LINK_THROTTLER } from './clicks/link-redirect.controller';
 import { LoggerModule } from 'nestjs-pino';
 import { loggerOptions } from './logger.options';
 import { AuthModule } from './auth/auth.module';
@@ -27,6 +30,13 @@ import { PagesModule } from './pages/pages.module';
       inject: [AppConfig],
       useFactory: (config: AppConfig) => [
         { name: 'default', ttl: config.env.THROTTLE_TTL_MS, limit: config.env.THROTTLE_LIMIT },
+        // Tracked links (issue 15): a generous allowance per client address, on those routes only.
+        {
+          name: LINK_THROTTLER,
+          ttl: 10_000,
+          limit: config.env.CLICK_RATE_LIMIT,
+          skipIf: (ctx) => !isTrackedLinkPath(ctx.switchToHttp().getRequest<Request>().path),
+        },
       ],
     }),
     DatabaseModule,
@@ -41,6 +51,7 @@ import { PagesModule } from './pages/pages.module';
     SubscriptionsHttpModule,
     AdminEditionsModule,
     ArchiveModule,
+    ClicksHttpModule,
     ConsoleModule,
     PagesModule,
   ],

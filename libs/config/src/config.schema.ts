@@ -87,6 +87,25 @@ export const envSchema = z
     METRICS_TOKEN: z.string().min(16).optional(),
     /** Each worker serves its own Prometheus /metrics on HOST:WORKER_METRICS_PORT; 0 turns it off. */
     WORKER_METRICS_PORT: int(0, 65535).default(9465),
+    /**
+     * What the service records about readers after a send (issue 15; README "What we record about readers"):
+     * `off` sends links as written; `aggregate` counts clicks per link and estimates unique clickers without
+     * storing who clicked; `individual` records each delivery's clicks (shown in the reader's history and
+     * data export).
+     */
+    TRACKING: z.enum(['off', 'aggregate', 'individual']).default('aggregate'),
+    /** An open pixel in campaign messages; only with TRACKING=individual (ignored otherwise). */
+    OPEN_TRACKING: bool.default(false),
+    /**
+     * Link redirects one client address may ask for in 10 s before it is answered 429 (a reader clicks a
+     * few links; a scanner behind a company gateway clicks every link of every colleague's copy).
+     */
+    CLICK_RATE_LIMIT: int(10, 1_000_000).default(600),
+    /**
+     * A click this soon after its message was sent is a machine's (a gateway scanning mail on arrival): no
+     * person opens, reads and clicks in a few seconds.
+     */
+    CLICK_MACHINE_AFTER_SEND_S: int(0, 600).default(5),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /**
      * How long /health/ready reuses the mail transport's last check (up or down): each check opens an SMTP

@@ -8,3 +8,4 @@ export * from './common/domain.errors';
 export * from './common/keyset-cursor';
 export * from './publication';
 export * from './feedback';
+export * from './clicks';

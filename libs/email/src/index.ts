@@ -5,3 +5,4 @@ export * from './templates/edition.email';
 export * from './templates/confirm-subscription.email';
 export * from './templates/layout';
 export * from './templates/welcome.email';
+export * from './tracked-links';

@@ -1,5 +1,7 @@
 import { randomBytes, randomUUID } from 'crypto';
+import { LINK_PLACEHOLDER_PREFIX, linkPlaceholder } from './tracked-links';
 import {
+  PLACEHOLDERS,
   assertSafeValue,
   escapeHtml,
   splitPlaceholders,
@@ -46,6 +48,8 @@ export interface MimeTemplateOptions {
   listUnsubscribe?: boolean | { mailto?: string; oneClick?: boolean };
   /** Domain of generated Message-IDs; defaults to the From address's domain. */
   messageIdDomain?: string;
+  /** How many tracked-link placeholders (`%%LINK_0%%` …) the bodies hold (withTrackedLinks); default 0. */
+  linkCount?: number;
 }
 
 /** One recipient's values. */
@@ -67,6 +71,8 @@ export interface MimeRenderValues extends PlaceholderValues {
    * names not among the ones the template sets.
    */
   extraHeaders?: Readonly<Record<string, string>>;
+  /** This recipient's URL for each tracked link, by index (required when the template has linkCount > 0). */
+  links?: readonly string[];
 }
 
 export interface MimeTemplate {
@@ -304,11 +310,16 @@ function assertHeaderUrl(url: string, what: string): void {
 
 type Piece =
   | { kind: 'static'; buf: Buffer }
-  | { kind: 'slot'; key: PlaceholderKey; ctx: SpliceContext }
+  | { kind: 'slot'; key: string; link: number; ctx: SpliceContext }
   | { kind: 'headers' };
 
-function bodyPieces(source: string, ctx: SpliceContext, pieces: Piece[]): PlaceholderKey[] {
-  const split = splitPlaceholders(source.replace(/\r\n|\r|\n/g, CRLF));
+function bodyPieces(
+  source: string,
+  ctx: SpliceContext,
+  pieces: Piece[],
+  tokens: Readonly<Record<string, string>>,
+): string[] {
+  const split = splitPlaceholders<string>(source.replace(/\r\n|\r|\n/g, CRLF), tokens);
   const { statics, slots } = split;
   let text = '';
   for (let i = 0; i < statics.length; i++) {
@@ -317,7 +328,10 @@ function bodyPieces(source: string, ctx: SpliceContext, pieces: Piece[]): Placeh
     const slot = slots[i];
     if (slot !== undefined) {
       pieces.push({ kind: 'static', buf: Buffer.from(`${text}=${CRLF}`, 'ascii') });
-      pieces.push({ kind: 'slot', key: slot, ctx });
+      const link = slot.startsWith(LINK_PLACEHOLDER_PREFIX)
+        ? Number(slot.slice(LINK_PLACEHOLDER_PREFIX.length))
+        : -1;
+      pieces.push({ kind: 'slot', key: slot, link, ctx });
       text = `=${CRLF}`;
     }
   }
@@ -371,7 +385,10 @@ export function compileMimeTemplate(opts: MimeTemplateOptions): MimeTemplate {
       ),
     },
   ];
-  const textSlots = bodyPieces(opts.text, 'text', pieces);
+  const linkCount = opts.linkCount ?? 0;
+  const tokens: Record<string, string> = { ...PLACEHOLDERS };
+  for (let i = 0; i < linkCount; i++) tokens[`${LINK_PLACEHOLDER_PREFIX}${i}`] = linkPlaceholder(i);
+  const textSlots = bodyPieces(opts.text, 'text', pieces, tokens);
   pieces.push({
     kind: 'static',
     buf: Buffer.from(
@@ -380,7 +397,7 @@ export function compileMimeTemplate(opts: MimeTemplateOptions): MimeTemplate {
       'ascii',
     ),
   });
-  const htmlSlots = bodyPieces(opts.html, 'html', pieces);
+  const htmlSlots = bodyPieces(opts.html, 'html', pieces, tokens);
   pieces.push({ kind: 'static', buf: Buffer.from(`--${boundary}--${CRLF}`, 'ascii') });
 
   // Merge neighbouring static pieces so render() copies as few buffers as possible.
@@ -391,7 +408,9 @@ export function compileMimeTemplate(opts: MimeTemplateOptions): MimeTemplate {
     else merged.push(p.kind === 'static' ? { kind: 'static', buf: p.buf } : p);
   }
   const staticBytes = merged.reduce((n, p) => n + (p.kind === 'static' ? p.buf.length : 0), 0);
-  const placeholders = [...new Set([...textSlots, ...htmlSlots, ...headerSlots])];
+  const placeholders = [...new Set([...textSlots, ...htmlSlots, ...headerSlots])].filter(
+    (k): k is PlaceholderKey => k in PLACEHOLDERS,
+  );
 
   const dynamicHeaders = (v: MimeRenderValues): string => {
     let h = `To: ${formatAddress(v.to, 'To')}${CRLF}`;
@@ -446,7 +465,7 @@ export function compileMimeTemplate(opts: MimeTemplateOptions): MimeTemplate {
           parts.push(headers);
           total += headers.length;
         } else {
-          const raw = values[p.key];
+          const raw = p.link >= 0 ? values.links?.[p.link] : values[p.key as PlaceholderKey];
           if (raw === undefined) throw new Error(`No value for placeholder “${p.key}”`);
           const value = p.ctx === 'html' ? escapeHtml(raw) : raw;
           let e = encoded.get(value);

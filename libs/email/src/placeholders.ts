@@ -8,6 +8,8 @@ export const PLACEHOLDERS = {
   preferencesUrl: '%%PREFERENCES_URL%%',
   webUrl: '%%WEB_URL%%',
   confirmUrl: '%%CONFIRM_URL%%',
+  /** The open pixel's address (TRACKING=individual with OPEN_TRACKING=true). */
+  openUrl: '%%OPEN_URL%%',
 } as const;
 
 export type PlaceholderKey = keyof typeof PLACEHOLDERS;

@@ -9,7 +9,7 @@ import { documentHead } from '../pages/layout';
 export { formatTime };
 
 export type ConsoleSection =
-  'home' | 'editions' | 'campaigns' | 'subscribers' | 'feedback' | 'users' | 'tokens';
+  'home' | 'editions' | 'campaigns' | 'reports' | 'subscribers' | 'feedback' | 'users' | 'tokens';
 
 interface NavItem {
   section: ConsoleSection | 'queues' | 'docs';
@@ -23,6 +23,7 @@ const NAV: NavItem[] = [
   { section: 'home', href: '/admin', label: 'Dashboard', roles: ALL },
   { section: 'editions', href: '/admin/editions', label: 'Editions', roles: ALL },
   { section: 'campaigns', href: '/admin/campaigns', label: 'Campaigns', roles: ALL },
+  { section: 'reports', href: '/admin/reports', label: 'Reports', roles: ALL },
   { section: 'subscribers', href: '/admin/subscribers', label: 'Subscribers', roles: ALL },
   { section: 'feedback', href: '/admin/feedback', label: 'Bounces & complaints', roles: ALL },
   { section: 'queues', href: '/admin/queues', label: 'Queues', roles: [UserRole.Admin, UserRole.Ops] },

@@ -1,5 +1,6 @@
 import {
   CampaignsModule,
+  ClicksModule,
   EditionsModule,
   FeedbackReportModule,
   PublicationModule,
@@ -13,6 +14,7 @@ import { CampaignsConsoleController } from './campaigns/campaigns-console.contro
 import { ConsoleHomeController } from './campaigns/console-home.controller';
 import { EditionsConsoleController } from './editions/editions-console.controller';
 import { FeedbackConsoleController } from './feedback/feedback-console.controller';
+import { ReportsConsoleController } from './reports/reports-console.controller';
 import { SubscribersConsoleController } from './subscribers/subscribers-console.controller';
 
 /**
@@ -21,13 +23,21 @@ import { SubscribersConsoleController } from './subscribers/subscribers-console.
  * scripts are plain files in apps/api/assets, served by AssetsController (pages/).
  */
 @Module({
-  imports: [EditionsModule, CampaignsModule, SubscriptionsModule, FeedbackReportModule, PublicationModule],
+  imports: [
+    ClicksModule,
+    EditionsModule,
+    CampaignsModule,
+    SubscriptionsModule,
+    FeedbackReportModule,
+    PublicationModule,
+  ],
   controllers: [
     ConsoleHomeController,
     EditionsConsoleController,
     CampaignsConsoleController,
     SubscribersConsoleController,
     FeedbackConsoleController,
+    ReportsConsoleController,
     UsersConsoleController,
     TokensConsoleController,
   ],

@@ -34,6 +34,10 @@ export class ApiMetrics {
    * which the load balancer or compose health check calls every few seconds), 0 when it failed.
    */
   readonly ready: Gauge<'component'>;
+  /** Issue 15: link clicks and opens by kind (human, machine; untracked with TRACKING=off). */
+  readonly clicks: Counter<'kind' | 'target'>;
+  /** Issue 15: time to answer GET /l/<token> (and the open pixel), valid or not. */
+  readonly redirectDuration: Histogram<'outcome'>;
 
   constructor(queues: JobQueue, ledger: LedgerMetricsRepository) {
     collectDefaultMetrics({ register: this.registry });
@@ -55,6 +59,19 @@ export class ApiMetrics {
       name: 'newsletter_ready',
       help: 'Whether each component (database, redis, mail) passed the last readiness check of this API instance (GET /health/ready): 1 up, 0 down',
       labelNames: ['component'],
+      registers: [this.registry],
+    });
+    this.clicks = new Counter({
+      name: 'newsletter_link_clicks_total',
+      help: 'Clicks on tracked links (target=link) and open-pixel loads (target=open), by kind: human, machine, untracked (TRACKING=off)',
+      labelNames: ['kind', 'target'],
+      registers: [this.registry],
+    });
+    this.redirectDuration = new Histogram({
+      name: 'newsletter_link_redirect_duration_seconds',
+      help: 'Time to answer a tracked link (outcome: redirect, not_found)',
+      labelNames: ['outcome'],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1],
       registers: [this.registry],
     });
     const status = new CollectorStatus();

@@ -1,3 +1,4 @@
+import { AppConfig } from '@app/config';
 import { type SubscriberRecord, SubscriptionInputError, SubscriptionService, TokenPurpose } from '@app/core';
 import { Body, Get, HttpCode, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiOperation } from '@nestjs/swagger';
@@ -5,7 +6,8 @@ import type { Request, Response } from 'express';
 import { evidence } from './request-evidence';
 import { publicationOf } from '../pages/publication';
 import { sendPage } from '../pages/send-page';
-import { EraseFormDto, NameFormDto, TokenFormDto } from './subscribe.dto';
+import { EraseFormDto, NameFormDto, TokenFormDto, UnsubscribeFormDto } from './subscribe.dto';
+import { CAMPAIGN_PARAM, campaignParam } from './campaign-param';
 import { erasedPage, goneLinkPage, invalidLinkPage, preferencesPage } from './subscription.pages';
 import { ReaderController } from './reader-controller.decorator';
 
@@ -15,13 +17,20 @@ import { ReaderController } from './reader-controller.decorator';
  */
 @ReaderController('preferences')
 export class PreferencesController {
-  constructor(private readonly subscriptions: SubscriptionService) {}
+  constructor(
+    private readonly subscriptions: SubscriptionService,
+    private readonly config: AppConfig,
+  ) {}
 
   @Get()
   @ApiOperation({ summary: 'Preferences page' })
-  async page(@Query('token') token: unknown, @Res() res: Response): Promise<void> {
+  async page(
+    @Query('token') token: unknown,
+    @Query(CAMPAIGN_PARAM) c: unknown,
+    @Res() res: Response,
+  ): Promise<void> {
     const s = await this.resolve(token, res);
-    if (s) this.show(res, 200, String(token), s);
+    if (s) this.show(res, 200, String(token), s, { campaignId: campaignParam(c) });
   }
 
   @Post('name')
@@ -34,9 +43,12 @@ export class PreferencesController {
 
   @Post('unsubscribe')
   @HttpCode(200)
-  unsubscribe(@Body() dto: TokenFormDto, @Req() req: Request, @Res() res: Response): Promise<void> {
+  unsubscribe(@Body() dto: UnsubscribeFormDto, @Req() req: Request, @Res() res: Response): Promise<void> {
     return this.change(dto.token, res, 'You have been unsubscribed.', (s) =>
-      this.subscriptions.unsubscribe(s.id, evidence(req, 'preferences')),
+      this.subscriptions.unsubscribe(s.id, {
+        ...evidence(req, 'preferences'),
+        campaignId: campaignParam(dto.c),
+      }),
     );
   }
 
@@ -113,7 +125,7 @@ export class PreferencesController {
     status: number,
     token: string,
     s: SubscriberRecord,
-    extra: { notice?: string; error?: string } = {},
+    extra: { notice?: string; error?: string; campaignId?: number | null } = {},
   ): void {
     sendPage(
       res,
@@ -123,6 +135,7 @@ export class PreferencesController {
         email: s.email,
         name: s.name,
         status: s.status,
+        tracking: this.config.env.TRACKING,
         ...extra,
       }),
     );

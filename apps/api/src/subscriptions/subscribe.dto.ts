@@ -29,6 +29,13 @@ export class TokenFormDto {
   token!: string;
 }
 
+/** The preferences page's unsubscribe form: `c` is the campaign whose preferences link opened the page. */
+export class UnsubscribeFormDto extends TokenFormDto {
+  @IsOptional()
+  @IsString({ message: 'c must be a string' })
+  c?: string;
+}
+
 export class NameFormDto extends TokenFormDto {
   @IsOptional()
   @IsString({ message: 'name must be a string' })

@@ -174,16 +174,19 @@ export function unsubscribePage(
     token: string;
     email: string | null;
     status: SubscriberStatus;
+    /** The campaign the link named (kept on the form, so the unsubscribe is attributed to it). */
+    campaignId?: number | null;
   },
 ): ReaderPage {
   if (opts.status === SubscriberStatus.Unsubscribed) return unsubscribedPage(pub, true);
+  const c = opts.campaignId ? `&c=${opts.campaignId}` : '';
   return readerPage(
     'Unsubscribe',
     html`<h1>Unsubscribe</h1>
       <p>
         Stop sending ${pub.name} to ${opts.email ? html`<strong>${opts.email}</strong>` : 'this address'}?
       </p>
-      <form method="post" action="/unsubscribe?token=${encodeURIComponent(opts.token)}">
+      <form method="post" action="/unsubscribe?token=${encodeURIComponent(opts.token)}${c}">
         <button type="submit">Unsubscribe</button>
       </form>`,
   );
@@ -218,6 +221,17 @@ export function testMessagePage(pub: PagePublication, link: 'unsubscribe' | 'pre
   );
 }
 
+export type TrackingMode = 'off' | 'aggregate' | 'individual';
+
+/** What the preferences page says about link tracking (TRACKING), in the reader's words. */
+export const TRACKING_TEXT: Record<TrackingMode, string> = {
+  off: 'Link tracking is off: links in our issues go straight to their sites and we record no clicks.',
+  aggregate:
+    'Link tracking is aggregate: links in our issues pass through our site, which counts clicks per link without recording who clicked.',
+  individual:
+    'Link tracking is individual: links in our issues pass through our site, which records which links you click; they are part of your data below and erased with it.',
+};
+
 const STATUS_TEXT: Record<SubscriberStatus, string> = {
   [SubscriberStatus.Pending]: 'waiting for confirmation',
   [SubscriberStatus.Confirmed]: 'subscribed',
@@ -235,9 +249,16 @@ export function preferencesPage(
     status: SubscriberStatus;
     notice?: string;
     error?: string;
+    /** The campaign the preferences link named: carried by the unsubscribe form (issue 15). */
+    campaignId?: number | null;
+    /** TRACKING: what the service records when the reader clicks a link. */
+    tracking?: TrackingMode;
   },
 ): ReaderPage {
   const subscribed = opts.status === SubscriberStatus.Confirmed;
+  const campaign = opts.campaignId
+    ? html`<input type="hidden" name="c" value="${String(opts.campaignId)}" />`
+    : '';
   const hidden = html`<input type="hidden" name="token" value="${opts.token}" />`;
   return readerPage(
     'Your subscription',
@@ -258,7 +279,7 @@ export function preferencesPage(
       ${
         subscribed
           ? html`<form method="post" action="/preferences/unsubscribe">
-              ${hidden}
+              ${hidden} ${campaign}
               <p id="unsubscribe-what">
                 You stop receiving ${pub.name} at once; your address stays on file as unsubscribed, and you
                 can subscribe again from this page.
@@ -280,6 +301,7 @@ export function preferencesPage(
       }
 
       <h2>Your data</h2>
+      ${opts.tracking ? html`<p id="tracking-mode">${TRACKING_TEXT[opts.tracking]}</p>` : ''}
       <form method="post" action="/preferences/export">
         ${hidden}
         <button type="submit" class="secondary">Download my data (JSON)</button>

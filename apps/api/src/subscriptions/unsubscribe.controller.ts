@@ -4,6 +4,7 @@ import { ApiOperation } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
 import type { Request, Response } from 'express';
 import { isOneClickPost } from './one-click.body';
+import { CAMPAIGN_PARAM, campaignParam } from './campaign-param';
 import { evidence } from './request-evidence';
 import { publicationOf } from '../pages/publication';
 import { sendPage } from '../pages/send-page';
@@ -22,14 +23,23 @@ export class UnsubscribeController {
 
   @Get()
   @ApiOperation({ summary: 'Unsubscribe page with an "Unsubscribe" button' })
-  async page(@Query('token') token: unknown, @Res() res: Response): Promise<void> {
+  async page(
+    @Query('token') token: unknown,
+    @Query(CAMPAIGN_PARAM) c: unknown,
+    @Res() res: Response,
+  ): Promise<void> {
     const found = await this.subscriptions.lookup(token, TokenPurpose.Unsubscribe);
     if (!found.ok) return this.failure(res, found.reason);
     const s = found.subscriber;
     sendPage(
       res,
       200,
-      unsubscribePage(publicationOf(res), { token: String(token), email: s.email, status: s.status }),
+      unsubscribePage(publicationOf(res), {
+        token: String(token),
+        email: s.email,
+        status: s.status,
+        campaignId: campaignParam(c),
+      }),
     );
   }
 
@@ -43,6 +53,7 @@ export class UnsubscribeController {
   @ApiOperation({ summary: 'Unsubscribe now (also RFC 8058 one-click: body List-Unsubscribe=One-Click)' })
   async unsubscribe(
     @Query('token') token: unknown,
+    @Query(CAMPAIGN_PARAM) c: unknown,
     @Req() req: Request,
     @Res() res: Response,
   ): Promise<void> {
@@ -50,10 +61,10 @@ export class UnsubscribeController {
     const found = await this.subscriptions.lookup(token, TokenPurpose.Unsubscribe);
     if (!found.ok) return this.failure(res, found.reason);
     const s = found.subscriber;
-    const changed = await this.subscriptions.unsubscribe(
-      s.id,
-      evidence(req, oneClick ? 'one-click' : 'unsubscribe-page'),
-    );
+    const changed = await this.subscriptions.unsubscribe(s.id, {
+      ...evidence(req, oneClick ? 'one-click' : 'unsubscribe-page'),
+      campaignId: campaignParam(c),
+    });
     sendPage(res, 200, unsubscribedPage(publicationOf(res), !changed));
   }
 

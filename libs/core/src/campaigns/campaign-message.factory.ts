@@ -2,10 +2,12 @@ import { AppConfig } from '@app/config';
 import {
   compileMimeTemplate,
   type MimeTemplate,
+  PLACEHOLDERS,
   type RenderedEmail,
   renderEdition,
   renderWelcome,
   type SenderIdentity,
+  withTrackedLinks,
 } from '@app/email';
 import { Injectable } from '@nestjs/common';
 import addressparser from 'nodemailer/lib/addressparser';
@@ -45,6 +47,13 @@ export interface WelcomeMessage {
   /** VERP envelope sender naming the subscriber, so a bounce of the welcome is tied to them. */
   envelopeFrom(subscriberId: number): string;
   build(recipient: Omit<CampaignRecipient, 'deliveryId'>): Buffer;
+}
+
+/** A 1×1 image at the end of the body, for the open count (TRACKING=individual, OPEN_TRACKING=true). */
+function withOpenPixel(html: string): string {
+  const img = `<img src="${PLACEHOLDERS.openUrl}" width="1" height="1" alt="" style="display:block;border:0;width:1px;height:1px" />`;
+  const end = html.lastIndexOf('</body>');
+  return end < 0 ? html + img : html.slice(0, end) + img + html.slice(end);
 }
 
 /** "[TEST] " before a test send's subject. */
@@ -110,23 +119,40 @@ export class CampaignMessageFactory {
 
   /** Exposed for the API's pre-flight check: a campaign is refused if its edition cannot be built. */
   async compileEdition(campaignId: number, edition: EditionToCompile): Promise<CampaignMessage> {
-    const rendered = await renderEdition(edition.content, {
+    // Issue 15: with TRACKING on, each http(s) link becomes a per-recipient signed redirect (/l/<token>).
+    const { TRACKING, OPEN_TRACKING } = this.config.env;
+    const tracked =
+      TRACKING === 'off' ? { content: edition.content, links: [] } : withTrackedLinks(edition.content);
+    const rendered = await renderEdition(tracked.content, {
       sender: this.sender(edition.pub_name),
       urls: { webUrl: this.config.url(`/archive/${edition.slug}`) },
     });
-    const template = this.template(edition.subject, rendered, edition.pub_name, edition.pub_slug);
+    const openPixel = TRACKING === 'individual' && OPEN_TRACKING;
+    if (openPixel) rendered.html = withOpenPixel(rendered.html);
+    const template = this.template(
+      edition.subject,
+      rendered,
+      edition.pub_name,
+      edition.pub_slug,
+      tracked.links.length,
+    );
     const verp = this.verp;
+    const links = this.links;
     return {
       campaignId,
       fromAddress: parseMailFrom(this.config.env.MAIL_FROM).address,
       envelopeFrom: (deliveryId) => verp.forDelivery(deliveryId),
       build: (r) => {
-        const { unsubscribeUrl, preferencesUrl } = this.links.forCampaign(r.subscriberUid);
+        const { unsubscribeUrl, preferencesUrl } = links.forCampaign(r.subscriberUid, campaignId);
+        // The time the message is built stands for the delivery's sent_at: it goes to SMTP right after.
+        const claims = { campaignId, deliveryId: r.deliveryId, sentAt: Math.floor(Date.now() / 1000) };
         return template.render({
           to: r.email,
           messageId: r.messageId,
           unsubscribeUrl,
           preferencesUrl,
+          links: tracked.links.map((_, linkIndex) => links.trackedLinkUrl({ ...claims, linkIndex })),
+          ...(openPixel ? { openUrl: links.openPixelUrl(claims) } : {}),
           listUnsubscribeMailto: `${verp.unsubscribeAddress(r.subscriberId, r.subscriberUid, campaignId)}?subject=unsubscribe`,
           extraHeaders: { [DELIVERY_HEADER]: String(r.deliveryId) },
         });
@@ -205,9 +231,16 @@ export class CampaignMessageFactory {
   }
 
   /** Every message a reader may get from a list carries the same headers (From, List-Id, List-Unsubscribe). */
-  private template(subject: string, rendered: RenderedEmail, pubName: string, pubSlug: string): MimeTemplate {
+  private template(
+    subject: string,
+    rendered: RenderedEmail,
+    pubName: string,
+    pubSlug: string,
+    linkCount = 0,
+  ): MimeTemplate {
     const env = this.config.env;
     return compileMimeTemplate({
+      linkCount,
       from: parseMailFrom(env.MAIL_FROM),
       subject,
       html: rendered.html,

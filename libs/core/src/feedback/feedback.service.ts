@@ -239,9 +239,15 @@ export class FeedbackService {
           sub.id,
           'unsubscribed',
           { from: sub.status, to: SubscriberStatus.Unsubscribed },
-          evidence(
-            event.campaignId ? `unsubscribed by mail (campaign ${event.campaignId})` : 'unsubscribed by mail',
-          ),
+          {
+            ...evidence(
+              event.campaignId
+                ? `unsubscribed by mail (campaign ${event.campaignId})`
+                : 'unsubscribed by mail',
+            ),
+            // Attributed to the issue whose mailto it was (issue 15's report counts it there).
+            campaignId: event.campaignId || delivery?.campaignId || null,
+          },
           tx,
         );
         return { subscriberStatus: SubscriberStatus.Unsubscribed };

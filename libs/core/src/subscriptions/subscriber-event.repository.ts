@@ -13,6 +13,8 @@ export interface SubscriberEventRecord {
   userAgent: string | null;
   source: string | null;
   detail: string | null;
+  /** The campaign an unsubscribe came from (issue 15). */
+  campaignId: number | null;
   createdAt: Date;
 }
 
@@ -35,7 +37,7 @@ export function historyEntry(e: SubscriberEventRecord): SubscriberHistoryEntry {
 }
 
 const EVENT_COLUMNS = `id, subscriber_id AS "subscriberId", type, from_status AS "fromStatus",
-  to_status AS "toStatus", ip, user_agent AS "userAgent", source, detail, created_at AS "createdAt"`;
+  to_status AS "toStatus", ip, user_agent AS "userAgent", source, detail, campaign_id AS "campaignId", created_at AS "createdAt"`;
 
 /** A subscriber's history (subscriber_event is append-only, except erasure). */
 @Injectable()
@@ -51,9 +53,17 @@ export class SubscriberEventRepository {
     tx?: Queryable,
   ): Promise<void> {
     await this.db.rows(
-      `INSERT INTO subscriber_event (subscriber_id, type, from_status, to_status, ip, user_agent, source, detail)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-      [subscriberId, type, change.from ?? null, change.to ?? null, ...eventEvidence(ev)],
+      `INSERT INTO subscriber_event (subscriber_id, type, from_status, to_status, ip, user_agent, source, detail,
+         campaign_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+      [
+        subscriberId,
+        type,
+        change.from ?? null,
+        change.to ?? null,
+        ...eventEvidence(ev),
+        ev.campaignId ?? null,
+      ],
       tx,
     );
   }

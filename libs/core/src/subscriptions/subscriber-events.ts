@@ -5,6 +5,8 @@ export interface ChangeEvidence {
   /** "form:hosted", "form:embed", "api", "confirm-link", "one-click", "preferences", "import", "admin", ... */
   source: string;
   detail?: string | null;
+  /** The campaign a change came from (an unsubscribe link or mailto of that issue's message; issue 15). */
+  campaignId?: number | null;
 }
 
 export type SubscriberEventType =

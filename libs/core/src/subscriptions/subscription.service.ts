@@ -2,6 +2,7 @@ import { Database, type Queryable, SubscriberStatus } from '@app/database';
 import { JobName, JobQueue } from '@app/queue';
 import { AppConfig } from '@app/config';
 import { Injectable, Logger } from '@nestjs/common';
+import { trackedLinkTargets } from '@app/email';
 import { TokenPurpose, TokenService } from '../tokens/token.service';
 import { checkEmail, checkName } from './email-address';
 import { SubscriberNotFoundError, SubscriptionInputError } from './subscription.errors';
@@ -66,6 +67,8 @@ export interface SubscriberDataExport {
   };
   history: SubscriberHistoryEntry[];
   deliveries: { edition: string; subject: string; status: string; sentAt: string | null }[];
+  /** Clicks and opens recorded about the reader (TRACKING=individual; empty in the other modes). */
+  clicks: { edition: string; link: string | null; machine: boolean; at: string }[];
 }
 
 const iso = (d: Date | string | null): string | null => (d === null ? null : new Date(d).toISOString());
@@ -227,12 +230,15 @@ export class SubscriptionService {
    * Idempotent: returns false when the subscriber was already unsubscribed. A complainer is unsubscribed
    * already, and stays `complained` (which keeps the one-click resubscribe closed).
    */
-  unsubscribe(subscriberId: number, ev: ChangeEvidence): Promise<boolean> {
+  async unsubscribe(subscriberId: number, ev: ChangeEvidence): Promise<boolean> {
+    // A campaign named by the link is kept only if it sent to this reader (the parameter is not signed).
+    const campaignId =
+      ev.campaignId && (await this.deliveries.wasSent(subscriberId, ev.campaignId)) ? ev.campaignId : null;
     return this.moveTo(
       subscriberId,
       SubscriberStatus.Unsubscribed,
       'unsubscribed',
-      ev,
+      { ...ev, campaignId },
       (tx) => this.subscribers.markUnsubscribed(subscriberId, tx),
       (from) => (from === SubscriberStatus.Complained ? 'unchanged' : undefined),
     );
@@ -298,6 +304,7 @@ export class SubscriptionService {
     if (!s || s.erasedAt) throw new SubscriberNotFoundError(subscriberId);
     const events = await this.events.history(subscriberId);
     const deliveries = await this.deliveries.ofSubscriber(subscriberId);
+    const clicks = await this.deliveries.clicksOf(subscriberId);
     return {
       exportedAt: new Date().toISOString(),
       subscriber: {
@@ -322,6 +329,13 @@ export class SubscriptionService {
         status: d.status,
         sentAt: iso(d.sentAt),
       })),
+      clicks: clicks.map((k) => ({
+        edition: k.slug,
+        // -1 is the open pixel: no link.
+        link: k.linkIndex < 0 ? null : (trackedLinkTargets(k.content)[k.linkIndex] ?? null),
+        machine: k.machine,
+        at: new Date(k.clickedAt).toISOString(),
+      })),
     };
   }
 
@@ -337,6 +351,7 @@ export class SubscriptionService {
       if (row.email) await this.suppression.add(row.email, 'erased', tx);
       await this.events.deleteAll(subscriberId, tx);
       await this.deliveries.clearResponses(subscriberId, tx);
+      await this.deliveries.deleteClicks(subscriberId, tx);
       await this.subscribers.anonymize(subscriberId, tx);
       // No ip or user agent here: the erasure record must not start a new file on the person.
       await this.events.record(

@@ -8,6 +8,10 @@ export enum TokenPurpose {
   Preferences = 'p',
   /** A test message's "View in browser": a preview of an edition that may not be sent yet (its id, not a uid). */
   EditionPreview = 'v',
+  /** A tracked link of a campaign message (issue 15): campaign, link index, delivery, time sent. */
+  Link = 'l',
+  /** The open pixel of a campaign message (TRACKING=individual with OPEN_TRACKING=true). */
+  Open = 'o',
 }
 
 /** Preview links of test messages work for 30 days. */
@@ -22,7 +26,20 @@ const TTL_SECONDS: Record<TokenPurpose, number | undefined> = {
   [TokenPurpose.Unsubscribe]: undefined,
   [TokenPurpose.Preferences]: undefined,
   [TokenPurpose.EditionPreview]: PREVIEW_TTL_SECONDS,
+  [TokenPurpose.Link]: undefined,
+  [TokenPurpose.Open]: undefined,
 };
+
+/** What a link token names (an open token names no link: linkIndex -1). */
+export interface LinkTokenClaims {
+  campaignId: number;
+  linkIndex: number;
+  deliveryId: number;
+  /** When the message was built (seconds), just before it went to SMTP: the delivery's sent time. */
+  sentAt: number;
+}
+
+const B36_ID = /^[0-9a-z]{1,11}$/;
 
 /** An edition id written where a token's uid goes (32 hex digits), so preview tokens share the one format. */
 function editionSubject(editionId: number): string {
@@ -95,6 +112,49 @@ export class TokenService {
     return Number.isSafeInteger(editionId) && editionId > 0
       ? { ok: true, editionId }
       : { ok: false, reason: 'malformed' };
+  }
+
+  /**
+   * The token of one link of one campaign message: `l<campaign>-<link>-<delivery>-<sent>` (base36) and the
+   * same truncated HMAC as every token, so about 45 characters. The link's address is not in it: the
+   * redirect looks the index up in the campaign's own links, so a token can only ever lead to a link the
+   * issue holds (no open redirect).
+   */
+  signLink(c: Omit<LinkTokenClaims, 'linkIndex'> & { linkIndex: number | 'open' }): string {
+    const purpose = c.linkIndex === 'open' ? TokenPurpose.Open : TokenPurpose.Link;
+    const parts = [c.campaignId, ...(c.linkIndex === 'open' ? [] : [c.linkIndex]), c.deliveryId, c.sentAt];
+    const body = purpose + parts.map((n) => n.toString(36)).join('-');
+    return `${Buffer.from(body).toString('base64url')}.${this.mac(body)}`;
+  }
+
+  /** The claims of a link (or open) token, or undefined: malformed, padded, truncated, altered or forged. */
+  verifyLink(token: unknown, purpose: TokenPurpose.Link | TokenPurpose.Open): LinkTokenClaims | undefined {
+    const body = this.open(token);
+    if (body === undefined || body[0] !== purpose) return undefined;
+    const parts = body.slice(1).split('-');
+    if (parts.length !== (purpose === TokenPurpose.Link ? 4 : 3) || !parts.every((p) => B36_ID.test(p)))
+      return undefined;
+    const n = parts.map((p) => Number.parseInt(p, 36));
+    if (!n.every((x) => Number.isSafeInteger(x))) return undefined;
+    return purpose === TokenPurpose.Link
+      ? { campaignId: n[0]!, linkIndex: n[1]!, deliveryId: n[2]!, sentAt: n[3]! }
+      : { campaignId: n[0]!, linkIndex: -1, deliveryId: n[1]!, sentAt: n[2]! };
+  }
+
+  /** The signed body of a token in the exact form signing produces, or undefined. */
+  private open(token: unknown): string | undefined {
+    if (typeof token !== 'string' || token.length > 200 || !CANONICAL.test(token)) return undefined;
+    const dot = token.indexOf('.');
+    const encoded = token.slice(0, dot);
+    const raw = Buffer.from(encoded, 'base64url');
+    // base64url decoding ignores the unused low bits of the last character: re-encoding refuses a token
+    // whose body was altered there (it would otherwise decode, and verify, as the original).
+    if (raw.toString('base64url') !== encoded) return undefined;
+    const body = raw.toString('utf8');
+    const given = Buffer.from(token.slice(dot + 1), 'base64url');
+    const expected = Buffer.from(this.mac(body), 'base64url');
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
+    return body;
   }
 
   private mac(body: string): string {

@@ -1,5 +1,6 @@
 import { ApiToken } from './api-token.entity';
 import { Campaign } from './campaign.entity';
+import { CampaignClick, DeliveryClick } from './click.entity';
 import { Delivery } from './delivery.entity';
 import { Edition } from './edition.entity';
 import { InboundMessage } from './inbound-message.entity';
@@ -13,6 +14,7 @@ import { User } from './user.entity';
 
 export * from './api-token.entity';
 export * from './campaign.entity';
+export * from './click.entity';
 export * from './delivery.entity';
 export * from './edition.entity';
 export * from './inbound-message.entity';
@@ -27,7 +29,9 @@ export * from './user.entity';
 export const ENTITIES = [
   ApiToken,
   Campaign,
+  CampaignClick,
   Delivery,
+  DeliveryClick,
   Edition,
   InboundMessage,
   MailFeedback,

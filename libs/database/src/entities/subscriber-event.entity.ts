@@ -1,3 +1,4 @@
+import { Campaign } from './campaign.entity';
 import {
   Column,
   CreateDateColumn,
@@ -12,6 +13,7 @@ import { Subscriber } from './subscriber.entity';
 /** Append-only history of a subscriber's states and the consent evidence behind each change. */
 @Entity('subscriber_event')
 @Index('subscriber_event_subscriber_idx', ['subscriberId', 'id'])
+@Index('subscriber_event_campaign_idx', ['campaignId', 'type'], { where: 'campaign_id IS NOT NULL' })
 export class SubscriberEvent {
   @PrimaryGeneratedColumn('identity', {
     type: 'bigint',
@@ -48,6 +50,14 @@ export class SubscriberEvent {
 
   @Column({ type: 'varchar', length: 500, nullable: true })
   detail!: string | null;
+
+  /** The issue an unsubscribe came from (its link or mailto carried the campaign; issue 15). */
+  @Column({ name: 'campaign_id', type: 'int', nullable: true })
+  campaignId!: number | null;
+
+  @ManyToOne(() => Campaign, { onDelete: 'SET NULL' })
+  @JoinColumn({ name: 'campaign_id', foreignKeyConstraintName: 'subscriber_event_campaign_id_fkey' })
+  campaign?: Campaign;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;

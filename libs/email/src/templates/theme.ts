@@ -140,7 +140,7 @@ export const s = {
 export function safeHref(url: string | undefined): string {
   if (!url) return '#';
   const u = url.trim();
-  if (/^%%[A-Z_]+%%$/.test(u) || /^(?:https?:\/\/|mailto:)/i.test(u)) return u;
+  if (/^%%[A-Z0-9_]+%%$/.test(u) || /^(?:https?:\/\/|mailto:)/i.test(u)) return u;
   return '#';
 }
 

@@ -211,6 +211,7 @@ export function campaignBody(req: Request, c: CampaignView, latest: DeliveryLogE
   return html`<h1>Campaign #${c.id}: ${c.subject}</h1>
     <p>
       Edition <a href="/admin/editions/${c.editionId}">${c.editionSlug}</a> ·
+      <a href="/admin/campaigns/${c.id}/report" id="campaign-report-link">Report (clicks, unsubscribes)</a> ·
       <a href="/admin/campaigns">All campaigns</a>
     </p>
     ${overrideNotice(c)}
