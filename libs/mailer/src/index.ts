@@ -2,3 +2,4 @@ export * from './mail-transport';
 export * from './smtp.transport';
 export * from './file-outbox.transport';
 export * from './mailer.module';
+export * from './dkim-signer';
