@@ -8,6 +8,7 @@
  *   npm run bench -- --smoke      a few hundred of everything, in seconds (keeps the bench from rotting)
  *   npm run bench -- --only=campaign,fanout,subscribe,csv,render,inbound   a subset
  *   npm run bench -- --inbound=5000   the inbound SMTP server with this many DSNs instead of 3,000
+ *   npm run bench -- --campaign=5000  campaigns of this many messages (a loaded machine)
  *   npm run bench -- --workers=1  campaign runs with these worker process counts only (default 1,2)
  *   npm run bench -- --fanout=200000  fan-out of this many subscribers instead of 1,000,000
  *   npm run bench -- --profile    worker and API processes write CPU profiles (.cpuprofile) to $TMPDIR/nlbench-profiles
@@ -108,7 +109,9 @@ async function main(): Promise<void> {
     if (want('campaign')) {
       if (ensurePostfixTools()) {
         campaign = await runCampaignBench({
-          subscribers: smoke ? 300 : large ? 100_000 : 20_000,
+          subscribers:
+            Number(args.find((a) => a.startsWith('--campaign='))?.slice('--campaign='.length) ?? 0) ||
+            (smoke ? 300 : large ? 100_000 : 20_000),
           redis,
           profile,
           workerCounts: workerCounts(args),
