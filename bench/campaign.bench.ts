@@ -7,13 +7,16 @@
  *  - naive: nodemailer, pool of the same size, composing each message from html + text (edition rendered
  *    once, URLs spliced per recipient), no queue, no database;
  *  - smtp-source: Postfix's own load generator, same number of messages of the same size and sessions.
+ * Every run is made unsigned and signed (DKIM_* set, RSA-2048, as every real deployment sends); the signed
+ * naive sender uses nodemailer's DKIM option, and the machine's RSA-2048 signing rate on one core
+ * (`crypto.sign` in a loop) is the physical floor of signing.
  */
 import { CampaignMessageFactory, CampaignService, DeliveryRepository } from '@app/core';
 import { compilePersonalizer, renderEdition } from '@app/email';
 import { createTestDatabase } from '@app/testing';
 import type { ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { createPrivateKey, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTransport } from 'nodemailer';
@@ -39,6 +42,8 @@ export const PROFILE_DIR = join(tmpdir(), 'nlbench-profiles');
 
 export interface CampaignRun {
   workers: number;
+  /** DKIM-signed (RSA-2048) or not. */
+  signed: boolean;
   messages: number;
   /** From the first to the last `sent_at` in the ledger (each written about one round trip after the 250). */
   sendSeconds: number;
@@ -57,8 +62,54 @@ export interface CampaignBenchResult {
   rawMessageBytes: number;
   smtpPoolSize: number;
   runs: CampaignRun[];
-  naive: { messagesPerSecond: number; seconds: number; cpuUsPerMessage: number };
+  naive: NaiveResult;
+  naiveSigned: NaiveResult;
   smtpSource: { messagesPerSecond: number; seconds: number; sessions: number; cpuUsPerMessage: number };
+  /** RSA-2048 PKCS#1 v1.5 SHA-256 signatures, one core, in this run: the floor of signing. */
+  rsa: { signaturesPerSecond: number; usPerSignature: number };
+}
+
+interface NaiveResult {
+  messagesPerSecond: number;
+  seconds: number;
+  cpuUsPerMessage: number;
+}
+
+/** A fresh RSA-2048 DKIM key for the run. */
+export function benchDkimKey(): string {
+  return generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+  }).privateKey;
+}
+
+export const dkimEnv = (privateKey: string): Record<string, string> => ({
+  DKIM_DOMAIN: 'example.test',
+  DKIM_SELECTOR: 'bench',
+  DKIM_PRIVATE_KEY: privateKey,
+});
+
+/** How many RSA-2048 signatures one core makes per second (synchronous crypto.sign in a loop). */
+export function measureRsaSigning(
+  privateKey: string,
+  seconds = 2,
+): { signaturesPerSecond: number; usPerSignature: number } {
+  const data = Buffer.alloc(600, 'a'); // about the size of a canonical header block
+  const key = createPrivateKey(privateKey);
+  for (let i = 0; i < 20; i++) sign('sha256', data, key); // warm up
+  let n = 0;
+  const cpu0 = process.cpuUsage();
+  const t0 = process.hrtime.bigint();
+  while (Number(process.hrtime.bigint() - t0) < seconds * 1e9) {
+    sign('sha256', data, key);
+    n++;
+  }
+  const cpu = process.cpuUsage(cpu0);
+  return {
+    signaturesPerSecond: Math.round(n / (Number(process.hrtime.bigint() - t0) / 1e9)),
+    usPerSignature: Math.round((cpu.user + cpu.system) / n),
+  };
 }
 
 export async function runCampaignBench(opts: {
@@ -67,6 +118,7 @@ export async function runCampaignBench(opts: {
   profile?: boolean;
   workerCounts?: number[];
 }): Promise<CampaignBenchResult> {
+  const privateKey = benchDkimKey();
   const n = opts.subscribers;
   const sink = await startSmtpSink();
   const db = await createTestDatabase();
@@ -119,61 +171,69 @@ export async function runCampaignBench(opts: {
     }).length;
 
     const runs: CampaignRun[] = [];
-    for (const count of opts.workerCounts ?? [1, 2]) {
-      const editionId = await insertEdition(pg, `2090-0${count}`);
-      const started: ChildProcess[] = [];
-      for (let i = 0; i < count; i++) {
-        const nodeArgs = opts.profile ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [];
-        if (opts.profile) mkdirSync(PROFILE_DIR, { recursive: true });
-        const w = await spawnNode(WORKER_ENTRY, { ...env, LOG_LEVEL: 'info' }, 'started', nodeArgs);
-        workers.push(w);
-        started.push(w);
+    let edition = 0;
+    for (const count of opts.workerCounts ?? [1, 2])
+      for (const signed of [false, true]) {
+        const editionId = await insertEdition(pg, `20${70 + edition++}-0${count}`);
+        const started: ChildProcess[] = [];
+        const workerEnv = { ...env, ...(signed ? dkimEnv(privateKey) : {}), LOG_LEVEL: 'info' };
+        for (let i = 0; i < count; i++) {
+          const nodeArgs = opts.profile ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [];
+          if (opts.profile) mkdirSync(PROFILE_DIR, { recursive: true });
+          const w = await spawnNode(WORKER_ENTRY, workerEnv, 'started', nodeArgs);
+          workers.push(w);
+          started.push(w);
+        }
+        const cpu0 = started.reduce((sum, w) => sum + cpuSeconds(w.pid), 0);
+        const t0 = process.hrtime.bigint();
+        const c = await campaigns.create(editionId);
+        for (;;) {
+          const counts = await ledger.countsByStatus(c.id);
+          if (counts.failed + counts.bounced + counts.skipped > 0)
+            throw new Error(`campaign ${c.id} did not send cleanly: ${JSON.stringify(counts)}`);
+          if (counts.total === n && counts.sent === n) break;
+          if (seconds(t0) > 600)
+            throw new Error(`campaign ${c.id} not done after 600 s: ${JSON.stringify(counts)}`);
+          await sleep(100);
+        }
+        const wallSeconds = seconds(t0);
+        const span = await pg.query<{ s: number }>(
+          `SELECT extract(epoch FROM max(sent_at) - min(sent_at))::float8 AS s FROM delivery WHERE campaign_id = $1`,
+          [c.id],
+        );
+        const sendSeconds = span.rows[0]!.s;
+        const rss = started.map((w) => peakRssMiB(w.pid) ?? 0);
+        const cpu = started.reduce((sum, w) => sum + cpuSeconds(w.pid), 0) - cpu0;
+        for (const w of started) await stopChild(w);
+        runs.push({
+          workers: count,
+          signed,
+          messages: n,
+          sendSeconds,
+          messagesPerSecond: Math.round(n / sendSeconds),
+          wallSeconds,
+          wallMessagesPerSecond: Math.round(n / wallSeconds),
+          workerPeakRssMiB: rss,
+          workerCpuUsPerMessage: Math.round((cpu * 1e6) / n),
+        });
       }
-      const cpu0 = started.reduce((sum, w) => sum + cpuSeconds(w.pid), 0);
-      const t0 = process.hrtime.bigint();
-      const c = await campaigns.create(editionId);
-      for (;;) {
-        const counts = await ledger.countsByStatus(c.id);
-        if (counts.failed + counts.bounced + counts.skipped > 0)
-          throw new Error(`campaign ${c.id} did not send cleanly: ${JSON.stringify(counts)}`);
-        if (counts.total === n && counts.sent === n) break;
-        if (seconds(t0) > 600)
-          throw new Error(`campaign ${c.id} not done after 600 s: ${JSON.stringify(counts)}`);
-        await sleep(100);
-      }
-      const wallSeconds = seconds(t0);
-      const span = await pg.query<{ s: number }>(
-        `SELECT extract(epoch FROM max(sent_at) - min(sent_at))::float8 AS s FROM delivery WHERE campaign_id = $1`,
-        [c.id],
-      );
-      const sendSeconds = span.rows[0]!.s;
-      const rss = started.map((w) => peakRssMiB(w.pid) ?? 0);
-      const cpu = started.reduce((sum, w) => sum + cpuSeconds(w.pid), 0) - cpu0;
-      for (const w of started) await stopChild(w);
-      runs.push({
-        workers: count,
-        messages: n,
-        sendSeconds,
-        messagesPerSecond: Math.round(n / sendSeconds),
-        wallSeconds,
-        wallMessagesPerSecond: Math.round(n / wallSeconds),
-        workerPeakRssMiB: rss,
-        workerCpuUsPerMessage: Math.round((cpu * 1e6) / n),
-      });
-    }
 
     const naive = await runNaiveSender(sink.port, n);
+    const naiveSigned = await runNaiveSender(sink.port, n, privateKey);
     const source = await runSmtpSource(sink.port, n, POOL_SIZE, rawMessageBytes);
+    const naiveResult = (r: { seconds: number; cpuUs: number }): NaiveResult => ({
+      seconds: r.seconds,
+      messagesPerSecond: Math.round(n / r.seconds),
+      cpuUsPerMessage: Math.round(r.cpuUs / n),
+    });
     return {
       subscribers: n,
       rawMessageBytes,
       smtpPoolSize: POOL_SIZE,
       runs,
-      naive: {
-        seconds: naive.seconds,
-        messagesPerSecond: Math.round(n / naive.seconds),
-        cpuUsPerMessage: Math.round(naive.cpuUs / n),
-      },
+      naive: naiveResult(naive),
+      naiveSigned: naiveResult(naiveSigned),
+      rsa: measureRsaSigning(privateKey),
       smtpSource: {
         seconds: source.seconds,
         messagesPerSecond: Math.round(n / source.seconds),
@@ -194,7 +254,11 @@ export async function runCampaignBench(opts: {
  * What a straightforward sender does: render the edition once, splice each recipient's links into html and
  * text, and let nodemailer compose and encode the MIME message for every recipient. Seconds for `n`.
  */
-async function runNaiveSender(port: number, n: number): Promise<{ seconds: number; cpuUs: number }> {
+async function runNaiveSender(
+  port: number,
+  n: number,
+  dkimPrivateKey?: string,
+): Promise<{ seconds: number; cpuUs: number }> {
   const rendered = await renderEdition(crankCallApril2025, {
     sender: { name: 'CRANK Call', address: 'CRANK Call newsletter' },
     urls: { webUrl: 'https://news.example.test/archive/2025-04' },
@@ -206,6 +270,9 @@ async function runNaiveSender(port: number, n: number): Promise<{ seconds: numbe
     port,
     maxConnections: POOL_SIZE,
     maxMessages: Infinity,
+    dkim: dkimPrivateKey
+      ? { domainName: 'example.test', keySelector: 'bench', privateKey: dkimPrivateKey }
+      : undefined,
   });
   const send = async (i: number) => {
     const token = randomBytes(24).toString('base64url');

@@ -1,4 +1,5 @@
-import { randomBytes, randomUUID } from 'crypto';
+import { createHash, randomBytes, randomUUID, type Hash } from 'crypto';
+import { type BodyCanonicalization, dkimBodyHash, endsCanonically, relaxBodyLines } from './dkim-canon';
 import { LINK_PLACEHOLDER_PREFIX, linkPlaceholder } from './tracked-links';
 import {
   PLACEHOLDERS,
@@ -83,6 +84,16 @@ export interface MimeTemplate {
   readonly staticBytes: number;
   /** The complete raw message (RFC 5322, CRLF line ends) for one recipient. */
   render(values: MimeRenderValues): Buffer;
+  /**
+   * The message and its DKIM body hash (bh=, SHA-256 of the canonical body). The body shared by every reader up
+   * to the first personalised value is canonicalized and hashed once per template; each recipient continues a
+   * copy of that hash state over the rest (static pieces canonicalized once too), so the per-message cost of
+   * the body hash is hashing the remainder, never canonicalizing it byte by byte.
+   */
+  renderWithBodyHash(
+    values: MimeRenderValues,
+    canon: BodyCanonicalization,
+  ): { raw: Buffer; bodyHash: string };
 }
 
 const CRLF = '\r\n';
@@ -448,43 +459,121 @@ export function compileMimeTemplate(opts: MimeTemplateOptions): MimeTemplate {
     return h;
   };
 
+  /** The pieces of one recipient's message: static buffers and per-recipient ASCII strings. */
+  const renderParts = (values: MimeRenderValues): { parts: (Buffer | string)[]; total: number } => {
+    const headers = dynamicHeaders(values);
+    const encoded = new Map<string, string>();
+    const parts: (Buffer | string)[] = [];
+    let total = 0;
+    for (const p of merged) {
+      if (p.kind === 'static') {
+        parts.push(p.buf);
+        total += p.buf.length;
+      } else if (p.kind === 'headers') {
+        parts.push(headers);
+        total += headers.length;
+      } else {
+        const raw = p.link >= 0 ? values.links?.[p.link] : values[p.key as PlaceholderKey];
+        if (raw === undefined) throw new Error(`No value for placeholder “${p.key}”`);
+        const value = p.ctx === 'html' ? escapeHtml(raw) : raw;
+        let e = encoded.get(value);
+        if (e === undefined) {
+          assertSafeValue(p.key, raw);
+          e = qpEncode(value);
+          encoded.set(value, e);
+        }
+        parts.push(e);
+        total += e.length;
+      }
+    }
+    return { parts, total };
+  };
+  const join = (parts: (Buffer | string)[], total: number): Buffer => {
+    const out = Buffer.allocUnsafe(total);
+    let off = 0;
+    for (const x of parts) {
+      if (typeof x === 'string') off += out.write(x, off, 'latin1');
+      else off += x.copy(out, off);
+    }
+    return out;
+  };
+  const plans = new Map<BodyCanonicalization, BodyHashPlan | null>();
+  const planFor = (canon: BodyCanonicalization) => {
+    if (!plans.has(canon)) plans.set(canon, bodyHashPlan(merged, canon));
+    return plans.get(canon)!;
+  };
+
   return {
     boundary,
     placeholders,
     staticBytes,
     render(values: MimeRenderValues): Buffer {
-      const headers = dynamicHeaders(values);
-      const encoded = new Map<string, string>();
-      const parts: (Buffer | string)[] = [];
-      let total = 0;
-      for (const p of merged) {
-        if (p.kind === 'static') {
-          parts.push(p.buf);
-          total += p.buf.length;
-        } else if (p.kind === 'headers') {
-          parts.push(headers);
-          total += headers.length;
-        } else {
-          const raw = p.link >= 0 ? values.links?.[p.link] : values[p.key as PlaceholderKey];
-          if (raw === undefined) throw new Error(`No value for placeholder “${p.key}”`);
-          const value = p.ctx === 'html' ? escapeHtml(raw) : raw;
-          let e = encoded.get(value);
-          if (e === undefined) {
-            assertSafeValue(p.key, raw);
-            e = qpEncode(value);
-            encoded.set(value, e);
-          }
-          parts.push(e);
-          total += e.length;
+      const { parts, total } = renderParts(values);
+      return join(parts, total);
+    },
+    renderWithBodyHash(values, canon) {
+      const { parts, total } = renderParts(values);
+      const raw = join(parts, total);
+      const plan = planFor(canon);
+      if (plan) {
+        const hash = plan.prefix.copy();
+        let ok = true;
+        for (let i = plan.firstSlot; i < parts.length && ok; i++) {
+          const part = parts[i]!;
+          if (typeof part === 'string') {
+            // A value with whitespace would need canonicalizing in its context: take the general path.
+            if (WSP_RE.test(part)) ok = false;
+            else hash.update(part, 'latin1');
+          } else hash.update(plan.canonical.get(part) ?? part);
         }
+        if (ok) return { raw, bodyHash: hash.digest('base64') };
       }
-      const out = Buffer.allocUnsafe(total);
-      let off = 0;
-      for (const x of parts) {
-        if (typeof x === 'string') off += out.write(x, off, 'latin1');
-        else off += x.copy(out, off);
-      }
-      return out;
+      const bodyStart = raw.indexOf('\r\n\r\n') + 4;
+      return { raw, bodyHash: dkimBodyHash(raw.subarray(bodyStart), canon) };
     },
   };
+}
+
+const WSP_RE = /[ \t]/;
+
+interface BodyHashPlan {
+  /** Hash state after the canonical body up to the first personalised value. */
+  prefix: Hash;
+  /** Index in the rendered parts of the first value after the prefix. */
+  firstSlot: number;
+  /** Each static piece after the prefix and its canonical form. */
+  canonical: Map<Buffer, Buffer>;
+}
+
+/**
+ * Why the pieces can be canonicalized apart: a static piece before a value ends with a soft line break
+ * ("=\r\n"), the value is QP-encoded ASCII (its own lines end in "=" or in its last character), and the piece
+ * after it starts with "=". So no run of whitespace and no line end spans two pieces, as long as the value
+ * holds no whitespace (checked per recipient; otherwise the whole body is canonicalized). The end-of-body rule
+ * only concerns the last piece, the closing boundary line. null: this template cannot use the plan.
+ */
+function bodyHashPlan(merged: Piece[], canon: BodyCanonicalization): BodyHashPlan | null {
+  const headersAt = merged.findIndex((p) => p.kind === 'headers');
+  const first = merged[headersAt + 1];
+  const last = merged[merged.length - 1];
+  if (first?.kind !== 'static' || last?.kind !== 'static') return null;
+  const blank = first.buf.indexOf('\r\n\r\n');
+  if (blank === -1) return null;
+  const canonOf = (buf: Buffer) => (canon === 'relaxed' ? relaxBodyLines(buf) : buf);
+  const prefix = createHash('sha256');
+  const canonical = new Map<Buffer, Buffer>();
+  let i = headersAt + 1;
+  for (; i < merged.length; i++) {
+    const p = merged[i]!;
+    if (p.kind !== 'static') break;
+    prefix.update(canonOf(i === headersAt + 1 ? first.buf.subarray(blank + 4) : p.buf));
+  }
+  for (let k = i; k < merged.length; k++) {
+    const p = merged[k]!;
+    if (p.kind === 'static') canonical.set(p.buf, canonOf(p.buf));
+    else if (p.kind === 'headers') return null;
+  }
+  if (!endsCanonically(canonical.get(last.buf) ?? canonOf(last.buf))) return null;
+  // The parts array of a rendered message has one entry per merged piece, so indices match.
+  return { prefix, firstSlot: i, canonical };
 }

@@ -1,4 +1,4 @@
-import { type EditionContent, type Inline, type LinkSource } from '@app/content';
+import { type EditionContent, type Inline, isInlineLink, type LinkSource } from '@app/content';
 
 /**
  * Click tracking at render time (issue 15): every distinct http(s) address of an edition's text gets an
@@ -35,7 +35,7 @@ export function withTrackedLinks(content: EditionContent): { content: EditionCon
   const inline = (value: Inline): Inline =>
     typeof value === 'string'
       ? value
-      : value.map((r) => (typeof r === 'string' ? r : { text: r.text, href: track(r.href) }));
+      : value.map((r) => (isInlineLink(r) ? { ...r, href: track(r.href) } : r));
   const source = (s: LinkSource): LinkSource =>
     typeof s === 'string' ? s : { name: s.name, url: track(s.url) };
   const tracked: EditionContent = {

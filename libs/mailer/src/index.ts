@@ -3,3 +3,4 @@ export * from './smtp.transport';
 export * from './file-outbox.transport';
 export * from './mailer.module';
 export * from './mail-metrics';
+export * from './dkim-signer';

@@ -21,6 +21,11 @@ export type OutgoingMail =
       raw: Buffer | string;
       envelope: { from: string; to: string };
       messageId: string;
+      /**
+       * The DKIM body hash (bh=, relaxed) of `raw`, when its builder computed it more cheaply than the signer
+       * could (MimeTemplate.renderWithBodyHash). Must be the hash of this very body.
+       */
+      dkimBodyHash?: string;
     };
 
 /** The envelope sender a message goes out with: its own envelope's, else the From address. */

@@ -1,4 +1,6 @@
 import { createTransport } from 'nodemailer';
+import MailComposer from 'nodemailer/lib/mail-composer';
+import { DkimSigner, type DkimOptions } from './dkim-signer';
 import {
   classifySmtpError,
   composeFields,
@@ -12,7 +14,7 @@ export interface SmtpTransportOptions {
   url: string;
   poolSize: number;
   timeoutMs: number;
-  dkim?: { domainName: string; keySelector: string; privateKey: string };
+  dkim?: DkimOptions;
   /** Test sinks use a self-signed or expired certificate; never set in production. */
   ignoreTLS?: boolean;
 }
@@ -20,6 +22,7 @@ export interface SmtpTransportOptions {
 /** nodemailer SMTP pool: connections are reused across messages, which is where throughput comes from. */
 export class SmtpMailTransport implements MailTransport {
   private readonly transporter;
+  private readonly signer?: DkimSigner;
   readonly description: string;
 
   constructor(opts: SmtpTransportOptions) {
@@ -43,29 +46,27 @@ export class SmtpMailTransport implements MailTransport {
       greetingTimeout: opts.timeoutMs,
       socketTimeout: opts.timeoutMs,
       ignoreTLS: opts.ignoreTLS ?? u.searchParams.get('ignoreTLS') === 'true',
-      dkim: opts.dkim
-        ? {
-            ...opts.dkim,
-            // List-Unsubscribe(-Post) must be covered by the signature for one-click to be trusted (RFC 8058 §4).
-            headerFieldNames:
-              'From:Sender:Reply-To:Subject:Date:Message-ID:To:Cc:MIME-Version:Content-Type:Content-Transfer-Encoding:List-Id:List-Unsubscribe:List-Unsubscribe-Post',
-          }
-        : undefined,
     });
+    // Every message is sent raw and signed here (see DkimSigner), never by nodemailer's DKIM option.
+    if (opts.dkim) this.signer = new DkimSigner(opts.dkim);
   }
 
   async send(mail: OutgoingMail): Promise<SendResult> {
     try {
-      const info =
+      if (mail.kind === 'compose' && !this.signer) {
+        const info = await this.transporter.sendMail(composeFields(mail));
+        return { messageId: mail.messageId ?? info.messageId ?? '', response: String(info.response ?? '') };
+      }
+      const { raw, envelope, messageId, bodyHash } =
         mail.kind === 'raw'
-          ? await this.transporter.sendMail({
-              raw: mail.raw,
-              envelope: mail.envelope,
-              messageId: mail.messageId,
-            })
-          : await this.transporter.sendMail(composeFields(mail));
-      const messageId = mail.messageId ?? info.messageId ?? '';
-      return { messageId, response: String(info.response ?? '') };
+          ? { ...mail, bodyHash: mail.dkimBodyHash }
+          : await composeRaw(composeFields(mail));
+      const info = await this.transporter.sendMail({
+        raw: this.signer ? await this.signer.sign(Buffer.from(raw), bodyHash) : raw,
+        envelope,
+        messageId,
+      });
+      return { messageId: messageId ?? info.messageId ?? '', response: String(info.response ?? '') };
     } catch (err) {
       throw classifySmtpError(err);
     }
@@ -79,4 +80,22 @@ export class SmtpMailTransport implements MailTransport {
     this.transporter.close();
     return Promise.resolve();
   }
+}
+
+/** A composed message as nodemailer would build it, to be signed and sent raw. */
+async function composeRaw(fields: ReturnType<typeof composeFields>): Promise<{
+  raw: Buffer;
+  envelope: { from: string; to: string[] };
+  messageId: string;
+  bodyHash: undefined;
+}> {
+  const node = new MailComposer(fields).compile();
+  const raw = await node.build();
+  const env = node.getEnvelope();
+  return {
+    raw,
+    envelope: { from: env.from || '', to: env.to },
+    messageId: node.messageId(),
+    bodyHash: undefined,
+  };
 }

@@ -1,6 +1,7 @@
 import { AppConfig } from '@app/config';
 import {
   compileMimeTemplate,
+  type MimeRenderValues,
   type MimeTemplate,
   PLACEHOLDERS,
   type RenderedEmail,
@@ -37,6 +38,11 @@ export interface CampaignMessage {
    */
   envelopeFrom(deliveryId: number): string;
   build(recipient: CampaignRecipient): Buffer;
+  /**
+   * What the delivery sends: the message and, with DKIM configured, its body hash computed from the body
+   * prefix every reader shares (hashed once per campaign), which spares the signer hashing the whole body.
+   */
+  buildForSending(recipient: CampaignRecipient): { raw: Buffer; dkimBodyHash?: string };
 }
 
 /** The welcome message, rendered once per job; `build` splices in the reader. */
@@ -138,24 +144,32 @@ export class CampaignMessageFactory {
     );
     const verp = this.verp;
     const links = this.links;
+    const values = (r: CampaignRecipient): MimeRenderValues => {
+      const { unsubscribeUrl, preferencesUrl } = links.forCampaign(r.subscriberUid, campaignId);
+      // The time the message is built stands for the delivery's sent_at: it goes to SMTP right after.
+      const claims = { campaignId, deliveryId: r.deliveryId, sentAt: Math.floor(Date.now() / 1000) };
+      return {
+        to: r.email,
+        messageId: r.messageId,
+        unsubscribeUrl,
+        preferencesUrl,
+        links: tracked.links.map((_, linkIndex) => links.trackedLinkUrl({ ...claims, linkIndex })),
+        ...(openPixel ? { openUrl: links.openPixelUrl(claims) } : {}),
+        listUnsubscribeMailto: `${verp.unsubscribeAddress(r.subscriberId, r.subscriberUid, campaignId)}?subject=unsubscribe`,
+        extraHeaders: { [DELIVERY_HEADER]: String(r.deliveryId) },
+      };
+    };
+    const signed = this.config.dkim !== undefined;
     return {
       campaignId,
       fromAddress: parseMailFrom(this.config.env.MAIL_FROM).address,
       envelopeFrom: (deliveryId) => verp.forDelivery(deliveryId),
-      build: (r) => {
-        const { unsubscribeUrl, preferencesUrl } = links.forCampaign(r.subscriberUid, campaignId);
-        // The time the message is built stands for the delivery's sent_at: it goes to SMTP right after.
-        const claims = { campaignId, deliveryId: r.deliveryId, sentAt: Math.floor(Date.now() / 1000) };
-        return template.render({
-          to: r.email,
-          messageId: r.messageId,
-          unsubscribeUrl,
-          preferencesUrl,
-          links: tracked.links.map((_, linkIndex) => links.trackedLinkUrl({ ...claims, linkIndex })),
-          ...(openPixel ? { openUrl: links.openPixelUrl(claims) } : {}),
-          listUnsubscribeMailto: `${verp.unsubscribeAddress(r.subscriberId, r.subscriberUid, campaignId)}?subject=unsubscribe`,
-          extraHeaders: { [DELIVERY_HEADER]: String(r.deliveryId) },
-        });
+      build: (r) => template.render(values(r)),
+      buildForSending: (r) => {
+        if (!signed) return { raw: template.render(values(r)) };
+        // The transport's signer uses c=relaxed/relaxed.
+        const { raw, bodyHash } = template.renderWithBodyHash(values(r), 'relaxed');
+        return { raw, dkimBodyHash: bodyHash };
       },
     };
   }

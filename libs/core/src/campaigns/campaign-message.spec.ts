@@ -204,16 +204,19 @@ describe('campaign messages', () => {
     const transport = new SmtpMailTransport({ url: sink.url, poolSize: 1, timeoutMs: 5000, dkim: cfg.dkim });
     try {
       const message = await factory(cfg).compileEdition(7, EDITION);
-      const raw = message.build({
+      // What the delivery sends: the body hash comes from the template (shared prefix hashed once).
+      const { raw, dkimBodyHash } = message.buildForSending({
         email: 'reader@example.test',
         subscriberId: 3,
         subscriberUid: '6f1c1c2e-8f38-4c3f-9a7e-0d4b7a0c1a11',
         deliveryId: 1,
         messageId: '<c7.d1.abc@example.test>',
       });
+      expect(dkimBodyHash).toMatch(/^[A-Za-z0-9+/]{43}=$/);
       const res = await transport.send({
         kind: 'raw',
         raw,
+        dkimBodyHash,
         envelope: { from: message.envelopeFrom(1), to: 'reader@example.test' },
         messageId: '<c7.d1.abc@example.test>',
       });

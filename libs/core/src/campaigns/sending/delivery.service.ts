@@ -170,9 +170,9 @@ export class DeliveryService implements BeforeApplicationShutdown {
     const recorder = new CoalescingWriter(record);
     let order = 0;
     const send = async (row: ClaimedDelivery): Promise<SendOutcome> => {
-      let raw: Buffer;
+      let built: { raw: Buffer; dkimBodyHash?: string };
       try {
-        raw = message.build({
+        built = message.buildForSending({
           email: row.email!,
           subscriberId: row.subscriber_id,
           subscriberUid: row.uid,
@@ -190,7 +190,8 @@ export class DeliveryService implements BeforeApplicationShutdown {
       try {
         const res = await this.transport.send({
           kind: 'raw',
-          raw,
+          raw: built.raw,
+          dkimBodyHash: built.dkimBodyHash,
           // VERP: the envelope sender names this delivery, so a bounce arriving later is tied to it.
           envelope: { from: message.envelopeFrom(row.id), to: row.email! },
           messageId: row.message_id,
