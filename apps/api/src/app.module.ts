@@ -6,6 +6,8 @@ import { Module } from '@nestjs/common';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { LoggerModule } from 'nestjs-pino';
 import { loggerOptions } from './logger.options';
+import { LimitsModule } from './limits/limits.module';
+import { SharedThrottlerStorage } from './limits/shared-throttler.storage';
 import { AuthModule } from './auth/auth.module';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
@@ -18,16 +20,22 @@ import { ArchiveModule } from './archive/archive.module';
 import { ConsoleModule } from './console/console.module';
 import { PagesModule } from './pages/pages.module';
 
-/** Public (reader) controllers opt in to rate limiting with @UseGuards(ThrottlerGuard). */
+/**
+ * Public (reader) controllers opt in to rate limiting with @UseGuards(ThrottlerGuard); the counts are kept in
+ * Redis (SharedThrottlerStorage).
+ */
 @Module({
   imports: [
     ConfigModule,
     LoggerModule.forRootAsync({ inject: [AppConfig], useFactory: loggerOptions }),
+    LimitsModule,
     ThrottlerModule.forRootAsync({
-      inject: [AppConfig],
-      useFactory: (config: AppConfig) => [
-        { name: 'default', ttl: config.env.THROTTLE_TTL_MS, limit: config.env.THROTTLE_LIMIT },
-      ],
+      inject: [AppConfig, SharedThrottlerStorage],
+      useFactory: (config: AppConfig, storage: SharedThrottlerStorage) => ({
+        throttlers: [{ name: 'default', ttl: config.env.THROTTLE_TTL_MS, limit: config.env.THROTTLE_LIMIT }],
+        // in Redis: the limits hold across every API instance (and fail open while Redis is away)
+        storage,
+      }),
     }),
     DatabaseModule,
     QueueModule,
