@@ -79,6 +79,19 @@ export const envSchema = z
      * (hosted form, embedded form and POST /api/subscriptions; bearer-token clients skip it), or `off`.
      */
     SUBSCRIBE_CHALLENGE: z.enum(['pow', 'off']).default('pow'),
+    /** Domains whose addresses may not subscribe (comma-separated; their subdomains too): 422 with a message. */
+    BLOCKED_DOMAINS: z
+      .string()
+      .trim()
+      .transform((v) =>
+        v
+          .split(',')
+          .map((d) => d.trim().toLowerCase())
+          .filter(Boolean),
+      )
+      .default([]),
+    /** Refuse the disposable-address domains of the `disposable-email-domains` package too. */
+    BLOCK_DISPOSABLE_DOMAINS: bool.default(false),
     /** PBKDF2 iterations per attempt, and the largest attempt count, of a challenge (well under 1 s on a phone). */
     SUBSCRIBE_CHALLENGE_COST: int(1, 1_000_000).default(1000),
     SUBSCRIBE_CHALLENGE_MAX_NUMBER: int(2, 100_000_000).default(1000),

@@ -1,5 +1,5 @@
 import { AppConfig } from '@app/config';
-import { SubscriptionInputError, SubscriptionService } from '@app/core';
+import { BlockedDomainError, SubscriptionInputError, SubscriptionService } from '@app/core';
 import { Body, Get, HttpCode, NotFoundException, Post, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiResponse } from '@nestjs/swagger';
 import { plainToInstance } from 'class-transformer';
@@ -103,9 +103,13 @@ export class SubscribeController {
       if (challenge) await this.challenge.accept(fields[CHALLENGE_FIELD]);
       await this.accept(dto, formEvidence(req, this.config));
     } catch (err) {
-      if (err instanceof SubscriptionInputError || err instanceof ChallengeRefusedError) {
+      if (
+        err instanceof SubscriptionInputError ||
+        err instanceof ChallengeRefusedError ||
+        err instanceof BlockedDomainError
+      ) {
         const page = subscribePage(publicationOf(res), { error: err.message, challenge, ...shown });
-        return sendPage(res, 400, page);
+        return sendPage(res, err instanceof BlockedDomainError ? 422 : 400, page);
       }
       throw err;
     }
