@@ -1,5 +1,5 @@
-// Tests start real worker and inbound SMTP server processes from their compiled apps; build them once per run,
-// side by side (each build is mostly one tsc process).
+// Tests start real worker, inbound SMTP server and (a second, third) API processes from their compiled apps;
+// build them once per run, side by side (each build is mostly one tsc process).
 const { spawn } = require('node:child_process');
 
 const build = (app) =>
@@ -12,5 +12,5 @@ const build = (app) =>
   });
 
 module.exports = async () => {
-  await Promise.all([build('worker'), build('inbound')]);
+  await Promise.all([build('worker'), build('inbound'), build('api')]);
 };

@@ -1,4 +1,11 @@
-import { createTestDatabase, deleteRedisPrefix, SmtpSink, testRedisPrefix, waitUntil } from '@app/testing';
+import {
+  createTestDatabase,
+  deleteRedisPrefix,
+  freePort,
+  SmtpSink,
+  testRedisPrefix,
+  waitUntil,
+} from '@app/testing';
 import { testEnv } from '@app/testing/test-env';
 import type { INestApplication, INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -12,6 +19,7 @@ import { WorkerModule } from '../../apps/worker/src/worker.module';
 
 export const ROOT = join(__dirname, '..', '..');
 export const WORKER_ENTRY = join(ROOT, 'dist/apps/worker/apps/worker/src/main.js');
+export const API_ENTRY = join(ROOT, 'dist/apps/api/apps/api/src/main.js');
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 export interface HarnessOptions {
@@ -42,6 +50,8 @@ export class Harness {
   workerApp?: INestApplicationContext;
   baseUrl = '';
   readonly workers: ChildProcess[] = [];
+  /** API processes started by spawnApi (further instances beside the in-process one). */
+  readonly apis: ChildProcess[] = [];
   private pg?: Client;
   private extraEnv: Record<string, string> = {};
   redisUrl = REDIS_URL;
@@ -115,6 +125,33 @@ export class Harness {
     return child;
   }
 
+  /**
+   * Starts another API instance as a real process (built from dist by the Jest global setup) on a port of its
+   * own, sharing this world's database and Redis prefix; resolves with its base URL once it listens.
+   */
+  async spawnApi(extraEnv: Record<string, string> = {}): Promise<{ url: string; child: ChildProcess }> {
+    const port = await freePort();
+    const child = spawn(process.execPath, [API_ENTRY], {
+      env: { ...process.env, ...this.env(), PORT: String(port), HOST: '127.0.0.1', ...extraEnv },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.apis.push(child);
+    let output = '';
+    await new Promise<void>((resolve, reject) => {
+      const onData = (d: Buffer) => {
+        output = (output + d.toString()).slice(-20000);
+        if (output.includes('listening')) resolve();
+      };
+      child.stdout?.on('data', onData);
+      child.stderr?.on('data', onData);
+      child.once('exit', (code) => reject(new Error(`API exited with ${code}: ${output.slice(-2000)}`)));
+    });
+    // keep draining the pipes so a chatty process never blocks on a full pipe
+    child.stdout?.removeAllListeners('data').resume();
+    child.stderr?.removeAllListeners('data').resume();
+    return { url: `http://127.0.0.1:${port}`, child };
+  }
+
   async query<T = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> {
     if (!this.pg) {
       const client = new Client({ connectionString: this.db.url });
@@ -132,7 +169,7 @@ export class Harness {
   waitUntil = waitUntil;
 
   async stop(): Promise<void> {
-    for (const w of this.workers) {
+    for (const w of [...this.workers, ...this.apis]) {
       if (w.exitCode === null && w.signalCode === null) {
         const exited = new Promise((r) => w.once('exit', r));
         w.kill('SIGTERM');

@@ -43,6 +43,8 @@ export function configureApp(app: NestExpressApplication): void {
           styleSrc: ["'self'", "'unsafe-inline'"],
           imgSrc: ["'self'", 'data:'],
           scriptSrc: ["'self'"],
+          // the ALTCHA widget solves its proof of work in web workers it starts from blob: URLs
+          workerSrc: ["'self'", 'blob:'],
           formAction: null,
           frameAncestors: ["'none'"],
         },

@@ -74,6 +74,29 @@ export const envSchema = z
     THROTTLE_LIMIT: int(1, 1000000).default(30),
     THROTTLE_TTL_MS: int(1000, 3600000).default(60000),
     TRUST_PROXY: bool.default(false),
+    /**
+     * The subscribe form's bot check: `pow`, an ALTCHA proof-of-work challenge solved by the reader's browser
+     * (hosted form, embedded form and POST /api/subscriptions; bearer-token clients skip it), or `off`.
+     */
+    SUBSCRIBE_CHALLENGE: z.enum(['pow', 'off']).default('pow'),
+    /** Domains whose addresses may not subscribe (comma-separated; their subdomains too): 422 with a message. */
+    BLOCKED_DOMAINS: z
+      .string()
+      .trim()
+      .transform((v) =>
+        v
+          .split(',')
+          .map((d) => d.trim().toLowerCase())
+          .filter(Boolean),
+      )
+      .default([]),
+    /** Refuse the disposable-address domains of the `disposable-email-domains` package too. */
+    BLOCK_DISPOSABLE_DOMAINS: bool.default(false),
+    /** PBKDF2 iterations per attempt, and the largest attempt count, of a challenge (well under 1 s on a phone). */
+    SUBSCRIBE_CHALLENGE_COST: int(1, 1_000_000).default(1000),
+    SUBSCRIBE_CHALLENGE_MAX_NUMBER: int(2, 100_000_000).default(1000),
+    /** How long a challenge may be solved and submitted (and a solved one is remembered against replay). */
+    SUBSCRIBE_CHALLENGE_TTL_MS: int(10_000, 86_400_000).default(600_000),
     SEND_RATE_PER_SECOND: int(1, 1000000).default(5000),
     SEND_RATE_PER_HOUR: int(1, 1000000000).optional(),
     SEND_CONCURRENCY: int(1, 64).default(4),

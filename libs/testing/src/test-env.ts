@@ -23,5 +23,7 @@ export function testEnv(world: {
     SEND_BACKOFF_MS: '200',
     // Most tests confirm readers and count the mail they get; the welcome message's tests turn it on.
     WELCOME_ISSUE: 'false',
+    // Most tests post sign-ups without solving the proof-of-work challenge; the challenge's tests turn it on.
+    SUBSCRIBE_CHALLENGE: 'off',
   };
 }

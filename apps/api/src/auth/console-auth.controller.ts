@@ -15,6 +15,9 @@ import { RequestAuthenticator } from './request-authenticator';
 import { cookieOptions, CSRF_FIELD, LOGIN_CSRF_COOKIE, SESSION_COOKIE } from './session-cookie';
 
 const GENERIC_FAILURE = 'Invalid email or password.';
+/** Redis (which holds the sign-in limits) is away: sign-in is refused rather than left unlimited. */
+export const SIGN_IN_UNAVAILABLE =
+  'Sign-in is unavailable for a moment: the service cannot reach its rate-limit store. Please try again shortly.';
 
 /** Only paths inside the console: never an absolute or protocol-relative URL (open redirect). */
 export function safeNext(next: unknown): string {
@@ -99,6 +102,11 @@ export class ConsoleAuthController {
       email,
       async () => (email && password ? await this.accounts.verifyPassword(email, password) : undefined),
     );
+    if ('unavailable' in outcome) {
+      res.setHeader('Retry-After', '30');
+      this.renderForm(req, res, 503, next, SIGN_IN_UNAVAILABLE);
+      return;
+    }
     if ('refusedFor' in outcome) {
       const wait = outcome.refusedFor;
       res.setHeader('Retry-After', String(wait));

@@ -1,29 +1,27 @@
-import { ThrottlerStorageService } from '@nestjs/throttler';
+import { testLimitStore } from '../../../../test/helpers/limit-store';
 import {
   LOGIN_DELAY_MAX_MS,
-  LOGIN_FAILURE_MEMORY_MS,
   LOGIN_FREE_FAILURES,
   LOGIN_LIMIT_PER_IP,
   loginDelayMs,
   LoginThrottle,
 } from './login-throttle';
 
-/** The real throttle and storage; only its pause is recorded instead of waited, and its clock is ours. */
+/** The real throttle on the real store (Redis); only its pause is recorded instead of waited. */
 class RecordingThrottle extends LoginThrottle {
   readonly pauses: number[] = [];
-  clock = Date.now();
-  constructor(storage: ThrottlerStorageService) {
-    super(storage);
+  constructor(world: ReturnType<typeof testLimitStore>, memoryMs?: number) {
+    super(world.store, world.metrics);
     this.pause = (ms) => {
       this.pauses.push(ms);
       return Promise.resolve();
     };
-    this.now = () => this.clock;
+    if (memoryMs !== undefined) this.failureMemoryMs = memoryMs;
   }
 }
 
 describe('LoginThrottle', () => {
-  let storage: ThrottlerStorageService;
+  let world: ReturnType<typeof testLimitStore>;
   let throttle: RecordingThrottle;
   let ip = 0;
   /** Every attempt from an address of its own, unless a test floods one. */
@@ -33,10 +31,10 @@ describe('LoginThrottle', () => {
     Promise.resolve(password === PASSWORD ? { userId: 1 } : undefined);
 
   beforeEach(() => {
-    storage = new ThrottlerStorageService();
-    throttle = new RecordingThrottle(storage);
+    world = testLimitStore();
+    throttle = new RecordingThrottle(world);
   });
-  afterEach(() => storage.onApplicationShutdown());
+  afterEach(() => world.close());
 
   it('the pause is nothing for the first failures, then doubles up to its maximum', () => {
     expect([0, 1, LOGIN_FREE_FAILURES - 1].map(loginDelayMs)).toEqual([0, 0, 0]);
@@ -69,12 +67,12 @@ describe('LoginThrottle', () => {
     expect(throttle.pauses).toEqual([250, 250]);
   });
 
-  it('forgets an email’s failures 15 minutes after the last one', async () => {
-    for (let i = 0; i < LOGIN_FREE_FAILURES; i++)
-      await throttle.attempt(nextIp(), 'a@example.org', verify('x'));
-    throttle.clock += LOGIN_FAILURE_MEMORY_MS + 1;
-    await throttle.attempt(nextIp(), 'a@example.org', verify('x'));
-    expect(throttle.pauses).toEqual([]);
+  it('forgets an email’s failures a while after the last one (15 minutes; here 300 ms)', async () => {
+    const quick = new RecordingThrottle(world, 300);
+    for (let i = 0; i < LOGIN_FREE_FAILURES; i++) await quick.attempt(nextIp(), 'a@example.org', verify('x'));
+    await new Promise((r) => setTimeout(r, 600));
+    await quick.attempt(nextIp(), 'a@example.org', verify('x'));
+    expect(quick.pauses).toEqual([]);
   });
 
   it('refuses a flood from one address, right password or not, without checking it', async () => {
@@ -96,5 +94,37 @@ describe('LoginThrottle', () => {
     expect(await throttle.attempt(nextIp(), 'owner@example.org', verify(PASSWORD))).toEqual({
       user: { userId: 1 },
     });
+  });
+
+  it('counts across API instances: two throttles on one Redis share the address and email counters', async () => {
+    const other = new RecordingThrottle(world);
+    const flooder = nextIp();
+    for (let i = 0; i < LOGIN_LIMIT_PER_IP; i++) {
+      await (i % 2 ? other : throttle).attempt(flooder, 'owner@example.org', verify('x'));
+    }
+    expect(await other.attempt(flooder, 'owner@example.org', verify(PASSWORD))).toEqual({
+      refusedFor: expect.any(Number),
+    });
+    // 10 failures of owner@ on the two instances: both slow its next attempt
+    await throttle.attempt(nextIp(), 'owner@example.org', verify('x'));
+    expect(throttle.pauses.at(-1)).toBe(LOGIN_DELAY_MAX_MS);
+  });
+
+  it('fails closed while Redis is away: unavailable, the password not checked, counted in the metric', async () => {
+    const down = testLimitStore('redis://127.0.0.1:1');
+    try {
+      const t = new RecordingThrottle(down);
+      let checked = false;
+      const outcome = await t.attempt(nextIp(), 'owner@example.org', () => {
+        checked = true;
+        return verify(PASSWORD)();
+      });
+      expect(outcome).toEqual({ unavailable: true });
+      expect(checked).toBe(false);
+      const counted = await down.metrics.storeErrors.get();
+      expect(counted.values).toEqual([expect.objectContaining({ labels: { use: 'sign-in' }, value: 1 })]);
+    } finally {
+      await down.close();
+    }
   });
 });

@@ -1,7 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { InjectThrottlerStorage, type ThrottlerStorage } from '@nestjs/throttler';
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { LimitMetrics } from '../limits/limit-metrics';
+import { LimitStore, LimitStoreUnavailableError } from '../limits/limit-store';
 
 const WINDOW_MS = 60_000;
 /** Per client address, every attempt: room for a few people behind one NAT, far too few for a flood. */
@@ -14,10 +15,8 @@ export const LOGIN_DELAY_BASE_MS = 250;
 export const LOGIN_DELAY_MAX_MS = 8_000;
 /** An email's failures are forgotten this long after its last one (or at once, on a successful sign-in). */
 export const LOGIN_FAILURE_MEMORY_MS = 15 * 60_000;
-/** Emails remembered at most (each about 100 bytes); the least recently failed are forgotten first. */
-const MAX_TRACKED_EMAILS = 50_000;
 
-export type LoginOutcome<T> = { refusedFor: number } | { user: T | undefined };
+export type LoginOutcome<T> = { refusedFor: number } | { unavailable: true } | { user: T | undefined };
 
 /** The pause owed before checking a password for an email with `failures` recent failures. */
 export function loginDelayMs(failures: number): number {
@@ -28,8 +27,8 @@ export function loginDelayMs(failures: number): number {
 /**
  * Sign-in throttling that cannot be turned against an account's owner.
  *
- * - Per client address, every attempt counts (LOGIN_LIMIT_PER_IP a minute, in the @nestjs/throttler storage):
- *   a flood from one address is refused with 429 whatever the passwords.
+ * - Per client address, every attempt counts (LOGIN_LIMIT_PER_IP a minute): a flood from one address is
+ *   refused with 429 whatever the passwords.
  * - Per email, only failures count, and they never refuse: from the (LOGIN_FREE_FAILURES + 1)th recent
  *   failure on, every attempt for that email waits a pause that doubles per failure (up to
  *   LOGIN_DELAY_MAX_MS) before the password is checked. A correct password is always accepted, so guessing
@@ -37,63 +36,67 @@ export function loginDelayMs(failures: number): number {
  *   maximum pause. The pause comes before the check and is the same for a right and a wrong password (and
  *   for an unknown email), so its length reveals nothing. A successful sign-in clears the email's failures.
  *
- * Both counters are in-process memory: with several API instances each enforces its own.
+ * Both counters live in Redis (LimitStore), so they hold across every API instance: guesses spread over
+ * several instances count as one. Redis away: sign-in fails closed ({ unavailable }: the form answers 503),
+ * because letting guesses through unlimited is worse than a console that waits for Redis.
  */
 @Injectable()
 export class LoginThrottle {
   private readonly logger = new Logger(LoginThrottle.name);
-  /** sha256(email) → recent failures; Map order is least recently failed first. */
-  private readonly failures = new Map<string, { count: number; forgetAt: number }>();
   /** Overridable in unit tests, which must not wait for real. */
   protected pause: (ms: number) => Promise<unknown> = (ms) => sleep(ms);
-  protected now: () => number = () => Date.now();
+  protected failureMemoryMs = LOGIN_FAILURE_MEMORY_MS;
 
-  constructor(@InjectThrottlerStorage() private readonly storage: ThrottlerStorage) {}
+  constructor(
+    private readonly store: LimitStore,
+    private readonly metrics: LimitMetrics,
+  ) {}
 
   /**
    * One sign-in attempt: refused (with the seconds to wait) when the client address is over its limit,
-   * otherwise `verify` runs after the email's pause and its answer is counted.
+   * otherwise `verify` runs after the email's pause and its answer is counted; `unavailable` when the
+   * counters cannot be read or written.
    */
   async attempt<T>(
     ip: string,
     email: string,
     verify: () => Promise<T | undefined>,
   ): Promise<LoginOutcome<T>> {
-    const byIp = await this.storage.increment(`login:ip:${ip}`, WINDOW_MS, LOGIN_LIMIT_PER_IP, 0, 'login-ip');
-    if (byIp.isBlocked) return { refusedFor: Math.max(1, byIp.timeToBlockExpire) };
     const key = createHash('sha256').update(email.trim().toLowerCase()).digest('hex');
-    const delay = loginDelayMs(this.recentFailures(key));
+    let failures: number;
+    try {
+      const byIp = await this.store.hit('login-ip', ip, WINDOW_MS, LOGIN_LIMIT_PER_IP, 0);
+      if (byIp.isBlocked) return { refusedFor: Math.max(1, byIp.timeToBlockExpire) };
+      failures = await this.store.count('login-failures', key);
+    } catch (err) {
+      return this.unavailable(err);
+    }
+    const delay = loginDelayMs(failures);
     if (delay > 0) await this.pause(delay);
     const user = await verify();
-    if (user === undefined) this.recordFailure(key);
-    else this.failures.delete(key);
+    try {
+      if (user === undefined) await this.recordFailure(key);
+      else await this.store.forget('login-failures', key);
+    } catch (err) {
+      return this.unavailable(err);
+    }
     return { user };
   }
 
-  private recentFailures(key: string): number {
-    const entry = this.failures.get(key);
-    if (!entry) return 0;
-    if (entry.forgetAt <= this.now()) {
-      this.failures.delete(key);
-      return 0;
-    }
-    return entry.count;
+  private unavailable(err: unknown): { unavailable: true } {
+    if (!(err instanceof LimitStoreUnavailableError)) throw err;
+    this.metrics.storeErrors.inc({ use: 'sign-in' });
+    this.logger.error(`sign-in refused (failing closed): ${err.message}`);
+    return { unavailable: true };
   }
 
-  private recordFailure(key: string): void {
-    const count = this.recentFailures(key) + 1;
-    this.failures.delete(key); // re-inserted at the end: the most recently failed
-    this.failures.set(key, { count, forgetAt: this.now() + LOGIN_FAILURE_MEMORY_MS });
+  private async recordFailure(key: string): Promise<void> {
+    const count = await this.store.addFailure('login-failures', key, this.failureMemoryMs);
     if (count === LOGIN_FREE_FAILURES) {
       // No address in the log: the hash prefix is enough to tell attacks on one account from a spray.
       this.logger.warn(
         `${count} failed sign-ins for account ${key.slice(0, 12)}: its sign-ins are slowed now`,
       );
-    }
-    while (this.failures.size > MAX_TRACKED_EMAILS) {
-      const oldest = this.failures.keys().next().value;
-      if (oldest === undefined) break;
-      this.failures.delete(oldest);
     }
   }
 }

@@ -1,12 +1,22 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
-import { extname, join } from 'node:path';
+import { dirname, extname, join } from 'node:path';
 
 /**
  * apps/api/assets: the pages' stylesheets and browser scripts, as files. nest-cli.json copies the folder to
  * the same place relative to this file in dist, so the one path works from the sources (tests) and the build.
  */
 export const ASSET_DIR = join(__dirname, '..', '..', 'assets');
+
+/**
+ * The ALTCHA widget (the `altcha` package's browser build), served from node_modules rather than a CDN, under a
+ * stable URL because forms embedded on other sites link it.
+ */
+export const ALTCHA_WIDGET_PATH = '/assets/altcha.js';
+export function altchaWidgetFile(): string {
+  // the package's CommonJS entry is dist/main/altcha.umd.cjs; the ES module build sits beside it
+  return join(dirname(require.resolve('altcha')), 'altcha.min.js');
+}
 
 /** Every asset a page may link; the manifest refuses to load without each of them. */
 export const ASSET_NAMES = [

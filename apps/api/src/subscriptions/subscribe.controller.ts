@@ -1,7 +1,7 @@
 import { AppConfig } from '@app/config';
-import { SubscriptionInputError, SubscriptionService } from '@app/core';
-import { Body, Get, HttpCode, Post, Req, Res } from '@nestjs/common';
-import { ApiOperation } from '@nestjs/swagger';
+import { BlockedDomainError, SubscriptionInputError, SubscriptionService } from '@app/core';
+import { Body, Get, HttpCode, NotFoundException, Post, Req, Res } from '@nestjs/common';
+import { ApiOperation, ApiResponse } from '@nestjs/swagger';
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import type { Request, Response } from 'express';
@@ -12,6 +12,8 @@ import { sendPage } from '../pages/send-page';
 import { SubscribeDto } from './subscribe.dto';
 import { checkInboxPage, subscribePage } from './subscription.pages';
 import { ReaderController } from './reader-controller.decorator';
+import { RequestAuthenticator } from '../auth/request-authenticator';
+import { ChallengeRefusedError, CHALLENGE_FIELD, SubscribeChallenge } from './subscribe-challenge';
 
 /** Said to every subscriber, new or known, so the answer reveals nothing about the address. */
 export const SUBSCRIBE_ACCEPTED_MESSAGE =
@@ -48,6 +50,8 @@ export class SubscribeController {
   constructor(
     private readonly subscriptions: SubscriptionService,
     private readonly config: AppConfig,
+    private readonly challenge: SubscribeChallenge,
+    private readonly authenticator: RequestAuthenticator,
   ) {}
 
   private accept(
@@ -63,7 +67,22 @@ export class SubscribeController {
   @Get()
   @ApiOperation({ summary: 'Hosted subscribe page' })
   page(@Res() res: Response): void {
-    sendPage(res, 200, subscribePage(publicationOf(res)));
+    sendPage(res, 200, subscribePage(publicationOf(res), { challenge: this.challenge.enabled }));
+  }
+
+  /**
+   * A proof-of-work challenge for the subscribe forms (the `altcha` widget fetches it, also from forms
+   * embedded on other sites: hence CORS, and no cookie is involved).
+   */
+  @Get('api/subscriptions/challenge')
+  @ApiOperation({ summary: 'A fresh ALTCHA proof-of-work challenge (JSON) for a sign-up' })
+  @ApiResponse({ status: 404, description: 'SUBSCRIBE_CHALLENGE=off' })
+  async newChallenge(@Res({ passthrough: true }) res: Response): Promise<object> {
+    if (!this.challenge.enabled) throw new NotFoundException('Sign-ups need no challenge here');
+    res.setHeader('Cache-Control', 'no-store');
+    res.setHeader('Access-Control-Allow-Origin', '*');
+    res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
+    return this.challenge.create();
   }
 
   /**
@@ -82,12 +101,21 @@ export class SubscribeController {
     // Lenient about extra fields: embedding sites add their own hidden inputs.
     const errors = await validate(dto, { whitelist: true });
     const first = errors.flatMap((e) => Object.values(e.constraints ?? {}))[0];
-    if (first) return sendPage(res, 400, subscribePage(publicationOf(res), { error: first, ...shown }));
+    const challenge = this.challenge.enabled;
+    if (first)
+      return sendPage(res, 400, subscribePage(publicationOf(res), { error: first, challenge, ...shown }));
     try {
+      if (challenge) await this.challenge.accept(fields[CHALLENGE_FIELD]);
       await this.accept(dto, formEvidence(req, this.config), res);
     } catch (err) {
-      if (err instanceof SubscriptionInputError)
-        return sendPage(res, 400, subscribePage(publicationOf(res), { error: err.message, ...shown }));
+      if (
+        err instanceof SubscriptionInputError ||
+        err instanceof ChallengeRefusedError ||
+        err instanceof BlockedDomainError
+      ) {
+        const page = subscribePage(publicationOf(res), { error: err.message, challenge, ...shown });
+        return sendPage(res, err instanceof BlockedDomainError ? 422 : 400, page);
+      }
       throw err;
     }
     // The address as the reader gave it (their own input): the page is the same for every address state.
@@ -96,13 +124,30 @@ export class SubscribeController {
 
   @Post('api/subscriptions')
   @HttpCode(202)
-  @ApiOperation({ summary: 'Subscribe (JSON). Always 202 with the same message for a valid address.' })
+  @ApiOperation({
+    summary: 'Subscribe (JSON). Always 202 with the same message for a valid address.',
+    description:
+      'While SUBSCRIBE_CHALLENGE=pow, `altcha` must carry a solved challenge from GET ' +
+      '/api/subscriptions/challenge (each accepted once), unless the request has a valid bearer API token.',
+  })
+  @ApiResponse({
+    status: 400,
+    description: 'Invalid input, or the challenge is missing, wrong, expired or used',
+  })
   async api(
     @Body() dto: SubscribeDto,
     @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
   ): Promise<{ message: string }> {
+    if (this.challenge.enabled && !(await this.hasApiToken(req))) await this.challenge.accept(dto.altcha);
     await this.accept(dto, evidence(req, 'api'), res);
     return { message: SUBSCRIBE_ACCEPTED_MESSAGE };
+  }
+
+  /** A script with a bearer token (ADMIN_API_TOKEN or a personal API token) skips the challenge; a wrong one is 401. */
+  private async hasApiToken(req: Request): Promise<boolean> {
+    if (req.headers.authorization === undefined) return false;
+    const principal = await this.authenticator.authenticate(req);
+    return principal?.via === 'token' || principal?.via === 'api-token';
   }
 }

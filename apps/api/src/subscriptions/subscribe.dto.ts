@@ -16,6 +16,15 @@ export class SubscribeDto {
   @IsString({ message: 'name must be a string' })
   name?: string;
 
+  @ApiPropertyOptional({
+    description:
+      'The solved proof-of-work challenge (ALTCHA payload, base64) from GET /api/subscriptions/challenge; ' +
+      'required while SUBSCRIBE_CHALLENGE=pow, unless the request carries a bearer API token.',
+  })
+  @IsOptional()
+  @IsString({ message: 'altcha must be a string' })
+  altcha?: string;
+
   @ApiPropertyOptional({ description: 'Honeypot: leave empty.' })
   @IsOptional()
   @IsString({ message: 'website must be a string' })

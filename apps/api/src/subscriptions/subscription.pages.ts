@@ -4,6 +4,8 @@ import { html, type SafeHtml } from '../pages/html';
 import { type ReaderPage, readerPage } from '../pages/layout';
 import type { PagePublication } from '../pages/publication';
 import { HONEYPOT_FIELD } from './subscribe.dto';
+import { CHALLENGE_FIELD, CHALLENGE_PATH } from './subscribe-challenge';
+import { ALTCHA_WIDGET_PATH } from '../pages/assets';
 
 /**
  * Server-rendered reader pages. Every value is interpolated through `html`, which escapes it.
@@ -26,9 +28,24 @@ function nameField(value: string | null | undefined): SafeHtml {
     <input type="text" id="name" name="name" autocomplete="name" maxlength="200" value="${value ?? ''}" />`;
 }
 
+/**
+ * The proof-of-work check (the `altcha` widget, served from node_modules at /assets/altcha.js): it fetches a
+ * challenge and solves it in a web worker when the reader focuses the form, and puts the solution in the
+ * hidden `altcha` field. Without JavaScript the form explains that the check must finish.
+ */
+function challengeWidget(): SafeHtml {
+  return html`<altcha-widget
+      challenge="${CHALLENGE_PATH}"
+      name="${CHALLENGE_FIELD}"
+      auto="onfocus"
+    ></altcha-widget>
+    <noscript><p class="muted">This form needs JavaScript for its anti-robot check.</p></noscript>
+    <script type="module" src="${ALTCHA_WIDGET_PATH}"></script>`;
+}
+
 export function subscribePage(
   pub: PagePublication,
-  opts: { error?: string; email?: string; name?: string } = {},
+  opts: { error?: string; email?: string; name?: string; challenge?: boolean } = {},
 ): ReaderPage {
   const described = opts.error ? 'form-error email-help' : 'email-help';
   return readerPage(
@@ -63,6 +80,7 @@ export function subscribePage(
             value=""
           />
         </div>
+        ${opts.challenge ? challengeWidget() : ''}
         <button type="submit">Subscribe</button>
       </form>
       <p class="muted">One email a month. Every issue has a one-click unsubscribe link.</p>`,

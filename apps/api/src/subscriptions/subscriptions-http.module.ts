@@ -3,6 +3,7 @@ import { Module } from '@nestjs/common';
 import { SubscribersAdminController } from '../admin/subscribers/subscribers.controller';
 import { ConfirmController } from './confirm.controller';
 import { PreferencesController } from './preferences.controller';
+import { SubscribeChallenge } from './subscribe-challenge';
 import { SubscribeController } from './subscribe.controller';
 import { TestMessageController } from './test-message.controller';
 import { UnsubscribeController } from './unsubscribe.controller';
@@ -18,5 +19,6 @@ import { UnsubscribeController } from './unsubscribe.controller';
     TestMessageController,
     SubscribersAdminController,
   ],
+  providers: [SubscribeChallenge],
 })
 export class SubscriptionsHttpModule {}

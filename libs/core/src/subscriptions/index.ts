@@ -1,5 +1,6 @@
 export * from './email-address';
 export * from './subscription.errors';
+export * from './blocked-domains';
 export * from './subscriber-events';
 export * from './subscriber-links';
 export * from './suppression-list.service';

@@ -20,6 +20,7 @@ import {
 } from './subscriber-events';
 import { type SubscribeRow, type SubscriberRecord, SubscriberRepository } from './subscriber.repository';
 import { SuppressionList } from './suppression-list.service';
+import { BlockedDomains } from './blocked-domains';
 
 /** A pending address gets at most one confirmation email per window, however often it is submitted. */
 export const CONFIRMATION_RESEND_MINUTES = 10;
@@ -102,6 +103,7 @@ export class SubscriptionService {
     private readonly jobs: JobQueue,
     private readonly suppression: SuppressionList,
     private readonly config: AppConfig,
+    private readonly blockedDomains: BlockedDomains,
   ) {}
 
   private readonly logger = new Logger(SubscriptionService.name);
@@ -123,6 +125,7 @@ export class SubscriptionService {
    */
   async subscribe(input: { email: unknown; name?: unknown }, ev: ChangeEvidence): Promise<void> {
     const { email, name } = this.parseSubscribeInput(input);
+    this.blockedDomains.check(email);
     const params = {
       email,
       name,

@@ -3,6 +3,7 @@ import { VerpModule } from '../feedback/verp.module';
 import { PublicationModule } from '../publication/publication.module';
 import { SendRateModule } from '../send-rate/send-rate.module';
 import { TokenService } from '../tokens/token.service';
+import { BlockedDomains } from './blocked-domains';
 import { ConfirmationMailer } from './confirmation-mail.service';
 import { SubscriberAdminService } from './subscriber-admin.service';
 import { SubscriberDataModule } from './subscriber-data.module';
@@ -15,6 +16,7 @@ const SERVICES = [
   TokenService,
   SubscriberLinks,
   SuppressionList,
+  BlockedDomains,
   SubscriptionService,
   ConfirmationMailer,
   SubscriberAdminService,

@@ -1,18 +1,19 @@
-import { ThrottlerStorageService } from '@nestjs/throttler';
+import { testLimitStore } from '../../../../../test/helpers/limit-store';
+import { SharedThrottlerStorage } from '../../limits/shared-throttler.storage';
 import { TEST_SEND_RECIPIENTS_PER_WINDOW, TestSendLimitError, TestSendThrottle } from './test-send-throttle';
 
-/** Against the storage the API uses (@nestjs/throttler's in-memory ThrottlerStorageService). */
+/** Against the storage the API uses (SharedThrottlerStorage, in Redis). */
 describe('test-send limit per user', () => {
-  let storage: ThrottlerStorageService;
+  let world: ReturnType<typeof testLimitStore>;
   let throttle: TestSendThrottle;
   const editor = { userId: 7, role: 'editor', via: 'session' } as const;
   const other = { userId: 8, role: 'editor', via: 'session' } as const;
 
   beforeEach(() => {
-    storage = new ThrottlerStorageService();
-    throttle = new TestSendThrottle(storage);
+    world = testLimitStore();
+    throttle = new TestSendThrottle(new SharedThrottlerStorage(world.store, world.metrics));
   });
-  afterEach(() => storage.onApplicationShutdown());
+  afterEach(() => world.close());
 
   it(`counts recipients, not requests: ${TEST_SEND_RECIPIENTS_PER_WINDOW} a minute`, async () => {
     expect(TEST_SEND_RECIPIENTS_PER_WINDOW).toBe(20);

@@ -21,8 +21,8 @@ export class TestSendLimitError extends RateLimitedError {
 
 /**
  * Per-user limit on test sends, counted in recipients (ten addresses cost ten), for the API and the console
- * alike. The counts live in the @nestjs/throttler storage, like the sign-in limits: in-process memory, so with
- * several API instances each enforces its own. (Every test message also waits for the workers' global
+ * alike. The counts live in the @nestjs/throttler storage (SharedThrottlerStorage: in Redis, so one allowance
+ * across every API instance; while Redis is away it fails open). (Every test message also waits for the workers' global
  * send-rate limiter, SEND_RATE_PER_SECOND / SEND_RATE_PER_HOUR, before it leaves.)
  */
 @Injectable()
