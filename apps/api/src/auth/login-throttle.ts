@@ -51,13 +51,16 @@ export class LoginThrottle {
   constructor(@InjectThrottlerStorage() private readonly storage: ThrottlerStorage) {}
 
   /**
-   * One sign-in attempt: refused (with the seconds to wait) when the client address is over its limit,
-   * otherwise `verify` runs after the email's pause and its answer is counted.
+   * One sign-in attempt (a password or a second-factor code): refused (with the seconds to wait) when the
+   * client address is over its limit, otherwise `verify` runs after the email's pause and its answer is
+   * counted: undefined is a failure. A success clears the email's failures unless `completesSignIn` says
+   * a second factor is still to come.
    */
   async attempt<T>(
     ip: string,
     email: string,
     verify: () => Promise<T | undefined>,
+    opts: { completesSignIn?: (result: T) => boolean } = {},
   ): Promise<LoginOutcome<T>> {
     const byIp = await this.storage.increment(`login:ip:${ip}`, WINDOW_MS, LOGIN_LIMIT_PER_IP, 0, 'login-ip');
     if (byIp.isBlocked) return { refusedFor: Math.max(1, byIp.timeToBlockExpire) };
@@ -66,7 +69,9 @@ export class LoginThrottle {
     if (delay > 0) await this.pause(delay);
     const user = await verify();
     if (user === undefined) this.recordFailure(key);
-    else this.failures.delete(key);
+    // A right password followed by a second factor clears nothing yet: otherwise whoever knows the password
+    // could alternate password and code guesses and never be slowed on the codes.
+    else if (opts.completesSignIn?.(user) ?? true) this.failures.delete(key);
     return { user };
   }
 

@@ -9,6 +9,7 @@ import { Module } from '@nestjs/common';
 import { TestSendThrottle } from '../admin/editions/test-send-throttle';
 import { UsersConsoleController } from './accounts/users-console.controller';
 import { TokensConsoleController } from './accounts/tokens-console.controller';
+import { TwoFactorConsoleController } from './accounts/two-factor-console.controller';
 import { CampaignsConsoleController } from './campaigns/campaigns-console.controller';
 import { ConsoleHomeController } from './campaigns/console-home.controller';
 import { EditionsConsoleController } from './editions/editions-console.controller';
@@ -30,6 +31,7 @@ import { SubscribersConsoleController } from './subscribers/subscribers-console.
     FeedbackConsoleController,
     UsersConsoleController,
     TokensConsoleController,
+    TwoFactorConsoleController,
   ],
   providers: [TestSendThrottle],
 })

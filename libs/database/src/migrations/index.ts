@@ -5,6 +5,7 @@ import { ApiTokenExpiry1764500310000 } from './1764500310000-api-token-expiry';
 import { DeliverySubscriberIndex1764500400000 } from './1764500400000-delivery-subscriber-index';
 import { InboundMail1764700000000 } from './1764700000000-inbound-mail';
 import { SendGateWelcome1764700300000 } from './1764700300000-send-gate-welcome';
+import { TwoFactor1764910000000 } from './1764910000000-two-factor';
 
 /** Listed explicitly (not globbed) so the same list works from ts sources under Jest and from dist. */
 export const MIGRATIONS = [
@@ -15,4 +16,5 @@ export const MIGRATIONS = [
   DeliverySubscriberIndex1764500400000,
   InboundMail1764700000000,
   SendGateWelcome1764700300000,
+  TwoFactor1764910000000,
 ];
