@@ -21,7 +21,9 @@ module.exports = {
   moduleFileExtensions: ['ts', 'tsx', 'js', 'mjs', 'cjs', 'json'],
   testMatch: ['<rootDir>/{apps,libs,test}/**/*.spec.{ts,tsx}', '<rootDir>/test/**/*.e2e-spec.ts'],
   transform: { '^.+\\.(t|j)sx?$': swc, '^.+\\.[cm]js$': swc },
-  transformIgnorePatterns: ['/node_modules/(?!(@nestjs|@react-email|d3-[a-z-]+|internmap)/)'],
+  transformIgnorePatterns: [
+    '/node_modules/(?!(@nestjs|@react-email|d3-[a-z-]+|internmap|@otplib|@scure|@noble)/)',
+  ],
   moduleNameMapper: aliases,
   testTimeout: 60000,
   // Nest/BullMQ/ioredis leave timers that outlive app.close() by a few ms; do not let them hang CI.

@@ -158,6 +158,7 @@ describe('accounts and access', () => {
           role,
           disabled: false,
           createdAt: expect.any(String),
+          twoFactor: false,
         });
         expect(JSON.stringify(res.body)).not.toMatch(/password|scrypt/i);
       }

@@ -277,6 +277,8 @@ describe('in a real browser', () => {
       '/admin/users',
       ...(user ? [`/admin/users/${user.id}`] : []),
       '/admin/tokens',
+      // issue 17: one's own two-factor sign-in (the set-up page with its QR code, for this admin)
+      '/admin/account/two-factor',
     ];
     const readerPages = [
       '/',
@@ -293,6 +295,7 @@ describe('in a real browser', () => {
       '/preferences',
       '/archive',
       '/admin/feedback',
+      '/admin/account/two-factor',
     ];
     // Every page is visited before anything is asserted, so a failure lists all the pages that need work.
     const found: {

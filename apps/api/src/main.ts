@@ -1,13 +1,16 @@
 import 'reflect-metadata';
 import { AppConfig, ConfigError, validateEnvironmentOrExit } from '@app/config';
+import { Logger } from '@nestjs/common';
 import { createApiApp } from './bootstrap';
+import { startBanner } from './start-banner';
 
 async function main(): Promise<void> {
   validateEnvironmentOrExit('api');
   const app = await createApiApp();
   const config = app.get(AppConfig);
   await app.listen(config.env.PORT, config.env.HOST);
-  console.log(`Newsletter API listening on ${config.env.PUBLIC_URL} (port ${config.env.PORT})`);
+  const logger = new Logger('Start');
+  for (const line of startBanner(config)) logger.log(line);
 }
 
 main().catch((err: unknown) => {

@@ -69,6 +69,11 @@ export const envSchema = z
       .default(''),
     /** Send a welcome message (with the latest issue) to every reader who confirms; false: no welcome. */
     WELCOME_ISSUE: bool.default(true),
+    /**
+     * Every console user must set up two-factor sign-in (TOTP) at their next sign-in, before any console page.
+     * API tokens are not affected.
+     */
+    REQUIRE_2FA: bool.default(false),
     ADMIN_API_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
     BOUNCE_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
     THROTTLE_LIMIT: int(1, 1000000).default(30),

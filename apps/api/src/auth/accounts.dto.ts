@@ -69,6 +69,7 @@ export class UserDto {
   @ApiProperty({ enum: UserRole }) role!: UserRole;
   @ApiProperty() disabled!: boolean;
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
+  @ApiProperty({ description: 'Two-factor sign-in (TOTP) is set up' }) twoFactor!: boolean;
 }
 
 export class CreateTokenDto {

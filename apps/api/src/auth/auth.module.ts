@@ -3,9 +3,11 @@ import { Global, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { AdminAuthGuard, AdminSurfaceGuard } from './admin-auth.guard';
 import { ConsoleAuthController } from './console-auth.controller';
+import { ConsoleSessions } from './console-sessions';
 import { LoginThrottle } from './login-throttle';
 import { RequestAuthenticator } from './request-authenticator';
 import { TokensController } from './tokens.controller';
+import { TwoFactorLoginController } from './two-factor-login.controller';
 import { UsersController } from './users.controller';
 
 /**
@@ -15,10 +17,11 @@ import { UsersController } from './users.controller';
 @Global()
 @Module({
   imports: [AccountsModule],
-  controllers: [ConsoleAuthController, UsersController, TokensController],
+  controllers: [ConsoleAuthController, TwoFactorLoginController, UsersController, TokensController],
   providers: [
     RequestAuthenticator,
     LoginThrottle,
+    ConsoleSessions,
     AdminAuthGuard,
     { provide: APP_GUARD, useClass: AdminSurfaceGuard },
   ],

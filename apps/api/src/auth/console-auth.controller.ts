@@ -1,18 +1,20 @@
 import { AppConfig } from '@app/config';
-import { AccountsService, safeEqual } from '@app/core/accounts';
+import { AccountsService, TwoFactorService } from '@app/core/accounts';
 import { Get, Post, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { randomBytes } from 'node:crypto';
 import { answerFor, messageText } from '../common/error-answer';
 import { ConsoleController } from '../console/console-controller.decorator';
 import { FormText, readForm } from '../console/console-forms';
 import { html } from '../pages/html';
 import { readerPage } from '../pages/layout';
 import { sendPage } from '../pages/send-page';
+import { loginCsrfToken, loginCsrfValid } from './login-csrf';
 import { LoginThrottle } from './login-throttle';
 import { Public, Roles } from './roles.decorator';
 import { RequestAuthenticator } from './request-authenticator';
-import { cookieOptions, CSRF_FIELD, LOGIN_CSRF_COOKIE, SESSION_COOKIE } from './session-cookie';
+import { ConsoleSessions } from './console-sessions';
+import { cookieOptions, CSRF_FIELD, SESSION_COOKIE } from './session-cookie';
+import { setPending } from './two-factor-pending';
 
 const GENERIC_FAILURE = 'Invalid email or password.';
 /** Redis (which holds the sign-in limits) is away: sign-in is refused rather than left unlimited. */
@@ -60,6 +62,8 @@ export class ConsoleAuthController {
     private readonly accounts: AccountsService,
     private readonly authenticator: RequestAuthenticator,
     private readonly throttle: LoginThrottle,
+    private readonly twoFactor: TwoFactorService,
+    private readonly sessions: ConsoleSessions,
   ) {}
 
   @Get('login')
@@ -85,13 +89,7 @@ export class ConsoleAuthController {
       return;
     }
     const next = safeNext(form.next);
-    const cookieToken = (req.cookies as Record<string, unknown>)[LOGIN_CSRF_COOKIE];
-    const formToken = form[CSRF_FIELD];
-    if (
-      typeof cookieToken !== 'string' ||
-      typeof formToken !== 'string' ||
-      !safeEqual(cookieToken, formToken)
-    ) {
+    if (!loginCsrfValid(req, form[CSRF_FIELD])) {
       this.renderForm(req, res, 403, next, 'This form has expired. Please sign in again.', true);
       return;
     }
@@ -100,7 +98,11 @@ export class ConsoleAuthController {
     const outcome = await this.throttle.attempt(
       req.ip ?? req.socket.remoteAddress ?? 'unknown',
       email,
-      async () => (email && password ? await this.accounts.verifyPassword(email, password) : undefined),
+      async () => {
+        const user = email && password ? await this.accounts.verifyPassword(email, password) : undefined;
+        return user && { ...user, secondFactor: await this.secondFactorStage(user.userId) };
+      },
+      { completesSignIn: (u) => u.secondFactor === undefined },
     );
     if ('unavailable' in outcome) {
       res.setHeader('Retry-After', '30');
@@ -124,13 +126,21 @@ export class ConsoleAuthController {
       this.renderForm(req, res, 401, next, GENERIC_FAILURE);
       return;
     }
-    // a fresh token at every login (no session fixation); an older session of this browser ends
-    const previous = (req.cookies as Record<string, unknown>)[SESSION_COOKIE];
-    if (typeof previous === 'string') await this.accounts.deleteSession(previous);
-    const session = await this.accounts.createSession(user.userId);
-    res.cookie(SESSION_COOKIE, session.token, cookieOptions(this.config, session.expiresAt));
-    res.clearCookie(LOGIN_CSRF_COOKIE, cookieOptions(this.config));
+    if (user.secondFactor !== undefined) {
+      // not signed in yet: a short-lived signed note of the right password, for the code (or set-up) page
+      setPending(this.config, res, { userId: user.userId, stage: user.secondFactor });
+      const page = user.secondFactor === 'verify' ? 'two-factor' : 'enrol';
+      res.redirect(303, `/admin/login/${page}?next=${encodeURIComponent(next)}`);
+      return;
+    }
+    await this.sessions.start(req, res, user.userId);
     res.redirect(303, next);
+  }
+
+  /** What follows a right password: a code (factor set up), set-up (REQUIRE_2FA), or nothing. */
+  private async secondFactorStage(userId: number): Promise<'verify' | 'enrol' | undefined> {
+    if (await this.twoFactor.isEnabled(userId)) return 'verify';
+    return this.twoFactor.required ? 'enrol' : undefined;
   }
 
   @Post('logout')
@@ -150,11 +160,7 @@ export class ConsoleAuthController {
     error?: string,
     renewToken = false,
   ): void {
-    let token = (req.cookies as Record<string, unknown>)[LOGIN_CSRF_COOKIE];
-    if (renewToken || typeof token !== 'string' || !/^[\w-]{43}$/.test(token)) {
-      token = randomBytes(32).toString('base64url');
-      res.cookie(LOGIN_CSRF_COOKIE, token, cookieOptions(this.config));
-    }
+    const token = loginCsrfToken(this.config, req, res, renewToken);
     sendPage(
       res,
       status,

@@ -60,6 +60,27 @@ describe('LoginThrottle', () => {
     expect(throttle.pauses).toHaveLength(3);
   });
 
+  it('counts wrong second-factor codes like wrong passwords; a right password before the code clears nothing', async () => {
+    const email = 'totp@example.org';
+    const code = (typed: string) => () => Promise.resolve(typed === '123456' ? 1 : undefined);
+    const password = () => Promise.resolve({ userId: 1, secondFactor: 'verify' as const });
+    const notYet = { completesSignIn: (u: { secondFactor?: string }) => u.secondFactor === undefined };
+    for (let i = 0; i < LOGIN_FREE_FAILURES + 1; i++) {
+      // whoever knows the password alternates it with code guesses
+      expect(await throttle.attempt(nextIp(), email, password, notYet)).toEqual({
+        user: { userId: 1, secondFactor: 'verify' },
+      });
+      expect(await throttle.attempt(nextIp(), email, code('000000'))).toEqual({ user: undefined });
+    }
+    // the code failures added up across the right passwords: the attempts are slowed now
+    expect(throttle.pauses.length).toBeGreaterThan(0);
+    const before = throttle.pauses.length;
+    // the right code completes the sign-in and clears the failures
+    expect(await throttle.attempt(nextIp(), email, code('123456'))).toEqual({ user: 1 });
+    await throttle.attempt(nextIp(), email, code('000000'));
+    expect(throttle.pauses).toHaveLength(before + 1);
+  });
+
   it('slows an unknown email exactly like a known one (the pause reveals nothing)', async () => {
     for (const email of ['owner@example.org', 'nobody@example.org']) {
       for (let i = 0; i < LOGIN_FREE_FAILURES + 1; i++) await throttle.attempt(nextIp(), email, verify('x'));

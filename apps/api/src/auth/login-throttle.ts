@@ -53,14 +53,16 @@ export class LoginThrottle {
   ) {}
 
   /**
-   * One sign-in attempt: refused (with the seconds to wait) when the client address is over its limit,
-   * otherwise `verify` runs after the email's pause and its answer is counted; `unavailable` when the
-   * counters cannot be read or written.
+   * One sign-in attempt (a password or a second-factor code): refused (with the seconds to wait) when the
+   * client address is over its limit, otherwise `verify` runs after the email's pause and its answer is
+   * counted: undefined is a failure. A success clears the email's failures unless `completesSignIn` says
+   * a second factor is still to come. `unavailable` when the counters cannot be read or written.
    */
   async attempt<T>(
     ip: string,
     email: string,
     verify: () => Promise<T | undefined>,
+    opts: { completesSignIn?: (result: T) => boolean } = {},
   ): Promise<LoginOutcome<T>> {
     const key = createHash('sha256').update(email.trim().toLowerCase()).digest('hex');
     let failures: number;
@@ -76,7 +78,9 @@ export class LoginThrottle {
     const user = await verify();
     try {
       if (user === undefined) await this.recordFailure(key);
-      else await this.store.forget('login-failures', key);
+      // A right password followed by a second factor clears nothing yet: otherwise whoever knows the
+      // password could alternate password and code guesses and never be slowed on the codes.
+      else if (opts.completesSignIn?.(user) ?? true) await this.store.forget('login-failures', key);
     } catch (err) {
       return this.unavailable(err);
     }

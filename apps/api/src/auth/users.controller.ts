@@ -1,8 +1,9 @@
-import { AccountsService } from '@app/core/accounts';
+import { AccountsService, TwoFactorService } from '@app/core/accounts';
 import { Body, Controller, Delete, Get, HttpCode, Patch, Post, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiCookieAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { CreateUserDto, UpdateUserDto, UserDto } from './accounts.dto';
 import { AdminAuthGuard } from './admin-auth.guard';
+import { CurrentPrincipal, type Principal } from './principal';
 import { SESSION_COOKIE } from './session-cookie';
 import { Roles } from './roles.decorator';
 import { IdParam } from '../common/parse-id.pipe';
@@ -15,7 +16,10 @@ import { IdParam } from '../common/parse-id.pipe';
 @UseGuards(AdminAuthGuard)
 @Roles('admin')
 export class UsersController {
-  constructor(private readonly accounts: AccountsService) {}
+  constructor(
+    private readonly accounts: AccountsService,
+    private readonly twoFactor: TwoFactorService,
+  ) {}
 
   @Get()
   @ApiOperation({ summary: 'List users' })
@@ -48,6 +52,22 @@ export class UsersController {
   @ApiResponse({ status: 200, type: UserDto })
   update(@IdParam() id: number, @Body() dto: UpdateUserDto): Promise<UserDto> {
     return this.accounts.updateUser(id, dto);
+  }
+
+  @Post(':id/two-factor/reset')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: "Reset a user's two-factor sign-in",
+    description:
+      'For a lost phone: removes the TOTP secret and recovery codes and ends the sessions; recorded with the time and the admin. The user sets it up again (at the next sign-in when REQUIRE_2FA is on).',
+  })
+  @ApiResponse({ status: 200, type: UserDto })
+  async resetTwoFactor(
+    @IdParam() id: number,
+    @CurrentPrincipal() p: Principal | undefined,
+  ): Promise<UserDto> {
+    await this.twoFactor.reset(id, p?.userId ?? null);
+    return this.accounts.getUser(id);
   }
 
   @Delete(':id')

@@ -97,7 +97,12 @@ export function consoleLayout(page: ConsolePage, publication: string): SafeHtml 
             </ul>
           </nav>
           <span class="who"
-            >${p?.email ?? (p ? 'bootstrap token' : 'not signed in')} ${p ? `(${p.role})` : ''}
+            >${
+              p?.via === 'session'
+                ? html`<a href="/admin/account/two-factor" title="Your two-factor sign-in">${p.email}</a>`
+                : (p?.email ?? (p ? 'bootstrap token' : 'not signed in'))
+            }
+            ${p ? `(${p.role})` : ''}
             ${
               p?.via === 'session'
                 ? html`<form method="post" action="/admin/logout" class="inline">

@@ -10,6 +10,7 @@ import { Module } from '@nestjs/common';
 import { TestSendThrottle } from '../admin/editions/test-send-throttle';
 import { UsersConsoleController } from './accounts/users-console.controller';
 import { TokensConsoleController } from './accounts/tokens-console.controller';
+import { TwoFactorConsoleController } from './accounts/two-factor-console.controller';
 import { CampaignsConsoleController } from './campaigns/campaigns-console.controller';
 import { ConsoleHomeController } from './campaigns/console-home.controller';
 import { EditionsConsoleController } from './editions/editions-console.controller';
@@ -40,6 +41,7 @@ import { SubscribersConsoleController } from './subscribers/subscribers-console.
     ReportsConsoleController,
     UsersConsoleController,
     TokensConsoleController,
+    TwoFactorConsoleController,
   ],
   providers: [TestSendThrottle],
 })

@@ -41,6 +41,7 @@ function toUserView(u: UserRecord): UserView {
     role: u.role,
     disabled: u.disabledAt !== null,
     createdAt: u.createdAt.toISOString(),
+    twoFactor: u.twoFactor,
   };
 }
 

@@ -23,6 +23,8 @@ export interface UserView {
   role: UserRole;
   disabled: boolean;
   createdAt: string;
+  /** Two-factor sign-in (TOTP) is set up. */
+  twoFactor: boolean;
 }
 
 export interface ApiTokenView {

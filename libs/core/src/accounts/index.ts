@@ -5,3 +5,6 @@ export * from './password.hasher';
 export * from './user.repository';
 export * from './session.repository';
 export * from './api-token.repository';
+export * from './two-factor.service';
+export * from './two-factor.repository';
+export * from './secret-box';

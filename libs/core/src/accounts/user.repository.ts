@@ -9,10 +9,12 @@ export interface UserRecord {
   role: UserRole;
   disabledAt: Date | null;
   createdAt: Date;
+  /** A second factor (TOTP) is set up. */
+  twoFactor: boolean;
 }
 
 const USER_COLUMNS = `id, email, password_hash AS "passwordHash", role, disabled_at AS "disabledAt",
-  created_at AS "createdAt"`;
+  created_at AS "createdAt", totp_secret IS NOT NULL AS "twoFactor"`;
 
 /** Console users (app_user). */
 @Injectable()

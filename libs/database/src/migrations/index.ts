@@ -6,6 +6,7 @@ import { DeliverySubscriberIndex1764500400000 } from './1764500400000-delivery-s
 import { InboundMail1764700000000 } from './1764700000000-inbound-mail';
 import { SendGateWelcome1764700300000 } from './1764700300000-send-gate-welcome';
 import { ClickTracking1764800000000 } from './1764800000000-click-tracking';
+import { TwoFactor1764910000000 } from './1764910000000-two-factor';
 
 /** Listed explicitly (not globbed) so the same list works from ts sources under Jest and from dist. */
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   InboundMail1764700000000,
   SendGateWelcome1764700300000,
   ClickTracking1764800000000,
+  TwoFactor1764910000000,
 ];

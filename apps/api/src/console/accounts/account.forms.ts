@@ -65,3 +65,9 @@ export function endOfDay(value: string): Date | null {
   if (end.getTime() <= Date.now()) throw new BadRequestException('Valid until must be today or a later day');
   return end;
 }
+
+/** POST /admin/account/two-factor: the code confirming an enrolment. */
+export class CodeForm {
+  @FormText('code', 64, { secret: true })
+  code?: string;
+}

@@ -1,4 +1,4 @@
-import { AccountsService } from '@app/core/accounts';
+import { AccountsService, TwoFactorService } from '@app/core/accounts';
 import { Get, Post, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { Roles } from '../../auth/roles.decorator';
@@ -19,7 +19,10 @@ type UserForm = NonNullable<UserFormState['form']>;
 @ConsoleController('admin/users')
 @Roles('admin')
 export class UsersConsoleController {
-  constructor(private readonly accounts: AccountsService) {}
+  constructor(
+    private readonly accounts: AccountsService,
+    private readonly twoFactor: TwoFactorService,
+  ) {}
 
   @Get()
   async list(@Req() req: Request, @Res() res: Response): Promise<void> {
@@ -86,6 +89,14 @@ export class UsersConsoleController {
     await this.change(req, res, id, 'password', async () => {
       await this.accounts.updateUser(id, { password: newPassword(await readForm(PasswordForm, req.body)) });
       return `/admin/users/${id}?notice=password-changed`;
+    });
+  }
+
+  @Post(':id/two-factor/reset')
+  async resetTwoFactor(@IdParam() id: number, @Req() req: Request, @Res() res: Response): Promise<void> {
+    await this.change(req, res, id, 'two-factor', async () => {
+      await this.twoFactor.reset(id, req.principal?.userId ?? null);
+      return `/admin/users/${id}?notice=two-factor-reset`;
     });
   }
 

@@ -12,6 +12,7 @@ export const USER_NOTICES: Record<string, string> = {
   'user-enabled': 'User enabled again.',
   'password-changed': 'Password changed: the user’s sessions ended.',
   'user-deleted': 'User deleted with their sessions and API tokens.',
+  'two-factor-reset': 'Two-factor sign-in reset: the user’s sessions ended; they set it up again.',
 };
 
 /** The role choice, on the create form and on a user's page. */
@@ -82,7 +83,7 @@ export function usersPage(
 
 export interface UserFormState {
   error?: string;
-  form?: 'role' | 'disable' | 'password' | 'delete';
+  form?: 'role' | 'disable' | 'password' | 'delete' | 'two-factor';
 }
 
 /** What may be done to a user: each a form of its own. */
@@ -110,8 +111,24 @@ function userForms(u: UserView): ui.FormCard[] {
   const onOff = u.disabled
     ? { action: `${base}/enable`, title: 'Enable', button: 'Enable user' }
     : { action: `${base}/disable`, title: 'Disable', button: 'Disable user', danger: true };
+  const twoFactor = html`<p class="small">
+    For a lost phone: removes the user’s authenticator secret and recovery codes and ends their sessions. They
+    set it up again (at their next sign-in when two-factor sign-in is required).
+  </p>`;
   return [
     { key: 'role', action: `${base}/role`, title: 'Change role', button: 'Change role', fields: role },
+    ...(u.twoFactor
+      ? [
+          {
+            key: 'two-factor',
+            action: `${base}/two-factor/reset`,
+            title: 'Reset two-factor sign-in',
+            button: 'Reset two-factor',
+            fields: twoFactor,
+            danger: true,
+          },
+        ]
+      : []),
     { key: 'disable', ...onOff, fields: disable },
     {
       key: 'password',
@@ -144,6 +161,7 @@ export function userPage(
         ['Role', u.role],
         ['State', stateBadge(u)],
         ['Created', formatTime(u.createdAt)],
+        ['Two-factor sign-in', u.twoFactor ? 'on' : 'off'],
       ])}
       ${self ? html`<p class="small muted">This is you.</p>` : ''}
     </div>
