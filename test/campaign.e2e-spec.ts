@@ -90,10 +90,12 @@ describe('campaign delivery', () => {
       expect(header(m!, 'List-Id')).toBe('CRANK Call <crank-call.news.example.test>');
       expect(header(m!, 'List-Unsubscribe-Post')).toBe('List-Unsubscribe=One-Click');
       const lu =
-        /^<https:\/\/news\.example\.test\/unsubscribe\?token=[\w.-]+>, <mailto:([^?>]+)\?subject=unsubscribe>$/.exec(
+        /^<https:\/\/news\.example\.test\/unsubscribe\?token=[\w.-]+&c=(\d+)>, <mailto:([^?>]+)\?subject=unsubscribe>$/.exec(
           header(m!, 'List-Unsubscribe') ?? '',
         );
       expect(lu).not.toBeNull();
+      // the one-click unsubscribe names the campaign, so the unsubscribe is attributed to this issue
+      expect(Number(lu![1])).toBe(created.id);
       // VERP: the envelope sender is this delivery's own signed bounce address; From is unchanged; the
       // mailto names this reader and this campaign; the delivery id travels in a header providers echo.
       expect(verp.parseRecipient(m!.envelopeFrom)).toEqual({
@@ -101,7 +103,7 @@ describe('campaign delivery', () => {
         subject: { kind: 'delivery', deliveryId: sub.delivery_id },
       });
       expect(m!.parsed.from?.value).toEqual([{ name: 'CRANK Call', address: 'crank@example.test' }]);
-      const mailto = verp.parseRecipient(lu![1]!);
+      const mailto = verp.parseRecipient(lu![2]!);
       expect(mailto).toMatchObject({
         kind: 'unsubscribe',
         claim: { subscriberId: sub.subscriber_id, campaignId: created.id },

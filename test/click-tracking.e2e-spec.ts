@@ -1,10 +1,11 @@
-import { ClickTracker, FeedbackService, SubscriptionService, type CampaignReport } from '@app/core';
+import { FeedbackService, SubscriptionService } from '@app/core';
 import { FeedbackKind, FeedbackSource } from '@app/database';
-import type { ReceivedMail } from '@app/testing';
 import request from 'supertest';
 import { header, unsubscribeUrlOf } from './campaign.fixtures';
-import { crankCallApril2025WithLinks, LINKS } from './fixtures/crank-call-2025-04-links';
-import { type CampaignWorld, campaignWorld } from './helpers/scenarios';
+import { consoleGet, consoleLogin } from './helpers/console-session';
+import { LINKS } from './fixtures/crank-call-2025-04-links';
+import { BROWSER, report, sendIssue, trackedPaths } from './helpers/clicks';
+import { campaignWorld } from './helpers/scenarios';
 
 /**
  * Issue 15: click tracking end to end, per TRACKING mode. A campaign of an issue with links goes to the
@@ -12,41 +13,6 @@ import { type CampaignWorld, campaignWorld } from './helpers/scenarios';
  * 404 of forged tokens (never a redirect), the archive left as written, and unsubscribes (one-click, page,
  * mailto) attributed to the campaign.
  */
-const BROWSER =
-  'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 Version/17.5 Safari/605.1.15';
-const TRACKED = /https:\/\/news\.example\.test(\/l\/[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{22})/g;
-
-async function sendIssue(
-  w: CampaignWorld,
-  tag: string,
-  n: number,
-  slug: string,
-): Promise<{ id: number; mails: ReceivedMail[] }> {
-  await w.seedAudience(tag, n);
-  const [e] = await w.h.query<{ id: number }>(
-    `INSERT INTO edition (publication_id, slug, subject, content, status)
-     VALUES ((SELECT id FROM publication WHERE slug = 'crank-call'), $1, $2, $3::jsonb, 'draft') RETURNING id`,
-    [slug, crankCallApril2025WithLinks.subject, JSON.stringify({ ...crankCallApril2025WithLinks, slug })],
-  );
-  const c = await w.startCampaign(e!.id);
-  await w.waitForCampaign(c.id, (x) => x.status === 'completed', 'completed');
-  const mails = [...w.receivedBy(tag).values()].map((m) => m[0]!);
-  expect(mails).toHaveLength(n);
-  return { id: c.id, mails };
-}
-
-/** Every tracked link path of a message's text part, in order (each distinct address once). */
-const trackedPaths = (m: ReceivedMail): string[] => [
-  ...new Set([...(m.parsed.text ?? '').matchAll(TRACKED)].map((x) => x[1]!)),
-];
-
-async function report(w: CampaignWorld, id: number): Promise<CampaignReport> {
-  await w.h.app.get(ClickTracker).flush();
-  const res = await w.api.get(`/api/admin/campaigns/${id}/report`);
-  expect(res.status).toBe(200);
-  return res.body as CampaignReport;
-}
-
 describe('click tracking: TRACKING=aggregate (the default)', () => {
   const w = campaignWorld({ inProcessWorker: true, env: { CLICK_MACHINE_AFTER_SEND_S: '0' } });
 
@@ -250,6 +216,13 @@ describe('click tracking: TRACKING=individual with OPEN_TRACKING=true', () => {
     expect(data.clicks.filter((k) => k.link !== null)).toEqual([
       { edition: '2025-04', link: LINKS.rudenko, machine: false, at: expect.any(String) },
     ]);
+    // the reader's page in the console lists them under the history
+    const session = await consoleLogin(w.h, 'editor');
+    const page = await consoleGet(w.h, session, `/admin/subscribers/${subs[0]!.id}`);
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('<h2>Clicks</h2>');
+    expect(page.text).toContain(LINKS.rudenko.split('?')[0]); // the page escapes the query's = and &
+    expect(page.text).toContain('opened (image loaded)');
   });
 });
 

@@ -3,7 +3,8 @@ import { Injectable } from '@nestjs/common';
 import { decodeCursor, encodeCursor } from '../common/keyset-cursor';
 import { checkName } from './email-address';
 import { SubscriberNotFoundError, SubscriptionInputError } from './subscription.errors';
-import { SubscriptionService } from './subscription.service';
+import { type SubscriberClick, subscriberClick, SubscriptionService } from './subscription.service';
+import { SubscriberDeliveryRepository } from './subscriber-delivery.repository';
 import { type SubscriberEventRecord, SubscriberEventRepository } from './subscriber-event.repository';
 import { type ChangeEvidence, consentEvidence } from './subscriber-events';
 import { type SubscriberFilter, SubscriberSearchRepository } from './subscriber-search.repository';
@@ -52,6 +53,7 @@ export class SubscriberAdminService {
     private readonly search: SubscriberSearchRepository,
     private readonly events: SubscriberEventRepository,
     private readonly subscriptions: SubscriptionService,
+    private readonly deliveries: SubscriberDeliveryRepository,
   ) {}
 
   async list(q: SubscriberListQuery): Promise<{ items: SubscriberRecord[]; nextCursor: string | null }> {
@@ -75,11 +77,15 @@ export class SubscriberAdminService {
     return out;
   }
 
-  async get(id: number): Promise<{ subscriber: SubscriberRecord; events: SubscriberEventRecord[] }> {
+  async get(
+    id: number,
+  ): Promise<{ subscriber: SubscriberRecord; events: SubscriberEventRecord[]; clicks: SubscriberClick[] }> {
     const subscriber = await this.subscribers.findById(id);
     if (!subscriber || subscriber.erasedAt) throw new SubscriberNotFoundError(id);
     const events = await this.events.latest(id, HISTORY_SHOWN);
-    return { subscriber, events };
+    // Only TRACKING=individual records clicks per reader; in the other modes this is empty.
+    const clicks = (await this.deliveries.latestClicksOf(id, HISTORY_SHOWN)).map(subscriberClick);
+    return { subscriber, events, clicks };
   }
 
   /**

@@ -18,6 +18,22 @@ export const SUBSCRIBER_CLICKS_SQL = `SELECT e.slug, e.content, k.link_index AS 
   JOIN campaign c ON c.id = d.campaign_id JOIN edition e ON e.id = c.edition_id
   WHERE d.subscriber_id = $1 ORDER BY k.id`;
 
+/** The latest of a subscriber's recorded clicks and opens, newest first (the console's history). */
+export const SUBSCRIBER_LATEST_CLICKS_SQL = `SELECT e.slug, e.content, k.link_index AS "linkIndex", k.machine,
+    k.clicked_at AS "clickedAt"
+  FROM delivery d JOIN delivery_click k ON k.delivery_id = d.id
+  JOIN campaign c ON c.id = d.campaign_id JOIN edition e ON e.id = c.edition_id
+  WHERE d.subscriber_id = $1 ORDER BY k.id DESC LIMIT $2`;
+
+/** A recorded click or open as the ledger holds it: the issue, its link index (-1: the open pixel), when. */
+export interface ClickRow {
+  slug: string;
+  content: EditionContent;
+  linkIndex: number;
+  machine: boolean;
+  clickedAt: Date;
+}
+
 /** One subscriber's deliveries: the personal data the delivery ledger holds, for export and erasure. */
 @Injectable()
 export class SubscriberDeliveryRepository {
@@ -31,12 +47,13 @@ export class SubscriberDeliveryRepository {
   }
 
   /** The subscriber's clicks and opens (TRACKING=individual). */
-  clicksOf(
-    subscriberId: number,
-  ): Promise<
-    { slug: string; content: EditionContent; linkIndex: number; machine: boolean; clickedAt: Date }[]
-  > {
+  clicksOf(subscriberId: number): Promise<ClickRow[]> {
     return this.db.rows(SUBSCRIBER_CLICKS_SQL, [subscriberId]);
+  }
+
+  /** The subscriber's latest `limit` clicks and opens, newest first. */
+  latestClicksOf(subscriberId: number, limit: number): Promise<ClickRow[]> {
+    return this.db.rows(SUBSCRIBER_LATEST_CLICKS_SQL, [subscriberId, limit]);
   }
 
   /** Whether the campaign sent (or meant to send) the subscriber a message: an unsubscribe may name it. */

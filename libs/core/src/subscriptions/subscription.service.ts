@@ -6,7 +6,7 @@ import { trackedLinkTargets } from '@app/email';
 import { TokenPurpose, TokenService } from '../tokens/token.service';
 import { checkEmail, checkName } from './email-address';
 import { SubscriberNotFoundError, SubscriptionInputError } from './subscription.errors';
-import { SubscriberDeliveryRepository } from './subscriber-delivery.repository';
+import { type ClickRow, SubscriberDeliveryRepository } from './subscriber-delivery.repository';
 import {
   historyEntry,
   type SubscriberHistoryEntry,
@@ -23,6 +23,27 @@ import { SuppressionList } from './suppression-list.service';
 import { BlockedDomains } from './blocked-domains';
 
 /** A pending address gets at most one confirmation email per window, however often it is submitted. */
+
+/** A reader's click or open as the data export and the console show it (TRACKING=individual only). */
+export interface SubscriberClick {
+  /** The month slug. */
+  edition: string;
+  /** The address the link led to; null for an open (the pixel has no link). */
+  link: string | null;
+  /** Counted as a machine's (a scanner, a HEAD request, a click right after sending). */
+  machine: boolean;
+  at: string;
+}
+
+export function subscriberClick(k: ClickRow): SubscriberClick {
+  return {
+    edition: k.slug,
+    // -1 is the open pixel: no link.
+    link: k.linkIndex < 0 ? null : (trackedLinkTargets(k.content)[k.linkIndex] ?? null),
+    machine: k.machine,
+    at: new Date(k.clickedAt).toISOString(),
+  };
+}
 export const CONFIRMATION_RESEND_MINUTES = 10;
 
 /**
@@ -69,7 +90,7 @@ export interface SubscriberDataExport {
   history: SubscriberHistoryEntry[];
   deliveries: { edition: string; subject: string; status: string; sentAt: string | null }[];
   /** Clicks and opens recorded about the reader (TRACKING=individual; empty in the other modes). */
-  clicks: { edition: string; link: string | null; machine: boolean; at: string }[];
+  clicks: SubscriberClick[];
 }
 
 const iso = (d: Date | string | null): string | null => (d === null ? null : new Date(d).toISOString());
@@ -332,13 +353,7 @@ export class SubscriptionService {
         status: d.status,
         sentAt: iso(d.sentAt),
       })),
-      clicks: clicks.map((k) => ({
-        edition: k.slug,
-        // -1 is the open pixel: no link.
-        link: k.linkIndex < 0 ? null : (trackedLinkTargets(k.content)[k.linkIndex] ?? null),
-        machine: k.machine,
-        at: new Date(k.clickedAt).toISOString(),
-      })),
+      clicks: clicks.map(subscriberClick),
     };
   }
 

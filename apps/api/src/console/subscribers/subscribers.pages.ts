@@ -1,4 +1,4 @@
-import type { ImportReport } from '@app/core';
+import type { ImportReport, SubscriberClick } from '@app/core';
 import { type Subscriber, type SubscriberEvent, SubscriberStatus } from '@app/database';
 import type { Request } from 'express';
 import { csrfToken } from '../../auth/csrf';
@@ -165,6 +165,28 @@ function history(events: SubscriberEvent[], capped: number): SafeHtml {
   ${events.length >= capped ? html`<p class="small muted">The latest ${capped} events are shown.</p>` : ''}`;
 }
 
+/** The reader's clicks and opens (TRACKING=individual): shown only when there are any. */
+function clickHistory(clicks: SubscriberClick[], capped: number): SafeHtml {
+  if (clicks.length === 0) return html``;
+  const rows = clicks.map(
+    (k) =>
+      html`<tr>
+        <td>${formatTime(new Date(k.at))}</td>
+        <td>${k.edition}</td>
+        <td class="small">${k.link ?? 'opened (image loaded)'}</td>
+        <td>${k.machine ? 'machine' : 'human'}</td>
+      </tr>`,
+  );
+  return html`<h2>Clicks</h2>
+    ${ui.dataTable({
+      id: 'clicks',
+      caption: 'Clicks and opens, newest first (recorded per reader because TRACKING=individual)',
+      columns: ['When', 'Issue', 'Link', 'Counted as'],
+      rows,
+    })}
+    ${clicks.length >= capped ? html`<p class="small muted">The latest ${capped} are shown.</p>` : ''}`;
+}
+
 function writerForms(req: Request, s: Subscriber, st: DetailFormState): SafeHtml {
   const base = `/admin/subscribers/${s.id}`;
   const status = ui.selectField({
@@ -220,7 +242,7 @@ function writerForms(req: Request, s: Subscriber, st: DetailFormState): SafeHtml
 
 export function detailPage(
   req: Request,
-  data: { subscriber: Subscriber; events: SubscriberEvent[] },
+  data: { subscriber: Subscriber; events: SubscriberEvent[]; clicks: SubscriberClick[] },
   st: DetailFormState & { notice?: string; historyCap: number },
 ): ConsolePage {
   const s = data.subscriber;
@@ -238,7 +260,7 @@ export function detailPage(
     </div>
     ${canRole(req, 'admin', 'editor') ? writerForms(req, s, st) : ''}
     <h2>History</h2>
-    ${history(data.events, st.historyCap)}`;
+    ${history(data.events, st.historyCap)} ${clickHistory(data.clicks, st.historyCap)}`;
   return consolePage(req, s.email ?? `Subscriber ${s.id}`, body, {
     section: 'subscribers',
     notice: st.notice,
