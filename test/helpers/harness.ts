@@ -132,7 +132,15 @@ export class Harness {
   async spawnApi(extraEnv: Record<string, string> = {}): Promise<{ url: string; child: ChildProcess }> {
     const port = await freePort();
     const child = spawn(process.execPath, [API_ENTRY], {
-      env: { ...process.env, ...this.env(), PORT: String(port), HOST: '127.0.0.1', ...extraEnv },
+      // LOG_LEVEL info: the start banner ("… listening on …", logged at info) is how we know it is up.
+      env: {
+        ...process.env,
+        ...this.env(),
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'info',
+        ...extraEnv,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.apis.push(child);

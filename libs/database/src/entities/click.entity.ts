@@ -35,10 +35,10 @@ export class CampaignClick {
   @PrimaryColumn({ type: 'timestamptz', primaryKeyConstraintName: 'campaign_click_pkey' })
   hour!: Date;
 
-  @Column({ type: 'bigint', default: () => '0' })
+  @Column({ type: 'bigint', default: 0 })
   human!: number;
 
-  @Column({ type: 'bigint', default: () => '0' })
+  @Column({ type: 'bigint', default: 0 })
   machine!: number;
 }
 

@@ -17,8 +17,8 @@ export class ClickTracking1764800000000 implements MigrationInterface {
         campaign_id int NOT NULL CONSTRAINT campaign_click_campaign_id_fkey REFERENCES campaign(id) ON DELETE CASCADE,
         link_index int NOT NULL CONSTRAINT campaign_click_link_index_check CHECK (link_index >= -1),
         hour timestamptz NOT NULL,
-        human bigint NOT NULL DEFAULT 0,
-        machine bigint NOT NULL DEFAULT 0,
+        human bigint NOT NULL DEFAULT '0',
+        machine bigint NOT NULL DEFAULT '0',
         CONSTRAINT campaign_click_pkey PRIMARY KEY (campaign_id, link_index, hour)
       );
       CREATE TABLE delivery_click (
