@@ -84,11 +84,14 @@ export async function stopChild(child: ChildProcess, signal: NodeJS.Signals = 'S
   clearTimeout(timer);
 }
 
-/** Starts `node entry` and resolves once its output contains `ready`. */
+/**
+ * Starts `node entry` and resolves once its output contains `ready`, or (`{ httpGet }`) once that URL answers
+ * 200: an API run at LOG_LEVEL=warn (so request logs do not weigh on the figures) prints no start banner.
+ */
 export async function spawnNode(
   entry: string,
   env: Record<string, string>,
-  ready: string,
+  ready: string | { httpGet: string },
   nodeArgs: string[] = [],
 ): Promise<ChildProcess> {
   const child = spawn(process.execPath, [...nodeArgs, entry], {
@@ -96,14 +99,31 @@ export async function spawnNode(
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
+  let exited = false;
   await new Promise<void>((resolve, reject) => {
     const onData = (d: Buffer) => {
       output = (output + d.toString()).slice(-20000);
-      if (output.includes(ready)) resolve();
+      if (typeof ready === 'string' && output.includes(ready)) resolve();
     };
     child.stdout?.on('data', onData);
     child.stderr?.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`${entry} exited with ${code}: ${output.slice(-3000)}`)));
+    child.once('exit', (code) => {
+      exited = true;
+      reject(new Error(`${entry} exited with ${code}: ${output.slice(-3000)}`));
+    });
+    if (typeof ready !== 'string') {
+      const poll = async (): Promise<void> => {
+        while (!exited) {
+          const ok = await fetch(ready.httpGet).then(
+            (r) => r.status === 200,
+            () => false,
+          );
+          if (ok) return resolve();
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      };
+      void poll();
+    }
   });
   // Keep draining the pipes so a chatty child never blocks on a full pipe.
   child.stdout?.removeAllListeners('data');

@@ -44,6 +44,7 @@ export async function runRedirectBench(opts: {
   redis: PrivateRedis;
   durationSeconds: number;
   connections?: number;
+  profileDir?: string;
 }): Promise<RedirectBenchResult> {
   const connections = opts.connections ?? 10;
   const db = await createTestDatabase();
@@ -115,7 +116,8 @@ export async function runRedirectBench(opts: {
       // One client address sends everything: the per-client limit would answer 429.
       CLICK_RATE_LIMIT: '1000000',
     },
-    'listening',
+    { httpGet: `http://127.0.0.1:${port}/health/live` },
+    opts.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.profileDir}`] : [],
   );
   const url = `http://127.0.0.1:${port}`;
   let i = 0;

@@ -131,7 +131,12 @@ async function main(): Promise<void> {
         durationSeconds: smoke ? 2 : 10,
         profileDir: profile ? PROFILE_DIR : undefined,
       });
-    if (want('redirect')) redirect = await runRedirectBench({ redis, durationSeconds: smoke ? 2 : 10 });
+    if (want('redirect'))
+      redirect = await runRedirectBench({
+        redis,
+        durationSeconds: smoke ? 2 : 10,
+        profileDir: profile ? PROFILE_DIR : undefined,
+      });
     if (want('csv')) csv = await runCsvImportBench({ rows: smoke ? 2_000 : 100_000, redisUrl: redis.url });
     if (want('render'))
       render = await runRenderBench(smoke ? { renderRuns: 3, recipientRuns: 500 } : undefined);

@@ -79,7 +79,7 @@ export async function runSubscribeBench(opts: {
       // The bench measures the sign-up itself; a script would solve a proof-of-work challenge per sign-up.
       SUBSCRIBE_CHALLENGE: 'off',
     },
-    'listening',
+    { httpGet: `http://127.0.0.1:${port}/health/live` },
     opts.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.profileDir}`] : [],
   );
   const url = `http://127.0.0.1:${port}`;
