@@ -23,6 +23,12 @@ export interface RedirectBenchResult {
   /** Clicks the report counts after the run (human + machine), against 302s answered. */
   clicksCounted: number;
   redirects: number;
+  /**
+   * Latency at a fixed offered rate (half the slower of the two saturated rates, for both routes): at
+   * saturation p99 measures the queue that 10 connections build, not the route, on a machine where the load
+   * generator shares the two cores.
+   */
+  paced: { rate: number; redirect: HttpFigures; baseline: HttpFigures };
 }
 
 const LINKS = Array.from({ length: 8 }, (_, i) => `https://example.org/story/${i}?ref=crank`);
@@ -121,11 +127,12 @@ export async function runRedirectBench(opts: {
   );
   const url = `http://127.0.0.1:${port}`;
   let i = 0;
-  const run = (what: 'live' | 'redirect', duration: number) =>
+  const run = (what: 'live' | 'redirect', duration: number, overallRate?: number) =>
     autocannon({
       url,
       connections,
       duration,
+      ...(overallRate ? { overallRate } : {}),
       requests: [
         what === 'live'
           ? { method: 'GET', path: '/health/live' }
@@ -139,9 +146,9 @@ export async function runRedirectBench(opts: {
   try {
     await run('live', 1); // warm-up
     await run('redirect', 1);
-    const measured = async (what: 'live' | 'redirect') => {
+    const measured = async (what: 'live' | 'redirect', rate?: number) => {
       const cpu0 = cpuSeconds(api.pid);
-      const r = await run(what, opts.durationSeconds);
+      const r = await run(what, opts.durationSeconds, rate);
       return { r, f: figures(r, cpuSeconds(api.pid) - cpu0) };
     };
     const countNow = async () =>
@@ -160,7 +167,17 @@ export async function runRedirectBench(opts: {
       .statusCodeStats?.['302']?.count;
     await new Promise((res) => setTimeout(res, 2500)); // one flush (1 s) and a margin
     const counted = (await countNow()) - before;
+    const rate = Math.max(
+      50,
+      Math.round(Math.min(redirect.requestsPerSecond, baseline.requestsPerSecond) / 2 / 50) * 50,
+    );
+    const paced = {
+      rate,
+      baseline: (await measured('live', rate)).f,
+      redirect: (await measured('redirect', rate)).f,
+    };
     return {
+      paced,
       connections,
       durationSeconds: opts.durationSeconds,
       redirect,

@@ -59,6 +59,20 @@ end
 return {count, left, 0, 0}
 `;
 
+/**
+ * Adds ARGV[1] hits to a fixed window counter (started by its first hits, ARGV[2] ms long); answers the new
+ * count and the ms left of the window.
+ */
+const ADD_LUA = `
+local n = redis.call('INCRBY', KEYS[1], tonumber(ARGV[1]))
+local left = redis.call('PTTL', KEYS[1])
+if left <= 0 then
+  redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]))
+  left = tonumber(ARGV[2])
+end
+return {n, left}
+`;
+
 /** Adds one failure to a counter and (re)starts its memory; answers the new count. */
 const FAILURE_LUA = `
 local n = redis.call('INCR', KEYS[1])
@@ -75,6 +89,7 @@ type LimitRedis = Redis & {
     duration: number,
   ): Promise<[number, number, number, number]>;
   limitFailure(key: string, ttl: number): Promise<number>;
+  limitAdd(key: string, hits: number, ttl: number): Promise<[number, number]>;
 };
 
 /** How long one limit command may take before the caller treats Redis as away. */
@@ -108,6 +123,7 @@ export class LimitStore implements OnApplicationShutdown {
     client.on('ready', () => (this.wasReady = true));
     client.defineCommand('limitHit', { numberOfKeys: 2, lua: HIT_LUA });
     client.defineCommand('limitFailure', { numberOfKeys: 1, lua: FAILURE_LUA });
+    client.defineCommand('limitAdd', { numberOfKeys: 1, lua: ADD_LUA });
     this.client = client as LimitRedis;
   }
 
@@ -123,6 +139,22 @@ export class LimitStore implements OnApplicationShutdown {
       isBlocked: blocked === 1,
       timeToBlockExpire: blocked === 1 ? Math.max(1, Math.ceil(blockLeft / 1000)) : 0,
     };
+  }
+
+  /**
+   * Adds `hits` to the fixed window of `key` under `name` (the window starts with its first hits and lasts
+   * `ttlMs`); answers every instance's hits in the window so far and the ms left of it.
+   */
+  async add(
+    name: string,
+    key: string,
+    hits: number,
+    ttlMs: number,
+  ): Promise<{ totalHits: number; leftMs: number }> {
+    const [totalHits, leftMs] = await this.run(() =>
+      this.client.limitAdd(`${this.prefix}:${name}:{${key}}:hits`, hits, ttlMs),
+    );
+    return { totalHits, leftMs };
   }
 
   /** The current value of a failure counter (0 when none or forgotten). */

@@ -1,9 +1,17 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import type { ThrottlerStorage } from '@nestjs/throttler';
+import { BatchedLimit } from './batched-limit';
 import { LimitStore } from './limit-store';
 import { LimitMetrics } from './limit-metrics';
 
 type ThrottlerStorageRecord = Awaited<ReturnType<ThrottlerStorage['increment']>>;
+
+/**
+ * The throttler (app.module.ts) that limits tracked links per client address: CLICK_RATE_LIMIT per 10 s. Its
+ * counts are decided in memory and shared through Redis every 100 ms (BatchedLimit): a redirect must not wait
+ * on Redis, and the allowance is generous enough that N instances' overshoot of one sync interval is harmless.
+ */
+export const LINK_THROTTLER = 'clicks';
 
 /** At most one log line per this long while Redis is away (every reader request would otherwise log). */
 const LOG_EVERY_MS = 10_000;
@@ -18,14 +26,19 @@ const LOG_EVERY_MS = 10_000;
  * outage logged every LOG_EVERY_MS. Sign-in does not use this storage: it fails closed (LoginThrottle).
  */
 @Injectable()
-export class SharedThrottlerStorage implements ThrottlerStorage {
+export class SharedThrottlerStorage implements ThrottlerStorage, OnApplicationShutdown {
   private readonly logger = new Logger(SharedThrottlerStorage.name);
   private lastLog = 0;
+  private readonly clicks: BatchedLimit;
 
   constructor(
     private readonly store: LimitStore,
     private readonly metrics: LimitMetrics,
-  ) {}
+  ) {
+    this.clicks = new BatchedLimit(store, `throttle:${LINK_THROTTLER}`, (err) =>
+      this.failedOpen(LINK_THROTTLER, err),
+    );
+  }
 
   async increment(
     key: string,
@@ -34,16 +47,25 @@ export class SharedThrottlerStorage implements ThrottlerStorage {
     blockDuration: number,
     throttlerName: string,
   ): Promise<ThrottlerStorageRecord> {
+    if (throttlerName === LINK_THROTTLER) return this.clicks.hit(key, ttl, limit, blockDuration);
     try {
       return await this.store.hit(`throttle:${throttlerName}`, key, ttl, limit, blockDuration);
     } catch (err) {
-      this.metrics.storeErrors.inc({ use: throttlerName === 'default' ? 'reader' : throttlerName });
-      const now = Date.now();
-      if (now - this.lastLog >= LOG_EVERY_MS) {
-        this.lastLog = now;
-        this.logger.warn(`rate limits are not enforced (failing open): ${(err as Error).message}`);
-      }
+      this.failedOpen(throttlerName, err);
       return { totalHits: 0, timeToExpire: Math.ceil(ttl / 1000), isBlocked: false, timeToBlockExpire: 0 };
+    }
+  }
+
+  onApplicationShutdown(): void {
+    this.clicks.stop();
+  }
+
+  private failedOpen(throttlerName: string, err: unknown): void {
+    this.metrics.storeErrors.inc({ use: throttlerName === 'default' ? 'reader' : throttlerName });
+    const now = Date.now();
+    if (now - this.lastLog >= LOG_EVERY_MS) {
+      this.lastLog = now;
+      this.logger.warn(`rate limits are not enforced (failing open): ${(err as Error).message}`);
     }
   }
 }
