@@ -15,8 +15,9 @@ export function testLimitStore(redisUrl = TEST_REDIS_URL): {
   const prefix = testRedisPrefix();
   const config = new AppConfig(envSchema.parse({ REDIS_URL: redisUrl, REDIS_PREFIX: prefix }));
   const store = new LimitStore(config);
-  // ApiMetrics' queue and ledger collectors only run at scrape time: no queue or database is needed here.
-  const metrics = new LimitMetrics(new ApiMetrics({ all: () => [] } as never, {} as never));
+  // ApiMetrics' queue, ledger and backlog collectors only run at scrape time: no queue, database or budget
+  // is needed here.
+  const metrics = new LimitMetrics(new ApiMetrics({ all: () => [] } as never, {} as never, {} as never));
   return {
     store,
     metrics,

@@ -1,3 +1,4 @@
+import { RateLimitedError } from '@app/core';
 import { JobName, QueueName } from '@app/queue';
 import type { Job } from 'bullmq';
 import { assertEveryJobHandled, type JobHandlers, JobProcessor } from './job.processor';
@@ -90,5 +91,27 @@ describe('job processors', () => {
       p.process({ name: JobName.SendTest, data: { editionId: 7, to: ['a@example.org'] } } as Job),
     ).resolves.toBe('sent');
     expect(seen).toEqual([{ editionId: 7, to: ['a@example.org'] }]);
+  });
+
+  it('moves a job the domain says "not now" about (RateLimitedError) to delayed, costing no attempt', async () => {
+    const p = new FakeProcessor(QueueName.Mail, {
+      [JobName.SendConfirmation]: () => Promise.reject(new RateLimitedError('budget spent', 90)),
+    });
+    const moved: [number, string][] = [];
+    const job = {
+      name: JobName.SendConfirmation,
+      data: { subscriberId: 1 },
+      moveToDelayed: (at: number, token: string) => {
+        moved.push([at, token]);
+        return Promise.resolve();
+      },
+    } as unknown as Job;
+    const before = Date.now();
+    // BullMQ's DelayedError tells the worker the job was moved on purpose: neither failed nor completed.
+    await expect(p.process(job, 'lock-token')).rejects.toMatchObject({ name: 'DelayedError' });
+    expect(moved).toHaveLength(1);
+    expect(moved[0]![1]).toBe('lock-token');
+    expect(moved[0]![0]).toBeGreaterThanOrEqual(before + 90_000);
+    expect(moved[0]![0]).toBeLessThanOrEqual(Date.now() + 90_000);
   });
 });

@@ -1,6 +1,7 @@
+import { RateLimitedError } from '@app/core';
 import { checkJobPayload, JOB_QUEUE, JobName, type JobPayload, type QueueName } from '@app/queue';
 import { WorkerHost } from '@nestjs/bullmq';
-import { type Job, UnrecoverableError } from 'bullmq';
+import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 
 export type JobHandlers = { [J in JobName]?: (payload: JobPayload<J>) => Promise<unknown> };
 
@@ -18,7 +19,7 @@ export abstract class JobProcessor extends WorkerHost {
     return this.handlers[name] !== undefined;
   }
 
-  async process(job: Job): Promise<unknown> {
+  async process(job: Job, token?: string): Promise<unknown> {
     const handler = this.handlers[job.name as JobName] as
       ((payload: unknown) => Promise<unknown>) | undefined;
     // Retrying cannot teach this worker a job it does not know: fail it for good, visibly.
@@ -27,7 +28,17 @@ export abstract class JobProcessor extends WorkerHost {
     // Nor can retrying fix a malformed payload.
     const checked = checkJobPayload(job.name as JobName, job.data);
     if (!checked.ok) throw new UnrecoverableError(checked.reason);
-    return handler(checked.payload);
+    try {
+      return await handler(checked.payload);
+    } catch (err) {
+      // The domain's "not now, in N seconds" (a confirmation mail budget spent): the job waits in `delayed`
+      // and runs again then. Not a failed attempt: it costs none of the job's retries, and nothing is dropped.
+      if (err instanceof RateLimitedError && token !== undefined) {
+        await job.moveToDelayed(Date.now() + err.retryAfterSeconds * 1000, token);
+        throw new DelayedError(err.message);
+      }
+      throw err;
+    }
   }
 }
 

@@ -102,6 +102,14 @@ export const envSchema = z
     SUBSCRIBE_CHALLENGE_MAX_NUMBER: int(2, 100_000_000).default(1000),
     /** How long a challenge may be solved and submitted (and a solved one is remembered against replay). */
     SUBSCRIBE_CHALLENGE_TTL_MS: int(10_000, 86_400_000).default(600_000),
+    /**
+     * Confirmation mail budgets (README "Confirmation mail budgets"): at most this many confirmation mails
+     * to one recipient domain, and to all domains together, per clock hour, across every worker. Above them
+     * the sign-up is stored and its confirmation waits for a later hour (delayed, never dropped). 0: no
+     * such budget.
+     */
+    CONFIRMATIONS_PER_DOMAIN_PER_HOUR: int(0, 1_000_000).default(50),
+    CONFIRMATIONS_PER_HOUR: int(0, 1_000_000_000).default(1000),
     SEND_RATE_PER_SECOND: int(1, 1000000).default(5000),
     SEND_RATE_PER_HOUR: int(1, 1000000000).optional(),
     SEND_CONCURRENCY: int(1, 64).default(4),

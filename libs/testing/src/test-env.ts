@@ -25,5 +25,8 @@ export function testEnv(world: {
     WELCOME_ISSUE: 'false',
     // Most tests post sign-ups without solving the proof-of-work challenge; the challenge's tests turn it on.
     SUBSCRIBE_CHALLENGE: 'off',
+    // Tests sign many readers up at example.org within seconds; the budgets' own tests turn them on.
+    CONFIRMATIONS_PER_DOMAIN_PER_HOUR: '0',
+    CONFIRMATIONS_PER_HOUR: '0',
   };
 }

@@ -3,7 +3,9 @@ import {
   LedgerMetricsRepository,
   registerLedgerMetrics,
   registerQueueMetrics,
+  withTimeout,
 } from '@app/core/metrics';
+import { ConfirmationBudget } from '@app/core';
 import { JobQueue } from '@app/queue';
 import { Injectable } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
@@ -39,7 +41,7 @@ export class ApiMetrics {
   /** Issue 15: time to answer GET /l/<token> (and the open pixel), valid or not. */
   readonly redirectDuration: Histogram<'outcome'>;
 
-  constructor(queues: JobQueue, ledger: LedgerMetricsRepository) {
+  constructor(queues: JobQueue, ledger: LedgerMetricsRepository, budget: ConfirmationBudget) {
     collectDefaultMetrics({ register: this.registry });
     this.httpDuration = new Histogram({
       name: 'http_request_duration_seconds',
@@ -77,6 +79,19 @@ export class ApiMetrics {
     const status = new CollectorStatus();
     registerQueueMetrics(this.registry, () => queues.all(), status);
     registerLedgerMetrics(this.registry, ledger, status);
+    new Gauge({
+      name: 'newsletter_confirmations_delayed',
+      help: 'Confirmation mails stored and waiting for a later hour because a confirmation budget (CONFIRMATIONS_PER_DOMAIN_PER_HOUR, CONFIRMATIONS_PER_HOUR) was spent, read from Redis at scrape time',
+      registers: [this.registry],
+      async collect() {
+        const reading = withTimeout(budget.backlog(0), 2000, 'confirmation backlog');
+        status.track('confirmations', reading);
+        const backlog = await reading.catch(() => undefined);
+        // No sample when Redis did not answer (newsletter_metrics_collect_failed says so), never a false 0.
+        if (backlog) this.set(backlog.waiting);
+        else this.reset();
+      },
+    });
     this.registry.registerMetric(status.gauge);
   }
 

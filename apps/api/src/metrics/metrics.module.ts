@@ -1,3 +1,4 @@
+import { SubscriptionsModule } from '@app/core';
 import { LedgerMetricsRepository } from '@app/core/metrics';
 import { type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
 import { ApiMetrics } from './api-metrics.service';
@@ -5,6 +6,8 @@ import { HttpMetricsMiddleware } from './http-metrics.middleware';
 import { MetricsController } from './metrics.controller';
 
 @Module({
+  // SubscriptionsModule: the confirmation budgets' backlog (newsletter_confirmations_delayed).
+  imports: [SubscriptionsModule],
   controllers: [MetricsController],
   providers: [ApiMetrics, LedgerMetricsRepository],
   exports: [ApiMetrics],

@@ -9,13 +9,17 @@ import { type SubscriberRecord, SubscriberRepository } from './subscriber.reposi
 import { retryThroughOutage } from '../common/retry-through-outage';
 import { PublicationService } from '../publication/publication.service';
 import { SendRateLimiter } from '../send-rate/send-rate.limiter';
+import { ConfirmationBudget } from './confirmation-budget';
 
 export type ConfirmationSendOutcome = 'sent' | 'skipped' | 'bounced';
 
 /**
  * Sends the double opt-in email for one subscriber (the worker's SendConfirmation job). Reloads the
  * subscriber and sends only while it is still pending, and only once per request: a job retried after a
- * successful send finds the confirmation_sent event and stops.
+ * successful send finds the confirmation_sent event and stops. Just before sending it counts the mail against
+ * the confirmation budgets (ConfirmationBudget): above them it throws ConfirmationDelayedError and the job
+ * waits for the hour the mail was booked into, then runs this again from the start (a reader who confirmed
+ * or left meanwhile gets nothing).
  */
 @Injectable()
 export class ConfirmationMailer {
@@ -30,12 +34,23 @@ export class ConfirmationMailer {
     @Inject(MAIL_TRANSPORT) private readonly transport: MailTransport,
     private readonly sendRate: SendRateLimiter,
     private readonly verp: VerpAddresses,
+    private readonly budget: ConfirmationBudget,
   ) {}
 
   async send(subscriberId: number): Promise<ConfirmationSendOutcome> {
     const s = await this.subscribers.findById(subscriberId);
-    if (!s || !s.email || s.erasedAt || s.status !== SubscriberStatus.Pending) return 'skipped';
-    if (await this.alreadySent(s)) return 'skipped';
+    if (
+      !s ||
+      !s.email ||
+      s.erasedAt ||
+      s.status !== SubscriberStatus.Pending ||
+      (await this.alreadySent(s))
+    ) {
+      // Nothing to send: a confirmation this subscriber waited for leaves the backlog (its hour is freed).
+      await this.budget.forget(subscriberId);
+      return 'skipped';
+    }
+    await this.budget.take(s.id, s.email);
 
     const publication = await this.publication.current();
     const mail = await renderConfirmation({

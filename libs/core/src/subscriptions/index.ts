@@ -6,6 +6,7 @@ export * from './subscriber-links';
 export * from './suppression-list.service';
 export * from './subscription.service';
 export * from './confirmation-mail.service';
+export * from './confirmation-budget';
 export * from './subscriber-admin.service';
 export * from './subscriber-import.service';
 export * from './subscriptions.module';

@@ -4,6 +4,7 @@ import { PublicationModule } from '../publication/publication.module';
 import { SendRateModule } from '../send-rate/send-rate.module';
 import { TokenService } from '../tokens/token.service';
 import { BlockedDomains } from './blocked-domains';
+import { ConfirmationBudget } from './confirmation-budget';
 import { ConfirmationMailer } from './confirmation-mail.service';
 import { SubscriberAdminService } from './subscriber-admin.service';
 import { SubscriberDataModule } from './subscriber-data.module';
@@ -19,6 +20,7 @@ const SERVICES = [
   BlockedDomains,
   SubscriptionService,
   ConfirmationMailer,
+  ConfirmationBudget,
   SubscriberAdminService,
   SubscriberImportService,
 ];

@@ -1,4 +1,12 @@
-import { CampaignService, type CampaignView, EditionService, SubscriberAdminService } from '@app/core';
+import {
+  CampaignService,
+  type CampaignView,
+  ConfirmationBudget,
+  type ConfirmationBacklog,
+  EditionService,
+  SubscriberAdminService,
+} from '@app/core';
+import { withTimeout } from '@app/core/metrics';
 import { CampaignStatus, SubscriberStatus } from '@app/database';
 import { Get, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
@@ -37,22 +45,63 @@ function activeCard(c: CampaignView): SafeHtml {
   </div>`;
 }
 
-/** The console's home (/admin): where things stand, for every role, in three cheap queries. */
+/**
+ * The confirmation mails held back by the budgets (README "Confirmation mail budgets"): how many, for which
+ * domains, when the next goes. `undefined`: Redis did not answer, said so rather than shown as none.
+ */
+function backlogCard(b: ConfirmationBacklog | undefined, limits: ConfirmationBudget['limits']): SafeHtml {
+  const per = (n: number, what: string) => (n === 0 ? `no limit ${what}` : `${n} ${what}`);
+  const budgets = `${per(limits.perDomain, 'per domain')}, ${per(limits.total, 'in total')} per hour`;
+  let body: SafeHtml;
+  if (!b) body = html`<p class="muted" id="confirmation-backlog">Unknown: Redis did not answer.</p>`;
+  else if (b.waiting === 0)
+    body = html`<p class="muted" id="confirmation-backlog">None: every confirmation went out at once.</p>`;
+  else
+    body = html`<p id="confirmation-backlog">
+        <strong id="confirmation-backlog-count">${b.waiting}</strong> stored sign-ups wait for their
+        confirmation mail${b.next ? html`; the next goes at ${formatTime(b.next)}` : ''}.
+      </p>
+      ${ui.dataTable({
+        id: 'confirmation-backlog-domains',
+        caption: 'Confirmation mails waiting, by recipient domain',
+        columns: ['Domain', { label: 'Waiting', num: true }],
+        rows: b.domains.map(
+          (d) =>
+            html`<tr>
+              <th scope="row">${d.domain}</th>
+              <td class="num">${d.waiting}</td>
+            </tr>`,
+        ),
+      })}`;
+  return html`<section class="card" aria-labelledby="backlog-heading">
+    <h2 id="backlog-heading" class="flush">Confirmation mails waiting</h2>
+    ${body}
+    <p class="small">Budgets: ${budgets}.</p>
+  </section>`;
+}
+
+/**
+ * The console's home (/admin): where things stand, for every role, in three cheap queries and one Redis
+ * script (the confirmation backlog).
+ */
 @ConsoleController('admin')
 export class ConsoleHomeController {
   constructor(
     private readonly subscribers: SubscriberAdminService,
     private readonly campaigns: CampaignService,
     private readonly editions: EditionService,
+    private readonly budget: ConfirmationBudget,
   ) {}
 
   @Get()
   @Roles('admin', 'editor', 'ops')
   async home(@Req() req: Request, @Res() res: Response): Promise<void> {
-    const [counts, latest, editions] = await Promise.all([
+    const [counts, latest, editions, backlog] = await Promise.all([
       this.subscribers.countByStatus(),
       this.campaigns.list({ limit: LATEST }),
       this.editions.list(),
+      // A Redis outage must not take the dashboard down with it.
+      withTimeout(this.budget.backlog(5), 1500, 'confirmation backlog').catch(() => undefined),
     ]);
     const active = latest.items.filter((c) => ACTIVE.includes(c.status));
     const totalSubscribers = Object.values(counts).reduce((a, b) => a + b, 0);
@@ -99,6 +148,7 @@ export class ConsoleHomeController {
             <li><a href="/api/docs">Admin API documentation</a></li>
           </ul>
         </section>
+        ${backlogCard(backlog, this.budget.limits)}
       </div>
       <section aria-labelledby="active-heading">
         <h2 id="active-heading">Sending now</h2>
