@@ -443,6 +443,13 @@ function failInline(expected: string): never {
 }
 
 describe('parser entry points do linear work on adversarial lines', () => {
+  // At 1,000 to 8,000 characters (at N the quadratic pattern alone would take a minute): 64 million steps
+  // against one million, far past MAX_GROWTH.
+  it('the measure fails a quadratic pass (the pattern parseSubject used to run)', () => {
+    const spaces = (n: number) => [`A${' '.repeat(n)}x`];
+    expect(growth(spaces, 1_000, (l) => /[\s|:–—-]+$/u.test(l))).toBeGreaterThanOrEqual(MAX_GROWTH);
+  });
+
   it.each(LINE_ENTRY_POINTS)('%s', (_name, entry, size = { n: N, inputs: lines }) => {
     expectLinear(size.inputs, size.n, ignoreParseErrors(entry));
   });
