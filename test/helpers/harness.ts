@@ -30,6 +30,11 @@ export interface HarnessOptions {
   env?: Record<string, string>;
   /** A Redis of its own (e.g. a private redis-server a test restarts) instead of TEST_REDIS_URL. */
   redisUrl?: string;
+  /**
+   * A Redis Cluster instead (REDIS_CLUSTER_NODES, e.g. RedisClusterServers' `nodes`); the world's prefix then
+   * carries a hash tag, as the service requires on a cluster.
+   */
+  redisClusterNodes?: string;
   /** Listen on this port (e.g. so PUBLIC_URL can point at the test server itself); default: any free port. */
   port?: number;
   /** Admin URL of another PostgreSQL server (e.g. a PrivatePostgres a test restarts) for this harness's database. */
@@ -44,7 +49,7 @@ export class Harness {
   readonly smtp = new SmtpSink();
   readonly adminToken = `test-admin-${randomBytes(12).toString('hex')}`;
   readonly secretKey = randomBytes(32).toString('hex');
-  readonly prefix = testRedisPrefix();
+  prefix = testRedisPrefix();
   db!: { url: string; name: string; drop: () => Promise<void> };
   app!: INestApplication & NestExpressApplication;
   workerApp?: INestApplicationContext;
@@ -55,6 +60,7 @@ export class Harness {
   private pg?: Client;
   private extraEnv: Record<string, string> = {};
   redisUrl = REDIS_URL;
+  redisClusterNodes: string | undefined;
 
   static async start(opts: HarnessOptions = {}): Promise<Harness> {
     const h = new Harness();
@@ -72,6 +78,7 @@ export class Harness {
         secretKey: this.secretKey,
       }),
       ADMIN_API_TOKEN: this.adminToken,
+      ...(this.redisClusterNodes && { REDIS_CLUSTER_NODES: this.redisClusterNodes }),
       ...this.extraEnv,
     };
   }
@@ -84,6 +91,12 @@ export class Harness {
   async init(opts: HarnessOptions): Promise<void> {
     this.extraEnv = opts.env ?? {};
     this.redisUrl = opts.redisUrl ?? REDIS_URL;
+    if (opts.redisClusterNodes) {
+      this.redisClusterNodes = opts.redisClusterNodes;
+      this.prefix = `{${this.prefix}}`;
+      // REDIS_URL names no node on a cluster (only credentials); point it at a node for the harness's cleanup.
+      this.redisUrl = `redis://${opts.redisClusterNodes.split(',')[0]!}`;
+    }
     await this.smtp.start();
     this.db = await createTestDatabase(opts.postgresUrl);
     Object.assign(process.env, this.env());

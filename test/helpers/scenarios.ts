@@ -1,4 +1,4 @@
-import { PrivatePostgres, PrivateRedis } from '@app/testing';
+import { PrivatePostgres, PrivateRedis, RedisClusterServers } from '@app/testing';
 import type { ChildProcess } from 'node:child_process';
 import request from 'supertest';
 import * as fixtures from '../campaign.fixtures';
@@ -43,8 +43,11 @@ export interface CampaignWorldOptions {
   workers?: number;
   /** The worker module inside the test process instead (no kill tests). */
   inProcessWorker?: boolean;
-  /** 'private': a redis-server of its own that the test may crash and restart (`world.redis`). */
-  redis?: 'shared' | 'private';
+  /**
+   * 'private': a redis-server of its own that the test may crash and restart (`world.redis`); 'cluster': a
+   * three-master Redis Cluster of its own (`world.redisCluster`), which the API and workers use in cluster mode.
+   */
+  redis?: 'shared' | 'private' | 'cluster';
   /** 'private': a PostgreSQL cluster of its own that the test may stop and restart (`world.postgres`). */
   postgres?: 'shared' | 'private';
   /**
@@ -62,12 +65,14 @@ export interface CampaignWorldOptions {
 export class CampaignWorld implements World {
   readonly h = new Harness();
   private readonly privateRedis?: PrivateRedis;
+  private readonly privateCluster?: RedisClusterServers;
   private readonly privatePostgres?: PrivatePostgres;
   private started = false;
   private editions = 0;
 
   constructor(private readonly opts: CampaignWorldOptions) {
     if (opts.redis === 'private') this.privateRedis = new PrivateRedis();
+    if (opts.redis === 'cluster') this.privateCluster = new RedisClusterServers(3);
     if (opts.postgres === 'private') this.privatePostgres = new PrivatePostgres();
   }
 
@@ -76,6 +81,13 @@ export class CampaignWorld implements World {
     if (!this.privateRedis)
       throw new Error("campaignWorld: ask for redis: 'private' to get a Redis of its own");
     return this.privateRedis;
+  }
+
+  /** The world's own Redis Cluster (`redis: 'cluster'`), started in beforeAll. */
+  get redisCluster(): RedisClusterServers {
+    if (!this.privateCluster)
+      throw new Error("campaignWorld: ask for redis: 'cluster' to get a Redis Cluster");
+    return this.privateCluster;
   }
 
   /** The world's own PostgreSQL cluster (`postgres: 'private'`), started in beforeAll. */
@@ -88,6 +100,7 @@ export class CampaignWorld implements World {
 
   async start(): Promise<void> {
     await this.privateRedis?.start();
+    await this.privateCluster?.start();
     await this.privatePostgres?.start();
     const env = typeof this.opts.env === 'function' ? this.opts.env() : this.opts.env;
     const opts: HarnessOptions = {
@@ -96,6 +109,7 @@ export class CampaignWorld implements World {
       env: { ...CAMPAIGN_TEST_ENV, ...env },
     };
     if (this.privateRedis) opts.redisUrl = this.privateRedis.url;
+    if (this.privateCluster) opts.redisClusterNodes = this.privateCluster.nodes;
     if (this.privatePostgres) opts.postgresUrl = this.privatePostgres.url;
     await this.h.init(opts);
     this.started = true;
@@ -108,6 +122,7 @@ export class CampaignWorld implements World {
     } finally {
       // Never leave a private server running, even after a failed test.
       await this.privateRedis?.destroy();
+      await this.privateCluster?.destroy();
       await this.privatePostgres?.destroy();
     }
   }

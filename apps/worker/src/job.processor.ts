@@ -1,6 +1,7 @@
 import { RateLimitedError } from '@app/core';
 import { checkJobPayload, JOB_QUEUE, JobName, type JobPayload, type QueueName } from '@app/queue';
-import { WorkerHost } from '@nestjs/bullmq';
+import { OnWorkerEvent, WorkerHost } from '@nestjs/bullmq';
+import { Logger } from '@nestjs/common';
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 
 export type JobHandlers = { [J in JobName]?: (payload: JobPayload<J>) => Promise<unknown> };
@@ -14,6 +15,17 @@ export type JobHandlers = { [J in JobName]?: (payload: JobPayload<J>) => Promise
 export abstract class JobProcessor extends WorkerHost {
   abstract readonly queue: QueueName;
   protected abstract readonly handlers: JobHandlers;
+
+  /**
+   * The worker's own Redis errors (BullMQ leaves out "connection closed" and refused connections). Without a
+   * listener BullMQ prints them as "Unhandled error". While the worker closes, its blocking connection ends with
+   * such an error on a Redis Cluster ("None of startup nodes is available"): expected then, not logged.
+   */
+  @OnWorkerEvent('error')
+  onWorkerError(err: Error): void {
+    if (this.worker.closing) return;
+    new Logger(`${this.queue} worker`).warn(`Redis: ${err.message}`);
+  }
 
   handles(name: JobName): boolean {
     return this.handlers[name] !== undefined;

@@ -28,11 +28,30 @@ export const envSchema = z
     NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
     DATABASE_URL: url(['postgres:', 'postgresql:']).default('postgres://postgres@127.0.0.1:5432/newsletter'),
     REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
-    /** Prefix for every BullMQ key, so several deployments (or test runs) can share one Redis. */
+    /**
+     * A Redis Cluster: some of its nodes as `host:port,host:port` (the client discovers the others). Set, every
+     * connection is a cluster one and REDIS_URL gives only the user, password and TLS (`rediss:`) of every node.
+     */
+    REDIS_CLUSTER_NODES: z
+      .string()
+      .trim()
+      .transform((v, ctx) => {
+        const nodes = parseClusterNodes(v);
+        if (typeof nodes === 'string') {
+          ctx.addIssue({ code: 'custom', message: nodes });
+          return z.NEVER;
+        }
+        return nodes;
+      })
+      .optional(),
+    /**
+     * Prefix of every key, so several deployments (or test runs) can share one Redis. Default `nl`, or `{nl}` with
+     * REDIS_CLUSTER_NODES: on a cluster it must hold a hash tag (see the final transform).
+     */
     REDIS_PREFIX: z
       .string()
-      .regex(/^[A-Za-z0-9:_-]{1,64}$/, 'letters, digits, ":", "_" or "-" only')
-      .default('nl'),
+      .regex(/^[A-Za-z0-9:_{}-]{1,64}$/, 'letters, digits, ":", "_", "-", "{" or "}" only')
+      .optional(),
     SMTP_URL: url(['smtp:', 'smtps:']).optional(),
     SMTP_POOL_SIZE: int(1, 100).default(10),
     SMTP_TIMEOUT_MS: int(1000, 600000).default(30000),
@@ -190,6 +209,27 @@ export const envSchema = z
     SENDGRID_WEBHOOK_PUBLIC_KEY: z.string().min(16).optional(),
   })
   .superRefine((env, ctx) => {
+    if (env.REDIS_CLUSTER_NODES) {
+      // Scripts and transactions (BullMQ's, the send rate's, the limits') touch several keys at once, which a
+      // cluster allows only within one hash slot: every key starts with the prefix, so its hash tag decides.
+      if (env.REDIS_PREFIX !== undefined && redisHashTag(env.REDIS_PREFIX) === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['REDIS_PREFIX'],
+          message:
+            'must contain a hash tag such as {nl} when REDIS_CLUSTER_NODES is set (all keys in one slot)',
+        });
+      }
+      const db = redisUrlDatabase(env.REDIS_URL);
+      if (db !== 0) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['REDIS_URL'],
+          message:
+            'must name no database (or /0) when REDIS_CLUSTER_NODES is set: a cluster has database 0 only',
+        });
+      }
+    }
     if (env.NODE_ENV === 'production' && !env.SECRET_KEY) {
       ctx.addIssue({ code: 'custom', path: ['SECRET_KEY'], message: 'is required when NODE_ENV=production' });
     }
@@ -227,7 +267,48 @@ export const envSchema = z
         message: 'DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY must be set together',
       });
     }
-  });
+  })
+  // Keys of a single Redis keep the prefix they always had (a changed default would orphan queued jobs); a cluster
+  // gets one with a hash tag, so every key of the deployment lands in one slot.
+  .transform(({ REDIS_PREFIX, ...env }) => ({
+    ...env,
+    REDIS_PREFIX: REDIS_PREFIX ?? (env.REDIS_CLUSTER_NODES ? '{nl}' : 'nl'),
+  }));
+
+/** The port-bearing node list of REDIS_CLUSTER_NODES, or what is wrong with it. */
+function parseClusterNodes(value: string): { host: string; port: number }[] | string {
+  const items = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (items.length === 0) return 'must list at least one node as host:port';
+  const nodes: { host: string; port: number }[] = [];
+  for (const item of items) {
+    // host:port, or [v6-address]:port
+    const m = /^(?:\[([0-9A-Fa-f:.]+)\]|([A-Za-z0-9.-]+)):(\d{1,5})$/.exec(item);
+    const port = m ? Number(m[3]) : 0;
+    if (!m || port < 1 || port > 65535) return `"${item}" is not host:port (nodes are separated by commas)`;
+    nodes.push({ host: m[1] ?? m[2]!, port });
+  }
+  return nodes;
+}
+
+/**
+ * The hash tag of a Redis key, as the cluster computes slots: the text between the first "{" and the first "}"
+ * after it, when not empty; undefined when the key has none (the whole key is then hashed).
+ */
+export function redisHashTag(key: string): string | undefined {
+  const open = key.indexOf('{');
+  if (open < 0) return undefined;
+  const close = key.indexOf('}', open + 1);
+  return close > open + 1 ? key.slice(open + 1, close) : undefined;
+}
+
+/** The database number in a redis:// URL's path (0 when none), NaN when it is not a number. */
+function redisUrlDatabase(url: string): number {
+  const path = new URL(url).pathname.replace(/^\//, '');
+  return path === '' ? 0 : /^\d+$/.test(path) ? Number(path) : NaN;
+}
 
 function urlPassword(url: string | undefined): string | undefined {
   try {

@@ -6,3 +6,4 @@ export * from './private-postgres';
 export * from './net';
 export * from './private-redis';
 export * from './process';
+export * from './redis-cluster';

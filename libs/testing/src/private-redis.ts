@@ -5,8 +5,9 @@ import { stopProcess } from './process';
 /**
  * A redis-server of its own on `port` (loopback, no persistence, noeviction as BullMQ needs), resolved once it
  * accepts connections. Restarting it loses every key, like a flush; the shared Redis is never touched.
+ * `extraArgs` are more configuration options (e.g. a cluster node's).
  */
-export async function startRedisServer(port: number): Promise<ChildProcess> {
+export async function startRedisServer(port: number, extraArgs: string[] = []): Promise<ChildProcess> {
   const child = spawn(
     'redis-server',
     [
@@ -20,6 +21,7 @@ export async function startRedisServer(port: number): Promise<ChildProcess> {
       'no',
       '--maxmemory-policy',
       'noeviction',
+      ...extraArgs,
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );

@@ -1,7 +1,6 @@
 import { AppConfig } from '@app/config';
-import { redisOptions } from '@app/queue';
+import { createRedisClient, type RedisClient } from '@app/queue';
 import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
-import { Redis } from 'ioredis';
 
 /**
  * A connection of its own for the readiness PING: BullMQ's clients queue commands while disconnected and
@@ -9,11 +8,10 @@ import { Redis } from 'ioredis';
  */
 @Injectable()
 export class RedisPing implements OnApplicationShutdown {
-  private readonly client: Redis;
+  private readonly client: RedisClient;
 
   constructor(config: AppConfig) {
-    this.client = new Redis({
-      ...redisOptions(config.env.REDIS_URL),
+    this.client = createRedisClient(config.env, {
       maxRetriesPerRequest: 1,
       enableOfflineQueue: false,
       connectionName: 'health',

@@ -1,7 +1,6 @@
 import { AppConfig } from '@app/config';
-import { redisOptions } from '@app/queue';
+import { createRedisClient, type RedisClient } from '@app/queue';
 import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
-import { Redis } from 'ioredis';
 
 /** A limit could not be read or written because Redis did not answer in time. */
 export class LimitStoreUnavailableError extends Error {
@@ -80,7 +79,7 @@ redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[1]))
 return n
 `;
 
-type LimitRedis = Redis & {
+type LimitRedis = RedisClient & {
   limitHit(
     hits: string,
     block: string,
@@ -113,8 +112,7 @@ export class LimitStore implements OnApplicationShutdown {
 
   constructor(config: AppConfig) {
     this.prefix = `${config.env.REDIS_PREFIX}:limits`;
-    const client = new Redis({
-      ...redisOptions(config.env.REDIS_URL),
+    const client = createRedisClient(config.env, {
       maxRetriesPerRequest: 1,
       commandTimeout: COMMAND_TIMEOUT_MS,
       connectionName: 'limits',

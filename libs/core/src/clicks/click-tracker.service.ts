@@ -1,9 +1,8 @@
 import { AppConfig } from '@app/config';
 import { OPEN_LINK_INDEX } from '@app/database';
 import { trackedLinkTargets } from '@app/email';
-import { redisOptions } from '@app/queue';
+import { createRedisClient, type RedisClient } from '@app/queue';
 import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { Redis } from 'ioredis';
 import { type LinkTokenClaims, TokenPurpose, TokenService } from '../tokens/token.service';
 import { ClickRepository, type ClickCountRow, type DeliveryClickRow } from './click.repository';
 import { isLinkScanner } from './link-scanners';
@@ -56,7 +55,7 @@ export class ClickTracker implements OnModuleInit, OnApplicationShutdown {
   private adjust: Click[] = [];
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
-  private redisClient: Redis | undefined;
+  private redisClient: RedisClient | undefined;
   /** The time of the latest click (the clock the 2-second window is pruned by). */
   private latest = 0;
 
@@ -271,10 +270,9 @@ export class ClickTracker implements OnModuleInit, OnApplicationShutdown {
    * Its own connection (never BullMQ's, which retries forever): a command waits at most a second, so a
    * Redis outage costs a flush or a report one second, never the redirect anything.
    */
-  private redis(): Redis {
+  private redis(): RedisClient {
     if (!this.redisClient) {
-      this.redisClient = new Redis({
-        ...redisOptions(this.config.env.REDIS_URL),
+      this.redisClient = createRedisClient(this.config.env, {
         maxRetriesPerRequest: 1,
         commandTimeout: 1000,
         connectionName: 'clicks',

@@ -1,8 +1,7 @@
 import { AppConfig } from '@app/config';
 import { MailMetrics } from '@app/mailer';
-import { redisOptions } from '@app/queue';
+import { createRedisClient, type RedisClient } from '@app/queue';
 import { type BeforeApplicationShutdown, Injectable, type OnApplicationShutdown } from '@nestjs/common';
-import { Redis } from 'ioredis';
 
 /**
  * Token bucket shared by every worker process through Redis, plus an optional fixed-window hourly cap.
@@ -47,7 +46,7 @@ redis.call('PEXPIRE', KEYS[1], 60000)
 return {grant, wait}
 `;
 
-type RateRedis = Redis & {
+type RateRedis = RedisClient & {
   sendRateTake(
     bucket: string,
     hour: string,
@@ -141,7 +140,7 @@ export class SendRateLimiter implements BeforeApplicationShutdown, OnApplication
 
   private client(): RateRedis {
     if (!this.redis) {
-      const redis = new Redis(redisOptions(this.config.env.REDIS_URL));
+      const redis = createRedisClient(this.config.env);
       // Commands queue while Redis is away and the client reconnects by itself; the outage is logged by BullMQ.
       redis.on('error', () => undefined);
       redis.defineCommand('sendRateTake', { numberOfKeys: 2, lua: TOKEN_BUCKET_LUA });

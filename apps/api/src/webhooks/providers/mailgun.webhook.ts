@@ -1,7 +1,7 @@
 import { AppConfig } from '@app/config';
 import type { FeedbackEvent } from '@app/core';
 import { FeedbackKind, FeedbackSource } from '@app/database';
-import { redisOptions } from '@app/queue';
+import { createRedisClient, type RedisClient } from '@app/queue';
 import {
   BadRequestException,
   Body,
@@ -14,7 +14,6 @@ import {
   UnauthorizedException,
 } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { Redis } from 'ioredis';
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import {
@@ -90,7 +89,7 @@ export function mailgunEvent(body: MailgunWebhook): FeedbackEvent | undefined {
  */
 @Injectable()
 export class MailgunTokens implements OnApplicationShutdown {
-  private client?: Redis;
+  private client?: RedisClient;
 
   constructor(private readonly config: AppConfig) {}
 
@@ -115,12 +114,11 @@ export class MailgunTokens implements OnApplicationShutdown {
     return `${this.config.env.REDIS_PREFIX}:webhook:mailgun-token:${digest}`;
   }
 
-  private redis(): Redis {
+  private redis(): RedisClient {
     if (!this.client) {
       // A command waits for the (re)connection once, then fails: while Redis is away the webhook answers 503
       // and Mailgun retries, rather than holding requests forever.
-      this.client = new Redis({
-        ...redisOptions(this.config.env.REDIS_URL),
+      this.client = createRedisClient(this.config.env, {
         maxRetriesPerRequest: 1,
         connectionName: 'mailgun-webhook',
       });
