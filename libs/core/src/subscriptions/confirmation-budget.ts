@@ -1,7 +1,6 @@
 import { AppConfig } from '@app/config';
-import { redisOptions } from '@app/queue';
+import { createRedisClient, type RedisClient } from '@app/queue';
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import { Redis } from 'ioredis';
 import { RateLimitedError } from '../common/domain.errors';
 
 /** The budgets count per clock hour (windows aligned to the epoch, as SEND_RATE_PER_HOUR's). */
@@ -120,7 +119,7 @@ end
 return out
 `;
 
-type BudgetRedis = Redis & {
+type BudgetRedis = RedisClient & {
   confirmationTake(
     base: string,
     sid: number,
@@ -301,8 +300,7 @@ export class ConfirmationBudget implements OnApplicationShutdown {
 
   private client(): BudgetRedis {
     if (!this.redis) {
-      const redis = new Redis({
-        ...redisOptions(this.config.env.REDIS_URL),
+      const redis = createRedisClient(this.config.env, {
         maxRetriesPerRequest: 1,
         commandTimeout: COMMAND_TIMEOUT_MS,
         connectionName: 'confirmation-budget',
