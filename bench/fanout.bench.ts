@@ -103,13 +103,24 @@ export async function runFanOutBench(opts: {
       Array.from({ length: 4 }, async () => {
         while (next < ranges.length) {
           const job = ranges[next++]!;
-          written += (await runner.fanOutRange(job.data.campaignId, job.data.rangeId)).written;
+          // Not `written += await …`: that reads `written` before the await and loses the other loops' counts.
+          const r = await runner.fanOutRange(job.data.campaignId, job.data.rangeId);
+          written += r.written;
           await job.remove();
         }
       }),
     );
     const rangesSeconds = seconds(t1);
-    if (written !== m) throw new Error(`range jobs wrote ${written} of ${m} deliveries`);
+    if (written !== m) {
+      const r = await pg.query<{ n: string; done: string }>(
+        `SELECT count(*) AS n, count(done_at) AS done FROM campaign_range WHERE campaign_id = $1`,
+        [campaign.id],
+      );
+      throw new Error(
+        `range jobs wrote ${written} of ${m} deliveries (${ranges.length} range jobs found waiting; ` +
+          `${r.rows[0]!.n} ranges, ${r.rows[0]!.done} done)`,
+      );
+    }
     const counts = await jobs.queue(QueueName.Delivery).getJobCounts('waiting', 'prioritized');
     const deliveryJobs = (counts.waiting ?? 0) + (counts.prioritized ?? 0);
     const afterRanges = await opts.redis.usedMemory();
