@@ -329,18 +329,39 @@ async function main(): Promise<void> {
   }
   if (fanOut) {
     rows.push({
-      measure: `Fan-out ${fmt(fanOut.subscribers)} deliveries + ${fmt(fanOut.jobs)} jobs (s)`,
+      measure: `Campaign start, ${fmt(fanOut.subscribers)} recipients: snapshot + ${fmt(fanOut.jobs)} range jobs enqueued (s)`,
       ours: fmt(fanOut.seconds, 2),
       baseline: `bare INSERT…SELECT ${fmt(fanOut.baselineInsertSeconds, 2)}`,
       ratio: ratio(fanOut.seconds, fanOut.baselineInsertSeconds),
-      target: '≤ 10 s (1M)',
+      target: '≤ 1 s (1M)',
+    });
+    rows.push({
+      measure: `  count(*) of the confirmed subscribers alone (s)`,
+      ours: fmt(fanOut.countSeconds, 2),
+      baseline: '',
+      ratio: '',
+      target: '',
     });
     rows.push({
       measure: `  Redis memory of its jobs (MiB)`,
-      ours: fmt(fanOut.redisMiB, 1),
-      baseline: `${fmt(fanOut.redisBytesPerDelivery, 1)} bytes/delivery`,
+      ours: fmt(fanOut.redisMiB, 2),
+      baseline: `${fmt(fanOut.redisBytesPerDelivery, 2)} bytes/recipient`,
       ratio: '',
       target: '≤ 50 MB (1M)',
+    });
+    rows.push({
+      measure: `  then all range jobs, 4 at a time: ledger + ${fmt(fanOut.deliveryJobs)} DeliverBatch jobs (s)`,
+      ours: fmt(fanOut.rangesSeconds, 2),
+      baseline: `bare INSERT…SELECT ${fmt(fanOut.baselineInsertSeconds, 2)}`,
+      ratio: ratio(fanOut.rangesSeconds, fanOut.baselineInsertSeconds),
+      target: '',
+    });
+    rows.push({
+      measure: `  one range job (ms), Redis with the DeliverBatch jobs (MiB)`,
+      ours: `${fmt(fanOut.msPerRange, 1)}, ${fmt(fanOut.deliveryRedisMiB, 1)}`,
+      baseline: '',
+      ratio: '',
+      target: '',
     });
   }
   if (subscribe) {

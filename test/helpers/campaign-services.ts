@@ -11,6 +11,7 @@ import type { Job } from 'bullmq';
 import { createEdition, seedAudience } from '../campaign.fixtures';
 
 type DeliverBatchJob = Job<{ campaignId: number; deliveryIds: number[] }>;
+type FanOutRangeJob = Job<{ campaignId: number; rangeId: number }>;
 
 /** One delivery row as the tests read it. */
 export interface LedgerRow {
@@ -27,7 +28,8 @@ export interface LedgerRow {
 /**
  * CampaignService and DeliveryService on a ServiceWorld (real database, Redis prefix and SMTP sink; no HTTP,
  * no worker processes). Nothing consumes the queues: a test runs a campaign's jobs itself — the fan-out with
- * `runner.fanOut`, its DeliverBatch jobs with `runDeliveryJobs` — and so decides exactly what runs when.
+ * `runner.fanOut` (snapshot + range jobs), its range jobs with `runRangeJobs` (ledger rows + DeliverBatch
+ * jobs), both with `fanOut`, its DeliverBatch jobs with `runDeliveryJobs` — and so decides what runs when.
  */
 export class CampaignServices {
   readonly campaigns: CampaignService;
@@ -73,12 +75,45 @@ export class CampaignServices {
     return seedAudience(this.world, tag, n);
   }
 
-  /** A campaign sent now to `n` fresh readers, its fan-out done: its DeliverBatch jobs are waiting. */
+  /**
+   * A campaign sent now to `n` fresh readers, its fan-out done and its range jobs run: its ledger is written
+   * and its DeliverBatch jobs are waiting.
+   */
   async fannedOut(tag: string, n: number): Promise<number> {
     await this.audience(tag, n);
     const c = await this.campaigns.create(await this.edition());
-    await this.runner.fanOut(c.id);
+    await this.fanOut(c.id);
     return c.id;
+  }
+
+  /** The fan-out (snapshot and range jobs), then every range job: the ledger is written. */
+  async fanOut(campaignId: number): Promise<void> {
+    await this.runner.fanOut(campaignId);
+    await this.runRangeJobs(campaignId);
+  }
+
+  /** The campaign's FanOutRange jobs in Redis, in these states. */
+  async rangeJobs(
+    campaignId: number,
+    states: ('waiting' | 'delayed')[] = ['waiting', 'delayed'],
+  ): Promise<FanOutRangeJob[]> {
+    const jobs = (await this.jobs.queue(QueueName.Campaign).getJobs(states)) as FanOutRangeJob[];
+    return jobs.filter(
+      (j) => (j.name as JobName) === JobName.FanOutRange && j.data.campaignId === campaignId,
+    );
+  }
+
+  /** Does what a worker would: takes the campaign's waiting FanOutRange jobs off the queue and runs each. */
+  async runRangeJobs(campaignId: number): Promise<number> {
+    let written = 0;
+    for (;;) {
+      const waiting = await this.rangeJobs(campaignId, ['waiting']);
+      if (waiting.length === 0) return written;
+      for (const job of waiting) {
+        await job.remove();
+        written += (await this.runner.fanOutRange(job.data.campaignId, job.data.rangeId)).written;
+      }
+    }
   }
 
   /** The campaign's DeliverBatch jobs in Redis, in these states. */

@@ -24,6 +24,7 @@ describe('job processors', () => {
     new FakeProcessor(QueueName.Campaign, {
       [JobName.StartCampaign]: ok,
       [JobName.FanOutCampaign]: ok,
+      [JobName.FanOutRange]: ok,
       [JobName.CheckCampaign]: ok,
     }),
     new FakeProcessor(QueueName.Delivery, { [JobName.DeliverBatch]: ok }),
@@ -37,7 +38,7 @@ describe('job processors', () => {
   it('refuses to boot when a job name has no handler, naming it and its queue', () => {
     const missing = [complete[0]!, new FakeProcessor(QueueName.Campaign, { [JobName.StartCampaign]: ok })];
     expect(() => assertEveryJobHandled(missing)).toThrow(
-      /no handler for job\(s\) "fan-out-campaign" \(queue campaign\), "check-campaign" \(queue campaign\), "deliver-batch" \(queue delivery\), "process-inbound-message" \(queue inbound\)/,
+      /no handler for job\(s\) "fan-out-campaign" \(queue campaign\), "fan-out-range" \(queue campaign\), "check-campaign" \(queue campaign\), "deliver-batch" \(queue delivery\), "process-inbound-message" \(queue inbound\)/,
     );
   });
 

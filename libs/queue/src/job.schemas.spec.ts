@@ -33,6 +33,22 @@ describe('job payload schemas', () => {
     });
   }
 
+  it('fan-out-range: a campaign id and a range id, both positive integers, and nothing else', () => {
+    const ok = { campaignId: 3, rangeId: 7 };
+    expect(checkJobPayload(JobName.FanOutRange, ok)).toEqual({ ok: true, payload: ok });
+    for (const v of NOT_IDS) {
+      expect(bad(JobName.FanOutRange, { campaignId: 3, rangeId: v })).toMatch(
+        /^invalid fan-out-range payload: rangeId: /,
+      );
+      expect(bad(JobName.FanOutRange, { campaignId: v, rangeId: 7 })).toMatch(
+        /^invalid fan-out-range payload: campaignId: /,
+      );
+    }
+    // The range's bounds come from the database, never from the job.
+    expect(bad(JobName.FanOutRange, { ...ok, first: 1, last: 1_000_000 })).toMatch(/first/);
+    expect(bad(JobName.FanOutRange, { campaignId: 3 })).toMatch(/rangeId/);
+  });
+
   it('send-test: an edition id and 1..10 single addresses', () => {
     const ok = { editionId: 3, to: ['a@example.org', 'b@example.org'] };
     expect(checkJobPayload(JobName.SendTest, ok)).toEqual({ ok: true, payload: ok });

@@ -32,6 +32,8 @@ export const JOB_SCHEMAS: { [J in JobName]: z.ZodType<JobPayloads[J]> } = {
   [JobName.SendWelcome]: z.strictObject({ subscriberId: id }),
   [JobName.StartCampaign]: z.strictObject({ campaignId: id }),
   [JobName.FanOutCampaign]: z.strictObject({ campaignId: id }),
+  // The range's bounds are read from campaign_range, not taken from the job: a forged job cannot widen one.
+  [JobName.FanOutRange]: z.strictObject({ campaignId: id, rangeId: id }),
   [JobName.CheckCampaign]: z.strictObject({ campaignId: id }),
   [JobName.DeliverBatch]: z.strictObject({
     campaignId: id,

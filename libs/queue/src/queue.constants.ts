@@ -15,6 +15,8 @@ export enum JobName {
   SendWelcome = 'send-welcome',
   StartCampaign = 'start-campaign',
   FanOutCampaign = 'fan-out-campaign',
+  /** One range of a campaign's recipient snapshot: write its ledger rows, enqueue their DeliverBatch jobs. */
+  FanOutRange = 'fan-out-range',
   CheckCampaign = 'check-campaign',
   DeliverBatch = 'deliver-batch',
   ProcessInboundMessage = 'process-inbound-message',
@@ -27,6 +29,7 @@ export interface JobPayloads {
   [JobName.SendWelcome]: { subscriberId: number };
   [JobName.StartCampaign]: { campaignId: number };
   [JobName.FanOutCampaign]: { campaignId: number };
+  [JobName.FanOutRange]: { campaignId: number; rangeId: number };
   [JobName.CheckCampaign]: { campaignId: number };
   [JobName.DeliverBatch]: { campaignId: number; deliveryIds: number[] };
   [JobName.ProcessInboundMessage]: { inboundMessageId: number };
@@ -38,6 +41,7 @@ export const JOB_QUEUE: { [J in JobName]: QueueName } = {
   [JobName.SendWelcome]: QueueName.Mail,
   [JobName.StartCampaign]: QueueName.Campaign,
   [JobName.FanOutCampaign]: QueueName.Campaign,
+  [JobName.FanOutRange]: QueueName.Campaign,
   [JobName.CheckCampaign]: QueueName.Campaign,
   [JobName.DeliverBatch]: QueueName.Delivery,
   [JobName.ProcessInboundMessage]: QueueName.Inbound,

@@ -4,7 +4,7 @@ import { JobName, JobQueue } from '@app/queue';
 import { Injectable, Logger } from '@nestjs/common';
 import { CampaignRepository } from './campaign.repository';
 import { CampaignScheduler } from './campaign-scheduler.service';
-import { CHECK_INTERVAL_MS, FAN_OUT_PAGE_BATCHES, jobIds } from './campaign.constants';
+import { CHECK_INTERVAL_MS, FAN_OUT_ENQUEUE_PAGE, FAN_OUT_RANGE_BATCHES, jobIds } from './campaign.constants';
 import { DeliveryRepository } from './delivery.repository';
 
 /**
@@ -14,9 +14,10 @@ import { DeliveryRepository } from './delivery.repository';
 const START_CLOCK_SKEW_SECONDS = 5;
 
 /**
- * The campaign jobs: StartCampaign (scheduled → running), FanOutCampaign (snapshot the recipients into the
- * ledger and enqueue their batches) and CheckCampaign (recover what crashes left behind, finish the
- * campaign). Each reloads state and is safe to run twice or concurrently.
+ * The campaign jobs: StartCampaign (scheduled → running), FanOutCampaign (take the recipient snapshot, cut
+ * it into ranges of subscriber ids and enqueue one FanOutRange job per range), FanOutRange (write the
+ * range's ledger rows and enqueue their DeliverBatch jobs) and CheckCampaign (recover what crashes or a
+ * Redis flush left behind, finish the campaign). Each reloads state and is safe to run twice or concurrently.
  */
 @Injectable()
 export class CampaignRunner {
@@ -71,54 +72,64 @@ export class CampaignRunner {
   }
 
   /**
-   * Pages through confirmed subscribers by id and writes one queued delivery per subscriber (one
-   * insert-select statement per page, skipping subscribers already in the ledger), enqueueing the new rows as batches with
-   * deterministic job ids. Resumable: a re-run continues after the highest subscriber already in the
-   * ledger, first enqueueing rows that a crashed run wrote but never enqueued.
+   * Starts the send without writing the ledger: one statement records the snapshot (its time, highest
+   * subscriber id and recipient count) and the ranges of subscriber ids, then one FanOutRange job per open
+   * range goes to Redis (addBulk, FAN_OUT_ENQUEUE_PAGE per call, deterministic job ids). Its cost grows with
+   * the number of ranges (about one per FAN_OUT_RANGE_BATCHES × SEND_BATCH_SIZE readers), not with rows.
+   * Resumable: a re-run finds the snapshot taken and enqueues the ranges still open (a job already in Redis
+   * is not added twice).
    */
-  async fanOut(campaignId: number): Promise<{ written: number }> {
+  async fanOut(campaignId: number): Promise<{ ranges: number }> {
     const c = await this.campaigns.findProgress(campaignId);
     if (!c || c.fanned_out_at || ![CampaignStatus.Running, CampaignStatus.Paused].includes(c.status)) {
-      return { written: 0 };
+      return { ranges: 0 };
     }
-    let after = await this.deliveries.lastSubscriberId(campaignId);
-    if (after > 0) {
-      this.logger.warn(`campaign ${campaignId}: resuming an interrupted fan-out after subscriber ${after}`);
-      await this.scheduler.requeueOrphans(campaignId, true);
+    await this.campaigns.takeSnapshot(campaignId, this.config.env.SEND_BATCH_SIZE * FAN_OUT_RANGE_BATCHES);
+    let ranges = 0;
+    for (let after = 0; ;) {
+      const ids = await this.campaigns.openRangeIds(campaignId, after, FAN_OUT_ENQUEUE_PAGE);
+      if (ids.length === 0) break;
+      await this.jobs.addBulk(
+        JobName.FanOutRange,
+        ids.map((rangeId) => ({
+          payload: { campaignId, rangeId },
+          opts: { jobId: jobIds.range(campaignId, rangeId) },
+        })),
+      );
+      ranges += ids.length;
+      after = ids[ids.length - 1]!;
+      if (ids.length < FAN_OUT_ENQUEUE_PAGE) break;
     }
-    const pageSize = this.config.env.SEND_BATCH_SIZE * FAN_OUT_PAGE_BATCHES;
-    let written = 0;
-    // A page's jobs go to Redis while PostgreSQL writes the next page (one enqueue in flight at most). A
-    // crash in between leaves written-but-unenqueued rows, which the resume above picks up as before.
-    let enqueueing: Promise<unknown> | undefined;
-    for (;;) {
-      const status = await this.campaigns.status(campaignId);
-      if (status !== CampaignStatus.Running && status !== CampaignStatus.Paused) {
-        await enqueueing;
-        return { written };
-      }
-      const page = await this.deliveries.insertFanOutPage(campaignId, after, pageSize);
-      if (!page) break;
-      if (page.ids.length) {
-        await enqueueing;
-        enqueueing = this.scheduler.enqueue(campaignId, page.ids, { kind: 'fan-out' });
-        enqueueing.catch(() => undefined); // awaited (and rethrown) before the next page or below
-        written += page.ids.length;
-      }
-      if (page.n < pageSize || page.last === null) break;
-      after = page.last;
-    }
-    await enqueueing;
     await this.campaigns.markFannedOut(campaignId);
-    this.logger.log(`campaign ${campaignId}: fan-out done (${written} deliveries written by this run)`);
+    this.logger.log(`campaign ${campaignId}: fan-out done (${ranges} range jobs enqueued)`);
     // A list with nobody on it (or all handled already) is complete now.
     await this.scheduler.tryFinalize(campaignId);
-    return { written };
+    return { ranges };
+  }
+
+  /**
+   * One range of the snapshot: writes its ledger rows (one INSERT … SELECT … ON CONFLICT DO NOTHING
+   * RETURNING), enqueues them as DeliverBatch jobs with deterministic ids, then marks the range done. Safe to
+   * run twice (a retry, a stalled job, a job re-created after a Redis flush): rows written by an earlier run
+   * are not written again, and those still queued are enqueued again under the same job ids (a no-op while
+   * the earlier jobs are in Redis; the claim is the guard against sending twice in any case). A crash after
+   * the rows are written and before the range is marked done re-runs the job; one after it is marked done
+   * leaves queued rows without a job, which the check's orphan scan enqueues.
+   */
+  async fanOutRange(campaignId: number, rangeId: number): Promise<{ written: number }> {
+    const ids = await this.deliveries.writeRange(campaignId, rangeId);
+    if (ids === undefined) return { written: 0 }; // done already, gone (restarted campaign) or not running
+    if (ids.length) await this.scheduler.enqueue(campaignId, ids, { kind: 'fan-out' });
+    await this.campaigns.markRangeDone(campaignId, rangeId);
+    // The last range may have had nobody left in it: then nothing else would finish the campaign now.
+    if (ids.length === 0) await this.scheduler.tryFinalize(campaignId);
+    return { written: ids.length };
   }
 
   /**
    * Periodic health check of a running campaign: releases deliveries abandoned in `sending` by dead
-   * workers, re-creates a lost fan-out job or lost delivery jobs, and completes the campaign when done.
+   * workers, re-creates a lost fan-out job, lost range jobs or lost delivery jobs, and completes the campaign
+   * when done.
    */
   async check(campaignId: number): Promise<void> {
     const c = await this.campaigns.findProgress(campaignId);
@@ -128,6 +139,7 @@ export class CampaignRunner {
       await this.enqueueFanOut(campaignId); // no-op while the fan-out job is waiting or active
       return;
     }
+    await this.scheduler.requeueLostRanges(campaignId);
     await this.scheduler.requeueOrphans(campaignId);
     await this.scheduler.tryFinalize(campaignId);
   }

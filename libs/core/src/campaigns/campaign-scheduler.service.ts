@@ -86,8 +86,8 @@ export class CampaignScheduler {
   }
 
   /**
-   * Finds queued deliveries that no waiting, delayed or active job carries (a Redis flush or restart, or a
-   * fan-out that died between writing rows and enqueueing them) and enqueues them, honouring retry delays.
+   * Finds queued deliveries that no waiting, delayed or active job carries (a Redis flush or restart that
+   * lost DeliverBatch jobs, including those of ranges already marked done) and enqueues them, honouring retry delays.
    * Only scans when the ledger has not moved for a while (unless forced), since a moving ledger has jobs.
    */
   async requeueOrphans(campaignId: number, force = false): Promise<number> {
@@ -124,7 +124,40 @@ export class CampaignScheduler {
   }
 
   /**
-   * Marks the campaign completed once its fan-out is done and no delivery is queued or sending (one
+   * Re-creates the range jobs of open ranges that no waiting, delayed or active job carries (a Redis flush or
+   * restart lost them). Only looks at the queue when no range of the campaign finished for a while, since
+   * ranges being finished have jobs. Reads the ranges before the queue: a job that finishes in between has
+   * marked its range done, and re-running a done range does nothing anyway. Returns how many it re-created.
+   */
+  async requeueLostRanges(campaignId: number): Promise<number> {
+    const open = await this.campaigns.openRanges(campaignId, ORPHAN_SCAN_AFTER_MS / 1000);
+    if (open.ids.length === 0 || !open.idle) return 0;
+    const covered = new Set<number>();
+    const pending = await this.jobs
+      .queue(QueueName.Campaign)
+      .getJobs(['waiting', 'active', 'delayed', 'prioritized', 'waiting-children']);
+    for (const job of pending) {
+      const data = job?.data as { campaignId?: number; rangeId?: number } | undefined;
+      if ((job?.name as JobName) === JobName.FanOutRange && data?.campaignId === campaignId && data.rangeId) {
+        covered.add(data.rangeId);
+      }
+    }
+    const lost = open.ids.filter((id) => !covered.has(id));
+    if (lost.length === 0) return 0;
+    this.logger.warn(`campaign ${campaignId}: ${lost.length} open ranges had no job; enqueueing them`);
+    await this.jobs.addBulk(
+      JobName.FanOutRange,
+      lost.map((rangeId) => ({
+        payload: { campaignId, rangeId },
+        opts: { jobId: jobIds.rangeAgain(campaignId, rangeId) },
+      })),
+    );
+    return lost.length;
+  }
+
+  /**
+   * Marks the campaign completed once its fan-out is done, every range is written and no delivery is queued
+   * or sending (one
    * conditional statement: two checkers cannot both finish it, and a late retry keeps it open); its edition
    * is then sent.
    */

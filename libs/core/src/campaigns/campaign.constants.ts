@@ -43,8 +43,14 @@ export const CHECK_INTERVAL_MS = 5000;
  */
 export const ORPHAN_SCAN_AFTER_MS = 10000;
 
-/** Fan-out writes this many delivery jobs' worth of rows per statement. */
-export const FAN_OUT_PAGE_BATCHES = 4;
+/**
+ * A fan-out range holds about this many delivery jobs' worth of recipients (SEND_BATCH_SIZE each): 1,000
+ * recipients per range with the default batch of 500, so 1,000,000 readers are 1,000 range jobs.
+ */
+export const FAN_OUT_RANGE_BATCHES = 2;
+
+/** Range jobs are enqueued in addBulk calls of this many (one Redis round trip each). */
+export const FAN_OUT_ENQUEUE_PAGE = 1000;
 
 /** A worker whose heartbeat is older than this is taken for dead and its in-flight sends are released. */
 export const WORKER_DEAD_AFTER_SECONDS = 15;
@@ -61,6 +67,11 @@ export function sendLeaseSeconds(config: AppConfig): number {
 export const jobIds = {
   start: (campaignId: number) => `c${campaignId}-start`,
   fanOut: (campaignId: number) => `c${campaignId}-fanout`,
+  /** A range of the snapshot: range ids are never reused, so a restarted campaign's ranges get new job ids. */
+  range: (campaignId: number, rangeId: number) => `c${campaignId}-r${rangeId}`,
+  /** A range job re-created after it was lost (a Redis flush): unique, like the requeues below. */
+  rangeAgain: (campaignId: number, rangeId: number) =>
+    `c${campaignId}-r${rangeId}-${Date.now().toString(36)}${Math.floor(Math.random() * 1296).toString(36)}`,
   check: (campaignId: number, at = Date.now()) =>
     `c${campaignId}-check-${Math.floor(at / CHECK_INTERVAL_MS)}`,
   /** Fan-out batches: a re-run of the fan-out over the same rows cannot enqueue them twice. */

@@ -12,6 +12,10 @@ export interface CampaignRow {
   started_at: Date | null;
   fanned_out_at: Date | null;
   finished_at: Date | null;
+  /** Recipients counted at the snapshot while ranges are open; the ledger's size once the campaign ends. */
+  total: number;
+  /** Ranges of the snapshot whose ledger rows are not written yet (their recipients count as queued). */
+  open_ranges: number;
   pause_reason: string | null;
   consecutive_failures: number;
   override_by: number | null;
@@ -43,6 +47,13 @@ export interface CampaignProgressRow {
   fanned_out_at: Date | null;
 }
 
+/** An open range of a campaign's snapshot (its ledger rows not written yet). */
+export interface OpenRangesRow {
+  ids: number[];
+  /** No range of the campaign was finished for a while (its range jobs may have been lost with Redis). */
+  idle: boolean;
+}
+
 /** The campaign of an edition, and whether any of its messages was sent. */
 export interface EditionCampaignRow {
   id: number;
@@ -59,7 +70,9 @@ export interface WatchedCampaignRow {
 
 const CAMPAIGN_SELECT = `
   SELECT c.id, c.edition_id, e.slug AS edition_slug, e.subject, c.status, c.scheduled_at, c.started_at,
-         c.fanned_out_at, c.finished_at, c.pause_reason, c.consecutive_failures, c.override_by,
+         c.fanned_out_at, c.finished_at, c.total,
+         (SELECT count(*)::int FROM campaign_range r WHERE r.campaign_id = c.id AND r.done_at IS NULL) AS open_ranges,
+         c.pause_reason, c.consecutive_failures, c.override_by,
          u.email AS override_by_email, c.override_checks, c.override_at, c.created_at, c.updated_at
     FROM campaign c JOIN edition e ON e.id = c.edition_id LEFT JOIN app_user u ON u.id = c.override_by`;
 
@@ -157,13 +170,16 @@ export class CampaignRepository {
   ): Promise<void> {
     await this.db.rows(
       `UPDATE campaign SET status = $2, scheduled_at = $3, started_at = NULL, finished_at = NULL,
-                fanned_out_at = NULL, total = 0, pause_reason = NULL, consecutive_failures = 0,
+                fanned_out_at = NULL, snapshot_at = NULL, snapshot_max_subscriber_id = NULL, total = 0,
+                pause_reason = NULL, consecutive_failures = 0,
                 override_by = $4, override_checks = $5::jsonb,
                 override_at = CASE WHEN $5::jsonb IS NULL THEN NULL ELSE now() END, updated_at = now()
           WHERE id = $1`,
       [id, status, scheduledAt, override?.by ?? null, override ? JSON.stringify(override.checks) : null],
       tx,
     );
+    // The next start takes a new snapshot; range jobs of the old one find their range gone and do nothing.
+    await this.db.rows(`DELETE FROM campaign_range WHERE campaign_id = $1`, [id], tx);
   }
 
   /** scheduled → running, once `scheduled_at` is due by the database's clock (give or take `skewSeconds`). */
@@ -215,25 +231,94 @@ export class CampaignRepository {
     );
   }
 
-  /** Records the end of the fan-out (once) and the ledger's size. */
+  /**
+   * Takes the campaign's recipient snapshot, once, in one statement: the time, the highest confirmed
+   * subscriber id and the number of confirmed subscribers (the total shown until the ranges are written),
+   * and the subscriber ids from the lowest to the highest confirmed one cut into ranges of about
+   * `recipientsPerRange` confirmed subscribers each (width from the average density, so sparse ids do not
+   * multiply the jobs). A second call (a re-run of the fan-out) finds the snapshot taken and changes nothing;
+   * two at once are serialized by the campaign row's lock. Only for a running or paused campaign.
+   */
+  async takeSnapshot(id: number, recipientsPerRange: number): Promise<void> {
+    await this.db.rows(
+      `WITH c AS (
+         SELECT id FROM campaign
+          WHERE id = $1 AND status IN ('running', 'paused') AND snapshot_at IS NULL FOR UPDATE
+       ), snap AS (
+         SELECT min(id) AS lo, max(id) AS hi, count(*)::int AS n FROM subscriber WHERE status = 'confirmed'
+       ), upd AS (
+         UPDATE campaign SET snapshot_at = now(), snapshot_max_subscriber_id = coalesce(snap.hi, 0),
+                total = snap.n, updated_at = now()
+           FROM c, snap WHERE campaign.id = c.id
+         RETURNING campaign.id
+       ), width AS (
+         SELECT lo, hi, greatest(1, ceil((hi - lo + 1)::numeric * $2 / n))::int AS w
+           FROM snap WHERE n > 0
+       )
+       INSERT INTO campaign_range (campaign_id, first_subscriber_id, last_subscriber_id)
+       SELECT upd.id, g, least(g + w - 1, hi) FROM upd, width, generate_series(lo, hi, w) AS g
+        ORDER BY g`,
+      [id, recipientsPerRange],
+    );
+  }
+
+  /** The campaign's open ranges by id, in pages of `pageSize` after `afterId`. */
+  openRangeIds(id: number, afterId: number, pageSize: number): Promise<number[]> {
+    return this.db
+      .rows<{ id: number | string }>(
+        `SELECT id FROM campaign_range WHERE campaign_id = $1 AND done_at IS NULL AND id > $2 ORDER BY id LIMIT $3`,
+        [id, afterId, pageSize],
+      )
+      .then((rows) => rows.map((r) => Number(r.id)));
+  }
+
+  /**
+   * The campaign's open ranges, and whether none of its ranges finished within `idleSeconds` (nor was the
+   * fan-out that enqueued them more recent): only then are range jobs looked for on the queue.
+   */
+  async openRanges(id: number, idleSeconds: number): Promise<OpenRangesRow> {
+    const row = await this.db.one<{ ids: (number | string)[]; idle: boolean }>(
+      `SELECT coalesce((SELECT array_agg(r.id ORDER BY r.id) FROM campaign_range r
+                         WHERE r.campaign_id = c.id AND r.done_at IS NULL), '{}') AS ids,
+              coalesce(greatest((SELECT max(done_at) FROM campaign_range r WHERE r.campaign_id = c.id), c.fanned_out_at)
+                       < now() - make_interval(secs => $2), true) AS idle
+         FROM campaign c WHERE c.id = $1`,
+      [id, idleSeconds],
+    );
+    // bigint[] arrives as strings (only scalar int8 has a number parser)
+    return { ids: (row?.ids ?? []).map(Number), idle: row?.idle ?? false };
+  }
+
+  /** A range's ledger rows are written and enqueued: it no longer holds the campaign open. */
+  async markRangeDone(id: number, rangeId: number): Promise<void> {
+    await this.db.rows(
+      `UPDATE campaign_range SET done_at = now() WHERE id = $2 AND campaign_id = $1 AND done_at IS NULL`,
+      [id, rangeId],
+    );
+  }
+
+  /**
+   * Records the end of the fan-out (once): the snapshot is taken and every range job enqueued. `total` stays
+   * the snapshot's count until the campaign completes (then it is the ledger's size).
+   */
   async markFannedOut(id: number): Promise<void> {
     await this.db.rows(
-      `UPDATE campaign SET fanned_out_at = now(), updated_at = now(),
-              total = (SELECT count(*) FROM delivery WHERE campaign_id = $1)
-        WHERE id = $1 AND fanned_out_at IS NULL`,
+      `UPDATE campaign SET fanned_out_at = now(), updated_at = now() WHERE id = $1 AND fanned_out_at IS NULL`,
       [id],
     );
   }
 
   /**
-   * running → completed in one conditional statement, once the fan-out is done and no delivery is queued or
-   * sending (two checkers cannot both finish it; a late retry keeps it open). True if this call completed it.
+   * running → completed in one conditional statement, once the fan-out is done, every range of its snapshot
+   * has its ledger rows written and no delivery is queued or sending (two checkers cannot both finish it; a
+   * late retry keeps it open). True if this call completed it.
    */
   async completeIfDelivered(id: number): Promise<boolean> {
     const rows = await this.db.rows<{ id: number }>(
       `UPDATE campaign c SET status = 'completed', finished_at = now(), updated_at = now(),
               total = (SELECT count(*) FROM delivery WHERE campaign_id = c.id)
         WHERE c.id = $1 AND c.status = 'running' AND c.fanned_out_at IS NOT NULL
+          AND NOT EXISTS (SELECT 1 FROM campaign_range r WHERE r.campaign_id = c.id AND r.done_at IS NULL)
           AND NOT EXISTS (SELECT 1 FROM delivery d WHERE d.campaign_id = c.id AND d.status IN ('queued', 'sending'))
         RETURNING c.id`,
       [id],

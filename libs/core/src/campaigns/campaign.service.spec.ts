@@ -216,7 +216,7 @@ describe('CampaignService', () => {
        VALUES ('odd_one@example.test', 'confirmed', now(), 'test', now())`,
     );
     const c = await s.campaigns.create(await s.edition());
-    await s.runner.fanOut(c.id);
+    await s.fanOut(c.id);
 
     const seen: number[] = [];
     let cursor: string | undefined;

@@ -197,7 +197,7 @@ export class CampaignService {
   }
 
   /**
-   * For subscribers confirmed after the fan-out and for deliveries that failed: adds the former to the
+   * For subscribers confirmed after the campaign's snapshot and for deliveries that failed: adds the former to the
    * ledger and queues the latter again. Never touches a `sent` delivery, and the ledger holds one row per
    * subscriber, so nobody who received the edition gets it again.
    */
@@ -205,7 +205,9 @@ export class CampaignService {
     const current = await this.get(id);
     const allowed = [CampaignStatus.Running, CampaignStatus.Paused, CampaignStatus.Completed];
     if (!allowed.includes(current.status)) throw this.cannot('send to missed subscribers of', current.status);
-    if (!current.fannedOutAt) {
+    // Until every range is written, the readers of the open ones are recipients already (their rows come with
+    // their range), and adding everyone without a row here would write the whole list in one transaction.
+    if (!current.fannedOutAt || ((await this.campaigns.findRow(id))?.open_ranges ?? 0) > 0) {
       throw new ConflictError('The campaign is still writing its recipient list; try again when it is done');
     }
     const { added, requeued } = await this.db.transaction(async (tx) => {
@@ -301,13 +303,17 @@ export class CampaignService {
   private view(row: CampaignRow, counts?: DeliveryCounts, lateBounces = 0): CampaignView {
     const c = counts ?? emptyCounts();
     const { bounceRate, complaintRate } = feedbackRates(c);
+    // While ranges of the snapshot are open their readers have no ledger row yet: they count as queued, so
+    // the total is the snapshot's from the start. Once every range is written the ledger is the whole truth
+    // (a reader who left before their range was written is not a recipient and drops out of the total).
+    const unwritten = row.open_ranges > 0 ? Math.max(0, row.total - c.total) : 0;
     return {
       id: row.id,
       editionId: row.edition_id,
       editionSlug: row.edition_slug,
       subject: row.subject,
       status: row.status,
-      total: c.total,
+      total: c.total + unwritten,
       sent: c.sent,
       failed: c.failed,
       bounced: c.bounced,
@@ -317,8 +323,8 @@ export class CampaignService {
       bounceRate,
       complaintRate,
       complaintRateOverLimit: complaintRate !== null && complaintRate >= COMPLAINT_RATE_LIMIT,
-      pending: c.queued + c.sending,
-      queued: c.queued,
+      pending: c.queued + c.sending + unwritten,
+      queued: c.queued + unwritten,
       sending: c.sending,
       scheduledAt: iso(row.scheduled_at),
       startedAt: iso(row.started_at),

@@ -7,7 +7,11 @@ export interface CampaignView {
   editionSlug: string;
   subject: string;
   status: CampaignStatus;
-  /** Recipients in the ledger so far (still growing until fannedOutAt is set). */
+  /**
+   * Recipients: from the start, the confirmed readers counted at the snapshot (those whose ledger rows are not
+   * written yet count as queued); once every range is written, the ledger's size (readers who left before
+   * their range was written are not recipients).
+   */
   total: number;
   sent: number;
   failed: number;

@@ -234,40 +234,47 @@ export class DeliveryRepository {
     return { sent: row?.sent ?? 0, inFlight: row?.in_flight ?? 0 };
   }
 
-  /** The highest subscriber id already in the campaign's ledger (0 if none): where a fan-out resumes. */
-  async lastSubscriberId(campaignId: number): Promise<number> {
-    const row = await this.db.one<{ after: number }>(
-      `SELECT coalesce(max(subscriber_id), 0) AS after FROM delivery WHERE campaign_id = $1`,
-      [campaignId],
-    );
-    return row?.after ?? 0;
-  }
-
   /**
-   * Writes one fan-out page in one statement: a queued delivery for each of the next `pageSize` confirmed
-   * subscribers after `afterSubscriberId` that has none yet. Returns the page's last subscriber id, how many
-   * subscribers it held and the ids of the deliveries written.
+   * A range job's claim on its slice of the snapshot, in one statement: writes a queued delivery for each
+   * subscriber in the range who was confirmed at the snapshot and still is (`ON CONFLICT DO NOTHING`: a row
+   * already there stays as it is), and returns the ids of the rows written now plus those of the range still
+   * queued and due (written by an earlier run of the same job that died before enqueueing them). Undefined
+   * when the range is gone or done, or the campaign is neither running nor paused: nothing to do.
+   *
+   * Who is a recipient: a reader who was unsubscribed (or bounced, complained, erased) by the time the range
+   * is written gets no row, even if they were confirmed at the start; the unsubscribe wins. A reader
+   * confirmed after the snapshot (confirmed_at later, or an id above the snapshot's highest) gets none either;
+   * send-missed can add them. A confirmed row without confirmed_at (older data) counts as confirmed before.
    */
-  async insertFanOutPage(
-    campaignId: number,
-    afterSubscriberId: number,
-    pageSize: number,
-  ): Promise<{ last: number | null; n: number; ids: number[] } | undefined> {
-    const page = await this.db.one<{ last: number | null; n: number; ids: (number | string)[] }>(
-      `WITH page AS (
-           SELECT id FROM subscriber WHERE status = 'confirmed' AND id > $2 ORDER BY id LIMIT $3
+  async writeRange(campaignId: number, rangeId: number): Promise<number[] | undefined> {
+    const row = await this.db.one<{ open: number; ids: (number | string)[] }>(
+      `WITH r AS (
+           SELECT r.first_subscriber_id AS lo, r.last_subscriber_id AS hi, c.snapshot_at
+             FROM campaign_range r JOIN campaign c ON c.id = r.campaign_id
+            WHERE r.id = $2 AND r.campaign_id = $1 AND r.done_at IS NULL AND c.status IN ('running', 'paused')
          ), ins AS (
            INSERT INTO delivery (campaign_id, subscriber_id)
-           SELECT $1, id FROM page ORDER BY id
+           SELECT $1, s.id FROM r, subscriber s
+            WHERE s.id BETWEEN r.lo AND r.hi AND s.status = 'confirmed'
+              AND (s.confirmed_at IS NULL OR s.confirmed_at <= r.snapshot_at)
+            ORDER BY s.id
            ON CONFLICT (campaign_id, subscriber_id) DO NOTHING
            RETURNING id
+         ), earlier AS (
+           -- Rows of this range from before this statement (it does not see its own inserts); a queued row
+           -- waiting for a retry's backoff has its own delayed job.
+           SELECT d.id FROM r, delivery d
+            WHERE d.campaign_id = $1 AND d.subscriber_id BETWEEN r.lo AND r.hi AND d.status = 'queued'
+              AND (d.next_attempt_at IS NULL OR d.next_attempt_at <= now())
          )
-         SELECT (SELECT max(id) FROM page) AS last, (SELECT count(*)::int FROM page) AS n,
-                coalesce((SELECT array_agg(id ORDER BY id) FROM ins), '{}') AS ids`,
-      [campaignId, afterSubscriberId, pageSize],
+         SELECT (SELECT count(*)::int FROM r) AS open,
+                coalesce((SELECT array_agg(id ORDER BY id) FROM (SELECT id FROM ins UNION SELECT id FROM earlier) x),
+                         '{}') AS ids`,
+      [campaignId, rangeId],
     );
+    if (!row || row.open === 0) return undefined;
     // bigint[] arrives as strings (only scalar int8 has a number parser)
-    return page && { last: page.last, n: page.n, ids: page.ids.map(Number) };
+    return row.ids.map(Number);
   }
 
   /**

@@ -31,7 +31,7 @@ describe('FeedbackService', () => {
   /** Another campaign to the readers confirmed now (a later issue to the same people). */
   async function sendAgain() {
     const c = await s.campaigns.create(await s.edition());
-    await s.runner.fanOut(c.id);
+    await s.fanOut(c.id);
     await s.runDeliveryJobs(c.id);
     return { id: c.id, ledger: await s.ledger(c.id) };
   }

@@ -51,9 +51,17 @@ export class Campaign {
   @Column({ name: 'finished_at', type: 'timestamptz', nullable: true })
   finishedAt!: Date | null;
 
-  /** Set once fan-out has written every delivery row; until then `total` is still growing. */
+  /** Set once the fan-out has recorded the snapshot and enqueued every range job (campaign_range). */
   @Column({ name: 'fanned_out_at', type: 'timestamptz', nullable: true })
   fannedOutAt!: Date | null;
+
+  /** When the recipient snapshot was taken: readers confirmed later are not recipients of this campaign. */
+  @Column({ name: 'snapshot_at', type: 'timestamptz', nullable: true })
+  snapshotAt!: Date | null;
+
+  /** The highest subscriber id the snapshot can hold (the last range ends there). */
+  @Column({ name: 'snapshot_max_subscriber_id', type: 'int', nullable: true })
+  snapshotMaxSubscriberId!: number | null;
 
   @Column({ type: 'int', default: 0 })
   total!: number;

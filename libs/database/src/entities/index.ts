@@ -1,5 +1,6 @@
 import { ApiToken } from './api-token.entity';
 import { Campaign } from './campaign.entity';
+import { CampaignRange } from './campaign-range.entity';
 import { CampaignClick, DeliveryClick } from './click.entity';
 import { Delivery } from './delivery.entity';
 import { Edition } from './edition.entity';
@@ -14,6 +15,7 @@ import { User } from './user.entity';
 
 export * from './api-token.entity';
 export * from './campaign.entity';
+export * from './campaign-range.entity';
 export * from './click.entity';
 export * from './delivery.entity';
 export * from './edition.entity';
@@ -30,6 +32,7 @@ export const ENTITIES = [
   ApiToken,
   Campaign,
   CampaignClick,
+  CampaignRange,
   Delivery,
   DeliveryClick,
   Edition,

@@ -7,6 +7,7 @@ import { InboundMail1764700000000 } from './1764700000000-inbound-mail';
 import { SendGateWelcome1764700300000 } from './1764700300000-send-gate-welcome';
 import { ClickTracking1764800000000 } from './1764800000000-click-tracking';
 import { TwoFactor1764910000000 } from './1764910000000-two-factor';
+import { FanOutRanges1764960000000 } from './1764960000000-fan-out-ranges';
 
 /** Listed explicitly (not globbed) so the same list works from ts sources under Jest and from dist. */
 export const MIGRATIONS = [
@@ -19,4 +20,5 @@ export const MIGRATIONS = [
   SendGateWelcome1764700300000,
   ClickTracking1764800000000,
   TwoFactor1764910000000,
+  FanOutRanges1764960000000,
 ];

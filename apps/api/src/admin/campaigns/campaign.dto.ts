@@ -91,7 +91,11 @@ export class CampaignDto implements CampaignView {
   @ApiProperty({ example: '2025-04' }) editionSlug!: string;
   @ApiProperty() subject!: string;
   @ApiProperty({ enum: CampaignStatus }) status!: CampaignStatus;
-  @ApiProperty({ description: 'Recipients in the ledger (grows until fannedOutAt is set)' }) total!: number;
+  @ApiProperty({
+    description:
+      'Recipients: the confirmed readers counted when the campaign started (its snapshot), then, once every range of it is written, those in the ledger',
+  })
+  total!: number;
   @ApiProperty() sent!: number;
   @ApiProperty() failed!: number;
   @ApiProperty({ description: 'At send time (5xx) or later (a DSN or a provider report)' }) bounced!: number;
