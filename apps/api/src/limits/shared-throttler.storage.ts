@@ -65,7 +65,11 @@ export class SharedThrottlerStorage implements ThrottlerStorage, OnApplicationSh
     const now = Date.now();
     if (now - this.lastLog >= LOG_EVERY_MS) {
       this.lastLog = now;
-      this.logger.warn(`rate limits are not enforced (failing open): ${(err as Error).message}`);
+      this.logger.warn(
+        throttlerName === LINK_THROTTLER
+          ? `click limits are counted by each instance alone until Redis answers: ${(err as Error).message}`
+          : `rate limits are not enforced (failing open): ${(err as Error).message}`,
+      );
     }
   }
 }
