@@ -9,11 +9,9 @@ import { TokenService } from '@app/core';
 import type { AppConfig } from '@app/config';
 import { createTestDatabase } from '@app/testing';
 import { randomBytes } from 'node:crypto';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Client } from 'pg';
 import { cpuSeconds, freePort, spawnNode, stopChild, type PrivateRedis } from './infra';
-import { API_ENTRY, type HttpFigures } from './subscribe.bench';
+import { API_ENTRY, benchApiEnv, type HttpFigures } from './subscribe.bench';
 
 export interface RedirectBenchResult {
   connections: number;
@@ -106,18 +104,7 @@ export async function runRedirectBench(opts: {
   const api = await spawnNode(
     API_ENTRY,
     {
-      NODE_ENV: 'production',
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      DATABASE_URL: db.url,
-      REDIS_URL: opts.redis.url,
-      REDIS_PREFIX: `nlbench-redirect-${randomBytes(3).toString('hex')}`,
-      SECRET_KEY: secretKey,
-      ADMIN_API_TOKEN: `bench-admin-${randomBytes(12).toString('hex')}`,
-      PUBLIC_URL: 'https://news.example.test',
-      MAIL_FROM: 'CRANK Call <crank@example.test>',
-      OUTBOX_DIR: join(tmpdir(), `nlbench-outbox-${randomBytes(3).toString('hex')}`),
-      LOG_LEVEL: 'warn',
+      ...benchApiEnv({ port, databaseUrl: db.url, redis: opts.redis, secretKey }),
       TRACKING: 'aggregate',
       // One client address sends everything: the per-client limit would answer 429.
       CLICK_RATE_LIMIT: '1000000',

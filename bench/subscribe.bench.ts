@@ -15,6 +15,32 @@ import { cpuSeconds, freePort, peakRssMiB, ROOT, spawnNode, stopChild, type Priv
 
 export const API_ENTRY = join(ROOT, 'dist/apps/api/apps/api/src/main.js');
 
+/**
+ * The environment of an API process the bench measures: production mode on loopback, its own Redis prefix and
+ * outbox, request logs off (LOG_LEVEL=warn: logging every request would weigh on the figures).
+ */
+export function benchApiEnv(opts: {
+  port: number;
+  databaseUrl: string;
+  redis: PrivateRedis;
+  secretKey: string;
+}): Record<string, string> {
+  return {
+    NODE_ENV: 'production',
+    PORT: String(opts.port),
+    HOST: '127.0.0.1',
+    DATABASE_URL: opts.databaseUrl,
+    REDIS_URL: opts.redis.url,
+    REDIS_PREFIX: `nlbench-api-${randomBytes(3).toString('hex')}`,
+    SECRET_KEY: opts.secretKey,
+    ADMIN_API_TOKEN: `bench-admin-${randomBytes(12).toString('hex')}`,
+    PUBLIC_URL: 'https://news.example.test',
+    MAIL_FROM: 'CRANK Call <crank@example.test>',
+    OUTBOX_DIR: join(tmpdir(), `nlbench-outbox-${randomBytes(3).toString('hex')}`),
+    LOG_LEVEL: 'warn',
+  };
+}
+
 export interface HttpFigures {
   requestsPerSecond: number;
   p50Ms: number;
@@ -60,18 +86,12 @@ export async function runSubscribeBench(opts: {
   const api = await spawnNode(
     API_ENTRY,
     {
-      NODE_ENV: 'production',
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      DATABASE_URL: db.url,
-      REDIS_URL: opts.redis.url,
-      REDIS_PREFIX: `nlbench-api-${randomBytes(3).toString('hex')}`,
-      SECRET_KEY: randomBytes(32).toString('hex'),
-      ADMIN_API_TOKEN: `bench-admin-${randomBytes(12).toString('hex')}`,
-      PUBLIC_URL: 'https://news.example.test',
-      MAIL_FROM: 'CRANK Call <crank@example.test>',
-      OUTBOX_DIR: join(tmpdir(), `nlbench-outbox-${randomBytes(3).toString('hex')}`),
-      LOG_LEVEL: 'warn',
+      ...benchApiEnv({
+        port,
+        databaseUrl: db.url,
+        redis: opts.redis,
+        secretKey: randomBytes(32).toString('hex'),
+      }),
       // One client address sends everything: the per-IP limit would answer 429 after 30 requests.
       THROTTLE_LIMIT: '1000000',
       // A one-second window, as in use (the limit counters are in Redis, one fixed window per client and route).

@@ -7,6 +7,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import request from 'supertest';
 import { type Harness, REDIS_URL } from './helpers/harness';
+import { DESKTOP, launchChromium, PHONE, screenshot, watchPage } from './browser/browser';
 import { consoleWorld } from './helpers/scenarios';
 import { subscriberRow, tokenFor } from './subscriptions.helpers';
 
@@ -120,6 +121,32 @@ describe('confirmation mail budgets: per recipient domain', () => {
     expect(page).not.toContain('quiet.example');
     expect(page).toContain('2 per domain, 1000 in total per hour');
     expect(await delayedGauge()).toBe('3');
+
+    // The card as the operator sees it, at a phone's and a desktop's width (test-artifacts/*-dashboard-backlog.png).
+    const browser = await launchChromium();
+    try {
+      const context = await browser.newContext({ baseURL: h.baseUrl });
+      const [name, ...value] = sessions.ops.cookie.split('=');
+      await context.addCookies([{ name: name!, value: value.join('='), url: h.baseUrl }]);
+      const tab = await context.newPage();
+      const { errors } = watchPage(tab);
+      await tab.goto('/admin');
+      for (const [label, size] of [
+        ['phone', PHONE],
+        ['desktop', DESKTOP],
+      ] as const) {
+        await tab.setViewportSize(size);
+        await tab.locator('#confirmation-backlog-domains').waitFor();
+        const wide = await tab.evaluate(
+          () => document.documentElement.scrollWidth > document.documentElement.clientWidth,
+        );
+        expect(wide).toBe(false);
+        await screenshot(tab, `${label}-dashboard-backlog`);
+      }
+      expect(errors).toEqual([]);
+    } finally {
+      await browser.close();
+    }
   });
 
   it('an hour later sends the next 2, except to a reader unsubscribed meanwhile; none twice', async () => {

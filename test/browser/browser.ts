@@ -1,7 +1,8 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { ROOT } from '../helpers/harness';
+import { freePort } from '@app/testing';
+import { Harness, type HarnessOptions, ROOT } from '../helpers/harness';
 
 /** Debian's Chromium binary (not the /usr/bin/chromium wrapper); never a downloaded browser. */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/lib/chromium/chromium';
@@ -90,7 +91,7 @@ export function watchPage(page: Page): { errors: string[] } {
   return { errors };
 }
 
-export { freePort } from '@app/testing';
+export { freePort };
 
 /**
  * A small accessibility audit of the page as rendered: the document has a language, one h1 and one main
@@ -134,4 +135,31 @@ export async function auditA11y(page: Page): Promise<string[]> {
       if (!f.getAttribute('title')) problems.push(`untitled ${describe(f)}`);
     return problems;
   });
+}
+
+/** What a browser spec works with: the service, its own URL, and one Chromium. */
+export interface BrowserWorld {
+  h: Harness;
+  browser: Browser;
+  /** The test server's URL, which is also its PUBLIC_URL: links in captured emails open in this browser. */
+  base: string;
+}
+
+/**
+ * Starts the service on a free port (PUBLIC_URL = that port) and Chromium before the describe block's tests,
+ * and stops both after them. Call at the top of a describe block; the fields are set once its beforeAll ran.
+ */
+export function browserWorld(opts: Omit<HarnessOptions, 'port'> = {}): BrowserWorld {
+  const world = {} as BrowserWorld;
+  beforeAll(async () => {
+    const port = await freePort();
+    world.base = `http://127.0.0.1:${port}`;
+    world.h = await Harness.start({ ...opts, port, env: { PUBLIC_URL: world.base, ...opts.env } });
+    world.browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await world.browser?.close();
+    await world.h?.stop();
+  });
+  return world;
 }

@@ -1,8 +1,7 @@
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { adminApi, createEdition } from '../campaign.fixtures';
 import { aprilDocx, aprilDraftText, aprilWithLinksExpected } from '../fixtures/word-drafts';
-import { Harness } from '../helpers/harness';
-import { auditA11y, freePort, launchChromium, screenshot, watchPage } from './browser';
+import { auditA11y, screenshot, watchPage, browserWorld } from './browser';
 
 /** The linked April issue as Google Docs puts it on the clipboard (text/html): spans, <a href>, a bold wrapper. */
 function aprilClipboardHtml(): string {
@@ -30,28 +29,15 @@ function aprilClipboardHtml(): string {
 
 /** An editor pastes the month's issue from Google Docs, and uploads it as a Word document: links survive. */
 describe('in a real browser: pasting and uploading the editors’ document', () => {
-  let h: Harness;
-  let browser: Browser;
-  let base: string;
-
-  beforeAll(async () => {
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    h = await Harness.start({ port, env: { PUBLIC_URL: base } });
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await h?.stop();
-  });
+  const w = browserWorld();
 
   async function signedInEditor(): Promise<{ page: Page; errors: string[]; close: () => Promise<void> }> {
     const email = `editor${Date.now()}.paste@example.test`;
     const password = 'a-long-editor-password-paste';
-    expect((await adminApi(h).post('/api/admin/users', { email, role: 'editor', password })).status).toBe(
+    expect((await adminApi(w.h).post('/api/admin/users', { email, role: 'editor', password })).status).toBe(
       201,
     );
-    const context = await browser.newContext({ baseURL: base });
+    const context = await w.browser.newContext({ baseURL: w.base });
     const page = await context.newPage();
     const { errors } = watchPage(page);
     await page.setViewportSize({ width: 1280, height: 900 });
@@ -64,7 +50,7 @@ describe('in a real browser: pasting and uploading the editors’ document', () 
   }
 
   it('a paste from Google Docs (text/html on the clipboard) keeps its links, and the import carries them', async () => {
-    await h.query('DELETE FROM edition');
+    await w.h.query('DELETE FROM edition');
     const { page, errors, close } = await signedInEditor();
     const html = aprilClipboardHtml();
     const plain = aprilDraftText(false);
@@ -93,7 +79,7 @@ describe('in a real browser: pasting and uploading the editors’ document', () 
     await page.getByRole('button', { name: 'Import draft' }).click();
     await page.waitForURL(/\/admin\/editions\/\d+(\?|$)/);
     const id = Number(/\/admin\/editions\/(\d+)/.exec(page.url())![1]);
-    const [row] = await h.query<{ content: unknown }>('SELECT content FROM edition WHERE id = $1', [id]);
+    const [row] = await w.h.query<{ content: unknown }>('SELECT content FROM edition WHERE id = $1', [id]);
     expect(row!.content).toEqual(aprilWithLinksExpected());
     const reuters = page
       .frameLocator('iframe#preview-desktop')
@@ -104,7 +90,7 @@ describe('in a real browser: pasting and uploading the editors’ document', () 
   });
 
   it('a Word document chosen for upload is shown in the text box as draft text with its links', async () => {
-    await h.query('DELETE FROM edition');
+    await w.h.query('DELETE FROM edition');
     const { page, errors, close } = await signedInEditor();
     await page.locator('input#draft-file').setInputFiles({
       name: 'CRANK Call April 2025.docx',
@@ -118,15 +104,15 @@ describe('in a real browser: pasting and uploading the editors’ document', () 
     await page.getByRole('button', { name: 'Import draft' }).click();
     await page.waitForURL(/\/admin\/editions\/\d+(\?|$)/);
     const id = Number(/\/admin\/editions\/(\d+)/.exec(page.url())![1]);
-    const [row] = await h.query<{ content: unknown }>('SELECT content FROM edition WHERE id = $1', [id]);
+    const [row] = await w.h.query<{ content: unknown }>('SELECT content FROM edition WHERE id = $1', [id]);
     expect(row!.content).toEqual(aprilWithLinksExpected());
     expect(errors).toEqual([]);
     await close();
   });
 
   it('a paste into the edition page’s draft box keeps bold and italic, which the issue then shows', async () => {
-    await h.query('DELETE FROM edition');
-    const id = await createEdition(h, '2025-04');
+    await w.h.query('DELETE FROM edition');
+    const id = await createEdition(w.h, '2025-04');
     const { page, errors, close } = await signedInEditor();
     await page.goto(`/admin/editions/${id}`);
     const html = aprilClipboardHtml()
@@ -154,7 +140,7 @@ describe('in a real browser: pasting and uploading the editors’ document', () 
     expect(draft).toContain('China has reportedly **rejected** the Russian');
     await page.getByRole('button', { name: 'Save draft text' }).click();
     await page.waitForURL(/\/admin\/editions\/\d+(\?|$)/);
-    const [row] = await h.query<{ content: { highlights: { paragraphs: unknown[] }[] } }>(
+    const [row] = await w.h.query<{ content: { highlights: { paragraphs: unknown[] }[] } }>(
       'SELECT content FROM edition WHERE id = $1',
       [id],
     );

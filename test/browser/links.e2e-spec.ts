@@ -1,7 +1,5 @@
-import type { Browser } from 'playwright-core';
 import { APRIL_WITH_LINKS_DRAFT, LINKS } from '../fixtures/crank-call-2025-04-links';
-import { Harness } from '../helpers/harness';
-import { freePort, launchChromium, screenshot, watchPage } from './browser';
+import { screenshot, watchPage, browserWorld } from './browser';
 
 /**
  * Issue 14: an issue with links as a reader sees it on the web, at desktop and phone widths: the links are
@@ -9,26 +7,16 @@ import { freePort, launchChromium, screenshot, watchPage } from './browser';
  * Screenshots: test-artifacts/issue-links-desktop.png and issue-links-phone.png.
  */
 describe('an issue with links, in a real browser', () => {
-  let h: Harness;
-  let browser: Browser;
-  let base: string;
+  const w = browserWorld();
 
   beforeAll(async () => {
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    h = await Harness.start({ port, env: { PUBLIC_URL: base } });
-    browser = await launchChromium();
-    const res = await fetch(`${base}/api/admin/editions/import`, {
+    const res = await fetch(`${w.base}/api/admin/editions/import`, {
       method: 'POST',
-      headers: { Authorization: `Bearer ${h.adminToken}`, 'Content-Type': 'text/plain' },
+      headers: { Authorization: `Bearer ${w.h.adminToken}`, 'Content-Type': 'text/plain' },
       body: APRIL_WITH_LINKS_DRAFT,
     });
     expect(res.status).toBe(201);
-    await h.query(`UPDATE edition SET status = 'sent', sent_at = now() WHERE slug = '2025-04'`);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await h?.stop();
+    await w.h.query(`UPDATE edition SET status = 'sent', sent_at = now() WHERE slug = '2025-04'`);
   });
 
   it.each([
@@ -37,7 +25,7 @@ describe('an issue with links, in a real browser', () => {
   ] as const)(
     '%s: links underlined in the accent colour, nothing wider than the screen',
     async (name, width, height) => {
-      const context = await browser.newContext({ baseURL: base, viewport: { width, height } });
+      const context = await w.browser.newContext({ baseURL: w.base, viewport: { width, height } });
       const page = await context.newPage();
       const { errors } = watchPage(page);
       await page.goto('/archive/2025-04');

@@ -1,28 +1,14 @@
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { adminApi } from '../campaign.fixtures';
-import { Harness } from '../helpers/harness';
 import { totp } from '../helpers/two-factor';
-import { auditA11y, freePort, launchChromium, PHONE, screenshot, watchPage } from './browser';
+import { auditA11y, DESKTOP, PHONE, screenshot, watchPage, browserWorld } from './browser';
 
 /**
- * Two-factor sign-in in Debian's Chromium on a phone (390 px), with REQUIRE_2FA on: the password, the set-up
+ * Two-factor sign-in in Debian's Chromium on a phone (390 px; each page also looked at 1280 px), with REQUIRE_2FA on: the password, the set-up
  * page (QR code and key), the recovery codes, then a later sign-in with a code from the "app" (otplib here).
  */
 describe('two-factor sign-in in a real browser', () => {
-  let h: Harness;
-  let browser: Browser;
-  let base: string;
-
-  beforeAll(async () => {
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    h = await Harness.start({ port, inProcessWorker: true, env: { PUBLIC_URL: base, REQUIRE_2FA: 'true' } });
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await h?.stop();
-  });
+  const w = browserWorld({ inProcessWorker: true, env: { REQUIRE_2FA: 'true' } });
 
   /** Problems of the page as it is: sideways scrolling at its width, and the accessibility audit. */
   async function problems(page: Page): Promise<string[]> {
@@ -33,14 +19,27 @@ describe('two-factor sign-in in a real browser', () => {
     return [...(wide ? [wide] : []), ...(await auditA11y(page))];
   }
 
+  /** The page at a phone's width and a desktop's: for each, no problems and a screenshot (phone-…, desktop-…). */
+  async function atBothWidths(page: Page, name: string): Promise<void> {
+    for (const [label, size] of [
+      ['phone', PHONE],
+      ['desktop', DESKTOP],
+    ] as const) {
+      await page.setViewportSize(size);
+      expect(await problems(page)).toEqual([]);
+      await screenshot(page, `${label}-${name}`);
+    }
+    await page.setViewportSize(PHONE);
+  }
+
   it('enrols at the first sign-in, then signs in with a code', async () => {
     const email = 'phone.user@example.test';
     const password = 'a-long-browser-password-1';
-    expect((await adminApi(h).post('/api/admin/users', { email, role: 'editor', password })).status).toBe(
+    expect((await adminApi(w.h).post('/api/admin/users', { email, role: 'editor', password })).status).toBe(
       201,
     );
 
-    const context = await browser.newContext({ baseURL: base });
+    const context = await w.browser.newContext({ baseURL: w.base });
     const page = await context.newPage();
     const { errors } = watchPage(page);
     await page.setViewportSize(PHONE);
@@ -58,15 +57,13 @@ describe('two-factor sign-in in a real browser', () => {
     await qr.waitFor();
     // the QR image really loaded (the CSP allows data: images)
     expect(await qr.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0)).toBe(true);
-    expect(await problems(page)).toEqual([]);
-    await screenshot(page, 'phone-two-factor-enrol');
+    await atBothWidths(page, 'two-factor-enrol');
     const secret = (await page.locator('#totp-secret').innerText()).replace(/\s/g, '');
     await page.getByLabel('Code from the app').fill(await totp(secret));
     await page.getByRole('button', { name: 'Turn on and sign in' }).click();
     await page.getByRole('heading', { name: 'Two-factor sign-in is on' }).waitFor();
     expect(await page.locator('.recovery-codes li').count()).toBe(10);
-    expect(await problems(page)).toEqual([]);
-    await screenshot(page, 'phone-two-factor-recovery-codes');
+    await atBothWidths(page, 'two-factor-recovery-codes');
     await page.getByRole('link', { name: /continue to the console/ }).click();
     await page.waitForURL(/\/admin\/editions$/);
 
@@ -74,8 +71,7 @@ describe('two-factor sign-in in a real browser', () => {
     await context.clearCookies();
     await signInWithPassword();
     await page.waitForURL(/\/admin\/login\/two-factor/);
-    expect(await problems(page)).toEqual([]);
-    await screenshot(page, 'phone-two-factor-code');
+    await atBothWidths(page, 'two-factor-code');
     await page.getByLabel('Code').fill('000000');
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('alert').filter({ hasText: 'That code is not right' }).waitFor();
@@ -84,11 +80,10 @@ describe('two-factor sign-in in a real browser', () => {
     await page.waitForURL(/\/admin\/editions$/);
     await page.goto('/admin/account/two-factor');
     await page.getByText('Recovery codes left').waitFor();
-    expect(await problems(page)).toEqual([]);
-    await screenshot(page, 'phone-two-factor-account');
+    await atBothWidths(page, 'two-factor-account');
 
     // the one failure is the wrong code's 401, on purpose
-    expect(errors).toEqual([`401 ${base}/admin/login/two-factor`]);
+    expect(errors).toEqual([`401 ${w.base}/admin/login/two-factor`]);
     await context.close();
   });
 });
