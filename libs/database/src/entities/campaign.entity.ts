@@ -63,6 +63,13 @@ export class Campaign {
   @Column({ name: 'snapshot_max_subscriber_id', type: 'int', nullable: true })
   snapshotMaxSubscriberId!: number | null;
 
+  /**
+   * Last time a job moved the campaign's ledger (a range written, a batch claimed, outcomes recorded), at most
+   * once a second: the orphan check reads this instead of scanning every delivery row of the campaign.
+   */
+  @Column({ name: 'progressed_at', type: 'timestamptz', nullable: true })
+  progressedAt!: Date | null;
+
   @Column({ type: 'int', default: 0 })
   total!: number;
 

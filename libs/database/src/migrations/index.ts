@@ -8,6 +8,7 @@ import { SendGateWelcome1764700300000 } from './1764700300000-send-gate-welcome'
 import { ClickTracking1764800000000 } from './1764800000000-click-tracking';
 import { TwoFactor1764910000000 } from './1764910000000-two-factor';
 import { FanOutRanges1764960000000 } from './1764960000000-fan-out-ranges';
+import { CampaignProgress1765000000000 } from './1765000000000-campaign-progress';
 
 /** Listed explicitly (not globbed) so the same list works from ts sources under Jest and from dist. */
 export const MIGRATIONS = [
@@ -21,4 +22,5 @@ export const MIGRATIONS = [
   ClickTracking1764800000000,
   TwoFactor1764910000000,
   FanOutRanges1764960000000,
+  CampaignProgress1765000000000,
 ];
