@@ -1,5 +1,5 @@
-import { createTransport } from 'nodemailer';
 import MailComposer from 'nodemailer/lib/mail-composer';
+import MimeNode from 'nodemailer/lib/mime-node';
 import { DkimSigner, type DkimOptions } from './dkim-signer';
 import {
   classifySmtpError,
@@ -8,6 +8,7 @@ import {
   type OutgoingMail,
   type SendResult,
 } from './mail-transport';
+import { SmtpConnectionPool, type SmtpEnvelope } from './smtp-connection-pool';
 import { installFastDataStream } from './smtp-data-stream';
 
 export interface SmtpTransportOptions {
@@ -19,9 +20,13 @@ export interface SmtpTransportOptions {
   ignoreTLS?: boolean;
 }
 
-/** nodemailer SMTP pool: connections are reused across messages, which is where throughput comes from. */
+/**
+ * Every message, transactional or campaign, leaves as one prebuilt Buffer (composed by nodemailer's
+ * MailComposer where needed, DKIM-signed here when `DKIM_*` is set) over a pool of reused SMTP connections
+ * (SmtpConnectionPool), which is where throughput comes from.
+ */
 export class SmtpMailTransport implements MailTransport {
-  private readonly transporter;
+  private readonly pool: SmtpConnectionPool;
   private readonly signer?: DkimSigner;
   readonly description: string;
 
@@ -29,63 +34,66 @@ export class SmtpMailTransport implements MailTransport {
     installFastDataStream();
     const u = new URL(opts.url);
     this.description = `SMTP ${u.protocol}//${u.hostname}:${u.port || (u.protocol === 'smtps:' ? 465 : 25)}`;
-    this.transporter = createTransport({
-      pool: true,
-      host: u.hostname,
-      port: u.port ? Number(u.port) : u.protocol === 'smtps:' ? 465 : 25,
-      secure: u.protocol === 'smtps:',
+    this.pool = new SmtpConnectionPool({
+      connection: {
+        host: u.hostname,
+        port: u.port ? Number(u.port) : u.protocol === 'smtps:' ? 465 : 25,
+        secure: u.protocol === 'smtps:',
+        connectionTimeout: opts.timeoutMs,
+        greetingTimeout: opts.timeoutMs,
+        socketTimeout: opts.timeoutMs,
+        ignoreTLS: opts.ignoreTLS ?? u.searchParams.get('ignoreTLS') === 'true',
+      },
       auth: u.username
         ? { user: decodeURIComponent(u.username), pass: decodeURIComponent(u.password) }
         : undefined,
-      maxConnections: opts.poolSize,
-      maxMessages: Infinity,
-      // A connection that closes mid-message must fail that send, not quietly resend it on another connection:
+      // A connection that closes mid-message fails that send and is never retried on another connection:
       // the server may already have it, and only the caller's ledger can count (and bound) a second attempt.
-      maxRequeues: 0,
-      connectionTimeout: opts.timeoutMs,
-      greetingTimeout: opts.timeoutMs,
-      socketTimeout: opts.timeoutMs,
-      ignoreTLS: opts.ignoreTLS ?? u.searchParams.get('ignoreTLS') === 'true',
+      maxConnections: opts.poolSize,
     });
-    // Every message is sent raw and signed here (see DkimSigner), never by nodemailer's DKIM option.
     if (opts.dkim) this.signer = new DkimSigner(opts.dkim);
   }
 
   async send(mail: OutgoingMail): Promise<SendResult> {
     try {
-      if (mail.kind === 'compose' && !this.signer) {
-        const info = await this.transporter.sendMail(composeFields(mail));
-        return { messageId: mail.messageId ?? info.messageId ?? '', response: String(info.response ?? '') };
-      }
       const { raw, envelope, messageId, bodyHash } =
         mail.kind === 'raw'
-          ? { ...mail, bodyHash: mail.dkimBodyHash }
+          ? { ...mail, envelope: normaliseEnvelope(mail.envelope), bodyHash: mail.dkimBodyHash }
           : await composeRaw(composeFields(mail));
-      const info = await this.transporter.sendMail({
-        raw: this.signer ? await this.signer.sign(Buffer.from(raw), bodyHash) : raw,
+      const buffer = typeof raw === 'string' ? Buffer.from(raw) : raw;
+      const info = await this.pool.send(
         envelope,
-        messageId,
-      });
-      return { messageId: messageId ?? info.messageId ?? '', response: String(info.response ?? '') };
+        this.signer ? await this.signer.sign(buffer, bodyHash) : buffer,
+      );
+      return { messageId, response: String(info.response ?? '') };
     } catch (err) {
       throw classifySmtpError(err);
     }
   }
 
   async verify(): Promise<void> {
-    await this.transporter.verify();
+    await this.pool.verify();
   }
 
   async close(): Promise<void> {
-    this.transporter.close();
+    this.pool.close();
     return Promise.resolve();
   }
+}
+
+/**
+ * The envelope as nodemailer's Mailer would hand it to SMTP: addresses parsed and their domains in punycode
+ * (an internationalised domain goes out as xn--…), recipients de-duplicated.
+ */
+function normaliseEnvelope(e: { from: string; to: string }): SmtpEnvelope {
+  const env = new MimeNode().setEnvelope(e).getEnvelope();
+  return { from: env.from || '', to: env.to };
 }
 
 /** A composed message as nodemailer would build it, to be signed and sent raw. */
 async function composeRaw(fields: ReturnType<typeof composeFields>): Promise<{
   raw: Buffer;
-  envelope: { from: string; to: string[] };
+  envelope: SmtpEnvelope;
   messageId: string;
   bodyHash: undefined;
 }> {
