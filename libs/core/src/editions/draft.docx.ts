@@ -1,4 +1,3 @@
-import mammoth from 'mammoth';
 import { inflateRawSync } from 'node:zlib';
 import { InvalidInputError } from '../common/domain.errors';
 import { type HtmlDraft, htmlToDraft } from './draft.html';
@@ -113,6 +112,8 @@ export async function docxToDraft(buf: Buffer): Promise<HtmlDraft> {
   checkDocxArchive(buf);
   let html: string;
   try {
+    // Loaded on first use: only the API reads Word documents (mammoth is ~12 MB of resident memory).
+    const { default: mammoth } = await import('mammoth');
     const result = await mammoth.convertToHtml(
       { buffer: buf },
       {
