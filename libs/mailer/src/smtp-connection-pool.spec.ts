@@ -1,4 +1,6 @@
 import { freePort, SmtpSink } from '@app/testing';
+import type { AddressInfo } from 'node:net';
+import { SMTPServer } from 'smtp-server';
 import { SmtpConnectionPool } from './smtp-connection-pool';
 
 /** The pool against a real SMTP server in process (smtp-server): counts, reuse and failures. */
@@ -81,5 +83,49 @@ describe('SmtpConnectionPool', () => {
     await p.send({ from: 'b@example.test', to: ['r2@example.test'] }, message(2));
     expect(sink.messages).toHaveLength(2);
     expect(sink.connections).toBe(2);
+  });
+
+  it('logs in where the server offers AUTH, and a wrong password fails the send', async () => {
+    const accepted: string[] = [];
+    const server = new SMTPServer({
+      authMethods: ['PLAIN', 'LOGIN'],
+      allowInsecureAuth: true,
+      disabledCommands: ['STARTTLS'],
+      logger: false,
+      onAuth: (auth, _session, cb) =>
+        auth.username === 'mailer' && auth.password === 's3cret'
+          ? cb(null, { user: auth.username })
+          : cb(new Error('Invalid username or password')),
+      onData: (stream, session, cb) => {
+        stream.resume();
+        stream.on('end', () => {
+          accepted.push(`${String(session.user)}:${session.envelope.rcptTo[0]!.address}`);
+          cb();
+        });
+      },
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.server.address() as AddressInfo).port;
+    const withAuth = (pass: string) =>
+      new SmtpConnectionPool({
+        connection: { host: '127.0.0.1', port, ignoreTLS: true, connectionTimeout: 2000 },
+        auth: { user: 'mailer', pass },
+        maxConnections: 1,
+      });
+    const good = withAuth('s3cret');
+    const bad = withAuth('wrong');
+    try {
+      await good.send({ from: 'b@example.test', to: ['r@example.test'] }, message(1));
+      expect(accepted).toEqual(['mailer:r@example.test']);
+      await expect(
+        bad.send({ from: 'b@example.test', to: ['r@example.test'] }, message(2)),
+      ).rejects.toMatchObject({
+        code: 'EAUTH',
+      });
+    } finally {
+      good.close();
+      bad.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 });

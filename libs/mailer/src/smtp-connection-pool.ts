@@ -171,7 +171,9 @@ export class SmtpConnectionPool {
       });
       conn.connect((err) => {
         if (err) return fail(err);
-        if (!this.opts.auth) {
+        // As nodemailer's pool: credentials are used only where the server offers AUTH (a local relay that
+        // does not is still reachable with a URL that carries them).
+        if (!this.opts.auth || !conn.allowsAuth) {
           settled = true;
           return resolve(slot);
         }
