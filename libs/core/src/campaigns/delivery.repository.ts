@@ -34,6 +34,22 @@ export interface DeliveryOutcomes {
 const QUEUED_PAGE = 10000;
 
 /**
+ * A data-modifying CTE that stamps the campaigns `campaignIdsSql` (a parameter or a subquery) as progressing
+ * (read by idleFor), at most once a second. Best effort: a campaign row locked by someone else (a pause or
+ * cancel in its transaction, another worker's stamp) is skipped, not waited for. Waiting would hold this
+ * statement's delivery row locks while that transaction may be waiting for them: a deadlock.
+ */
+function touchProgressSql(campaignIdsSql: string): string {
+  return `touched AS (
+            UPDATE campaign SET progressed_at = now()
+             WHERE id IN (SELECT c.id FROM campaign c
+                           WHERE c.id IN (${campaignIdsSql})
+                             AND (c.progressed_at IS NULL OR c.progressed_at < now() - interval '1 second')
+                             FOR UPDATE SKIP LOCKED)
+          )`;
+}
+
+/**
  * The queued deliveries of campaign `campaignParam` among the ids in `idsParam`, looked up id by id through
  * the primary key (columns id, campaign_id). Written this way, and not as `id = ANY(…) AND campaign_id = …
  * AND status = 'queued'`, because with that form the planner may walk delivery_campaign_status_idx over every
@@ -42,17 +58,6 @@ const QUEUED_PAGE = 10000;
  * default 10 % threshold, not before a big campaign ends). Measured on a 1,000,000-row campaign: 1.5 s per
  * DeliverBatch instead of 1 ms, about 200 msg/s. The LIMIT keeps the lookup from being flattened into a join.
  */
-/**
- * A data-modifying CTE that stamps campaign `campaignSql` as progressing (read by idleFor), at most once a
- * second so that concurrent batches rarely wait on the campaign row's lock.
- */
-function touchProgressSql(campaignSql: string): string {
-  return `touched AS (
-            UPDATE campaign SET progressed_at = now()
-             WHERE id = ${campaignSql} AND (progressed_at IS NULL OR progressed_at < now() - interval '1 second')
-          )`;
-}
-
 function queuedByIdSql(idsParam: string, campaignParam: string): string {
   return `SELECT x.id, x.campaign_id FROM unnest(${idsParam}::bigint[]) AS u(id)
             CROSS JOIN LATERAL (SELECT d.id, d.campaign_id, d.status FROM delivery d WHERE d.id = u.id LIMIT 1) x
@@ -215,7 +220,7 @@ export class DeliveryRepository {
            FROM unnest($1::bigint[], $2::text[], $3::text[], $4::int[]) AS v(id, status, response, delay_ms)
           WHERE d.id = v.id AND d.status = 'sending' AND d.claimed_by = $5
          RETURNING d.id, d.campaign_id
-       ), ${touchProgressSql('ANY (SELECT DISTINCT campaign_id FROM upd)')}
+       ), ${touchProgressSql('SELECT campaign_id FROM upd')}
        SELECT id FROM upd`,
       [o.ids, o.statuses, o.responses, o.delays, workerId],
     );
